@@ -1,0 +1,48 @@
+// Runs the whole test suite: finds or builds the Temporal CLI and the time-skipping test server
+// (cached outside the checkout), starts one embedded Postgres for the run unless DATABASE_URL is
+// set, then runs node's test runner over dist/test/**/*.test.js.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const ensure = (script) => execFileSync('bash', [join(root, 'scripts', script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+
+const env = { ...process.env };
+env.TEMPORAL_TEST_SERVER_PATH = ensure('ensure-test-server.sh');
+env.TEMPORAL_CLI_PATH = ensure('ensure-temporal-cli.sh');
+
+const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+
+let database;
+let scratch;
+if (!env.TEST_DATABASE_URL) {
+  if (env.DATABASE_URL) env.TEST_DATABASE_URL = env.DATABASE_URL;
+  else {
+    const { startEmbeddedPostgres } = require(join(root, 'dist/src/local/embedded-postgres.js'));
+    scratch = mkdtempSync(join(tmpdir(), 'dunning-test-pg-'));
+    chmodSync(scratch, 0o755); // as root, Postgres runs as its own user, which must reach the data folder
+    database = await startEmbeddedPostgres({ dataDir: join(scratch, 'data'), port: await freePort(), database: 'dunning_test' });
+    env.TEST_DATABASE_URL = database.url;
+  }
+}
+
+const testDir = join(root, 'dist', 'test');
+const files = [];
+const walk = (dir) => readdirSync(dir).forEach((name) => { const p = join(dir, name); if (statSync(p).isDirectory()) walk(p); else if (name.endsWith('.test.js')) files.push(p); });
+walk(testDir);
+const only = process.argv.slice(2);
+const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+
+const code = await new Promise((resolve) => {
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...selected.sort()], { stdio: 'inherit', env, cwd: root });
+  child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+});
+if (database) await database.stop();
+if (scratch) rmSync(scratch, { recursive: true, force: true });
+process.exit(code);

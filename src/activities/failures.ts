@@ -1,0 +1,14 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/** Failure types that never succeed on retry; the workflow matches on these names. */
+export const PERMANENT_FAILURES = {
+  unknownAccount: 'unknown_account',
+  currencyMismatch: 'currency_mismatch',
+  paymentIdReused: 'payment_id_reused',
+  recipientRejected: 'recipient_rejected',
+} as const;
+export type PermanentFailure = (typeof PERMANENT_FAILURES)[keyof typeof PERMANENT_FAILURES];
+
+export function permanent(type: PermanentFailure, message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, type);
+}

@@ -1,0 +1,82 @@
+import { log } from '@temporalio/activity';
+import type { MessageLog, SendOutcome } from '../adapters/message-log.repository';
+import type { Mailer } from '../adapters/smtp.mailer';
+import type { SmsGateway } from '../adapters/twilio.sms';
+import { permanent } from './failures';
+
+export interface SendEmailInput {
+  idempotencyKey: string;
+  accountKey: string;
+  stepId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+}
+
+export interface SendSmsInput {
+  idempotencyKey: string;
+  accountKey: string;
+  stepId: string;
+  to: string;
+  body: string;
+}
+
+export interface NotificationDeps {
+  messageLog: MessageLog;
+  mailer: Mailer;
+  sms: SmsGateway;
+  optOutEmail: string;
+}
+
+/** SMTP 5xx (other than 552 size limits some servers send temporarily) means the address is refused for good. */
+function isPermanentSmtpRejection(error: unknown): boolean {
+  const code = (error as { responseCode?: number }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** Twilio 4xx other than 429 (rate limit) is a permanent refusal such as an invalid number. */
+function isPermanentTwilioRejection(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}
+
+export function createNotificationActivities(deps: NotificationDeps) {
+  return {
+    async sendEmail(input: SendEmailInput): Promise<SendOutcome> {
+      try {
+        const outcome = await deps.messageLog.sendOnce(
+          { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'email', stepId: input.stepId, recipient: input.to, subject: input.subject, body: input.text },
+          () =>
+            deps.mailer.send({
+              to: input.to,
+              subject: input.subject,
+              text: input.text,
+              html: input.html,
+              messageId: `<${input.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@dunning.local>`,
+              listUnsubscribe: `<mailto:${deps.optOutEmail}?subject=unsubscribe%20${encodeURIComponent(input.accountKey)}>`,
+            }),
+        );
+        log.debug('email', { key: input.idempotencyKey, status: outcome.status });
+        return outcome;
+      } catch (error) {
+        if (isPermanentSmtpRejection(error)) throw permanent('recipient_rejected', `SMTP refused ${input.to}: ${(error as Error).message}`);
+        throw error;
+      }
+    },
+
+    async sendSms(input: SendSmsInput): Promise<SendOutcome> {
+      try {
+        const outcome = await deps.messageLog.sendOnce(
+          { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'sms', stepId: input.stepId, recipient: input.to, subject: null, body: input.body },
+          () => deps.sms.send({ to: input.to, body: input.body }),
+        );
+        log.debug('sms', { key: input.idempotencyKey, status: outcome.status });
+        return outcome;
+      } catch (error) {
+        if (isPermanentTwilioRejection(error)) throw permanent('recipient_rejected', `Twilio refused ${input.to}: ${(error as Error).message}`);
+        throw error;
+      }
+    },
+  };
+}

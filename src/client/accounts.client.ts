@@ -1,0 +1,105 @@
+/** Client-side operations on accounts, shared by the command line, `npm start` and tests. */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { accountKey, type AccountProfile } from '../domain/account';
+import type { Cadence, RenderSettings } from '../domain/cadence';
+import { formatMoney } from '../domain/money';
+import { paymentSchema } from '../schemas/payment.schema';
+import { accountStateQuery, paymentReceivedSignal, searchAttributes, type AccountStateView } from '../workflows/definitions';
+import type { accountWorkflow } from '../workflows/account.workflow';
+
+export type EnrollResult = { status: 'started' | 'already_enrolled'; workflowId: string };
+
+export async function enrollAccount(
+  client: Client,
+  options: { account: AccountProfile; cadence: Cadence; settings: RenderSettings; taskQueue: string },
+): Promise<EnrollResult> {
+  const { account, cadence } = options;
+  const workflowId = accountKey(account.creditorId, account.accountId);
+  const balance = formatMoney({ amountMinor: account.balanceMinor, currency: account.currency });
+  try {
+    await client.workflow.start<typeof accountWorkflow>('accountWorkflow', {
+      workflowId,
+      taskQueue: options.taskQueue,
+      args: [{ account, cadence, settings: options.settings }],
+      // The workflow id is the enrollment's idempotency key: an account is enrolled once, ever.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: searchAttributes.creditorId, value: account.creditorId },
+        { key: searchAttributes.accountId, value: account.accountId },
+        { key: searchAttributes.product, value: account.product },
+        { key: searchAttributes.stage, value: 'notice' },
+        { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
+        { key: searchAttributes.currency, value: account.currency },
+      ],
+      staticSummary: `${account.debtorName} · ${account.product} · ${balance} due ${account.dueDate}`,
+      staticDetails: [
+        `**Creditor** ${account.creditorId} · **Account** ${account.accountId}`,
+        `**Cadence** ${cadence.name} v${cadence.version} (${cadence.steps.map((s) => `${s.after} ${s.action}`).join(', ')})`,
+        `**Time zone** ${account.timezone} · **Language** ${account.language}`,
+      ].join('\n\n'),
+    });
+    return { status: 'started', workflowId };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { status: 'already_enrolled', workflowId };
+    throw error;
+  }
+}
+
+/** Enrolls many accounts, a bounded number at a time; one failure does not stop the rest. */
+export async function enrollAccounts(
+  client: Client,
+  accounts: AccountProfile[],
+  options: { cadence: Cadence; settings: RenderSettings; taskQueue: string; concurrency?: number },
+): Promise<(EnrollResult | { status: 'failed'; workflowId: string; error: string })[]> {
+  const results: (EnrollResult | { status: 'failed'; workflowId: string; error: string })[] = new Array(accounts.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < accounts.length) {
+      const i = next++;
+      const account = accounts[i]!;
+      try {
+        results[i] = await enrollAccount(client, { ...options, account });
+      } catch (error) {
+        results[i] = { status: 'failed', workflowId: accountKey(account.creditorId, account.accountId), error: (error as Error).message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, accounts.length) }, worker));
+  return results;
+}
+
+export class AccountError extends Error {
+  constructor(readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment', message: string) {
+    super(message);
+    this.name = 'AccountError';
+  }
+}
+
+/** Validates a payment at the edge and signals the account's workflow. */
+export async function reportPayment(client: Client, creditorId: string, accountId: string, payment: unknown): Promise<void> {
+  const parsed = paymentSchema.safeParse(payment);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AccountError('invalid_payment', `${String(issue.path[0] ?? 'payment')}: ${issue.message}`);
+  }
+  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING')
+      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; payment ${parsed.data.paymentId} was not recorded`);
+    await handle.signal(paymentReceivedSignal, parsed.data);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
+  }
+}
+
+export async function accountState(client: Client, creditorId: string, accountId: string): Promise<AccountStateView> {
+  try {
+    return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(accountStateQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
+  }
+}

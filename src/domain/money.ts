@@ -1,0 +1,40 @@
+/**
+ * Money is always an integer number of minor units (cents) with an ISO 4217 currency code.
+ * No floating point ever touches an amount; formatting works on integer digits.
+ */
+export interface Money {
+  amountMinor: number;
+  currency: string;
+}
+
+export function isIsoCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  return (Intl as unknown as { supportedValuesOf(key: string): string[] }).supportedValuesOf('currency').includes(code);
+}
+
+/** Number of digits after the decimal point for a currency (USD 2, JPY 0, KWD 3). */
+export function minorUnitDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+export function money(amountMinor: number, currency: string): Money {
+  if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amountMinor must be a safe integer, got ${amountMinor}`);
+  return { amountMinor, currency };
+}
+
+/** "$1,234.56" for en, "1234,56 US$" style for es; exact, via a decimal string. */
+export function formatMoney(value: Money, language: string = 'en'): string {
+  const digits = minorUnitDigits(value.currency);
+  const negative = value.amountMinor < 0;
+  const abs = Math.abs(value.amountMinor);
+  const scale = 10 ** digits;
+  const whole = Math.trunc(abs / scale);
+  const fraction = String(abs % scale).padStart(digits, '0');
+  const decimal = `${negative ? '-' : ''}${whole}${digits > 0 ? '.' + fraction : ''}`;
+  const formatter = new Intl.NumberFormat(language === 'es' ? 'es-US' : 'en-US', {
+    style: 'currency',
+    currency: value.currency,
+  });
+  // Intl.NumberFormat formats decimal strings exactly (no binary floating point on the way).
+  return formatter.format(decimal as unknown as number);
+}

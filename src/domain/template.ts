@@ -1,0 +1,33 @@
+/**
+ * Message templates use {{variable}} placeholders. Rendering is pure, so the workflow can render
+ * deterministically and the text an operator sees in history is exactly what was sent.
+ */
+export const TEMPLATE_VARIABLES = [
+  'debtorName',
+  'creditorId',
+  'accountId',
+  'balance',
+  'dueDate',
+  'paymentLink',
+  'optOutEmail',
+] as const;
+export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
+export type TemplateValues = Record<TemplateVariable, string>;
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
+
+export function placeholdersIn(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+export function unknownPlaceholders(text: string): string[] {
+  return placeholdersIn(text).filter((name) => !(TEMPLATE_VARIABLES as readonly string[]).includes(name));
+}
+
+export function renderTemplate(text: string, values: TemplateValues): string {
+  return text.replace(PLACEHOLDER, (_whole, name: string) => {
+    const value = (values as Record<string, string | undefined>)[name];
+    if (value === undefined) throw new RangeError(`template variable {{${name}}} has no value`);
+    return value;
+  });
+}

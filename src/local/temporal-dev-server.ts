@@ -1,0 +1,89 @@
+/**
+ * Runs `temporal server start-dev` (the Temporal CLI's dev server with its UI) on a SQLite file
+ * that survives restarts, with the product's search attributes registered.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const PROJECT_ROOT = join(__dirname, '..', '..', '..');
+
+/** Finds or builds the CLI through scripts/ensure-temporal-cli.sh (PATH, TEMPORAL_CLI_PATH, cache, go install). */
+export async function resolveTemporalCli(cliPath?: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('bash', [join(PROJECT_ROOT, 'scripts', 'ensure-temporal-cli.sh')], {
+    env: { ...process.env, ...(cliPath ? { TEMPORAL_CLI_PATH: cliPath } : {}) },
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((error: { stderr?: string }) => {
+    throw new Error(`Temporal CLI not available:\n${error.stderr ?? String(error)}`);
+  });
+  return stdout.trim().split('\n').pop()!;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function waitForPort(host: string, port: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect({ host, port }, () => { socket.destroy(); done(true); });
+      socket.on('error', () => done(false));
+    });
+    if (open) return;
+    if (!isAlive()) throw new Error(`process exited before ${host}:${port} opened`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${host}:${port}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function startTemporalDevServer(options: {
+  cliPath: string;
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  searchAttributes: string[];
+  logFile: string;
+}): Promise<DevServer> {
+  mkdirSync(dirname(resolve(options.dbFile)), { recursive: true });
+  mkdirSync(dirname(resolve(options.logFile)), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', resolve(options.dbFile),
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--namespace', options.namespace,
+    '--log-level', 'warn',
+    ...options.searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+  ];
+  const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  try {
+    await waitForPort('127.0.0.1', options.port, 60_000, () => !exited);
+    await waitForPort('127.0.0.1', options.uiPort, 30_000, () => !exited);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`Temporal dev server did not start (${(error as Error).message}); see ${options.logFile}`);
+  }
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    stop: () =>
+      new Promise((done) => {
+        if (exited) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}

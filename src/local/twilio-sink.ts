@@ -1,0 +1,101 @@
+/**
+ * An HTTP endpoint on loopback that speaks the part of Twilio's Messages API the twilio client
+ * uses to send an SMS, and keeps every message. It checks HTTP Basic auth like Twilio does.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export interface SunkSms {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string;
+  body: string;
+  receivedAt: string;
+}
+
+export interface TwilioSink {
+  baseUrl: string;
+  port: number;
+  accountSid: string;
+  authToken: string;
+  directory: string | null;
+  messages(): SunkSms[];
+  /** Answers the next n requests with the given HTTP status (e.g. 500, or 400 for an invalid number). */
+  failNext(n: number, status?: number): void;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
+
+export const LOCAL_TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(31) + '1';
+export const LOCAL_TWILIO_AUTH_TOKEN = 'local-sink-token';
+
+export async function startTwilioSink(options: { port?: number; directory?: string; accountSid?: string; authToken?: string } = {}): Promise<TwilioSink> {
+  const accountSid = options.accountSid ?? LOCAL_TWILIO_ACCOUNT_SID;
+  const authToken = options.authToken ?? LOCAL_TWILIO_AUTH_TOKEN;
+  const received: SunkSms[] = [];
+  let failuresLeft = 0;
+  let failureStatus = 500;
+  if (options.directory) mkdirSync(options.directory, { recursive: true });
+
+  const reply = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const match = MESSAGES_PATH.exec(new URL(req.url ?? '/', 'http://sink').pathname);
+    if (req.method !== 'POST' || !match) return reply(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    const expected = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
+    if (req.headers.authorization !== expected || match[1] !== accountSid)
+      return reply(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const to = form.get('To') ?? '';
+    const from = form.get('From') ?? '';
+    const body = form.get('Body') ?? '';
+    if (failuresLeft > 0) {
+      failuresLeft -= 1;
+      return reply(res, failureStatus, { code: failureStatus === 400 ? 21211 : 20500, message: failureStatus === 400 ? `The 'To' number ${to} is not a valid phone number.` : 'Internal Server Error', status: failureStatus });
+    }
+    if (!/^\+[1-9]\d{6,14}$/.test(to)) return reply(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
+    if (!from || !body) return reply(res, 400, { code: 21602, message: 'Message body and From are required.', status: 400 });
+    const sms: SunkSms = { sid: 'SM' + randomBytes(16).toString('hex'), accountSid, to, from, body, receivedAt: new Date().toISOString() };
+    received.push(sms);
+    if (options.directory) writeFileSync(join(options.directory, `${sms.receivedAt.replace(/[:.]/g, '-')}-${sms.sid}.json`), JSON.stringify(sms, null, 2));
+    reply(res, 201, {
+      sid: sms.sid, account_sid: accountSid, to, from, body, status: 'queued', direction: 'outbound-api', num_segments: '1',
+      date_created: new Date().toUTCString(), date_updated: new Date().toUTCString(), date_sent: null, price: null, price_unit: 'USD',
+      api_version: '2010-04-01', error_code: null, error_message: null, uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sms.sid}.json`,
+    });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => reply(res, 500, { code: 20500, message: String(error), status: 500 }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    accountSid,
+    authToken,
+    directory: options.directory ?? null,
+    messages: () => [...received],
+    failNext(n, status = 500) {
+      failuresLeft = n;
+      failureStatus = status;
+    },
+    clear: () => void received.splice(0),
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

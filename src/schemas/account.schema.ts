@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { LANGUAGES, PRODUCTS, type AccountProfile } from '../domain/account';
+import { isIsoCurrency } from '../domain/money';
+
+/** The columns of the standard import format, in order. */
+export const ACCOUNT_CSV_COLUMNS = [
+  'account_id', 'creditor_id', 'product', 'debtor_name', 'email', 'phone', 'language',
+  'address_line1', 'city', 'region', 'postal_code', 'country', 'timezone', 'currency',
+  'balance_cents', 'due_date', 'email_consent', 'sms_consent', 'service_id', 'collateral_vin', 'insurance_claim_id',
+] as const;
+
+export const identifier = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"');
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+const optionalText = z.string().trim().transform((v) => (v === '' ? null : v));
+const requiredText = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => v === 'true' || v === 'false', 'must be true or false')
+  .transform((v) => v === 'true');
+
+export const minorUnits = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^-?\d+(\.\d+)?$/.test(v), `must be a whole number of minor units (cents)`)
+    .refine((v) => !v.includes('.'), `must be whole minor units (cents), not a decimal amount`)
+    .refine((v) => !v.startsWith('-'), `must not be negative`)
+    .transform((v) => Number(v))
+    .refine((v) => Number.isSafeInteger(v), `is too large`)
+    .refine((v) => v > 0, `must be greater than zero (${what})`);
+
+/** One row of the standard account CSV, as strings, to a validated AccountProfile. */
+export const accountCsvRowSchema = z
+  .object({
+    account_id: identifier,
+    creditor_id: identifier,
+    product: z.enum(PRODUCTS, { error: `must be one of ${PRODUCTS.join(', ')}` }),
+    debtor_name: requiredText(200),
+    email: optionalText.refine((v) => v === null || z.email().safeParse(v).success, 'is not a valid email address'),
+    phone: optionalText.refine((v) => v === null || /^\+[1-9]\d{6,14}$/.test(v), 'must be an E.164 phone number such as +12125550100'),
+    language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }),
+    address_line1: requiredText(200),
+    city: requiredText(100),
+    region: requiredText(100),
+    postal_code: requiredText(20),
+    country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
+    timezone: z.string().trim().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),
+    currency: z.string().trim().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
+    balance_cents: minorUnits('nothing to collect'),
+    due_date: z.string().trim().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
+    email_consent: flag,
+    sms_consent: flag,
+    service_id: optionalText,
+    collateral_vin: optionalText,
+    insurance_claim_id: optionalText,
+  })
+  .transform(
+    (row): AccountProfile => ({
+      accountId: row.account_id,
+      creditorId: row.creditor_id,
+      product: row.product,
+      debtorName: row.debtor_name,
+      email: row.email,
+      phone: row.phone,
+      language: row.language,
+      address: { line1: row.address_line1, city: row.city, region: row.region, postalCode: row.postal_code, country: row.country },
+      timezone: row.timezone,
+      currency: row.currency,
+      balanceMinor: row.balance_cents,
+      dueDate: row.due_date,
+      consent: { email: row.email_consent, sms: row.sms_consent },
+      serviceId: row.service_id,
+      collateralVin: row.collateral_vin,
+      insuranceClaimId: row.insurance_claim_id,
+    }),
+  );

@@ -1,0 +1,159 @@
+/**
+ * The command line: enroll accounts from the standard CSV, report payments, read an account.
+ *
+ *   node dist/src/starter.js enroll <accounts.csv> [--cadence cadences/standard.json] [--dry-run] [--json]
+ *   node dist/src/starter.js pay <creditorId> <accountId> <paymentId> <amountMinor> <currency> [--json]
+ *   node dist/src/starter.js status <creditorId> <accountId> [--json]
+ *
+ * Exit codes: 0 success; 1 bad usage or configuration; 2 some input rows rejected (the rest applied);
+ * 3 the account is unknown or closed; 4 Temporal could not be reached.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { AccountError, accountState, enrollAccounts, reportPayment } from './client/accounts.client';
+import { CADENCES_DIR } from './demo';
+import { formatMoney } from './domain/money';
+import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
+import { loadCadenceFile } from './schemas/cadence.schema';
+import { ConfigError, parseEnv, type Env } from './schemas/config.schema';
+import { temporalConnectionOptions } from './temporal-connection';
+
+export const EXIT = { ok: 0, usage: 1, rejectedRows: 2, account: 3, unavailable: 4 } as const;
+
+class UsageError extends Error {}
+
+interface Output {
+  json: boolean;
+  print(human: string, data: unknown): void;
+}
+
+async function connect(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
+  const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...temporalConnectionOptions(env, address), connectTimeout: '5s' });
+  } catch (error) {
+    const failure = new Error(`cannot reach Temporal at ${address} (is \`npm start\` running, or TEMPORAL_ADDRESS set?): ${(error as Error).message}`);
+    (failure as Error & { exitCode: number }).exitCode = EXIT.unavailable;
+    throw failure;
+  }
+  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), close: () => connection.close() };
+}
+
+async function enroll(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const file = args[0];
+  if (!file) throw new UsageError('enroll needs the path of an accounts CSV file');
+  const cadence = loadCadenceFile(options.get('cadence') ?? join(CADENCES_DIR, 'standard.json'));
+  const parsed = parseAccountsCsv(readFileSync(file, 'utf8'));
+  const rejected = parsed.errors.map((e) => ({ ...e, text: formatRowError(e) }));
+  if (flags.has('dry-run')) {
+    out.print(
+      [`${parsed.accounts.length} valid rows, ${rejected.length} errors (dry run: nothing enrolled)`, ...rejected.map((r) => `  rejected ${r.text}`)].join('\n'),
+      { dryRun: true, valid: parsed.accounts.length, rejected },
+    );
+    return rejected.length > 0 ? EXIT.rejectedRows : EXIT.ok;
+  }
+  const { client, close } = await connect(env);
+  try {
+    const results = await enrollAccounts(client, parsed.accounts.map((a) => a.account), {
+      cadence,
+      settings: { paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL, optOutEmail: env.OPT_OUT_EMAIL },
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+    });
+    const rows = results.map((r, i) => ({ line: parsed.accounts[i]!.line, ...r }));
+    const count = (s: string) => rows.filter((r) => r.status === s).length;
+    out.print(
+      [
+        `${count('started')} enrolled, ${count('already_enrolled')} already enrolled, ${count('failed')} failed, ${rejected.length} rejected (cadence ${cadence.name} v${cadence.version})`,
+        ...rejected.map((r) => `  rejected ${r.text}`),
+        ...rows.filter((r) => r.status === 'already_enrolled').map((r) => `  line ${r.line}: ${r.workflowId} already enrolled; nothing started`),
+        ...rows.filter((r) => r.status === 'failed').map((r) => `  line ${r.line}: ${r.workflowId} failed: ${'error' in r ? r.error : ''}`),
+      ].join('\n'),
+      { cadence: { name: cadence.name, version: cadence.version }, results: rows, rejected },
+    );
+    return rejected.length > 0 || count('failed') > 0 ? EXIT.rejectedRows : EXIT.ok;
+  } finally {
+    await close();
+  }
+}
+
+async function pay(args: string[], env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId, paymentId, amount, currency] = args;
+  if (!creditorId || !accountId || !paymentId || !amount || !currency)
+    throw new UsageError('pay needs <creditorId> <accountId> <paymentId> <amountMinor> <currency>');
+  if (!/^\d+$/.test(amount)) throw new UsageError(`amountMinor: must be a whole number of minor units (cents), got "${amount}"`);
+  const { client, close } = await connect(env);
+  try {
+    await reportPayment(client, creditorId, accountId, { paymentId, amountMinor: Number(amount), currency });
+    out.print(`payment ${paymentId} of ${formatMoney({ amountMinor: Number(amount), currency })} reported to ${creditorId}/${accountId}`, { reported: true, paymentId });
+    return EXIT.ok;
+  } finally {
+    await close();
+  }
+}
+
+async function status(args: string[], env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = args;
+  if (!creditorId || !accountId) throw new UsageError('status needs <creditorId> <accountId>');
+  const { client, close } = await connect(env);
+  try {
+    const state = await accountState(client, creditorId, accountId);
+    out.print(
+      [
+        `${state.accountKey}: ${state.stage}, balance ${formatMoney(state.balance)} (cadence ${state.cadence.name} v${state.cadence.version})`,
+        `next: ${state.nextAction ? `${state.nextAction.description} at ${state.nextAction.at}` : 'nothing scheduled'}`,
+        ...state.contacts.map((c) => `  ${c.at} ${c.channel} ${c.stepId} ${c.status}${c.reason ? ` (${c.reason})` : ''}`),
+        ...state.payments.map((p) => `  ${p.receivedAt} payment ${p.paymentId} ${formatMoney(p.amount)} ${p.status}${p.reason ? ` (${p.reason})` : ''}`),
+      ].join('\n'),
+      state,
+    );
+    return EXIT.ok;
+  } finally {
+    await close();
+  }
+}
+
+export async function runCli(argv: string[], write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const flags = new Set<string>();
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--cadence') options.set('cadence', argv[++i] ?? '');
+    else if (arg.startsWith('--')) flags.add(arg.slice(2));
+    else positional.push(arg);
+  }
+  const out: Output = {
+    json: flags.has('json'),
+    print: (human, data) => write(flags.has('json') ? JSON.stringify(data) + '\n' : human + '\n'),
+  };
+  const [command, ...args] = positional;
+  try {
+    const env = parseEnv();
+    switch (command) {
+      case 'enroll':
+        return await enroll(args, flags, options, env, out);
+      case 'pay':
+        return await pay(args, env, out);
+      case 'status':
+        return await status(args, env, out);
+      default:
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status`);
+    }
+  } catch (error) {
+    const code =
+      error instanceof UsageError || error instanceof ConfigError
+        ? EXIT.usage
+        : error instanceof AccountError
+          ? error.code === 'invalid_payment' ? EXIT.usage : EXIT.account
+          : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
+    const message = (error as Error).message;
+    write(out.json ? JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'error', message } }) + '\n' : `error: ${message}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient, type Pool } from 'pg';
+import { createPool, runMigrations } from '../../src/adapters/postgres';
+
+/** A fresh, migrated database on the suite's Postgres (scripts/run-tests.mjs starts one). */
+export async function createTestDatabase(): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('TEST_DATABASE_URL is not set: run the suite with `npm test`');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new PgClient({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString());
+  await runMigrations(pool);
+  return {
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      const again = new PgClient({ connectionString: base });
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}
+
+/** The ledger's invariants: every transaction balances, and debits equal credits overall. */
+export async function assertLedgerBalances(pool: Pool): Promise<void> {
+  const unbalanced = await pool.query(
+    `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(debit_minor) <> SUM(credit_minor)`,
+  );
+  if (unbalanced.rowCount !== 0) throw new Error(`unbalanced ledger transactions: ${JSON.stringify(unbalanced.rows)}`);
+  const totals = await pool.query<{ debits: string; credits: string }>('SELECT COALESCE(SUM(debit_minor),0) AS debits, COALESCE(SUM(credit_minor),0) AS credits FROM ledger_entries');
+  if (totals.rows[0]!.debits !== totals.rows[0]!.credits) throw new Error(`debits ${totals.rows[0]!.debits} != credits ${totals.rows[0]!.credits}`);
+}

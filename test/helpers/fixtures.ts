@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import type { AccountProfile } from '../../src/domain/account';
+import { loadCadenceFile } from '../../src/schemas/cadence.schema';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+export const SHARED_DATA = join(ROOT, '..', 'shared', 'data');
+export const standardCadence = () => loadCadenceFile(join(ROOT, 'cadences', 'standard.json'));
+export const settings = { paymentLinkBaseUrl: 'https://pay.example.test', optOutEmail: 'optout@example.test' };
+
+let counter = 0;
+/** A valid account with a unique id; override what the test is about. */
+export function makeAccount(overrides: Partial<AccountProfile> = {}): AccountProfile {
+  counter += 1;
+  const id = `T-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  return {
+    accountId: id,
+    creditorId: 'cred-test',
+    product: 'utility',
+    debtorName: 'Test Debtor',
+    email: `debtor.${counter}@example.test`,
+    phone: `+1212555${String(1000 + counter).slice(-4)}`,
+    language: 'en',
+    address: { line1: '1 Main St', city: 'Springfield', region: 'NY', postalCode: '10001', country: 'US' },
+    timezone: 'America/New_York',
+    currency: 'USD',
+    balanceMinor: 120_00,
+    dueDate: '2026-10-01',
+    consent: { email: true, sms: true },
+    serviceId: null,
+    collateralVin: null,
+    insuranceClaimId: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * A worker on real infrastructure for workflow tests: the time-skipping test server (or the dev
+ * server), a fresh Postgres database, the SMTP sink and the Twilio-compatible sink.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { createActivities } from '../../src/activities';
+import { registerSearchAttributes } from '../../src/client/search-attributes';
+import { createSmtpMailer } from '../../src/adapters/smtp.mailer';
+import { createTwilioSmsGateway } from '../../src/adapters/twilio.sms';
+import { startSmtpSink, type SmtpSink } from '../../src/local/smtp-sink';
+import { startTwilioSink, type TwilioSink } from '../../src/local/twilio-sink';
+import { createTestDatabase } from './database';
+
+let runtimeInstalled = false;
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export const TWILIO_FROM = '+15005550006';
+export const TASK_QUEUE = 'dunning-test';
+
+export interface Sinks {
+  smtp: SmtpSink;
+  twilio: TwilioSink;
+  pool: Pool;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startSinks(): Promise<Sinks> {
+  const [smtp, twilio, db] = await Promise.all([startSmtpSink(), startTwilioSink(), createTestDatabase()]);
+  return {
+    smtp,
+    twilio,
+    pool: db.pool,
+    databaseUrl: db.url,
+    async close() {
+      await Promise.all([smtp.close(), twilio.close()]);
+      await db.drop();
+    },
+  };
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundled once per test file: a Worker runs only once, so each test gets a new one over the same bundle. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export async function createTestWorker(connection: NativeConnection, namespace: string, sinks: Sinks, taskQueue = TASK_QUEUE): Promise<{ worker: Worker; close(): void }> {
+  const mailer = createSmtpMailer(sinks.smtp.url, 'Collections <collections@example.test>');
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      pool: sinks.pool,
+      mailer,
+      sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl }),
+      optOutEmail: 'optout@example.test',
+    }),
+  });
+  return { worker, close: () => mailer.close() };
+}
+
+export interface TimeSkippingStack extends Sinks {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  /** Runs fn while a fresh worker polls. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+  quietRuntime();
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH;
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  const sinks = await startSinks();
+  return {
+    ...sinks,
+    env,
+    client: env.client,
+    async run(fn) {
+      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks);
+      try {
+        return await worker.runUntil(fn);
+      } finally {
+        close();
+      }
+    },
+    async close() {
+      await sinks.close();
+      await env.teardown();
+    },
+  };
+}
