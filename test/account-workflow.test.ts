@@ -9,6 +9,7 @@ import { enrollAccount, reportPayment } from '../src/client/accounts.client';
 import { accountStateQuery, paymentReceivedSignal } from '../src/workflows/definitions';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { assertLedgerBalances } from './helpers/database';
+import { recordHistory } from './helpers/histories';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { startTimeSkippingStack, TASK_QUEUE, TWILIO_FROM, type TimeSkippingStack } from './helpers/stack';
 
@@ -85,6 +86,7 @@ describe('account workflow on the standard cadence', () => {
       assert.equal(outcome.stage, 'paid');
       assert.equal(outcome.balance.amountMinor, 0);
       assert.equal(outcome.contactsSent, 3);
+      await recordHistory(handle, 'standard-full-cadence-then-paid');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -101,6 +103,7 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.deepEqual(state.contacts.map((c) => c.stepId), ['notice-email']);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'paid']);
+      await recordHistory(handle, 'standard-paid-on-day-2');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     assert.equal(smsTo(account.phone!).length, 0);
@@ -141,6 +144,7 @@ describe('account workflow on the standard cadence', () => {
       assert.match(smsTo(account.phone!)[0]!.body, /\$200\.00 is past due/);
       assert.equal(emailsTo(account.email!)[1]!.subject, `Final notice: $200.00 due on account ${account.accountId}`);
       await handle.terminate('test done');
+      await recordHistory(handle, 'standard-partial-payment-duplicate-free');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -154,6 +158,7 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.equal(state.contacts[0]!.status, 'sent');
       await handle.terminate('test done');
+      await recordHistory(handle, 'standard-email-retried');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     const { rows } = await stack.pool.query('SELECT attempts, status FROM outbound_messages WHERE account_key = $1', [accountKey(account.creditorId, account.accountId)]);

@@ -38,7 +38,8 @@ export const cadenceSchema = z
       const where = (field: string) => ['steps', i, field];
       if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: where('id'), message: `step "${step.id}": duplicate step id` });
       seen.add(step.id);
-      const ms = durationToMs(step.after);
+      // Refinements run even when a field already failed; a malformed offset is reported above.
+      const ms = DURATION_PATTERN.test(step.after) ? durationToMs(step.after) : previousMs;
       if (ms < previousMs) ctx.addIssue({ code: 'custom', path: where('after'), message: `step "${step.id}": steps must be in ascending order of "after"` });
       previousMs = Math.max(previousMs, ms);
       const templates = cadence.templates[step.template];

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAccountsCsv } from '../src/schemas/account-csv';
+import { ACCOUNT_CSV_COLUMNS } from '../src/schemas/account.schema';
+import { SHARED_DATA } from './helpers/fixtures';
+
+const header = ACCOUNT_CSV_COLUMNS.join(',');
+const goodRow = 'ACC-1,cred-a,utility,Ana Rivera,ana@example.test,+12125550100,en,1 Main St,Springfield,NY,10001,US,America/New_York,USD,46012,2026-07-24,true,false,SVC-1,,';
+
+describe('account CSV import', () => {
+  it('rejects every bad row of the shared malformed file with its line and field', () => {
+    const result = parseAccountsCsv(readFileSync(join(SHARED_DATA, 'malformed-accounts.csv'), 'utf8'));
+    assert.deepEqual(
+      result.errors.map((e) => [e.line, e.accountId, e.field]),
+      [
+        [2, 'ACC-BAD-0001', 'balance_cents'],
+        [3, 'ACC-BAD-0002', 'email'],
+        [4, 'ACC-BAD-0003', 'phone'],
+        [5, 'ACC-BAD-0004', 'timezone'],
+        [6, 'ACC-BAD-0005', 'balance_cents'],
+        [7, 'ACC-BAD-0006', 'creditor_id'],
+        [8, 'ACC-BAD-0007', 'due_date'],
+        [9, 'ACC-BAD-0008', 'currency'],
+      ],
+    );
+    assert.match(result.errors[0]!.message, /negative/);
+    assert.match(result.errors[4]!.message, /whole minor units/);
+    // The last row is well-formed on its own; it duplicates an account of the portfolio, which enrollment reports.
+    assert.deepEqual(result.accounts.map((a) => [a.line, a.account.accountId]), [[10, 'ACC-07-0000001']]);
+  });
+
+  it('accepts the whole shared portfolio and keeps money in integer minor units', () => {
+    const result = parseAccountsCsv(readFileSync(join(SHARED_DATA, 'portfolio', 'accounts.csv'), 'utf8'));
+    assert.equal(result.errors.length, 0);
+    assert.equal(result.accounts.length, 2000);
+    const first = result.accounts[0]!.account;
+    assert.equal(first.balanceMinor, 46012);
+    assert.equal(first.serviceId, 'SVC-1');
+    assert.equal(first.collateralVin, null);
+    assert.ok(result.accounts.every((a) => Number.isSafeInteger(a.account.balanceMinor) && a.account.balanceMinor > 0));
+  });
+
+  it('reports a duplicate within one file with the line of the first', () => {
+    const result = parseAccountsCsv([header, goodRow, goodRow.replace('Ana Rivera', 'Ana Again')].join('\n'));
+    assert.equal(result.accounts.length, 1);
+    assert.deepEqual(result.errors, [{ line: 3, field: 'account_id', message: 'duplicate of line 2 (same creditor_id and account_id)', accountId: 'ACC-1' }]);
+  });
+
+  it('keeps good rows around a row with the wrong number of fields', () => {
+    const result = parseAccountsCsv([header, goodRow, 'ACC-2,cred-a,utility', goodRow.replace('ACC-1', 'ACC-3')].join('\n'));
+    assert.deepEqual(result.accounts.map((a) => a.account.accountId), ['ACC-1', 'ACC-3']);
+    assert.equal(result.errors[0]!.line, 3);
+    assert.equal(result.errors[0]!.field, '(row)');
+  });
+
+  it('names every field at fault in one row, once each', () => {
+    const row = goodRow.replace('utility', 'boat').replace('true,false', 'yes,false').replace('+12125550100', '12');
+    const result = parseAccountsCsv([header, row].join('\n'));
+    assert.deepEqual(result.errors.map((e) => e.field).sort(), ['email_consent', 'phone', 'product']);
+  });
+
+  it('refuses a file whose header is not the standard one', () => {
+    const result = parseAccountsCsv('id,name\n1,x\n');
+    assert.equal(result.accounts.length, 0);
+    assert.equal(result.errors[0]!.field, '(header)');
+    assert.match(result.errors[0]!.message, /missing columns: account_id, creditor_id/);
+  });
+
+  it('rejects a zero balance, a huge balance and an id with a slash', () => {
+    const rows = [goodRow.replace('46012', '0'), goodRow.replace('ACC-1', 'ACC-9').replace('46012', '99999999999999999999'), goodRow.replace('ACC-1', 'ACC/1')];
+    const result = parseAccountsCsv([header, ...rows].join('\n'));
+    assert.deepEqual(result.errors.map((e) => [e.line, e.field]), [[2, 'balance_cents'], [3, 'balance_cents'], [4, 'account_id']]);
+  });
+});

@@ -1,0 +1,141 @@
+/** The Postgres ledger and message log: exactly-once postings and sends under retries and races. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities, type Activities } from '../src/activities';
+import { createLedgerRepository, type LedgerRepository } from '../src/adapters/ledger.repository';
+import { createSmtpMailer, type Mailer } from '../src/adapters/smtp.mailer';
+import { createTwilioSmsGateway } from '../src/adapters/twilio.sms';
+import { accountKey } from '../src/domain/account';
+import { assertLedgerBalances } from './helpers/database';
+import { startSinks, TWILIO_FROM, type Sinks } from './helpers/stack';
+
+let sinks: Sinks;
+let ledger: LedgerRepository;
+let direct: Activities;
+// Activities run in an activity context (for their logger); the adapters under them are real.
+const activities = new Proxy({} as Activities, {
+  get: (_t, name: keyof Activities) => (input: never) => new MockActivityEnvironment().run(direct[name] as (i: never) => Promise<unknown>, input),
+}) as Activities;
+let mailer: Mailer;
+let n = 0;
+
+before(async () => {
+  sinks = await startSinks();
+  ledger = createLedgerRepository(sinks.pool);
+  mailer = createSmtpMailer(sinks.smtp.url, 'Collections <collections@example.test>');
+  direct = createActivities({
+    pool: sinks.pool,
+    mailer,
+    sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl }),
+    optOutEmail: 'optout@example.test',
+  });
+});
+after(async () => {
+  mailer?.close();
+  await sinks?.close();
+});
+
+async function openAccount(balance = 100_00, currency = 'USD') {
+  n += 1;
+  const key = accountKey('cred-ledger', `L-${n}`);
+  const opened = await ledger.openAccount({ accountKey: key, creditorId: 'cred-ledger', accountId: `L-${n}`, currency, openingBalanceMinor: balance, dueDate: '2026-09-01' });
+  assert.equal(opened.balanceMinor, balance);
+  return key;
+}
+const pay = (key: string, paymentId: string, amountMinor: number, currency = 'USD') =>
+  ledger.postPayment({ accountKey: key, paymentId, amountMinor, currency, receivedAt: '2026-11-01T12:00:00Z' });
+
+async function rejects(work: Promise<unknown>, type: string, pattern: RegExp) {
+  await assert.rejects(work, (error: unknown) => {
+    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
+    assert.equal(error.type, type);
+    assert.equal(error.nonRetryable, true);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+describe('ledger', () => {
+  it('opens an account once, however often the activity runs', async () => {
+    const key = await openAccount(250_00);
+    const again = await ledger.openAccount({ accountKey: key, creditorId: 'cred-ledger', accountId: key.split('/')[2]!, currency: 'USD', openingBalanceMinor: 250_00, dueDate: '2026-09-01' });
+    assert.deepEqual(again, { status: 'duplicate', balanceMinor: 250_00 });
+  });
+
+  it('posts a payment id once, even when delivered again', async () => {
+    const key = await openAccount();
+    assert.deepEqual(await pay(key, 'PAY-A', 30_00), { status: 'posted', balanceMinor: 70_00 });
+    assert.deepEqual(await pay(key, 'PAY-A', 30_00), { status: 'duplicate', balanceMinor: 70_00 });
+    await assertLedgerBalances(sinks.pool);
+  });
+
+  it('posts the same payment id delivered many times at once exactly once', async () => {
+    const key = await openAccount();
+    const results = await Promise.all(Array.from({ length: 8 }, () => pay(key, 'PAY-RACE', 10_00)));
+    assert.equal(results.filter((r) => r.status === 'posted').length, 1);
+    assert.equal(await ledger.balance(key), 90_00);
+  });
+
+  it('never loses an update when different payments land on one account at the same moment', async () => {
+    const key = await openAccount(1000_00);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => pay(key, `PAY-C-${i}`, 7_00)));
+    assert.equal(await ledger.balance(key), 1000_00 - 70_00);
+    await assertLedgerBalances(sinks.pool);
+  });
+
+  it('refuses a payment id reused with other details, a wrong currency and an unknown account, permanently', async () => {
+    const key = await openAccount();
+    await pay(key, 'PAY-R', 10_00);
+    await rejects(activities.postPayment({ accountKey: key, paymentId: 'PAY-R', amountMinor: 11_00, currency: 'USD', receivedAt: '2026-11-01T00:00:00Z' }), 'payment_id_reused', /PAY-R/);
+    await rejects(activities.postPayment({ accountKey: key, paymentId: 'PAY-EUR', amountMinor: 10_00, currency: 'EUR', receivedAt: '2026-11-01T00:00:00Z' }), 'currency_mismatch', /EUR.*USD/);
+    await rejects(activities.postPayment({ accountKey: 'account/cred-x/none', paymentId: 'PAY-X', amountMinor: 1, currency: 'USD', receivedAt: '2026-11-01T00:00:00Z' }), 'unknown_account', /no account/);
+    assert.equal(await ledger.balance(key), 90_00);
+  });
+
+  it('keeps ledger rows append-only', async () => {
+    await openAccount();
+    await assert.rejects(sinks.pool.query('UPDATE ledger_entries SET debit_minor = 1'), /append-only/);
+    await assert.rejects(sinks.pool.query('DELETE FROM ledger_transactions'), /append-only/);
+  });
+});
+
+describe('notification activities', () => {
+  const emailInput = (key: string, accountKeyValue: string) => ({ idempotencyKey: key, accountKey: accountKeyValue, stepId: 'notice-email', to: 'once@example.test', subject: 'Hello', text: 'Body', html: null });
+
+  it('sends an email once per idempotency key, also when the activity is retried or raced', async () => {
+    const key = await openAccount();
+    const first = await activities.sendEmail(emailInput(`${key}/step/0`, key));
+    const again = await activities.sendEmail(emailInput(`${key}/step/0`, key));
+    const raced = await Promise.all([1, 2, 3].map(() => activities.sendEmail(emailInput(`${key}/step/1`, key))));
+    assert.equal(first.status, 'sent');
+    assert.equal(again.status, 'already_sent');
+    assert.equal(again.providerMessageId, first.providerMessageId);
+    assert.equal(raced.filter((r) => r.status === 'sent').length, 1);
+    assert.equal(sinks.smtp.messages().filter((m) => m.to.includes('once@example.test')).length, 2);
+  });
+
+  it('sends an SMS once per idempotency key through the Twilio client', async () => {
+    const key = await openAccount();
+    const input = { idempotencyKey: `${key}/sms`, accountKey: key, stepId: 'reminder-sms', to: '+12125559001', body: 'Reminder. Reply STOP to opt out.' };
+    const first = await activities.sendSms(input);
+    await activities.sendSms(input);
+    assert.match(first.providerMessageId, /^SM[0-9a-f]{32}$/);
+    const sent = sinks.twilio.messages().filter((m) => m.to === '+12125559001');
+    assert.deepEqual(sent.map((m) => [m.from, m.body, m.sid]), [[TWILIO_FROM, input.body, first.providerMessageId]]);
+  });
+
+  it('treats a refused recipient as permanent and a provider outage as retryable', async () => {
+    const key = await openAccount();
+    sinks.twilio.failNext(1, 400);
+    await rejects(activities.sendSms({ idempotencyKey: `${key}/bad`, accountKey: key, stepId: 's', to: '+12125559002', body: 'x' }), 'recipient_rejected', /not a valid phone number/);
+    sinks.twilio.failNext(1, 500);
+    await assert.rejects(activities.sendSms({ idempotencyKey: `${key}/outage`, accountKey: key, stepId: 's', to: '+12125559003', body: 'x' }), (error: unknown) => !(error instanceof ApplicationFailure));
+    sinks.smtp.failNext(1, 550);
+    await rejects(activities.sendEmail(emailInput(`${key}/mail-bad`, key)), 'recipient_rejected', /SMTP refused/);
+    // Nothing was recorded as sent, so a later retry sends.
+    const retried = await activities.sendSms({ idempotencyKey: `${key}/outage`, accountKey: key, stepId: 's', to: '+12125559003', body: 'x' });
+    assert.equal(retried.status, 'sent');
+  });
+});
