@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 
 export function createPool(connectionString: string, max = 10): Pool {
-  return new Pool({ connectionString, max });
+  const pool = new Pool({ connectionString, max });
+  // An idle connection dropped by the server (restart, shutdown) must not crash the process;
+  // the next query opens a new one.
+  pool.on('error', (error) => console.warn(`postgres: idle connection closed: ${error.message}`));
+  return pool;
 }
 
 /** pg returns int8 as a string: parse it and refuse anything outside the safe integer range. */

@@ -67,7 +67,9 @@ export async function startTemporalDevServer(options: {
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  const killOnExit = () => child.kill('SIGTERM'); // never leave an orphaned server holding the ports
+  process.once('exit', killOnExit);
+  child.once('exit', () => { exited = true; process.off('exit', killOnExit); });
   try {
     await waitForPort('127.0.0.1', options.port, 60_000, () => !exited);
     await waitForPort('127.0.0.1', options.uiPort, 30_000, () => !exited);
