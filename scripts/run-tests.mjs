@@ -36,11 +36,13 @@ const testDir = join(root, 'dist', 'test');
 const files = [];
 const walk = (dir) => readdirSync(dir).forEach((name) => { const p = join(dir, name); if (statSync(p).isDirectory()) walk(p); else if (name.endsWith('.test.js')) files.push(p); });
 walk(testDir);
-const only = process.argv.slice(2);
+// Arguments: file name fragments to select files, and --flags passed to node's test runner.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const runnerFlags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 
 const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...selected.sort()], { stdio: 'inherit', env, cwd: root });
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...runnerFlags, ...selected.sort()], { stdio: 'inherit', env, cwd: root });
   child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });
 if (database) await database.stop();

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { AccountError, reportPayment } from './client/accounts.client';
+import type { AccountProfile } from './domain/account';
 import { identifier, minorUnits } from './schemas/account.schema';
 
 export const DEMO_DIR = join(__dirname, '..', '..', 'demo');
@@ -41,4 +42,26 @@ export function scheduleDemoPayments(client: Client, log: (line: string) => void
     }, p.after_seconds * 1000),
   );
   return () => timers.forEach(clearTimeout);
+}
+
+const DEMO_ZONES = [
+  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu',
+  'Europe/London', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Singapore', 'Asia/Tokyo', 'Australia/Sydney', 'Pacific/Auckland',
+];
+
+/** Zones where the local time is now between 09:00 and 18:59, well inside the contact window. */
+export function daytimeZones(now = new Date()): string[] {
+  const hourIn = (zone: string) => Number(new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' }).format(now));
+  return DEMO_ZONES.filter((zone) => hourIn(zone) >= 9 && hourIn(zone) <= 18);
+}
+
+/**
+ * The demo's debtors are fictitious; so that the demo shows reminders at any hour without
+ * breaking the contact window (08:00-21:00 local), they are placed in zones where it is
+ * daytime now. Real accounts keep the zone they were enrolled with.
+ */
+export function placeDemoDebtorsInDaylight(accounts: AccountProfile[], now = new Date()): { accounts: AccountProfile[]; zones: string[] } {
+  const zones = daytimeZones(now);
+  if (zones.length === 0) return { accounts, zones: [] };
+  return { accounts: accounts.map((a, i) => ({ ...a, timezone: zones[i % zones.length]! })), zones };
 }

@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { enrollAccounts } from './client/accounts.client';
-import { createPool, runMigrations } from './adapters/postgres';
-import { CADENCES_DIR, DEMO_DIR, scheduleDemoPayments } from './demo';
+import { createFolderLetterGateway } from './adapters/letters';
+import { createPool } from './adapters/postgres';
+import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
 import { startEmbeddedPostgres } from './local/embedded-postgres';
 import { startSmtpSink } from './local/smtp-sink';
 import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev-server';
@@ -19,10 +20,15 @@ import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
 import { ConfigError, parseEnv } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createDunningWorker } from './worker';
+import { createDunningWorker, prepareDatabase } from './worker';
+import { loadCreditorDirectory } from './schemas/creditors.schema';
+import { startWebhookSink } from './local/webhook-sink';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
 
 const say = (line: string) => console.log(`[dunning] ${line}`);
+const PROJECT_ROOT = join(__dirname, '..', '..');
+/** The secret config/creditors.local.json gives its loopback webhooks. */
+const LOCAL_WEBHOOK_SECRET = 'local-creditor-webhook-secret';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -43,8 +49,18 @@ async function main(): Promise<void> {
     }
     const pool = createPool(databaseUrl);
     stops.push(() => pool.end());
-    const applied = await runMigrations(pool);
-    if (applied.length > 0) say(`migrations applied: ${applied.join(', ')}`);
+    const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
+    if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
+    if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
+    prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
+    const creditors = loadCreditorDirectory(env.CREDITORS_FILE ?? join(PROJECT_ROOT, 'config', 'creditors.local.json'));
+    if (!env.CREDITORS_FILE) {
+      const sink = await startWebhookSink({ port: env.WEBHOOK_SINK_PORT, secret: LOCAL_WEBHOOK_SECRET, directory: join(dataDir, 'sinks', 'webhooks') });
+      stops.push(sink.close);
+      say(`creditors' systems (webhook sink) at ${sink.baseUrl}, every order kept in ${join(dataDir, 'sinks', 'webhooks')}`);
+    }
+    const lettersDir = env.LETTERS_DIR ?? join(dataDir, 'sinks', 'letters');
+    say(`letters (print-and-mail stand-in) kept as PDF in ${lettersDir}`);
 
     let smtpUrl = env.SMTP_URL;
     if (!smtpUrl) {
@@ -95,6 +111,8 @@ async function main(): Promise<void> {
       emailFrom: env.EMAIL_FROM,
       optOutEmail: env.OPT_OUT_EMAIL,
       twilio,
+      creditors,
+      letters: createFolderLetterGateway(lettersDir),
     });
     stops.push(close);
     const running = worker.run();
@@ -108,7 +126,9 @@ async function main(): Promise<void> {
       const cadence = loadCadenceFile(join(CADENCES_DIR, 'demo.json'));
       const csv = parseAccountsCsv(readFileSync(join(DEMO_DIR, 'accounts.csv'), 'utf8'));
       csv.errors.forEach((e) => say(`demo portfolio: ${formatRowError(e)}`));
-      const results = await enrollAccounts(client, csv.accounts.map((a) => a.account), {
+      const demo = placeDemoDebtorsInDaylight(csv.accounts.map((a) => a.account));
+      say(`demo debtors placed where it is daytime now: ${demo.zones.join(', ')}`);
+      const results = await enrollAccounts(client, demo.accounts, {
         cadence,
         settings: { paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL, optOutEmail: env.OPT_OUT_EMAIL },
         taskQueue: env.TEMPORAL_TASK_QUEUE,

@@ -4,15 +4,19 @@
  *   node dist/src/starter.js enroll <accounts.csv> [--cadence cadences/standard.json] [--dry-run] [--json]
  *   node dist/src/starter.js pay <creditorId> <accountId> <paymentId> <amountMinor> <currency> [--json]
  *   node dist/src/starter.js status <creditorId> <accountId> [--json]
+ *   node dist/src/starter.js pause|resume|skip|repeat|close <creditorId> <accountId> --reason "…" [--operator name]
+ *   node dist/src/starter.js move <creditorId> <accountId> <cadence> [--version N] --reason "…"
+ *   node dist/src/starter.js cadence validate <file.yaml|json>
+ *   node dist/src/starter.js cadence save <file.yaml|json>        (DATABASE_URL, default: the embedded one)
  *
  * Exit codes: 0 success; 1 bad usage or configuration; 2 some input rows rejected (the rest applied);
  * 3 the account is unknown or closed; 4 Temporal could not be reached.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { AccountError, accountState, enrollAccounts, reportPayment } from './client/accounts.client';
-import { CADENCES_DIR } from './demo';
+import { AccountError, accountState, controlAccount, enrollAccounts, reportPayment, type OperatorControl } from './client/accounts.client';
+import { createCadenceRepository } from './adapters/cadence.repository';
+import { createPool } from './adapters/postgres';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
@@ -44,7 +48,9 @@ async function connect(env: Env): Promise<{ client: Client; close(): Promise<voi
 async function enroll(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, out: Output): Promise<number> {
   const file = args[0];
   if (!file) throw new UsageError('enroll needs the path of an accounts CSV file');
-  const cadence = loadCadenceFile(options.get('cadence') ?? join(CADENCES_DIR, 'standard.json'));
+  // Without --cadence the creditor's segmentation picks the cadence when the workflow starts.
+  const cadenceFile = options.get('cadence');
+  const cadence = cadenceFile ? loadCadenceFile(cadenceFile) : undefined;
   const parsed = parseAccountsCsv(readFileSync(file, 'utf8'));
   const rejected = parsed.errors.map((e) => ({ ...e, text: formatRowError(e) }));
   if (flags.has('dry-run')) {
@@ -65,12 +71,12 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
     const count = (s: string) => rows.filter((r) => r.status === s).length;
     out.print(
       [
-        `${count('started')} enrolled, ${count('already_enrolled')} already enrolled, ${count('failed')} failed, ${rejected.length} rejected (cadence ${cadence.name} v${cadence.version})`,
+        `${count('started')} enrolled, ${count('already_enrolled')} already enrolled, ${count('failed')} failed, ${rejected.length} rejected (cadence: ${cadence ? `${cadence.name} v${cadence.version}` : 'by segmentation'})`,
         ...rejected.map((r) => `  rejected ${r.text}`),
         ...rows.filter((r) => r.status === 'already_enrolled').map((r) => `  line ${r.line}: ${r.workflowId} already enrolled; nothing started`),
         ...rows.filter((r) => r.status === 'failed').map((r) => `  line ${r.line}: ${r.workflowId} failed: ${'error' in r ? r.error : ''}`),
       ].join('\n'),
-      { cadence: { name: cadence.name, version: cadence.version }, results: rows, rejected },
+      { cadence: cadence ? { name: cadence.name, version: cadence.version } : null, results: rows, rejected },
     );
     return rejected.length > 0 || count('failed') > 0 ? EXIT.rejectedRows : EXIT.ok;
   } finally {
@@ -114,13 +120,49 @@ async function status(args: string[], env: Env, out: Output): Promise<number> {
   }
 }
 
+async function control(command: OperatorControl | 'move', args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId, cadence] = args;
+  const reason = options.get('reason');
+  if (!creditorId || !accountId) throw new UsageError(`${command} needs <creditorId> <accountId>`);
+  if (!reason) throw new UsageError(`${command} needs --reason "…" (it is kept in the account's history)`);
+  if (command === 'move' && !cadence) throw new UsageError('move needs the name of a saved cadence');
+  const version = options.get('version');
+  if (version !== undefined && !/^\d+$/.test(version)) throw new UsageError(`--version must be a whole number, got "${version}"`);
+  const { client, close } = await connect(env);
+  try {
+    const state = await controlAccount(client, creditorId, accountId, command, { reason, operator: options.get('operator'), cadence, version: version ? Number(version) : undefined });
+    out.print(`${state.accountKey}: ${state.stage} (cadence ${state.cadence.name} v${state.cadence.version})`, state);
+    return EXIT.ok;
+  } finally {
+    await close();
+  }
+}
+
+async function cadenceCommand(args: string[], env: Env, out: Output): Promise<number> {
+  const [verb, file] = args;
+  if ((verb !== 'validate' && verb !== 'save') || !file) throw new UsageError('cadence validate <file> | cadence save <file>');
+  const cadence = loadCadenceFile(file); // throws with the step and field at fault
+  if (verb === 'validate') {
+    out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)`, { valid: true, name: cadence.name, version: cadence.version });
+    return EXIT.ok;
+  }
+  const pool = createPool(env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`, 1);
+  try {
+    const { status } = await createCadenceRepository(pool).save(cadence, file);
+    out.print(`cadence ${cadence.name} v${cadence.version} ${status}`, { name: cadence.name, version: cadence.version, status });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 export async function runCli(argv: string[], write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const flags = new Set<string>();
   const options = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--cadence') options.set('cadence', argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version'].includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
@@ -138,15 +180,24 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await pay(args, env, out);
       case 'status':
         return await status(args, env, out);
+      case 'pause':
+      case 'resume':
+      case 'skip':
+      case 'repeat':
+      case 'close':
+      case 'move':
+        return await control(command, args, options, env, out);
+      case 'cadence':
+        return await cadenceCommand(args, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, cadence`);
     }
   } catch (error) {
     const code =
       error instanceof UsageError || error instanceof ConfigError
         ? EXIT.usage
         : error instanceof AccountError
-          ? error.code === 'invalid_payment' ? EXIT.usage : EXIT.account
+          ? error.code === 'invalid_payment' || error.code === 'control_refused' ? EXIT.usage : EXIT.account
           : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
     const message = (error as Error).message;
     write(out.json ? JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'error', message } }) + '\n' : `error: ${message}\n`);

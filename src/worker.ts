@@ -3,12 +3,17 @@
  * Run it alone (`node dist/src/worker.js`) as one of many worker processes against a cluster;
  * `npm start` runs one in-process on the embedded defaults.
  */
+import { resolve } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from './activities';
+import { createCadenceRepository } from './adapters/cadence.repository';
+import { createFolderLetterGateway, type LetterGateway } from './adapters/letters';
 import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
+import { syncCadenceFiles, type SyncReport } from './client/cadences';
+import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { parseEnv, type Env } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
@@ -21,6 +26,8 @@ export interface WorkerSettings {
   emailFrom: string;
   optOutEmail: string;
   twilio: TwilioSettings;
+  creditors: CreditorDirectory;
+  letters: LetterGateway;
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
@@ -29,6 +36,8 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     pool: settings.pool,
     mailer,
     sms: createTwilioSmsGateway(settings.twilio),
+    letters: settings.letters,
+    creditors: settings.creditors,
     optOutEmail: settings.optOutEmail,
   });
   const worker = await Worker.create({
@@ -41,8 +50,15 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
   return { worker, close: () => mailer.close() };
 }
 
+/** Migrations, then the cadence files into the store; problems are reported, not fatal (saved versions stay in force). */
+export async function prepareDatabase(pool: Pool, cadencesDir: string): Promise<{ migrations: string[]; cadences: SyncReport }> {
+  const migrations = await runMigrations(pool);
+  const cadences = await syncCadenceFiles(createCadenceRepository(pool), resolve(cadencesDir));
+  return { migrations, cadences };
+}
+
 export function requireForStandaloneWorker(env: Env) {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID'] as const).filter((name) => env[name] === undefined);
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'CREDITORS_FILE', 'LETTERS_DIR'] as const).filter((name) => env[name] === undefined);
   if (missing.length > 0)
     throw new Error(`A standalone worker needs ${missing.join(', ')} (and TWILIO_AUTH_TOKEN, TWILIO_FROM); use \`npm start\` for the embedded defaults.`);
   return {
@@ -50,14 +66,18 @@ export function requireForStandaloneWorker(env: Env) {
     databaseUrl: env.DATABASE_URL!,
     smtpUrl: env.SMTP_URL!,
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID!, authToken: env.TWILIO_AUTH_TOKEN!, from: env.TWILIO_FROM!, apiBaseUrl: env.TWILIO_API_BASE_URL },
+    creditorsFile: env.CREDITORS_FILE!,
+    lettersDir: env.LETTERS_DIR!,
   };
 }
 
 async function main(): Promise<void> {
   const env = parseEnv();
   const required = requireForStandaloneWorker(env);
+  const creditors = loadCreditorDirectory(required.creditorsFile);
   const pool = createPool(required.databaseUrl);
-  await runMigrations(pool);
+  const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
+  prepared.cadences.problems.forEach((p) => console.error(`cadence not saved: ${p}`));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env, required.address));
   const { worker, close } = await createDunningWorker({
     connection,
@@ -68,6 +88,8 @@ async function main(): Promise<void> {
     emailFrom: env.EMAIL_FROM,
     optOutEmail: env.OPT_OUT_EMAIL,
     twilio: required.twilio,
+    creditors,
+    letters: createFolderLetterGateway(required.lettersDir),
   });
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
@@ -77,7 +99,6 @@ async function main(): Promise<void> {
     await pool.end();
   }
 }
-
 
 if (require.main === module) {
   main().catch((error) => {

@@ -86,7 +86,7 @@ describe('account workflow on the standard cadence', () => {
       assert.equal(outcome.stage, 'paid');
       assert.equal(outcome.balance.amountMinor, 0);
       assert.equal(outcome.contactsSent, 3);
-      await recordHistory(handle, 'standard-full-cadence-then-paid');
+      await recordHistory(handle, 'v2-standard-full-cadence-then-paid');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -103,7 +103,7 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.deepEqual(state.contacts.map((c) => c.stepId), ['notice-email']);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'paid']);
-      await recordHistory(handle, 'standard-paid-on-day-2');
+      await recordHistory(handle, 'v2-standard-paid-on-day-2');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     assert.equal(smsTo(account.phone!).length, 0);
@@ -144,7 +144,7 @@ describe('account workflow on the standard cadence', () => {
       assert.match(smsTo(account.phone!)[0]!.body, /\$200\.00 is past due/);
       assert.equal(emailsTo(account.email!)[1]!.subject, `Final notice: $200.00 due on account ${account.accountId}`);
       await handle.terminate('test done');
-      await recordHistory(handle, 'standard-partial-payment-duplicate-free');
+      await recordHistory(handle, 'v2-standard-partial-payment-duplicate-free');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -158,22 +158,22 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.equal(state.contacts[0]!.status, 'sent');
       await handle.terminate('test done');
-      await recordHistory(handle, 'standard-email-retried');
+      await recordHistory(handle, 'v2-standard-email-retried');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     const { rows } = await stack.pool.query('SELECT attempts, status FROM outbound_messages WHERE account_key = $1', [accountKey(account.creditorId, account.accountId)]);
     assert.deepEqual(rows, [{ attempts: 1, status: 'sent' }]);
   });
 
-  it('sends no SMS without SMS consent and records why', async () => {
+  it('sends no SMS without SMS consent and records the rule (TCPA)', async () => {
     const account = makeAccount({ consent: { email: true, sms: false } });
     await stack.run(async () => {
       const handle = await enroll(account);
       await stack.env.sleep('4 days');
       const state = await handle.query(accountStateQuery);
-      assert.deepEqual(state.contacts.map((c) => [c.stepId, c.status, c.reason]), [
-        ['notice-email', 'sent', null],
-        ['reminder-sms', 'skipped', 'no_sms_consent'],
+      assert.deepEqual(state.contacts.map((c) => [c.stepId, c.status, c.rule]), [
+        ['notice-email', 'sent', 'allowed'],
+        ['reminder-sms', 'suppressed', 'tcpa_consent'],
       ]);
       await handle.terminate('test done');
     });

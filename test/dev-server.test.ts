@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { enrollAccount } from '../src/client/accounts.client';
+import { daytimeZones } from '../src/demo';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from '../src/local/temporal-dev-server';
 import { runCli, EXIT } from '../src/starter';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../src/workflows/definitions';
@@ -93,7 +94,8 @@ after(async () => {
 
 describe('on the Temporal CLI dev server', () => {
   it('finds an enrolled account by a visibility query on its search attributes', async () => {
-    const account = makeAccount({ creditorId: 'cred-visible', product: 'auto_loan', balanceMinor: 1500_00 });
+    // Real time here: the debtor lives where it is daytime, so the contact window lets the first notice out now.
+    const account = makeAccount({ creditorId: 'cred-visible', product: 'auto_loan', balanceMinor: 1500_00, timezone: daytimeZones()[0]! });
     await enrollAccount(client, { account, cadence: standardCadence(), settings, taskQueue: TASK_QUEUE });
     const query = `DunningCreditorId = 'cred-visible' AND DunningProduct = 'auto_loan' AND DunningStage = 'reminding' AND DunningBalanceDue >= 100000`;
     const found = await eventually(async () => {

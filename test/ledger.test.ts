@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type Activities } from '../src/activities';
+import type { Activities } from '../src/activities';
 import { createLedgerRepository, type LedgerRepository } from '../src/adapters/ledger.repository';
 import { createSmtpMailer, type Mailer } from '../src/adapters/smtp.mailer';
-import { createTwilioSmsGateway } from '../src/adapters/twilio.sms';
 import { accountKey } from '../src/domain/account';
 import { assertLedgerBalances } from './helpers/database';
-import { startSinks, TWILIO_FROM, type Sinks } from './helpers/stack';
+import { startSinks, testActivities, TWILIO_FROM, type Sinks } from './helpers/stack';
 
 let sinks: Sinks;
 let ledger: LedgerRepository;
@@ -25,12 +24,7 @@ before(async () => {
   sinks = await startSinks();
   ledger = createLedgerRepository(sinks.pool);
   mailer = createSmtpMailer(sinks.smtp.url, 'Collections <collections@example.test>');
-  direct = createActivities({
-    pool: sinks.pool,
-    mailer,
-    sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl }),
-    optOutEmail: 'optout@example.test',
-  });
+  direct = testActivities(sinks, mailer);
 });
 after(async () => {
   mailer?.close();

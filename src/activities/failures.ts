@@ -6,6 +6,9 @@ export const PERMANENT_FAILURES = {
   currencyMismatch: 'currency_mismatch',
   paymentIdReused: 'payment_id_reused',
   recipientRejected: 'recipient_rejected',
+  creditorNotConfigured: 'creditor_not_configured',
+  orderRefused: 'order_refused',
+  cadenceNotFound: 'cadence_not_found',
 } as const;
 export type PermanentFailure = (typeof PERMANENT_FAILURES)[keyof typeof PERMANENT_FAILURES];
 

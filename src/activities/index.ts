@@ -1,8 +1,15 @@
+import type { Pool } from 'pg';
+import { createCadenceRepository } from '../adapters/cadence.repository';
+import { createDocumentRepository } from '../adapters/document.repository';
+import type { LetterGateway } from '../adapters/letters';
 import { createLedgerRepository } from '../adapters/ledger.repository';
 import { createMessageLog } from '../adapters/message-log.repository';
 import type { Mailer } from '../adapters/smtp.mailer';
 import type { SmsGateway } from '../adapters/twilio.sms';
-import type { Pool } from 'pg';
+import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { createCadenceActivities } from './cadence.activities';
+import { createDocumentActivities } from './document.activities';
+import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
 import { createNotificationActivities } from './notification.activities';
 
@@ -10,14 +17,21 @@ export interface ActivityDeps {
   pool: Pool;
   mailer: Mailer;
   sms: SmsGateway;
+  letters: LetterGateway;
+  creditors: CreditorDirectory;
   optOutEmail: string;
 }
 
 /** All activities, closed over their dependencies; workflows import only the type. */
 export function createActivities(deps: ActivityDeps) {
+  const ledger = createLedgerRepository(deps.pool);
+  const documents = createDocumentRepository(deps.pool);
   return {
-    ...createLedgerActivities(createLedgerRepository(deps.pool)),
+    ...createLedgerActivities(ledger),
     ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail }),
+    ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
+    ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
+    ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

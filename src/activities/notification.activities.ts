@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import type { MessageLog, SendOutcome } from '../adapters/message-log.repository';
-import type { Mailer } from '../adapters/smtp.mailer';
+import { messageId, type Mailer } from '../adapters/smtp.mailer';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import { permanent } from './failures';
 
@@ -53,7 +53,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
               subject: input.subject,
               text: input.text,
               html: input.html,
-              messageId: `<${input.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@dunning.local>`,
+              messageId: messageId(input.idempotencyKey),
               listUnsubscribe: `<mailto:${deps.optOutEmail}?subject=unsubscribe%20${encodeURIComponent(input.accountKey)}>`,
             }),
         );

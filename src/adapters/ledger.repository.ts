@@ -25,6 +25,15 @@ export interface PostPaymentInput {
   receivedAt: string;
 }
 
+export interface StatementLine {
+  date: string;
+  kind: string;
+  description: string;
+  debitMinor: number;
+  creditMinor: number;
+  balanceMinor: number;
+}
+
 export interface PostingResult {
   status: 'posted' | 'duplicate';
   balanceMinor: number;
@@ -106,6 +115,31 @@ export function createLedgerRepository(pool: Pool) {
 
     balance(accountKey: string): Promise<number> {
       return receivableBalance(pool, accountKey);
+    },
+
+    /** The receivable's movements in order, with the running balance, for statements and packets. */
+    async statement(accountKey: string): Promise<StatementLine[]> {
+      const { rows } = await pool.query<{ effective_at: Date; kind: string; external_id: string | null; debit_minor: string; credit_minor: string }>(
+        `SELECT t.effective_at, t.kind, t.external_id, e.debit_minor, e.credit_minor
+           FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+          WHERE e.account_key = $1 AND e.ledger_account = 'receivable'
+          ORDER BY t.effective_at, t.id`,
+        [accountKey],
+      );
+      let running = 0;
+      return rows.map((row) => {
+        const debitMinor = toSafeInteger(row.debit_minor, 'debit_minor');
+        const creditMinor = toSafeInteger(row.credit_minor, 'credit_minor');
+        running += debitMinor - creditMinor;
+        return {
+          date: row.effective_at.toISOString().slice(0, 10),
+          kind: row.kind,
+          description: row.kind === 'charge' ? 'Opening balance' : `Payment ${row.external_id ?? ''}`.trim(),
+          debitMinor,
+          creditMinor,
+          balanceMinor: running,
+        };
+      });
     },
   };
 }

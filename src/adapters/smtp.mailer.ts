@@ -8,6 +8,12 @@ export interface EmailMessage {
   /** Stable across retries so receiving systems can recognise a resend. */
   messageId: string;
   listUnsubscribe: string;
+  attachments?: { filename: string; content: Buffer | string; contentType: string }[];
+}
+
+/** A Message-ID derived from the idempotency key: the same across retries of one send. */
+export function messageId(idempotencyKey: string): string {
+  return `<${idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@dunning.local>`;
 }
 
 export interface Mailer {
@@ -28,6 +34,7 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
         html: message.html ?? undefined,
         messageId: message.messageId,
         headers: { 'List-Unsubscribe': message.listUnsubscribe },
+        attachments: message.attachments,
       });
       return info.messageId;
     },

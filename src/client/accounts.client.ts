@@ -1,17 +1,29 @@
 /** Client-side operations on accounts, shared by the command line, `npm start` and tests. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
 import { paymentSchema } from '../schemas/payment.schema';
-import { accountStateQuery, paymentReceivedSignal, searchAttributes, type AccountStateView } from '../workflows/definitions';
+import {
+  accountStateQuery,
+  closeAccountUpdate,
+  moveToCadenceUpdate,
+  pauseAccountUpdate,
+  paymentReceivedSignal,
+  repeatLastStepUpdate,
+  resumeAccountUpdate,
+  searchAttributes,
+  skipNextStepUpdate,
+  type AccountStateView,
+  type OperatorRequest,
+} from '../workflows/definitions';
 import type { accountWorkflow } from '../workflows/account.workflow';
 
 export type EnrollResult = { status: 'started' | 'already_enrolled'; workflowId: string };
 
 export async function enrollAccount(
   client: Client,
-  options: { account: AccountProfile; cadence: Cadence; settings: RenderSettings; taskQueue: string },
+  options: { account: AccountProfile; cadence?: Cadence; settings: RenderSettings; taskQueue: string },
 ): Promise<EnrollResult> {
   const { account, cadence } = options;
   const workflowId = accountKey(account.creditorId, account.accountId);
@@ -31,11 +43,12 @@ export async function enrollAccount(
         { key: searchAttributes.stage, value: 'notice' },
         { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
         { key: searchAttributes.currency, value: account.currency },
+        ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
       ],
       staticSummary: `${account.debtorName} · ${account.product} · ${balance} due ${account.dueDate}`,
       staticDetails: [
         `**Creditor** ${account.creditorId} · **Account** ${account.accountId}`,
-        `**Cadence** ${cadence.name} v${cadence.version} (${cadence.steps.map((s) => `${s.after} ${s.action}`).join(', ')})`,
+        cadence ? `**Cadence** ${cadence.name} v${cadence.version} (chosen at enrollment)` : '**Cadence** chosen by the creditor\'s segmentation',
         `**Time zone** ${account.timezone} · **Language** ${account.language}`,
       ].join('\n\n'),
     });
@@ -50,7 +63,7 @@ export async function enrollAccount(
 export async function enrollAccounts(
   client: Client,
   accounts: AccountProfile[],
-  options: { cadence: Cadence; settings: RenderSettings; taskQueue: string; concurrency?: number },
+  options: { cadence?: Cadence; settings: RenderSettings; taskQueue: string; concurrency?: number },
 ): Promise<(EnrollResult | { status: 'failed'; workflowId: string; error: string })[]> {
   const results: (EnrollResult | { status: 'failed'; workflowId: string; error: string })[] = new Array(accounts.length);
   let next = 0;
@@ -70,7 +83,7 @@ export async function enrollAccounts(
 }
 
 export class AccountError extends Error {
-  constructor(readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment', message: string) {
+  constructor(readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment' | 'control_refused', message: string) {
     super(message);
     this.name = 'AccountError';
   }
@@ -91,6 +104,28 @@ export async function reportPayment(client: Client, creditorId: string, accountI
     await handle.signal(paymentReceivedSignal, parsed.data);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
+  }
+}
+
+const CONTROLS = {
+  pause: pauseAccountUpdate,
+  resume: resumeAccountUpdate,
+  skip: skipNextStepUpdate,
+  repeat: repeatLastStepUpdate,
+  close: closeAccountUpdate,
+} as const;
+export type OperatorControl = keyof typeof CONTROLS;
+
+/** Sends an operator control; a refusal (validator) comes back as an AccountError naming why. */
+export async function controlAccount(client: Client, creditorId: string, accountId: string, control: OperatorControl | 'move', request: OperatorRequest & { cadence?: string; version?: number }): Promise<AccountStateView> {
+  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
+  try {
+    if (control === 'move') return await handle.executeUpdate(moveToCadenceUpdate, { args: [{ ...request, cadence: request.cadence ?? '' }] });
+    return await handle.executeUpdate(CONTROLS[control], { args: [request] });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    if (error instanceof WorkflowUpdateFailedError) throw new AccountError('control_refused', `${control} refused: ${error.cause?.message ?? error.message}`);
     throw error;
   }
 }

@@ -24,6 +24,8 @@ export interface AccountProfile {
   serviceId: string | null;
   collateralVin: string | null;
   insuranceClaimId: string | null;
+  /** Creditor's risk score given at enrollment (0-1000), used by segmentation; absent in older accounts. */
+  riskScore?: number | null;
 }
 
 /** Stages an operator recognises. End states are the last five. */
@@ -37,14 +39,16 @@ export function isEndStage(stage: Stage): stage is EndStage {
   return (END_STAGES as readonly string[]).includes(stage);
 }
 
-export type Channel = 'email' | 'sms';
+export type Channel = 'email' | 'sms' | 'call' | 'letter';
 
 export interface ContactRecord {
   stepId: string;
   channel: Channel;
   at: string; // ISO time the decision was made
-  status: 'sent' | 'skipped' | 'failed';
-  reason: string | null; // why skipped or failed
+  status: 'sent' | 'skipped' | 'failed' | 'suppressed';
+  reason: string | null; // why skipped, suppressed or failed
+  /** The contact-policy rule that decided (engine v2). */
+  rule?: string;
   recipient: string | null;
   providerMessageId: string | null;
 }

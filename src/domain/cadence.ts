@@ -1,23 +1,72 @@
-import type { AccountProfile, Channel, Language } from './account';
+import type { AccountProfile, ActiveStage, Channel, Language, Product } from './account';
 import { durationToMs } from './duration';
 import { formatMoney, type Money } from './money';
 import { renderTemplate, type TemplateValues } from './template';
 
 /**
- * A cadence (dunning strategy) is data: steps with offsets from enrollment and message templates.
- * A running account carries the cadence snapshot it was enrolled with, so editing a cadence
- * file never changes what a running workflow does.
+ * A cadence (dunning strategy) is data: ordered steps, each with a time, an action and
+ * conditions, plus the templates of its messages. A running account carries the cadence
+ * snapshot (name and version) it was enrolled with, so editing or adding a cadence never
+ * changes what a running workflow does unless an operator moves it.
  */
+export const STEP_ACTIONS = [
+  'email',
+  'sms',
+  'call',
+  'letter',
+  'wait',
+  'check_arrangement',
+  'notify_credit_department',
+  'order_disconnection',
+  'order_repossession',
+  'place_account',
+  'charge_off',
+  'close',
+] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+
+/** Actions that reach the debtor, and so pass the contact-policy gate first. */
+export const DEBTOR_CONTACT_ACTIONS = ['email', 'sms', 'call', 'letter'] as const satisfies readonly StepAction[];
+export type DebtorContactAction = (typeof DEBTOR_CONTACT_ACTIONS)[number];
+export function isDebtorContact(action: StepAction): action is DebtorContactAction {
+  return (DEBTOR_CONTACT_ACTIONS as readonly string[]).includes(action);
+}
+
+/** Actions whose text comes from a template. */
+export const TEMPLATED_ACTIONS = ['email', 'sms', 'call', 'letter', 'notify_credit_department', 'order_repossession', 'place_account'] as const satisfies readonly StepAction[];
+
+/** Actions that end the account. */
+export const TERMINAL_ACTIONS = { place_account: 'placed', charge_off: 'charged_off', close: 'closed' } as const;
+
+export interface StepConditions {
+  /** Run only while at least this much is due (minor units of the account's currency). */
+  minBalanceMinor?: number;
+  products?: Product[];
+  /** Run only if the debtor neither paid nor made an arrangement since the previous step ran. */
+  previousStepUnanswered?: boolean;
+}
+
 export interface CadenceStep {
   id: string;
-  /** Offset from enrollment, e.g. "0d", "3d", "30s". Steps are in ascending order. */
+  action: StepAction;
+  /** "0d", "3d", "12h", "30s": how long after `from`. */
   after: string;
-  action: Channel;
-  template: string;
+  /** What `after` counts from; enrollment when absent. */
+  from?: 'enrollment' | 'due_date' | 'previous_step';
+  /** Count `after` (in days) as business days: no weekends, no US federal holidays, in the debtor's zone. */
+  businessDays?: boolean;
+  /** Local time of day "HH:MM" in the debtor's time zone at which a day-based step happens. */
+  atLocalTime?: string;
+  template?: string;
+  when?: StepConditions;
+  /** Stage the account enters when this step runs, e.g. "escalated". */
+  stage?: ActiveStage;
+  /** Human label for the UI and history, e.g. "email notice 2". */
+  label?: string;
 }
 
 export interface MessageTemplate {
-  subject?: string; // email only
+  subject?: string; // email, letter, credit department notice, orders
   text: string;
   html?: string; // email only
 }
@@ -26,9 +75,15 @@ export interface Cadence {
   name: string;
   version: number;
   description: string;
+  /** Products this cadence may run for; absent means any. */
+  products?: Product[];
   steps: CadenceStep[];
   /** template id → language → template; English is required, other languages fall back to it. */
   templates: Record<string, { en: MessageTemplate } & Partial<Record<Language, MessageTemplate>>>;
+}
+
+export function stepLabel(step: CadenceStep): string {
+  return step.label ?? `${step.action.replace(/_/g, ' ')} ${step.id}`;
 }
 
 export interface ScheduledStep {
@@ -37,6 +92,7 @@ export interface ScheduledStep {
   dueAtMs: number;
 }
 
+/** Due time of a step counted from enrollment only (the first engine; kept for its running accounts). */
 export function scheduledStep(cadence: Cadence, index: number, enrolledAtMs: number): ScheduledStep | null {
   const step = cadence.steps[index];
   if (!step) return null;
@@ -47,7 +103,7 @@ export type ContactDecision =
   | { kind: 'send'; channel: Channel; recipient: string }
   | { kind: 'skip'; channel: Channel; reason: string };
 
-/** Whether a step can reach the debtor on its channel at all (address present and consent recorded). */
+/** Whether an email or SMS step can reach the debtor at all (address present and consent recorded). */
 export function contactDecision(step: CadenceStep, account: AccountProfile): ContactDecision {
   if (step.action === 'email') {
     if (!account.email) return { kind: 'skip', channel: 'email', reason: 'no_email_address' };
@@ -59,12 +115,30 @@ export function contactDecision(step: CadenceStep, account: AccountProfile): Con
   return { kind: 'send', channel: 'sms', recipient: account.phone };
 }
 
+/** Which of a step's conditions fails, if any. */
+export function unmetCondition(
+  step: CadenceStep,
+  account: AccountProfile,
+  balanceMinor: number,
+  answeredSincePreviousStep: boolean,
+): string | null {
+  const when = step.when;
+  if (!when) return null;
+  if (when.minBalanceMinor !== undefined && balanceMinor < when.minBalanceMinor)
+    return `balance ${formatMoney({ amountMinor: balanceMinor, currency: account.currency })} is below ${formatMoney({ amountMinor: when.minBalanceMinor, currency: account.currency })}`;
+  if (when.products && !when.products.includes(account.product)) return `product ${account.product} is not ${when.products.join(' or ')}`;
+  if (when.previousStepUnanswered && answeredSincePreviousStep) return 'the debtor answered the previous step';
+  return null;
+}
+
 export interface RenderSettings {
   paymentLinkBaseUrl: string;
   optOutEmail: string;
 }
 
-export function templateValues(account: AccountProfile, balance: Money, settings: RenderSettings): TemplateValues {
+export function templateValues(account: AccountProfile, balance: Money, settings: RenderSettings, nowIso?: string): TemplateValues {
+  const dueMs = Date.parse(`${account.dueDate}T00:00:00Z`);
+  const nowMs = nowIso ? Date.parse(nowIso) : dueMs;
   return {
     debtorName: account.debtorName,
     creditorId: account.creditorId,
@@ -73,6 +147,10 @@ export function templateValues(account: AccountProfile, balance: Money, settings
     dueDate: account.dueDate,
     paymentLink: `${settings.paymentLinkBaseUrl.replace(/\/$/, '')}/${encodeURIComponent(account.creditorId)}/${encodeURIComponent(account.accountId)}`,
     optOutEmail: settings.optOutEmail,
+    daysPastDue: String(Math.max(0, Math.floor((nowMs - dueMs) / 86_400_000))),
+    serviceId: account.serviceId ?? '',
+    collateralVin: account.collateralVin ?? '',
+    insuranceClaimId: account.insuranceClaimId ?? '',
   };
 }
 
@@ -83,7 +161,7 @@ export interface RenderedMessage {
 }
 
 export function renderStepMessage(cadence: Cadence, step: CadenceStep, language: Language, values: TemplateValues): RenderedMessage {
-  const byLanguage = cadence.templates[step.template];
+  const byLanguage = step.template === undefined ? undefined : cadence.templates[step.template];
   if (!byLanguage) throw new RangeError(`cadence ${cadence.name} v${cadence.version}: step ${step.id} names unknown template ${step.template}`);
   const template = byLanguage[language] ?? byLanguage.en;
   return {

@@ -10,7 +10,13 @@ export const TEMPLATE_VARIABLES = [
   'dueDate',
   'paymentLink',
   'optOutEmail',
+  'daysPastDue',
+  'serviceId',
+  'collateralVin',
+  'insuranceClaimId',
 ] as const;
+/** Variables that are empty unless the account is of the given product; a template may use them only where that product is certain. */
+export const PRODUCT_VARIABLES = { serviceId: 'utility', collateralVin: 'auto_loan', insuranceClaimId: 'medical' } as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateValues = Record<TemplateVariable, string>;
 

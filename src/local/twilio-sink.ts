@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, replyJson } from './loopback';
 import { join } from 'node:path';
 
 export interface SunkSms {
@@ -43,10 +43,7 @@ export async function startTwilioSink(options: { port?: number; directory?: stri
   let failureStatus = 500;
   if (options.directory) mkdirSync(options.directory, { recursive: true });
 
-  const reply = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+  const reply = replyJson;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const match = MESSAGES_PATH.exec(new URL(req.url ?? '/', 'http://sink').pathname);
@@ -79,11 +76,7 @@ export async function startTwilioSink(options: { port?: number; directory?: stri
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => reply(res, 500, { code: 20500, message: String(error), status: 500 }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port);
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     port,

@@ -77,6 +77,12 @@ export const accountCsvRowSchema = z
     service_id: optionalText,
     collateral_vin: optionalText,
     insurance_claim_id: optionalText,
+    // Optional column beyond the standard format.
+    risk_score: optionalText
+      .refine((v) => v === null || /^\d{1,4}$/.test(v), 'must be a whole number 0-1000')
+      .transform((v) => (v === null ? null : Number(v)))
+      .refine((v) => v === null || v <= 1000, 'must be a whole number 0-1000')
+      .optional(),
   })
   .transform(
     (row): AccountProfile => ({
@@ -96,5 +102,6 @@ export const accountCsvRowSchema = z
       serviceId: row.service_id,
       collateralVin: row.collateral_vin,
       insuranceClaimId: row.insurance_claim_id,
+      riskScore: row.risk_score ?? null,
     }),
   );

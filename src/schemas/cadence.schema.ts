@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Cadence } from '../domain/cadence';
+import { ACTIVE_STAGES, LANGUAGES, PRODUCTS } from '../domain/account';
+import { STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
 import { DURATION_PATTERN, durationToMs } from '../domain/duration';
-import { unknownPlaceholders, TEMPLATE_VARIABLES } from '../domain/template';
-import { LANGUAGES } from '../domain/account';
+import { PRODUCT_VARIABLES, placeholdersIn, TEMPLATE_VARIABLES, unknownPlaceholders } from '../domain/template';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
 
 const messageTemplateSchema = z.object({
   subject: z.string().min(1).optional(),
@@ -12,46 +16,79 @@ const messageTemplateSchema = z.object({
 });
 
 const stepSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
+  id: slug,
+  action: z.enum(STEP_ACTIONS, { error: `must be one of ${STEP_ACTIONS.join(', ')}` }),
   after: z.string().regex(DURATION_PATTERN, 'must be a duration such as "0d", "3d", "12h" or "30s"'),
-  action: z.enum(['email', 'sms'], { error: 'must be email or sms' }),
-  template: z.string().min(1, 'is required'),
-});
+  from: z.enum(['enrollment', 'due_date', 'previous_step'], { error: 'must be enrollment, due_date or previous_step' }).optional(),
+  businessDays: z.boolean().optional(),
+  atLocalTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM such as "10:00"').optional(),
+  template: z.string().min(1).optional(),
+  when: z
+    .object({
+      minBalanceMinor: z.number().int('must be whole minor units').nonnegative().optional(),
+      products: z.array(z.enum(PRODUCTS)).min(1).optional(),
+      previousStepUnanswered: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
+  stage: z.enum(ACTIVE_STAGES, { error: `must be one of ${ACTIVE_STAGES.join(', ')}` }).optional(),
+  label: z.string().min(1).max(80).optional(),
+}).strict();
 
 const languageTemplates = z
   .object({ en: messageTemplateSchema })
   .extend(Object.fromEntries(LANGUAGES.filter((l) => l !== 'en').map((l) => [l, messageTemplateSchema.optional()])))
   .strict();
 
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
+const NEEDS_SUBJECT = new Set(['email', 'letter', 'notify_credit_department', 'order_repossession', 'place_account']);
+
 export const cadenceSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
+    name: slug,
     version: z.number().int().positive(),
     description: z.string().default(''),
+    products: z.array(z.enum(PRODUCTS)).min(1).optional(),
     steps: z.array(stepSchema).min(1, 'must have at least one step'),
     templates: z.record(z.string(), languageTemplates),
   })
+  .strict()
   .superRefine((cadence, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const seen = new Set<string>();
-    let previousMs = -1;
+    const templateProducts = new Map<string, Set<string> | null>(); // template → products it may run for (null: any)
     cadence.steps.forEach((step, i) => {
-      const where = (field: string) => ['steps', i, field];
-      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: where('id'), message: `step "${step.id}": duplicate step id` });
+      const at = (field: string) => ['steps', i, field];
+      const name = `step "${step.id}"`;
+      if (seen.has(step.id)) issue(at('id'), `${name}: duplicate step id`);
       seen.add(step.id);
-      // Refinements run even when a field already failed; a malformed offset is reported above.
-      const ms = DURATION_PATTERN.test(step.after) ? durationToMs(step.after) : previousMs;
-      if (ms < previousMs) ctx.addIssue({ code: 'custom', path: where('after'), message: `step "${step.id}": steps must be in ascending order of "after"` });
-      previousMs = Math.max(previousMs, ms);
+      // Refinements run even when a field already failed; a malformed offset is reported by the field.
+      const validAfter = DURATION_PATTERN.test(step.after);
+      if (step.businessDays && validAfter && !step.after.endsWith('d')) issue(at('businessDays'), `${name}: business days need an offset in days, e.g. "5d"`);
+      if (step.atLocalTime && validAfter && !step.after.endsWith('d')) issue(at('atLocalTime'), `${name}: a local time of day needs an offset in days`);
+      if (step.from === 'previous_step' && i === 0) issue(at('from'), `${name}: the first step has no previous step`);
+      if (step.when?.previousStepUnanswered && i === 0) issue(['steps', i, 'when', 'previousStepUnanswered'], `${name}: the first step has no previous step`);
+      if (i > 0 && validAfter) {
+        const previous = cadence.steps[i - 1]!;
+        const sameAnchor = (step.from ?? 'enrollment') === (previous.from ?? 'enrollment') && !step.businessDays && !previous.businessDays;
+        if (sameAnchor && step.from !== 'previous_step' && DURATION_PATTERN.test(previous.after) && durationToMs(step.after) < durationToMs(previous.after))
+          issue(at('after'), `${name}: steps must be in ascending order of "after"`);
+      }
+      if (step.action in TERMINAL_ACTIONS && i !== cadence.steps.length - 1) issue(at('action'), `${name}: ${step.action} ends the account, so it must be the last step`);
+      const templated = (TEMPLATED_ACTIONS as readonly string[]).includes(step.action);
+      if (templated && !step.template) issue(at('template'), `${name}: ${article(step.action)} ${step.action} step needs a template`);
+      if (!templated && step.template) issue(at('template'), `${name}: ${article(step.action)} ${step.action} step sends no message, so it takes no template`);
+      if (!step.template) return;
       const templates = cadence.templates[step.template];
-      if (!templates) {
-        ctx.addIssue({ code: 'custom', path: where('template'), message: `step "${step.id}": unknown template "${step.template}"` });
-        return;
-      }
+      if (!templates) return issue(at('template'), `${name}: unknown template "${step.template}"`);
       for (const [language, template] of Object.entries(templates)) {
-        if (!template) continue;
-        if (step.action === 'email' && !template.subject)
-          ctx.addIssue({ code: 'custom', path: ['templates', step.template, language, 'subject'], message: `step "${step.id}": an email template needs a subject` });
+        if (template && NEEDS_SUBJECT.has(step.action) && !template.subject)
+          issue(['templates', step.template, language, 'subject'], `${name}: ${article(step.action)} ${step.action} template needs a subject`);
       }
+      const products = step.when?.products ?? cadence.products ?? null;
+      const known = templateProducts.get(step.template);
+      templateProducts.set(step.template, known === undefined ? (products ? new Set(products) : null) : known && products ? new Set([...known, ...products]) : null);
     });
     for (const [templateId, byLanguage] of Object.entries(cadence.templates)) {
       for (const [language, template] of Object.entries(byLanguage)) {
@@ -59,12 +96,17 @@ export const cadenceSchema = z
         for (const field of ['subject', 'text', 'html'] as const) {
           const text = template[field];
           if (text === undefined) continue;
+          const path = ['templates', templateId, language, field];
           for (const name of unknownPlaceholders(text))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['templates', templateId, language, field],
-              message: `template "${templateId}" (${language}) ${field}: unknown variable {{${name}}}; known: ${TEMPLATE_VARIABLES.join(', ')}`,
-            });
+            issue(path, `template "${templateId}" (${language}) ${field}: unknown variable {{${name}}}; known: ${TEMPLATE_VARIABLES.join(', ')}`);
+          // A product-specific variable would render empty for other products: refuse it unless only that product can reach the template.
+          for (const name of placeholdersIn(text)) {
+            const product = PRODUCT_VARIABLES[name as keyof typeof PRODUCT_VARIABLES];
+            if (!product) continue;
+            const reach = templateProducts.get(templateId);
+            if (reach === null || (reach && [...reach].some((p) => p !== product)))
+              issue(path, `template "${templateId}" (${language}) ${field}: {{${name}}} exists only for ${product} accounts; limit the cadence or the step to products [${product}]`);
+          }
         }
       }
     }
@@ -80,10 +122,12 @@ export function parseCadence(document: unknown, source = 'cadence'): Cadence {
   return result.data as Cadence;
 }
 
+/** Reads a cadence from a .json, .yaml or .yml file. */
 export function loadCadenceFile(path: string): Cadence {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    document = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new Error(`cannot read cadence ${path}: ${(error as Error).message}`);
   }

@@ -60,6 +60,11 @@ export const envSchema = z
     TWILIO_API_BASE_URL: url(['http:', 'https:']),
     SMS_SINK_PORT: port(8026),
 
+    CREDITORS_FILE: optionalString,
+    CADENCES_DIR: z.preprocess(emptyToUndefined, z.string().default('cadences')),
+    LETTERS_DIR: optionalString,
+    WEBHOOK_SINK_PORT: port(8027),
+
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
     DEMO: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true')),
   })

@@ -1,13 +1,19 @@
 /**
- * One workflow per delinquent account. Deterministic: time comes from the workflow clock,
- * every side effect is an activity, state is plain JSON.
+ * One workflow per delinquent account, for as long as the account lives. Deterministic: time
+ * comes from the workflow clock, every side effect is an activity, state is plain JSON and is
+ * carried whole across continue-as-new.
+ *
+ * Engine v2: cadence steps of every kind (contacts, waits, escalations, terminal steps), timed
+ * in the debtor's zone, every debtor contact through the contact-policy gate, operator controls.
+ * Accounts whose history predates the 'cadence-engine-v2' marker finish on the frozen v1 code.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   condition,
   continueAsNew,
-  allHandlersFinished,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -17,24 +23,46 @@ import {
 import type { Activities } from '../activities';
 import {
   accountKey as makeAccountKey,
+  daysPastDue,
   isEndStage,
   type ContactRecord,
+  type EndStage,
   type PaymentRecord,
   type Stage,
   type StageChange,
 } from '../domain/account';
-import { contactDecision, renderStepMessage, scheduledStep, templateValues, type ScheduledStep } from '../domain/cadence';
+import {
+  isDebtorContact,
+  renderStepMessage,
+  stepLabel,
+  TERMINAL_ACTIONS,
+  templateValues,
+  unmetCondition,
+  type Cadence,
+  type CadenceStep,
+} from '../domain/cadence';
+import { evaluateContact, rulesFor, type ContactChannel, type ContactRequest } from '../domain/contact-policy';
 import { formatMoney } from '../domain/money';
+import { stepDueAtMs } from '../domain/schedule';
 import {
   accountStateQuery,
+  closeAccountUpdate,
+  moveToCadenceUpdate,
+  pauseAccountUpdate,
   paymentReceivedSignal,
+  repeatLastStepUpdate,
+  resumeAccountUpdate,
   searchAttributes,
+  skipNextStepUpdate,
   type AccountOutcome,
   type AccountStateView,
   type AccountWorkflowInput,
   type NextAction,
+  type OperatorRequest,
   type PaymentReceived,
+  type StepRecord,
 } from './definitions';
+import { accountWorkflowV1, type AccountStateV1 } from './legacy/account.workflow.v1';
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -48,111 +76,258 @@ const notifications = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 6 },
 });
 
+const orders = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  // Orders to creditors' systems are retried until acknowledged (a refusal is permanent and recorded).
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+});
+
 /** Everything the workflow knows; carried whole across continue-as-new. */
 export interface AccountState {
+  engine: 2;
+  cadence: Cadence | null;
   stage: Stage;
+  stageBeforePause: Stage | null;
+  pausedReason: string | null;
+  pausedAt: string | null;
+  /** Whole days the cadence clock was stopped by pauses: every step moves that much later. */
+  clockShiftMs: number;
   balanceMinor: number;
   enrolledAt: string;
+  cadenceStartedAt: string;
   ledgerOpened: boolean;
   nextStepIndex: number;
+  /** A deferral by the contact-policy gate: the current step waits at least until then. */
+  stepNotBefore: string | null;
+  /** Counts step executions, so a repeated step gets its own idempotency key. */
+  stepRuns: number;
+  lastStepAt: string | null;
+  answeredSinceLastStep: boolean;
   pendingPayments: PaymentReceived[];
   contacts: ContactRecord[];
   payments: PaymentRecord[];
+  steps: StepRecord[];
   stageHistory: StageChange[];
   nextAction: NextAction | null;
+  /** Bumped by operator controls so waits wake up and re-plan. */
+  controlVersion: number;
 }
 
 export interface AccountWorkflowArgs extends AccountWorkflowInput {
   /** Present only when the workflow continued as new. */
-  carried?: AccountState;
+  carried?: AccountState | AccountStateV1;
 }
 
+const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+
 export async function accountWorkflow(input: AccountWorkflowArgs): Promise<AccountOutcome> {
-  const { account, cadence, settings } = input;
+  const carriedV1 = input.carried && !('engine' in input.carried);
+  if (!patched('cadence-engine-v2') && input.cadence) {
+    return accountWorkflowV1({ account: input.account, cadence: input.cadence, settings: input.settings, carried: input.carried as AccountStateV1 | undefined });
+  }
+  const { account, settings } = input;
   const key = makeAccountKey(account.creditorId, account.accountId);
   const nowIso = () => new Date(Date.now()).toISOString();
-  const state: AccountState = input.carried ?? {
-    stage: 'notice',
-    balanceMinor: account.balanceMinor,
-    enrolledAt: nowIso(),
-    ledgerOpened: false,
-    nextStepIndex: 0,
-    pendingPayments: [],
-    contacts: [],
-    payments: [],
-    stageHistory: [{ stage: 'notice', at: nowIso(), reason: `enrolled on cadence ${cadence.name} v${cadence.version}` }],
-    nextAction: null,
-  };
-  const enrolledAtMs = Date.parse(state.enrolledAt);
+  const state: AccountState = !input.carried || carriedV1 ? initialState(input, nowIso()) : (input.carried as AccountState);
+  const currency = account.currency;
+  const balance = () => ({ amountMinor: state.balanceMinor, currency });
 
+  // ---- handlers -------------------------------------------------------------------------------
   setHandler(paymentReceivedSignal, (payment) => {
     // Duplicate deliveries of one payment id are dropped here; the ledger's unique key is the backstop.
     const known = state.payments.some((p) => p.paymentId === payment.paymentId) || state.pendingPayments.some((p) => p.paymentId === payment.paymentId);
     if (!known) state.pendingPayments.push(payment);
   });
-  setHandler(accountStateQuery, (): AccountStateView => ({
+  const view = (): AccountStateView => ({
     accountKey: key,
     creditorId: account.creditorId,
     accountId: account.accountId,
     stage: state.stage,
-    balance: { amountMinor: state.balanceMinor, currency: account.currency },
-    cadence: { name: cadence.name, version: cadence.version },
+    balance: balance(),
+    cadence: { name: state.cadence?.name ?? '(selecting)', version: state.cadence?.version ?? 0 },
     enrolledAt: state.enrolledAt,
     nextAction: state.nextAction,
     contacts: state.contacts,
     payments: state.payments,
     stageHistory: state.stageHistory,
-  }));
+    steps: state.steps,
+    pausedReason: state.pausedReason,
+  });
+  setHandler(accountStateQuery, view);
 
-  const publish = () => {
+  const requireReason = (request: OperatorRequest) => {
+    if (typeof request?.reason !== 'string' || request.reason.trim() === '') throw new Error('reason is required');
+  };
+  const requireOpen = () => {
+    if (isEndStage(state.stage)) throw new Error(`the account is ${state.stage}`);
+  };
+  const operatorChange = (what: string, request: OperatorRequest) => {
+    state.controlVersion += 1;
+    refreshNextAction();
+    state.steps.push({ stepId: '(operator)', action: what, label: what, at: nowIso(), status: 'done', detail: `${request.reason}${request.operator ? ` (by ${request.operator})` : ''}` });
+    publish();
+    return view();
+  };
+  setHandler(pauseAccountUpdate, (request) => {
+    state.stageBeforePause = state.stage;
+    state.pausedReason = request.reason;
+    state.pausedAt = nowIso();
+    changeStage('paused', `paused: ${request.reason}`);
+    return operatorChange('pause', request);
+  }, {
+    validator: (request) => {
+      requireReason(request);
+      requireOpen();
+      if (state.stage === 'paused') throw new Error('the account is already paused');
+    },
+  });
+  setHandler(resumeAccountUpdate, (request) => {
+    changeStage(state.stageBeforePause ?? 'reminding', `resumed: ${request.reason}`);
+    // The cadence clock stops while paused, so overdue steps do not all fire at once on resume;
+    // whole days keep day-based steps at their local time of day.
+    const pausedMs = Date.now() - Date.parse(state.pausedAt ?? nowIso());
+    state.clockShiftMs += Math.max(0, Math.round(pausedMs / 86_400_000)) * 86_400_000;
+    state.stageBeforePause = null;
+    state.pausedReason = null;
+    state.pausedAt = null;
+    return operatorChange('resume', request);
+  }, {
+    validator: (request) => {
+      requireReason(request);
+      if (state.stage !== 'paused') throw new Error(`the account is ${state.stage}, not paused`);
+    },
+  });
+  setHandler(skipNextStepUpdate, (request) => {
+    const skipped = state.cadence?.steps[state.nextStepIndex];
+    if (skipped) recordStep(skipped, 'skipped', `operator: ${request.reason}`);
+    advance();
+    return operatorChange('skip next step', request);
+  }, {
+    validator: (request) => {
+      requireReason(request);
+      requireOpen();
+      if (!state.cadence || state.nextStepIndex >= state.cadence.steps.length) throw new Error('there is no next step to skip');
+    },
+  });
+  setHandler(repeatLastStepUpdate, (request) => {
+    state.nextStepIndex -= 1;
+    state.stepNotBefore = null;
+    state.lastStepAt = null; // the repeated step is due now, not after its own delay again
+    return operatorChange('repeat last step', request);
+  }, {
+    validator: (request) => {
+      requireReason(request);
+      requireOpen();
+      if (state.nextStepIndex === 0) throw new Error('no step has run yet');
+      const last = state.cadence?.steps[state.nextStepIndex - 1];
+      if (last && last.action in TERMINAL_ACTIONS) throw new Error('the last step ended the account');
+    },
+  });
+  setHandler(moveToCadenceUpdate, async (request) => {
+    const cadence = await ledger.loadCadence.executeWithOptions({ summary: `load cadence ${request.cadence}${request.version ? ` v${request.version}` : ''}` }, [
+      { name: request.cadence, version: request.version },
+    ]);
+    if (cadence.products && !cadence.products.includes(account.product))
+      throw ApplicationFailure.nonRetryable(`cadence ${cadence.name} is for ${cadence.products.join(', ')}, not ${account.product}`, 'cadence_not_for_product');
+    state.cadence = cadence;
+    state.cadenceStartedAt = nowIso();
+    state.clockShiftMs = 0;
+    state.nextStepIndex = 0;
+    state.stepNotBefore = null;
+    state.lastStepAt = null;
+    state.stageHistory.push({ stage: state.stage, at: nowIso(), reason: `moved to cadence ${cadence.name} v${cadence.version}: ${request.reason}` });
+    return operatorChange(`move to ${cadence.name} v${cadence.version}`, request);
+  }, {
+    validator: (request) => {
+      requireReason(request);
+      requireOpen();
+      if (typeof request.cadence !== 'string' || request.cadence === '') throw new Error('cadence (a saved cadence name) is required');
+    },
+  });
+  setHandler(closeAccountUpdate, (request) => {
+    changeStage('closed', `closed by operator: ${request.reason}`);
+    return operatorChange('close', request);
+  }, {
+    validator: (request) => {
+      requireReason(request);
+      requireOpen();
+    },
+  });
+
+  // ---- state helpers --------------------------------------------------------------------------
+  function changeStage(stage: Stage, reason: string): void {
+    if (state.stage === stage) return;
+    state.stage = stage;
+    state.stageHistory.push({ stage, at: nowIso(), reason });
+  }
+
+  function recordStep(step: CadenceStep, status: StepRecord['status'], detail: string | null): void {
+    state.steps.push({ stepId: step.id, action: step.action, label: stepLabel(step), at: nowIso(), status, detail });
+  }
+
+  function advance(): void {
+    state.nextStepIndex += 1;
+    state.stepNotBefore = null;
+  }
+
+  function publish(): void {
+    const cadence = state.cadence;
     upsertSearchAttributes([
       { key: searchAttributes.stage, value: state.stage },
       { key: searchAttributes.balanceDueMinor, value: state.balanceMinor },
       { key: searchAttributes.nextActionAt, value: state.nextAction ? new Date(state.nextAction.at) : null },
+      { key: searchAttributes.daysPastDue, value: daysPastDue(account.dueDate, nowIso()) },
+      { key: searchAttributes.cadenceName, value: cadence?.name ?? null },
+      { key: searchAttributes.cadenceVersion, value: cadence?.version ?? null },
     ]);
-    const balance = formatMoney({ amountMinor: state.balanceMinor, currency: account.currency });
-    const last = state.contacts[state.contacts.length - 1];
+    const last = state.steps[state.steps.length - 1];
     setCurrentDetails(
       [
         `**${account.debtorName}** · ${account.creditorId} / ${account.accountId} · ${account.product}`,
-        `Stage: **${state.stage}** · Balance due: **${balance}**`,
-        `Cadence: ${cadence.name} v${cadence.version} · step ${Math.min(state.nextStepIndex + 1, cadence.steps.length)} of ${cadence.steps.length}`,
+        `Stage: **${state.stage}**${state.pausedReason ? ` (${state.pausedReason})` : ''} · Balance due: **${formatMoney(balance())}** · ${daysPastDue(account.dueDate, nowIso())} days past due`,
+        cadence ? `Cadence: ${cadence.name} v${cadence.version} · step ${Math.min(state.nextStepIndex + 1, cadence.steps.length)} of ${cadence.steps.length}` : 'Cadence: being selected',
         state.nextAction ? `Next: ${state.nextAction.description} at ${state.nextAction.at}` : 'Next: waiting for payment',
-        last ? `Last contact: ${last.channel} ${last.stepId} ${last.status}${last.reason ? ` (${last.reason})` : ''} at ${last.at}` : 'No contact yet',
+        last ? `Last: ${last.label} ${last.status}${last.detail ? ` (${last.detail})` : ''} at ${last.at}` : 'No step yet',
       ].join('\n\n'),
     );
-  };
+  }
 
-  const changeStage = (stage: Stage, reason: string) => {
-    if (state.stage === stage) return;
-    state.stage = stage;
-    state.stageHistory.push({ stage, at: nowIso(), reason });
-  };
+  /** The next step and when it is due, or null when the cadence has run out. */
+  function planNext(): { step: CadenceStep; dueAtMs: number } | null {
+    const step = state.cadence?.steps[state.nextStepIndex];
+    if (!step) return null;
+    const scheduled = stepDueAtMs(step, {
+      cadenceStartedAtMs: Date.parse(state.cadenceStartedAt),
+      dueDate: account.dueDate,
+      previousStepAtMs: state.lastStepAt ? Date.parse(state.lastStepAt) : null,
+      timezone: account.timezone,
+    });
+    return { step, dueAtMs: Math.max(scheduled + state.clockShiftMs, state.stepNotBefore ? Date.parse(state.stepNotBefore) : 0) };
+  }
 
+  function refreshNextAction(): void {
+    const next = state.stage === 'paused' || isEndStage(state.stage) ? null : planNext();
+    state.nextAction = next ? { description: stepLabel(next.step), at: new Date(next.dueAtMs).toISOString() } : null;
+  }
+
+  // ---- payments -------------------------------------------------------------------------------
   async function applyPendingPayments(): Promise<void> {
     while (state.pendingPayments.length > 0) {
       const payment = state.pendingPayments[0]!;
       const receivedAt = payment.receivedAt ?? nowIso();
-      const record: PaymentRecord = {
-        paymentId: payment.paymentId,
-        amount: { amountMinor: payment.amountMinor, currency: payment.currency },
-        receivedAt,
-        status: 'posted',
-        reason: null,
-        balanceAfterMinor: null,
-      };
+      const record: PaymentRecord = { paymentId: payment.paymentId, amount: { amountMinor: payment.amountMinor, currency: payment.currency }, receivedAt, status: 'posted', reason: null, balanceAfterMinor: null };
       if (!Number.isSafeInteger(payment.amountMinor) || payment.amountMinor <= 0) {
         Object.assign(record, { status: 'rejected', reason: 'amountMinor must be a positive whole number of minor units' });
-      } else if (payment.currency !== account.currency) {
-        Object.assign(record, { status: 'rejected', reason: `currency ${payment.currency} does not match the account's ${account.currency}` });
+      } else if (payment.currency !== currency) {
+        Object.assign(record, { status: 'rejected', reason: `currency ${payment.currency} does not match the account's ${currency}` });
       } else {
         try {
-          const result = await ledger.postPayment.executeWithOptions(
-            { summary: `post payment ${payment.paymentId} of ${formatMoney(record.amount)}` },
-            [{ accountKey: key, paymentId: payment.paymentId, amountMinor: payment.amountMinor, currency: payment.currency, receivedAt }],
-          );
+          const result = await ledger.postPayment.executeWithOptions({ summary: `post payment ${payment.paymentId} of ${formatMoney(record.amount)}` }, [
+            { accountKey: key, paymentId: payment.paymentId, amountMinor: payment.amountMinor, currency: payment.currency, receivedAt },
+          ]);
           state.balanceMinor = result.balanceMinor;
           record.balanceAfterMinor = result.balanceMinor;
+          state.answeredSinceLastStep = true;
         } catch (error) {
           if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
           Object.assign(record, { status: 'rejected', reason: `${error.cause.type}: ${error.cause.message}` });
@@ -164,76 +339,259 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     }
   }
 
-  async function runStep({ step, index }: ScheduledStep): Promise<void> {
-    const decision = contactDecision(step, account);
-    const contact: ContactRecord = { stepId: step.id, channel: decision.channel, at: nowIso(), status: 'sent', reason: null, recipient: null, providerMessageId: null };
-    if (decision.kind === 'skip') {
-      Object.assign(contact, { status: 'skipped', reason: decision.reason });
-    } else {
-      const values = templateValues(account, { amountMinor: state.balanceMinor, currency: account.currency }, settings);
-      const message = renderStepMessage(cadence, step, account.language, values);
-      const base = { idempotencyKey: `${key}/step/${index}/${step.id}`, accountKey: key, stepId: step.id, to: decision.recipient };
-      const summary = `${step.action} ${step.id} (step ${index + 1} of ${cadence.steps.length}) to ${decision.recipient}`;
-      contact.recipient = decision.recipient;
-      try {
-        const outcome =
-          step.action === 'email'
-            ? await notifications.sendEmail.executeWithOptions({ summary: summary }, [{ ...base, subject: message.subject ?? '', text: message.text, html: message.html }])
-            : await notifications.sendSms.executeWithOptions({ summary: summary }, [{ ...base, body: message.text }]);
-        contact.providerMessageId = outcome.providerMessageId;
-      } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        // A message that could not be delivered after bounded retries is recorded; the cadence goes on.
-        Object.assign(contact, { status: 'failed', reason: error.cause?.message ?? error.message });
-      }
-    }
-    state.contacts.push(contact);
-    if (index === 0) changeStage('reminding', `first notice ${contact.status}`);
+  // ---- the contact-policy gate ---------------------------------------------------------------
+  /** Asks the gate; records its decision as proof. Returns the decision. */
+  async function gate(step: CadenceStep, channel: ContactChannel, recipient: string | null) {
+    const request: ContactRequest = contactRequest(channel, recipient);
+    const decision = evaluateContact(request, rulesFor(request.state, request.city));
+    const decidedAt = nowIso();
+    await ledger.recordContactDecision.executeWithOptions({ summary: `contact policy: ${channel} ${step.id} ${decision.kind} (${decision.rule})` }, [
+      {
+        idempotencyKey: `${key}/decision/${state.stepRuns}/${step.id}/${decidedAt}`,
+        accountKey: key,
+        stepId: step.id,
+        channel,
+        decision: decision.kind,
+        rule: decision.rule,
+        reason: 'reason' in decision ? decision.reason : null,
+        deferredUntil: decision.kind === 'defer' ? decision.until : null,
+        inputs: request,
+        decidedAt,
+      },
+    ]);
+    return decision;
   }
 
+  function contactRequest(channel: ContactChannel, recipient: string | null): ContactRequest {
+    return {
+      now: nowIso(),
+      channel,
+      recipient,
+      purpose: 'collection',
+      timezones: [account.timezone],
+      state: account.address.country === 'US' ? account.address.region : null,
+      city: account.address.city,
+      consents: [
+        ...(account.email ? [{ channel: 'email' as const, address: account.email, consented: account.consent.email }] : []),
+        ...(account.phone ? [{ channel: 'sms' as const, address: account.phone, consented: account.consent.sms }] : []),
+      ],
+      optOuts: [],
+      flags: { ceaseCommunication: false, refusedToPay: false, attorneyRepresented: false, deceased: false, bankruptcy: false },
+      dispute: 'none',
+      history: state.contacts
+        .filter((c) => c.status === 'sent')
+        .map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const })),
+    };
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------
+  type StepResult = { kind: 'done' } | { kind: 'deferred'; untilMs: number };
+
+  async function runStep(step: CadenceStep, index: number): Promise<StepResult> {
+    const cadence = state.cadence!;
+    const unmet = unmetCondition(step, account, state.balanceMinor, state.answeredSinceLastStep);
+    if (unmet) {
+      recordStep(step, 'skipped', unmet);
+      return { kind: 'done' };
+    }
+    const runKey = `${key}/step/${state.stepRuns}/${step.id}`;
+    const label = `${stepLabel(step)} (step ${index + 1} of ${cadence.steps.length})`;
+    const message = () =>
+      renderStepMessage(cadence, step, account.language, templateValues(account, balance(), settings, nowIso()));
+
+    if (isDebtorContact(step.action)) {
+      const channel: ContactChannel = step.action;
+      const recipient = step.action === 'email' ? account.email : step.action === 'letter' ? [account.debtorName, account.address.line1, `${account.address.city}, ${account.address.region} ${account.address.postalCode}`].join(', ') : account.phone;
+      const decision = await gate(step, channel, recipient);
+      if (decision.kind === 'defer') return { kind: 'deferred', untilMs: Date.parse(decision.until) };
+      const contact: ContactRecord = { stepId: step.id, channel: step.action, at: nowIso(), status: 'sent', reason: null, recipient, providerMessageId: null, rule: decision.rule };
+      if (decision.kind === 'suppress') {
+        Object.assign(contact, { status: 'suppressed', reason: decision.reason });
+        recordStep(step, 'suppressed', `${decision.rule}: ${decision.reason}`);
+      } else {
+        try {
+          const rendered = message();
+          const base = { idempotencyKey: runKey, accountKey: key, stepId: step.id, to: recipient! };
+          let reference: string;
+          if (step.action === 'email') {
+            reference = (await notifications.sendEmail.executeWithOptions({ summary: `${label} sent to ${recipient}` }, [{ ...base, subject: rendered.subject ?? '', text: rendered.text, html: rendered.html }])).providerMessageId;
+          } else if (step.action === 'sms') {
+            reference = (await notifications.sendSms.executeWithOptions({ summary: `${label} sent to ${recipient}` }, [{ ...base, body: rendered.text }])).providerMessageId;
+          } else if (step.action === 'call') {
+            reference = (await notifications.createCallTask.executeWithOptions({ summary: `${label}: call task for ${recipient}` }, [{ idempotencyKey: runKey, accountKey: key, phone: recipient!, script: rendered.text }])).taskId;
+          } else {
+            reference = (await notifications.sendLetter.executeWithOptions({ summary: `${label} mailed` }, [
+              { idempotencyKey: runKey, accountKey: key, creditorId: account.creditorId, debtorName: account.debtorName, address: account.address, subject: rendered.subject ?? '', body: rendered.text, balanceMinor: state.balanceMinor, currency, language: account.language, dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
+            ])).documentId;
+          }
+          contact.providerMessageId = reference;
+          recordStep(step, 'done', `${step.action} to ${recipient}`);
+        } catch (error) {
+          if (!(error instanceof ActivityFailure)) throw error;
+          // Undeliverable after bounded retries: recorded, and the cadence goes on.
+          Object.assign(contact, { status: 'failed', reason: error.cause?.message ?? error.message });
+          recordStep(step, 'failed', contact.reason);
+        }
+      }
+      state.contacts.push(contact);
+      if (state.stage === 'notice' && contact.status === 'sent') changeStage('reminding', `first notice sent (${step.id})`);
+    } else {
+      await runEscalation(step, runKey, label, message);
+    }
+    if (step.stage && !isEndStage(state.stage)) changeStage(step.stage, `${stepLabel(step)}`);
+    const terminal = TERMINAL_ACTIONS[step.action as keyof typeof TERMINAL_ACTIONS] as EndStage | undefined;
+    if (terminal) changeStage(terminal, `${stepLabel(step)} (cadence ${cadence.name} v${cadence.version})`);
+    return { kind: 'done' };
+  }
+
+  async function runEscalation(step: CadenceStep, runKey: string, label: string, message: () => { subject: string | null; text: string }): Promise<void> {
+    const base = { idempotencyKey: runKey, accountKey: key, creditorId: account.creditorId, accountId: account.accountId, debtorName: account.debtorName, balanceMinor: state.balanceMinor, currency };
+    try {
+      switch (step.action) {
+        case 'wait':
+        case 'charge_off':
+        case 'close':
+          recordStep(step, 'done', null);
+          return;
+        case 'check_arrangement':
+          // Promises and plans arrive with issue 4; until then there is never one to find.
+          recordStep(step, 'done', 'no promise or plan on file');
+          return;
+        case 'notify_credit_department': {
+          const m = message();
+          const result = await orders.notifyCreditDepartment.executeWithOptions({ summary: `${label}: credit department notified` }, [{ ...base, subject: m.subject ?? '', text: m.text }]);
+          recordStep(step, 'done', `notice to ${result.destination}`);
+          return;
+        }
+        case 'order_disconnection': {
+          if (!account.serviceId) return recordStep(step, 'skipped', 'the account has no service id');
+          const result = await orders.orderServiceDisconnection.executeWithOptions({ summary: `${label}: disconnection of ${account.serviceId} ordered` }, [{ ...base, serviceId: account.serviceId }]);
+          recordStep(step, 'done', `disconnection of ${account.serviceId} acknowledged by ${result.destination}`);
+          return;
+        }
+        case 'order_repossession': {
+          if (!account.collateralVin) return recordStep(step, 'skipped', 'the account has no collateral on file');
+          const m = message();
+          const address = [account.address.line1, `${account.address.city}, ${account.address.region} ${account.address.postalCode}`];
+          const result = await orders.orderRepossession.executeWithOptions({ summary: `${label}: repossession of ${account.collateralVin} ordered` }, [{ ...base, collateralVin: account.collateralVin, subject: m.subject ?? '', text: m.text, address }]);
+          recordStep(step, 'done', `repossession order to ${result.destination}`);
+          return;
+        }
+        case 'place_account': {
+          const m = message();
+          const result = await orders.placeAccount.executeWithOptions({ summary: `${label}: account packet sent` }, [
+            { ...base, account, subject: m.subject ?? '', text: m.text, contacts: state.contacts, stageHistory: state.stageHistory, openingBalanceMinor: account.balanceMinor },
+          ]);
+          recordStep(step, 'done', `placed with ${result.destination}`);
+          return;
+        }
+        default:
+          throw ApplicationFailure.nonRetryable(`step ${step.id}: ${step.action} is not a known action`, 'unknown_step_action');
+      }
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // A refused order (permanent) is recorded for an operator; the account does not silently move on as if it had happened.
+      recordStep(step, 'failed', error.cause?.message ?? error.message);
+      changeStage('escalated', `${stepLabel(step)} failed; needs an operator`);
+    }
+  }
+
+  // ---- main loop ------------------------------------------------------------------------------
   if (!state.ledgerOpened) {
-    const opened = await ledger.openLedgerAccount.executeWithOptions({ summary: `open ledger account with ${formatMoney({ amountMinor: account.balanceMinor, currency: account.currency })} due` }, [
-      { accountKey: key, creditorId: account.creditorId, accountId: account.accountId, currency: account.currency, openingBalanceMinor: account.balanceMinor, dueDate: account.dueDate },
-    ]);
+    const opened = await ledger.openLedgerAccount.executeWithOptions(
+      { summary: `open ledger account with ${formatMoney({ amountMinor: account.balanceMinor, currency })} due` },
+      [{ accountKey: key, creditorId: account.creditorId, accountId: account.accountId, currency, openingBalanceMinor: account.balanceMinor, dueDate: account.dueDate }],
+    );
     state.balanceMinor = opened.balanceMinor;
     state.ledgerOpened = true;
   }
+  if (!state.cadence) {
+    if (input.cadence) state.cadence = input.cadence;
+    else {
+      const selected = await ledger.selectCadence.executeWithOptions({ summary: 'choose cadence by segmentation' }, [{ account, nowIso: nowIso() }]);
+      state.cadence = selected.cadence;
+      state.stageHistory[0]!.reason = `enrolled on cadence ${selected.cadence.name} v${selected.cadence.version} (${selected.rule === null ? 'creditor default' : `segmentation rule ${selected.rule + 1}`})`;
+    }
+  }
   publish();
+
+  const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
+  const wakeFor = (version: number) => () => state.pendingPayments.length > 0 || state.controlVersion !== version || historyIsLong();
 
   while (!isEndStage(state.stage)) {
     await applyPendingPayments();
     if (state.balanceMinor <= 0) {
       state.nextAction = null;
-      changeStage('paid', state.payments.length > 0 ? `balance cleared by payment ${state.payments[state.payments.length - 1]!.paymentId}` : 'no balance due');
+      const last = state.payments[state.payments.length - 1];
+      changeStage('paid', last ? `balance cleared by payment ${last.paymentId}` : 'no balance due');
       publish();
       break;
     }
-    const next = scheduledStep(cadence, state.nextStepIndex, enrolledAtMs);
-    state.nextAction = next ? { description: `${next.step.action} ${next.step.id}`, at: new Date(next.dueAtMs).toISOString() } : null;
+    if (historyIsLong()) {
+      // Handlers run to completion first; pending payments and everything else travel in `carried`.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
+    }
+    const version = state.controlVersion;
+    refreshNextAction();
     publish();
-
-    if (!next) {
-      // Cadence done: wait for money (escalation steps arrive with later cadences).
-      await condition(() => state.pendingPayments.length > 0 || workflowInfo().continueAsNewSuggested);
-      if (state.pendingPayments.length === 0) {
-        await condition(allHandlersFinished);
-        return continueAsNew<typeof accountWorkflow>({ ...input, carried: state });
-      }
+    const next = planNext();
+    if (state.stage === 'paused' || !next) {
+      await condition(wakeFor(version));
       continue;
     }
-    const waitMs = next.dueAtMs - Date.now();
+    const { step, dueAtMs } = next;
+    const waitMs = dueAtMs - Date.now();
     if (waitMs > 0) {
-      await condition(() => state.pendingPayments.length > 0, waitMs);
+      await condition(wakeFor(version), waitMs);
       continue;
     }
-    await runStep(next);
-    state.nextStepIndex += 1;
+    const result = await runStep(step, state.nextStepIndex);
+    if (result.kind === 'deferred') {
+      state.stepNotBefore = new Date(result.untilMs).toISOString();
+      continue;
+    }
+    state.stepRuns += 1;
+    state.lastStepAt = nowIso();
+    state.answeredSinceLastStep = false;
+    advance();
   }
 
+  state.nextAction = null;
+  publish();
   await condition(allHandlersFinished);
-  return {
-    stage: state.stage,
-    balance: { amountMinor: state.balanceMinor, currency: account.currency },
-    contactsSent: state.contacts.filter((c) => c.status === 'sent').length,
+  return { stage: state.stage, balance: balance(), contactsSent: state.contacts.filter((c) => c.status === 'sent').length };
+}
+
+function initialState(input: AccountWorkflowArgs, now: string): AccountState {
+  const v1 = input.carried && !('engine' in input.carried) ? (input.carried as AccountStateV1) : null;
+  const base: AccountState = {
+    engine: 2,
+    cadence: input.cadence ?? null,
+    stage: 'notice',
+    stageBeforePause: null,
+    pausedReason: null,
+    pausedAt: null,
+    clockShiftMs: 0,
+    balanceMinor: input.account.balanceMinor,
+    enrolledAt: now,
+    cadenceStartedAt: now,
+    ledgerOpened: false,
+    nextStepIndex: 0,
+    stepNotBefore: null,
+    stepRuns: 0,
+    lastStepAt: null,
+    answeredSinceLastStep: false,
+    pendingPayments: [],
+    contacts: [],
+    payments: [],
+    steps: [],
+    stageHistory: [{ stage: 'notice', at: now, reason: input.cadence ? `enrolled on cadence ${input.cadence.name} v${input.cadence.version}` : 'enrolled' }],
+    nextAction: null,
+    controlVersion: 0,
   };
+  if (!v1) return base;
+  // An account that continued as new from the first engine keeps everything it knew.
+  return { ...base, ...v1, engine: 2, cadence: input.cadence ?? null, cadenceStartedAt: v1.enrolledAt, stepRuns: v1.nextStepIndex, lastStepAt: null, steps: [], stageBeforePause: null, pausedReason: null, pausedAt: null, clockShiftMs: 0, stepNotBefore: null, answeredSinceLastStep: false, controlVersion: 0 };
 }

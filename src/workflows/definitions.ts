@@ -3,7 +3,7 @@
  * the client code and the tests. Workflow-safe: no Node built-ins.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import type { Money } from '../domain/money';
@@ -24,6 +24,16 @@ export interface NextAction {
   at: string; // ISO
 }
 
+/** Everything a step did, contact or not, for the account's history. */
+export interface StepRecord {
+  stepId: string;
+  action: string;
+  label: string;
+  at: string;
+  status: 'done' | 'skipped' | 'suppressed' | 'failed';
+  detail: string | null;
+}
+
 export interface AccountStateView {
   accountKey: string;
   creditorId: string;
@@ -36,14 +46,33 @@ export interface AccountStateView {
   contacts: ContactRecord[];
   payments: PaymentRecord[];
   stageHistory: StageChange[];
+  /** Engine v2 only. */
+  steps?: StepRecord[];
+  pausedReason?: string | null;
 }
 export const accountStateQuery = defineQuery<AccountStateView>('accountState');
 
 export interface AccountWorkflowInput {
   account: AccountProfile;
-  cadence: Cadence;
+  /** The cadence to run; when absent the creditor's segmentation picks one at enrollment. */
+  cadence?: Cadence;
   settings: RenderSettings;
+  /** Continue as new past this many history events (Temporal's own suggestion applies too). */
+  maxHistoryEvents?: number;
 }
+
+/** Operator controls. Each needs a reason, which the stage history keeps. */
+export interface OperatorRequest {
+  reason: string;
+  operator?: string;
+}
+export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');
+export const resumeAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('resumeAccount');
+export const skipNextStepUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('skipNextStep');
+export const repeatLastStepUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('repeatLastStep');
+export const closeAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('closeAccount');
+/** Moves the account to a saved cadence (its newest version unless one is named); it starts from its first step. */
+export const moveToCadenceUpdate = defineUpdate<AccountStateView, [OperatorRequest & { cadence: string; version?: number }]>('moveToCadence');
 
 export interface AccountOutcome {
   stage: Stage;
@@ -59,6 +88,9 @@ export const searchAttributes = {
   balanceDueMinor: defineSearchAttributeKey('DunningBalanceDue', SearchAttributeType.INT),
   currency: defineSearchAttributeKey('DunningCurrency', SearchAttributeType.KEYWORD),
   nextActionAt: defineSearchAttributeKey('DunningNextActionAt', SearchAttributeType.DATETIME),
+  daysPastDue: defineSearchAttributeKey('DunningDaysPastDue', SearchAttributeType.INT),
+  cadenceName: defineSearchAttributeKey('DunningCadence', SearchAttributeType.KEYWORD),
+  cadenceVersion: defineSearchAttributeKey('DunningCadenceVersion', SearchAttributeType.INT),
 } as const;
 
 /** "Name=Type" pairs, as `temporal server start-dev --search-attribute` and the operator CLI take them. */

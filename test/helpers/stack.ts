@@ -8,7 +8,16 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createActivities } from '../../src/activities';
 import { registerSearchAttributes } from '../../src/client/search-attributes';
-import { createSmtpMailer } from '../../src/adapters/smtp.mailer';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCadenceRepository } from '../../src/adapters/cadence.repository';
+import { createFolderLetterGateway } from '../../src/adapters/letters';
+import { createSmtpMailer, type Mailer } from '../../src/adapters/smtp.mailer';
+import { syncCadenceFiles } from '../../src/client/cadences';
+import { startWebhookSink, type WebhookSink } from '../../src/local/webhook-sink';
+import { parseCreditorDirectory, type CreditorDirectory } from '../../src/schemas/creditors.schema';
+import { ROOT } from './fixtures';
 import { createTwilioSmsGateway } from '../../src/adapters/twilio.sms';
 import { startSmtpSink, type SmtpSink } from '../../src/local/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../../src/local/twilio-sink';
@@ -27,23 +36,55 @@ export const TASK_QUEUE = 'dunning-test';
 export interface Sinks {
   smtp: SmtpSink;
   twilio: TwilioSink;
+  webhooks: WebhookSink;
+  lettersDir: string;
+  creditors: CreditorDirectory;
   pool: Pool;
   databaseUrl: string;
   close(): Promise<void>;
 }
 
+export const WEBHOOK_SECRET = 'test-creditor-webhook-secret';
+
+/** The shipped local creditor directory, its webhooks pointed at this test's webhook sink. */
+export function testCreditors(webhookBaseUrl: string): CreditorDirectory {
+  const text = readFileSync(join(ROOT, 'config', 'creditors.local.json'), 'utf8')
+    .replaceAll('http://127.0.0.1:8027', webhookBaseUrl)
+    .replaceAll('local-creditor-webhook-secret', WEBHOOK_SECRET);
+  return parseCreditorDirectory(JSON.parse(text));
+}
+
+/** Real sinks and a fresh database with the shipped cadences saved, as a worker finds them. */
 export async function startSinks(): Promise<Sinks> {
-  const [smtp, twilio, db] = await Promise.all([startSmtpSink(), startTwilioSink(), createTestDatabase()]);
+  const [smtp, twilio, webhooks, db] = await Promise.all([startSmtpSink(), startTwilioSink(), startWebhookSink({ secret: WEBHOOK_SECRET }), createTestDatabase()]);
+  const report = await syncCadenceFiles(createCadenceRepository(db.pool), join(ROOT, 'cadences'));
+  if (report.problems.length > 0) throw new Error(`shipped cadences do not load:\n${report.problems.join('\n')}`);
+  const lettersDir = mkdtempSync(join(tmpdir(), 'dunning-letters-'));
   return {
     smtp,
     twilio,
+    webhooks,
+    lettersDir,
+    creditors: testCreditors(webhooks.baseUrl),
     pool: db.pool,
     databaseUrl: db.url,
     async close() {
-      await Promise.all([smtp.close(), twilio.close()]);
+      await Promise.all([smtp.close(), twilio.close(), webhooks.close()]);
       await db.drop();
+      rmSync(lettersDir, { recursive: true, force: true });
     },
   };
+}
+
+export function testActivities(sinks: Sinks, mailer: Mailer) {
+  return createActivities({
+    pool: sinks.pool,
+    mailer,
+    sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl }),
+    letters: createFolderLetterGateway(sinks.lettersDir),
+    creditors: sinks.creditors,
+    optOutEmail: 'optout@example.test',
+  });
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -60,12 +101,7 @@ export async function createTestWorker(connection: NativeConnection, namespace: 
     namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      pool: sinks.pool,
-      mailer,
-      sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl }),
-      optOutEmail: 'optout@example.test',
-    }),
+    activities: testActivities(sinks, mailer),
   });
   return { worker, close: () => mailer.close() };
 }

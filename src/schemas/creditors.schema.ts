@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { PRODUCTS } from '../domain/account';
+import { identifier } from './account.schema';
+
+/** A secret is given inline (local runs) or, better, by the name of an environment variable. */
+const secret = z.union([z.object({ secret: z.string().min(16, 'must be at least 16 characters') }), z.object({ secretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable') })]);
+const webhook = z.object({ webhookUrl: z.url({ error: 'must be a URL' }) }).and(secret);
+
+const creditorSchema = z.object({
+  id: identifier,
+  name: z.string().min(1),
+  mailingAddress: z.array(z.string().min(1)).min(1, 'needs at least one line'),
+  creditDepartmentEmail: z.email({ error: 'must be an email address' }),
+  /** Utilities: where disconnection orders go (signed webhook, retried until acknowledged). */
+  disconnection: webhook.optional(),
+  /** Lenders: the recovery agent who receives repossession orders, by email or webhook. */
+  repossession: z.union([z.object({ email: z.email() }), webhook]).optional(),
+  /** Attorney or agency that receives placements (packet as PDF and CSV by email). */
+  placement: z.object({ agencyName: z.string().min(1), email: z.email() }).optional(),
+});
+export type CreditorSettings = z.infer<typeof creditorSchema>;
+
+const segmentRuleSchema = z
+  .object({
+    cadence: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must name a cadence'),
+    product: z.enum(PRODUCTS).optional(),
+    minBalanceMinor: z.number().int().nonnegative().optional(),
+    maxBalanceMinor: z.number().int().nonnegative().optional(),
+    minDaysPastDue: z.number().int().nonnegative().optional(),
+    maxDaysPastDue: z.number().int().nonnegative().optional(),
+    minRiskScore: z.number().int().min(0).max(1000).optional(),
+    maxRiskScore: z.number().int().min(0).max(1000).optional(),
+  })
+  .strict();
+
+export const creditorDirectorySchema = z.object({
+  creditors: z.array(creditorSchema),
+  /** Per creditor, the first matching rule picks the cadence; `defaultCadence` when none matches. */
+  segmentation: z.record(z.string(), z.object({ rules: z.array(segmentRuleSchema), defaultCadence: z.string().optional() })).default({}),
+  defaultCadence: z.string().default('standard'),
+});
+export type CreditorDirectory = z.infer<typeof creditorDirectorySchema>;
+export type SegmentRule = z.infer<typeof segmentRuleSchema>;
+
+export function parseCreditorDirectory(document: unknown, source = 'creditor directory'): CreditorDirectory {
+  const result = creditorDirectorySchema.safeParse(document);
+  if (!result.success)
+    throw new Error(`${source} is not valid:\n${result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const ids = new Set<string>();
+  for (const creditor of result.data.creditors) {
+    if (ids.has(creditor.id)) throw new Error(`${source}: creditor ${creditor.id} is listed twice`);
+    ids.add(creditor.id);
+  }
+  return result.data;
+}
+
+export function loadCreditorDirectory(path: string): CreditorDirectory {
+  return parseCreditorDirectory(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+export function resolveSecret(setting: { secret: string } | { secretEnv: string }, env: NodeJS.ProcessEnv = process.env): string {
+  if ('secret' in setting) return setting.secret;
+  const value = env[setting.secretEnv];
+  if (!value) throw new Error(`environment variable ${setting.secretEnv} (a webhook secret) is not set`);
+  return value;
+}

@@ -1,0 +1,258 @@
+/**
+ * The sample cadences from enrollment to their end under time skipping, with the exact messages,
+ * letters, orders and stage history; operator controls; continue-as-new with signals in flight.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { enrollAccount } from '../src/client/accounts.client';
+import { accountKey, type AccountProfile } from '../src/domain/account';
+import type { Cadence } from '../src/domain/cadence';
+import { parseCadence } from '../src/schemas/cadence.schema';
+import type { accountWorkflow } from '../src/workflows/account.workflow';
+import {
+  accountStateQuery,
+  closeAccountUpdate,
+  moveToCadenceUpdate,
+  pauseAccountUpdate,
+  paymentReceivedSignal,
+  repeatLastStepUpdate,
+  resumeAccountUpdate,
+  skipNextStepUpdate,
+} from '../src/workflows/definitions';
+import { assertLedgerBalances } from './helpers/database';
+import { makeAccount, settings, standardCadence } from './helpers/fixtures';
+import { recordHistory } from './helpers/histories';
+import { startTimeSkippingStack, TASK_QUEUE, type TimeSkippingStack } from './helpers/stack';
+
+let stack: TimeSkippingStack;
+before(async () => {
+  stack = await startTimeSkippingStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+function localTime(iso: string, zone: string) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]),
+  );
+  return { weekday: parts.weekday!, time: `${parts.hour}:${parts.minute}`, hour: Number(parts.hour) };
+}
+
+async function enroll(account: AccountProfile, options: { cadence?: Cadence } = {}) {
+  const result = await enrollAccount(stack.client, { account, cadence: options.cadence, settings, taskQueue: TASK_QUEUE });
+  assert.equal(result.status, 'started');
+  return stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+}
+
+const key = (a: AccountProfile) => accountKey(a.creditorId, a.accountId);
+const lettersOf = (a: AccountProfile) => readdirSync(stack.lettersDir).filter((f) => f.startsWith(key(a).replace(/[^A-Za-z0-9.-]/g, '_')) && f.endsWith('.pdf'));
+const emailsTo = (address: string) => stack.smtp.messages().filter((m) => m.to.includes(address));
+
+describe('sample cadences, enrollment to end', () => {
+  it('utility: reminders by email, mail, SMS and call, a written warning, the credit department, then a signed disconnection order', async () => {
+    const account = makeAccount({ creditorId: 'cred-metro-power', product: 'utility', serviceId: 'SVC-77', balanceMinor: 184_20, timezone: 'America/Chicago' });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('50 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.cadence, { name: 'utility', version: 1 });
+      assert.deepEqual(
+        state.steps!.map((s) => [s.stepId, s.status]),
+        [
+          ['notice-email', 'done'],
+          ['notice-letter', 'done'],
+          ['reminder-sms', 'done'],
+          ['reminder-email', 'done'],
+          ['collector-call', 'done'],
+          ['disconnection-warning', 'done'],
+          ['credit-department', 'done'],
+          ['disconnection', 'done'],
+        ],
+      );
+      assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'escalated']);
+      assert.equal(state.stage, 'escalated');
+      // Letters are mailed, not received, at the step's time: the hour rule is for calls, texts and email.
+      for (const contact of state.contacts.filter((c) => c.channel !== 'letter')) {
+        const local = localTime(contact.at, account.timezone);
+        assert.ok(local.hour >= 8 && local.hour < 21, `${contact.stepId} at ${local.time} local is outside 08:00-21:00`);
+      }
+      const sms = state.contacts.find((c) => c.stepId === 'reminder-sms')!;
+      const smsLocal = localTime(sms.at, account.timezone);
+      assert.equal(smsLocal.time, '10:00');
+      assert.ok(!['Sat', 'Sun'].includes(smsLocal.weekday), `SMS on a ${smsLocal.weekday}`);
+      assert.equal(localTime(state.contacts.find((c) => c.stepId === 'reminder-email')!.at, account.timezone).time, '09:30');
+
+      assert.deepEqual(emailsTo(account.email!).map((m) => m.subject), [
+        `Your cred-metro-power account ${account.accountId} is past due`,
+        `Reminder: $184.20 is past due on account ${account.accountId}`,
+      ]);
+      const creditNotice = emailsTo('credit@metro-power.example.test').filter((m) => m.subject.includes(account.accountId));
+      assert.equal(creditNotice.length, 1);
+      assert.equal(lettersOf(account).length, 2);
+      const orders = stack.webhooks.received().filter((w) => w.payload.accountId === account.accountId);
+      assert.equal(orders.length, 1);
+      assert.equal(orders[0]!.path, '/creditors/cred-metro-power/disconnections');
+      assert.deepEqual([orders[0]!.payload.type, orders[0]!.payload.serviceId, orders[0]!.payload.balanceMinor], ['service_disconnection.ordered', 'SVC-77', 184_20]);
+      const calls = await stack.pool.query('SELECT phone, script FROM call_tasks WHERE account_key = $1', [key(account)]);
+      assert.equal(calls.rowCount, 1);
+      assert.match(calls.rows[0].script, /Ask for Test Debtor only/);
+      const decisions = await stack.pool.query(`SELECT count(*)::int AS n FROM contact_decisions WHERE account_key = $1 AND decision = 'allow'`, [key(account)]);
+      assert.equal(decisions.rows[0].n, 6);
+      await recordHistory(handle, 'v2-utility-to-disconnection');
+      await handle.terminate('test done');
+    });
+  });
+
+  it('auto loan: ends in a repossession order naming the collateral', async () => {
+    const account = makeAccount({ creditorId: 'cred-swift-auto', product: 'auto_loan', collateralVin: '1HGCM82633A004352', balanceMinor: 2_450_00, timezone: 'America/Denver' });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('47 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.cadence, { name: 'auto-loan', version: 1 });
+      assert.deepEqual(state.steps!.map((s) => s.stepId), ['notice-email', 'reminder-sms', 'collector-call', 'default-letter', 'credit-department', 'repossession']);
+      assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'escalated']);
+      const order = stack.webhooks.received().find((w) => w.payload.accountId === account.accountId)!;
+      assert.equal(order.path, '/creditors/cred-swift-auto/repossessions');
+      assert.equal(order.payload.collateralVin, '1HGCM82633A004352');
+      assert.equal(lettersOf(account).length, 1);
+      await handle.terminate('test done');
+    });
+  });
+
+  it('medical: ends placed with an attorney, with the packet (PDF, ledger CSV, contact CSV) sent and kept', async () => {
+    const account = makeAccount({ creditorId: 'cred-valley-clinic', product: 'medical', insuranceClaimId: 'CLM-9', balanceMinor: 612_00, timezone: 'America/Phoenix' });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('20 days');
+      await handle.signal(paymentReceivedSignal, { paymentId: `P-med-${account.accountId}`, amountMinor: 100_00, currency: 'USD' });
+      await stack.env.sleep('45 days');
+      const outcome = await handle.result();
+      assert.equal(outcome.stage, 'placed');
+      assert.equal(outcome.balance.amountMinor, 512_00);
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.steps!.map((s) => [s.stepId, s.status]), [
+        ['statement-letter', 'done'],
+        ['notice-email', 'done'],
+        ['reminder-sms', 'done'],
+        ['collector-call', 'done'],
+        ['final-letter', 'done'],
+        ['check-arrangement', 'done'],
+        ['placement', 'done'],
+      ]);
+      assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'escalated', 'placed']);
+      const packet = emailsTo('placements@baxter-reed.example.test').find((m) => m.subject.includes(account.accountId))!;
+      assert.ok(packet, 'placement email sent to the attorney');
+      const documents = await stack.pool.query('SELECT kind FROM documents WHERE account_key = $1 ORDER BY kind', [key(account)]);
+      assert.deepEqual(documents.rows.map((r) => r.kind), ['letter', 'letter', 'placement_contacts_csv', 'placement_ledger_csv', 'placement_packet']);
+      await recordHistory(handle, 'v2-medical-to-placement');
+    });
+    await assertLedgerBalances(stack.pool);
+  });
+});
+
+describe('contact window and operator controls', () => {
+  const tinyCadence = (steps: Cadence['steps']): Cadence =>
+    parseCadence({
+      name: 'tiny',
+      version: 1,
+      steps,
+      templates: { t: { en: { subject: 'Reminder {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+    });
+
+  it('a step due at 03:00 local waits until the window opens at 08:00', async () => {
+    const account = makeAccount({ timezone: 'Pacific/Honolulu' });
+    const cadence = tinyCadence([{ id: 'early', action: 'email', after: '1d', atLocalTime: '03:00', template: 't' }]);
+    await stack.run(async () => {
+      const handle = await enroll(account, { cadence });
+      await stack.env.sleep('3 days');
+      const state = await handle.query(accountStateQuery);
+      assert.equal(state.contacts.length, 1);
+      assert.equal(localTime(state.contacts[0]!.at, 'Pacific/Honolulu').time, '08:00');
+      const deferred = await stack.pool.query(`SELECT rule FROM contact_decisions WHERE account_key = $1 AND decision = 'defer'`, [key(account)]);
+      assert.deepEqual(deferred.rows.map((r) => r.rule), ['reg_f_1006_6_b_1_i_time_of_day']);
+      await handle.terminate('test done');
+    });
+  });
+
+  it('pause holds every step until resume; skip, repeat, move and close do what they say', async () => {
+    const account = makeAccount();
+    const cadence = tinyCadence([
+      { id: 'one', action: 'email', after: '0d', template: 't' },
+      { id: 'two', action: 'email', after: '2d', template: 't' },
+      { id: 'three', action: 'email', after: '4d', template: 't' },
+      { id: 'four', action: 'email', after: '6d', template: 't' },
+    ]);
+    await stack.run(async () => {
+      const handle = await enroll(account, { cadence });
+      await stack.env.sleep('1 day');
+      await assert.rejects(handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: '' }] }), WorkflowUpdateFailedError);
+      await assert.rejects(handle.executeUpdate(resumeAccountUpdate, { args: [{ reason: 'not paused' }] }), WorkflowUpdateFailedError);
+      const paused = await handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: 'debtor in hospital', operator: 'ops-1' }] });
+      assert.equal(paused.stage, 'paused');
+      await stack.env.sleep('10 days');
+      assert.deepEqual((await handle.query(accountStateQuery)).contacts.map((c) => c.stepId), ['one']);
+      const resumed = await handle.executeUpdate(resumeAccountUpdate, { args: [{ reason: 'debtor back home' }] });
+      assert.equal(resumed.stage, 'reminding');
+      // Ten days paused move every later step ten days: 'two' is due on day 12, 'three' on day 14.
+      assert.equal(Date.parse(resumed.nextAction!.at) - Date.parse(resumed.enrolledAt), 12 * 86_400_000);
+      await handle.executeUpdate(skipNextStepUpdate, { args: [{ reason: 'debtor asked for fewer emails' }] });
+      await stack.env.sleep('4 days');
+      await handle.executeUpdate(repeatLastStepUpdate, { args: [{ reason: 'first copy bounced' }] });
+      await stack.env.sleep('1 day');
+      let state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.steps!.filter((s) => s.stepId !== '(operator)').map((s) => [s.stepId, s.status]), [
+        ['one', 'done'],
+        ['two', 'skipped'],
+        ['three', 'done'],
+        ['three', 'done'],
+      ]);
+      const moved = await handle.executeUpdate(moveToCadenceUpdate, { args: [{ reason: 'creditor asked', cadence: 'standard' }] });
+      assert.deepEqual(moved.cadence, { name: 'standard', version: 1 });
+      await stack.env.sleep('1 day');
+      state = await handle.query(accountStateQuery);
+      assert.equal(state.contacts[state.contacts.length - 1]!.stepId, 'notice-email');
+      const closed = await handle.executeUpdate(closeAccountUpdate, { args: [{ reason: 'creditor recalled the account' }] });
+      assert.equal(closed.stage, 'closed');
+      assert.equal((await handle.result()).stage, 'closed');
+      await recordHistory(handle, 'v2-operator-controls');
+      assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'paused', 'reminding', 'reminding']);
+      assert.equal(emailsTo(account.email!).length, 4);
+    });
+  });
+});
+
+describe('continue-as-new', () => {
+  it('keeps balance, history and payments across runs, and applies each payment once even mid-switch', async () => {
+    const account = makeAccount({ balanceMinor: 500_00 });
+    await stack.run(async () => {
+      const started = await stack.client.workflow.start('accountWorkflow', {
+        workflowId: key(account),
+        taskQueue: TASK_QUEUE,
+        args: [{ account, cadence: standardCadence(), settings, maxHistoryEvents: 40 }],
+      });
+      const firstRunId = started.firstExecutionRunId;
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(key(account));
+      for (let i = 1; i <= 12; i++) {
+        await handle.signal(paymentReceivedSignal, { paymentId: `P-can-${i}`, amountMinor: 10_00, currency: 'USD' });
+        await handle.signal(paymentReceivedSignal, { paymentId: `P-can-${i}`, amountMinor: 10_00, currency: 'USD' });
+        await stack.env.sleep('6 hours');
+      }
+      await stack.env.sleep('8 days');
+      const state = await handle.query(accountStateQuery);
+      const description = await handle.describe();
+      assert.notEqual(description.runId, firstRunId, 'the workflow continued as new');
+      assert.equal(state.balance.amountMinor, 500_00 - 12 * 10_00);
+      assert.deepEqual(state.payments.map((p) => p.paymentId), Array.from({ length: 12 }, (_, i) => `P-can-${i + 1}`));
+      assert.deepEqual(state.contacts.map((c) => c.stepId), ['notice-email', 'reminder-sms', 'final-email']);
+      const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'payment'`, [key(account)]);
+      assert.equal(rows[0].n, 12);
+      await handle.terminate('test done');
+      await recordHistory(handle, 'v2-continued-as-new-run');
+    });
+    await assertLedgerBalances(stack.pool);
+  });
+});
