@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { enrollAccounts } from './client/accounts.client';
+import { registerSearchAttributes } from './client/search-attributes';
 import { createFolderLetterGateway } from './adapters/letters';
 import { createPool } from './adapters/postgres';
 import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
@@ -121,6 +122,10 @@ async function main(): Promise<void> {
     const connection = await Connection.connect(connectionOptions);
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    // A dev server's SQLite file from an older version lacks newer search attributes; a cluster may too.
+    await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE)
+      .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
+      .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
 
     if (env.DEMO) {
       const cadence = loadCadenceFile(join(CADENCES_DIR, 'demo.json'));

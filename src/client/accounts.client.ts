@@ -74,7 +74,8 @@ export async function enrollAccounts(
       try {
         results[i] = await enrollAccount(client, { ...options, account });
       } catch (error) {
-        results[i] = { status: 'failed', workflowId: accountKey(account.creditorId, account.accountId), error: (error as Error).message };
+        const cause = (error as Error & { cause?: Error }).cause;
+        results[i] = { status: 'failed', workflowId: accountKey(account.creditorId, account.accountId), error: `${(error as Error).message}${cause ? `: ${cause.message}` : ''}` };
       }
     }
   };
