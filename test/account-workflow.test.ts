@@ -11,7 +11,7 @@ import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { assertLedgerBalances } from './helpers/database';
 import { recordHistory } from './helpers/histories';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
-import { startTimeSkippingStack, TASK_QUEUE, TWILIO_FROM, type TimeSkippingStack } from './helpers/stack';
+import { startTimeSkippingStack, TWILIO_FROM, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
 const cadence = standardCadence();
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 async function enroll(account: AccountProfile) {
-  const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: TASK_QUEUE });
+  const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
   assert.equal(result.status, 'started');
   return stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
 }
@@ -199,7 +199,7 @@ describe('account workflow on the standard cadence', () => {
     const account = makeAccount();
     await stack.run(async () => {
       const handle = await enroll(account);
-      const again = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: TASK_QUEUE });
+      const again = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
       assert.equal(again.status, 'already_enrolled');
       await stack.env.sleep('1 hour');
       assert.equal(emailsTo(account.email!).length, 1);

@@ -9,6 +9,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
+import { CadenceConflictError, createCadenceRepository } from '../src/adapters/cadence.repository';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import {
@@ -24,7 +25,7 @@ import {
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
-import { startTimeSkippingStack, TASK_QUEUE, type TimeSkippingStack } from './helpers/stack';
+import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
 before(async () => {
@@ -42,7 +43,7 @@ function localTime(iso: string, zone: string) {
 }
 
 async function enroll(account: AccountProfile, options: { cadence?: Cadence } = {}) {
-  const result = await enrollAccount(stack.client, { account, cadence: options.cadence, settings, taskQueue: TASK_QUEUE });
+  const result = await enrollAccount(stack.client, { account, cadence: options.cadence, settings, taskQueue: stack.taskQueue });
   assert.equal(result.status, 'started');
   return stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
 }
@@ -225,13 +226,76 @@ describe('contact window and operator controls', () => {
   });
 });
 
+describe('cadence versions, orders and terminal steps', () => {
+  it('a new cadence version applies to new enrollments while running accounts keep theirs', async () => {
+    const repository = createCadenceRepository(stack.pool);
+    const v1 = parseCadence({
+      name: 'versioned', version: 1, steps: [{ id: 'hello', action: 'email', after: '0d', template: 't' }, { id: 'again', action: 'email', after: '5d', template: 't' }],
+      templates: { t: { en: { subject: 'v1 {{accountId}}', text: 'First version. Reply STOP to opt out.' } } },
+    });
+    assert.equal((await repository.save(v1)).status, 'saved');
+    assert.equal((await repository.save(v1)).status, 'unchanged');
+    await assert.rejects(repository.save({ ...v1, description: 'edited in place' }), CadenceConflictError);
+    const early = makeAccount({ creditorId: 'cred-versioned' });
+    const late = makeAccount({ creditorId: 'cred-versioned' });
+    await stack.run(async () => {
+      const first = await enroll(early, { cadence: (await repository.latest('versioned'))! });
+      await stack.env.sleep('1 day');
+      await repository.save({ ...v1, version: 2, templates: { t: { en: { subject: 'v2 {{accountId}}', text: 'Second version. Reply STOP to opt out.' } } } });
+      const second = await enroll(late, { cadence: (await repository.latest('versioned'))! });
+      await stack.env.sleep('6 days');
+      assert.deepEqual((await first.query(accountStateQuery)).cadence, { name: 'versioned', version: 1 });
+      assert.deepEqual((await second.query(accountStateQuery)).cadence, { name: 'versioned', version: 2 });
+      assert.deepEqual(emailsTo(early.email!).map((m) => m.subject), [`v1 ${early.accountId}`, `v1 ${early.accountId}`]);
+      assert.deepEqual(emailsTo(late.email!).map((m) => m.subject), [`v2 ${late.accountId}`, `v2 ${late.accountId}`]);
+      await first.terminate('test done');
+      await second.terminate('test done');
+    });
+  });
+
+  it('retries a disconnection order until the creditor acknowledges it, and delivers it once', async () => {
+    const account = makeAccount({ creditorId: 'cred-metro-power', product: 'utility', serviceId: 'SVC-RETRY' });
+    const cadence = parseCadence({ name: 'cut-off', version: 1, steps: [{ id: 'cut', action: 'order_disconnection', after: '1h' }], templates: {} });
+    stack.webhooks.failNext(3, 503);
+    await stack.run(async () => {
+      const handle = await enroll(account, { cadence });
+      await stack.env.sleep('2 hours');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.steps!.map((s) => [s.stepId, s.status]), [['cut', 'done']]);
+      await handle.terminate('test done');
+    });
+    const deliveries = stack.webhooks.received().filter((w) => w.payload.serviceId === 'SVC-RETRY');
+    assert.equal(deliveries.length, 1, 'three 503s, then one acknowledged delivery');
+    const { rows } = await stack.pool.query(`SELECT status FROM escalation_orders WHERE account_key = $1`, [key(account)]);
+    assert.deepEqual(rows, [{ status: 'acknowledged' }]);
+  });
+
+  it('a charge-off step ends the account as charged_off with its reason', async () => {
+    const account = makeAccount({ product: 'credit_card' });
+    const cadence = parseCadence({
+      name: 'card-charge-off', version: 1,
+      steps: [{ id: 'notice', action: 'email', after: '0d', template: 't' }, { id: 'charge-off', label: 'charge-off at 180 days', action: 'charge_off', after: '180d' }],
+      templates: { t: { en: { subject: 'Card {{accountId}}', text: 'Past due. Reply STOP to opt out.' } } },
+    });
+    await stack.run(async () => {
+      const handle = await enroll(account, { cadence });
+      await stack.env.sleep('181 days');
+      const outcome = await handle.result();
+      assert.equal(outcome.stage, 'charged_off');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'charged_off']);
+      assert.match(state.stageHistory[2]!.reason, /charge-off at 180 days \(cadence card-charge-off v1\)/);
+    });
+  });
+});
+
 describe('continue-as-new', () => {
   it('keeps balance, history and payments across runs, and applies each payment once even mid-switch', async () => {
     const account = makeAccount({ balanceMinor: 500_00 });
     await stack.run(async () => {
       const started = await stack.client.workflow.start('accountWorkflow', {
         workflowId: key(account),
-        taskQueue: TASK_QUEUE,
+        taskQueue: stack.taskQueue,
         args: [{ account, cadence: standardCadence(), settings, maxHistoryEvents: 40 }],
       });
       const firstRunId = started.firstExecutionRunId;

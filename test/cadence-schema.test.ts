@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCadence } from '../src/schemas/cadence.schema';
+import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
 import { renderStepMessage, templateValues } from '../src/domain/cadence';
 import { formatMoney } from '../src/domain/money';
 import { makeAccount, ROOT, settings } from './helpers/fixtures';
@@ -52,6 +52,35 @@ describe('cadence documents', () => {
     const doc = standard();
     doc.steps[2].after = '1d';
     assert.match(errorOf(doc), /steps\.2\.after: step "final-email": steps must be in ascending order/);
+  });
+
+  it('accepts the YAML sample cadences and names faults in the engine v2 fields', () => {
+    for (const name of ['utility', 'auto-loan', 'medical']) assert.ok(loadCadenceFile(join(ROOT, 'cadences', `${name}.yaml`)).steps.length >= 6);
+    const base = { name: 'x', version: 1, templates: { t: { en: { subject: 'S', text: 'T {{collateralVin}}' } }, p: { en: { subject: 'P', text: 'placed' } } } };
+    const message = errorOf({
+      ...base,
+      steps: [
+        { id: 'a', action: 'email', after: '0d', template: 't', from: 'previous_step' },
+        { id: 'b', action: 'place_account', after: '10d', template: 'p' },
+        { id: 'c', action: 'sms', after: '12h', businessDays: true },
+        { id: 'd', action: 'wait', after: '20d', template: 'p', atLocalTime: '25:00' },
+      ],
+    });
+    assert.match(message, /steps\.0\.from: step "a": the first step has no previous step/);
+    assert.match(message, /steps\.1\.action: step "b": place_account ends the account, so it must be the last step/);
+    assert.match(message, /steps\.2\.businessDays: step "c": business days need an offset in days/);
+    assert.match(message, /steps\.2\.template: step "c": an sms step needs a template/);
+    assert.match(message, /steps\.3\.atLocalTime: must be a local time HH:MM/);
+    assert.match(message, /templates\.t\.en\.text: .*\{\{collateralVin\}\} exists only for auto_loan accounts/);
+  });
+
+  it('allows a product variable where only that product can reach the template', () => {
+    const cadence = parseCadence({
+      name: 'cars', version: 1, products: ['auto_loan'],
+      steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
+      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}' } } },
+    });
+    assert.equal(cadence.products![0], 'auto_loan');
   });
 
   it('renders Spanish templates and falls back to English', () => {

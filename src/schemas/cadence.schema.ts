@@ -40,7 +40,7 @@ const languageTemplates = z
   .extend(Object.fromEntries(LANGUAGES.filter((l) => l !== 'en').map((l) => [l, messageTemplateSchema.optional()])))
   .strict();
 
-const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+const article = (word: string) => (/^([aeiou]|sms)/.test(word) ? 'an' : 'a'); // "an SMS"
 
 const NEEDS_SUBJECT = new Set(['email', 'letter', 'notify_credit_department', 'order_repossession', 'place_account']);
 

@@ -109,6 +109,8 @@ export async function createTestWorker(connection: NativeConnection, namespace: 
 export interface TimeSkippingStack extends Sinks {
   env: TestWorkflowEnvironment;
   client: Client;
+  /** The task queue of the current run: each run has its own, so a workflow a failed test left open cannot stall the next. */
+  taskQueue: string;
   /** Runs fn while a fresh worker polls. */
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -120,16 +122,27 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   const sinks = await startSinks();
-  return {
+  let runs = 0;
+  const stack: TimeSkippingStack = {
     ...sinks,
     env,
     client: env.client,
+    taskQueue: TASK_QUEUE,
     async run(fn) {
-      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks);
+      stack.taskQueue = `${TASK_QUEUE}-${++runs}`;
+      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks, stack.taskQueue);
       try {
         return await worker.runUntil(fn);
       } finally {
         close();
+        // A workflow left open (a test failed half-way) would later hold a workflow task that no
+        // worker serves, and the test server does not skip time while one is outstanding, so the
+        // next test would stall. Runs are sequential within a file: end whatever is still open.
+        const open = await env.connection.workflowService.listOpenWorkflowExecutions({ namespace: env.namespace ?? 'default', maximumPageSize: 1000 });
+        for (const execution of open.executions) {
+          const workflowId = execution.execution?.workflowId;
+          if (workflowId) await env.client.workflow.getHandle(workflowId).terminate('test run ended').catch(() => undefined);
+        }
       }
     },
     async close() {
@@ -137,4 +150,5 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       await env.teardown();
     },
   };
+  return stack;
 }
