@@ -19,7 +19,7 @@ import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev
 import { startTwilioSink } from './local/twilio-sink';
 import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, parseEnv } from './schemas/config.schema';
+import { ConfigError, parseEnv, renderSettings } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 import { createDunningWorker, prepareDatabase } from './worker';
 import { loadCreditorDirectory } from './schemas/creditors.schema';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       say(`demo debtors placed where it is daytime now: ${demo.zones.join(', ')}`);
       const results = await enrollAccounts(client, demo.accounts, {
         cadence,
-        settings: { paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL, optOutEmail: env.OPT_OUT_EMAIL },
+        settings: renderSettings(env),
         taskQueue: env.TEMPORAL_TASK_QUEUE,
       });
       const count = (status: string) => results.filter((r) => r.status === status).length;

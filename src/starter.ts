@@ -20,7 +20,7 @@ import { createPool } from './adapters/postgres';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, parseEnv, type Env } from './schemas/config.schema';
+import { ConfigError, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export const EXIT = { ok: 0, usage: 1, rejectedRows: 2, account: 3, unavailable: 4 } as const;
@@ -64,7 +64,7 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
   try {
     const results = await enrollAccounts(client, parsed.accounts.map((a) => a.account), {
       cadence,
-      settings: { paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL, optOutEmail: env.OPT_OUT_EMAIL },
+      settings: renderSettings(env),
       taskQueue: env.TEMPORAL_TASK_QUEUE,
     });
     const rows = results.map((r, i) => ({ line: parsed.accounts[i]!.line, ...r }));

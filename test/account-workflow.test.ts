@@ -50,6 +50,7 @@ describe('account workflow on the standard cadence', () => {
       assert.deepEqual(
         state.contacts.map((c) => [c.stepId, c.channel, c.status]),
         [
+          ['validation-notice', 'letter', 'sent'],
           ['notice-email', 'email', 'sent'],
           ['reminder-sms', 'sms', 'sent'],
           ['final-email', 'email', 'sent'],
@@ -57,7 +58,7 @@ describe('account workflow on the standard cadence', () => {
       );
       const enrolled = Date.parse(state.enrolledAt);
       const offsets = state.contacts.map((c) => Math.round((Date.parse(c.at) - enrolled) / 86_400_000));
-      assert.deepEqual(offsets, [0, 3, 7], 'steps fall on days 0, 3 and 7');
+      assert.deepEqual(offsets, [0, 0, 3, 7], 'the validation notice, then steps on days 0, 3 and 7');
       assert.equal(state.nextAction, null, 'nothing scheduled after the last step');
 
       const emails = emailsTo(account.email!);
@@ -76,6 +77,7 @@ describe('account workflow on the standard cadence', () => {
         accountKey(account.creditorId, account.accountId),
       ]);
       assert.deepEqual(rows.map((r) => [r.step_id, r.channel, r.status]), [
+        ['validation-notice', 'letter', 'sent'],
         ['notice-email', 'email', 'sent'],
         ['reminder-sms', 'sms', 'sent'],
         ['final-email', 'email', 'sent'],
@@ -85,7 +87,7 @@ describe('account workflow on the standard cadence', () => {
       const outcome = await handle.result();
       assert.equal(outcome.stage, 'paid');
       assert.equal(outcome.balance.amountMinor, 0);
-      assert.equal(outcome.contactsSent, 3);
+      assert.equal(outcome.contactsSent, 4);
       await recordHistory(handle, 'v2-standard-full-cadence-then-paid');
     });
     await assertLedgerBalances(stack.pool);
@@ -101,13 +103,13 @@ describe('account workflow on the standard cadence', () => {
       assert.equal(outcome.stage, 'paid');
       await stack.env.sleep('8 days');
       const state = await handle.query(accountStateQuery);
-      assert.deepEqual(state.contacts.map((c) => c.stepId), ['notice-email']);
+      assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'notice-email']);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'paid']);
       await recordHistory(handle, 'v2-standard-paid-on-day-2');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     assert.equal(smsTo(account.phone!).length, 0);
-    const { rows } = await stack.pool.query('SELECT count(*)::int AS n FROM outbound_messages WHERE account_key = $1', [accountKey(account.creditorId, account.accountId)]);
+    const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM outbound_messages WHERE account_key = $1 AND channel <> 'letter'`, [accountKey(account.creditorId, account.accountId)]);
     assert.equal(rows[0].n, 1);
   });
 
@@ -140,7 +142,7 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.equal(state.stage, 'reminding');
       assert.equal(state.balance.amountMinor, 200_00);
-      assert.deepEqual(state.contacts.map((c) => c.stepId), ['notice-email', 'reminder-sms', 'final-email']);
+      assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'notice-email', 'reminder-sms', 'final-email']);
       assert.match(smsTo(account.phone!)[0]!.body, /\$200\.00 is past due/);
       assert.equal(emailsTo(account.email!)[1]!.subject, `Final notice: $200.00 due on account ${account.accountId}`);
       await handle.terminate('test done');
@@ -156,12 +158,12 @@ describe('account workflow on the standard cadence', () => {
       const handle = await enroll(account);
       await stack.env.sleep('1 day');
       const state = await handle.query(accountStateQuery);
-      assert.equal(state.contacts[0]!.status, 'sent');
+      assert.equal(state.contacts.find((c) => c.stepId === 'notice-email')!.status, 'sent');
       await handle.terminate('test done');
       await recordHistory(handle, 'v2-standard-email-retried');
     });
     assert.equal(emailsTo(account.email!).length, 1);
-    const { rows } = await stack.pool.query('SELECT attempts, status FROM outbound_messages WHERE account_key = $1', [accountKey(account.creditorId, account.accountId)]);
+    const { rows } = await stack.pool.query(`SELECT attempts, status FROM outbound_messages WHERE account_key = $1 AND channel = 'email'`, [accountKey(account.creditorId, account.accountId)]);
     assert.deepEqual(rows, [{ attempts: 1, status: 'sent' }]);
   });
 
@@ -172,6 +174,7 @@ describe('account workflow on the standard cadence', () => {
       await stack.env.sleep('4 days');
       const state = await handle.query(accountStateQuery);
       assert.deepEqual(state.contacts.map((c) => [c.stepId, c.status, c.rule]), [
+        ['validation-notice', 'sent', 'required_notice'],
         ['notice-email', 'sent', 'allowed'],
         ['reminder-sms', 'suppressed', 'tcpa_consent'],
       ]);

@@ -92,7 +92,7 @@ describe('sample cadences, enrollment to end', () => {
       ]);
       const creditNotice = emailsTo('credit@metro-power.example.test').filter((m) => m.subject.includes(account.accountId));
       assert.equal(creditNotice.length, 1);
-      assert.equal(lettersOf(account).length, 2);
+      assert.equal(lettersOf(account).length, 3, 'the validation notice and two cadence letters');
       const orders = stack.webhooks.received().filter((w) => w.payload.accountId === account.accountId);
       assert.equal(orders.length, 1);
       assert.equal(orders[0]!.path, '/creditors/cred-metro-power/disconnections');
@@ -119,7 +119,7 @@ describe('sample cadences, enrollment to end', () => {
       const order = stack.webhooks.received().find((w) => w.payload.accountId === account.accountId)!;
       assert.equal(order.path, '/creditors/cred-swift-auto/repossessions');
       assert.equal(order.payload.collateralVin, '1HGCM82633A004352');
-      assert.equal(lettersOf(account).length, 1);
+      assert.equal(lettersOf(account).length, 2, 'the validation notice and the default letter');
       await handle.terminate('test done');
     });
   });
@@ -148,7 +148,7 @@ describe('sample cadences, enrollment to end', () => {
       const packet = emailsTo('placements@baxter-reed.example.test').find((m) => m.subject.includes(account.accountId))!;
       assert.ok(packet, 'placement email sent to the attorney');
       const documents = await stack.pool.query('SELECT kind FROM documents WHERE account_key = $1 ORDER BY kind', [key(account)]);
-      assert.deepEqual(documents.rows.map((r) => r.kind), ['letter', 'letter', 'placement_contacts_csv', 'placement_ledger_csv', 'placement_packet']);
+      assert.deepEqual(documents.rows.map((r) => r.kind), ['letter', 'letter', 'letter', 'placement_contacts_csv', 'placement_ledger_csv', 'placement_packet']);
       await recordHistory(handle, 'v2-medical-to-placement');
     });
     await assertLedgerBalances(stack.pool);
@@ -171,8 +171,8 @@ describe('contact window and operator controls', () => {
       const handle = await enroll(account, { cadence });
       await stack.env.sleep('3 days');
       const state = await handle.query(accountStateQuery);
-      assert.equal(state.contacts.length, 1);
-      assert.equal(localTime(state.contacts[0]!.at, 'Pacific/Honolulu').time, '08:00');
+      assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'early']);
+      assert.equal(localTime(state.contacts[1]!.at, 'Pacific/Honolulu').time, '08:00');
       const deferred = await stack.pool.query(`SELECT rule FROM contact_decisions WHERE account_key = $1 AND decision = 'defer'`, [key(account)]);
       assert.deepEqual(deferred.rows.map((r) => r.rule), ['reg_f_1006_6_b_1_i_time_of_day']);
       await handle.terminate('test done');
@@ -195,7 +195,7 @@ describe('contact window and operator controls', () => {
       const paused = await handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: 'debtor in hospital', operator: 'ops-1' }] });
       assert.equal(paused.stage, 'paused');
       await stack.env.sleep('10 days');
-      assert.deepEqual((await handle.query(accountStateQuery)).contacts.map((c) => c.stepId), ['one']);
+      assert.deepEqual((await handle.query(accountStateQuery)).contacts.map((c) => c.stepId), ['validation-notice', 'one']);
       const resumed = await handle.executeUpdate(resumeAccountUpdate, { args: [{ reason: 'debtor back home' }] });
       assert.equal(resumed.stage, 'reminding');
       // Ten days paused move every later step ten days: 'two' is due on day 12, 'three' on day 14.
@@ -259,7 +259,7 @@ describe('cadence versions, orders and terminal steps', () => {
     stack.webhooks.failNext(3, 503);
     await stack.run(async () => {
       const handle = await enroll(account, { cadence });
-      await stack.env.sleep('2 hours');
+      await stack.env.sleep('50 days'); // no remedy before the validation period has ended
       const state = await handle.query(accountStateQuery);
       assert.deepEqual(state.steps!.map((s) => [s.stepId, s.status]), [['cut', 'done']]);
       await handle.terminate('test done');
@@ -311,7 +311,7 @@ describe('continue-as-new', () => {
       assert.notEqual(description.runId, firstRunId, 'the workflow continued as new');
       assert.equal(state.balance.amountMinor, 500_00 - 12 * 10_00);
       assert.deepEqual(state.payments.map((p) => p.paymentId), Array.from({ length: 12 }, (_, i) => `P-can-${i + 1}`));
-      assert.deepEqual(state.contacts.map((c) => c.stepId), ['notice-email', 'reminder-sms', 'final-email']);
+      assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'notice-email', 'reminder-sms', 'final-email']);
       const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'payment'`, [key(account)]);
       assert.equal(rows[0].n, 12);
       await handle.terminate('test done');

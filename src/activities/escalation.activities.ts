@@ -90,10 +90,10 @@ export function createEscalationActivities(deps: EscalationDeps) {
     },
 
     /** A task for a human caller, with the script to read. */
-    async createCallTask(input: { idempotencyKey: string; accountKey: string; phone: string; script: string }) {
+    async createCallTask(input: { idempotencyKey: string; accountKey: string; phone: string; script: string; voicemail?: string }) {
       await deps.pool.query(
-        `INSERT INTO call_tasks (idempotency_key, account_key, phone, script) VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [input.idempotencyKey, input.accountKey, input.phone, input.script],
+        `INSERT INTO call_tasks (idempotency_key, account_key, phone, script, voicemail) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [input.idempotencyKey, input.accountKey, input.phone, input.script, input.voicemail ?? null],
       );
       return { taskId: input.idempotencyKey };
     },

@@ -8,6 +8,7 @@ import type { Mailer } from '../adapters/smtp.mailer';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
 import { createCadenceActivities } from './cadence.activities';
+import { createComplianceActivities } from './compliance.activities';
 import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
+    ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

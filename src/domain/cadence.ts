@@ -134,6 +134,11 @@ export function unmetCondition(
 export interface RenderSettings {
   paymentLinkBaseUrl: string;
   optOutEmail: string;
+  /** The collector's name in notices ("… is a debt collector"). */
+  collectorName?: string;
+  /** For limited-content voicemails: a business name that does not say debt collection, and a callback number. */
+  voicemailBusinessName?: string;
+  callbackPhone?: string;
 }
 
 export function templateValues(account: AccountProfile, balance: Money, settings: RenderSettings, nowIso?: string): TemplateValues {

@@ -52,6 +52,12 @@ export const envSchema = z
     SMTP_SINK_PORT: port(2525),
     EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().default('Collections <collections@example.test>')),
     OPT_OUT_EMAIL: z.preprocess(emptyToUndefined, z.email({ error: 'must be an email address' }).default('optout@example.test')),
+    COLLECTOR_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('Dunning Collections')),
+    VOICEMAIL_BUSINESS_NAME: z.preprocess(
+      emptyToUndefined,
+      z.string().refine((v) => !/\b(debt|collect\w*|account|credit\w*|loan|recovery)\b/i.test(v), 'must not say debt collection (Reg F 1006.2(j) limited-content message)').default('Client Services'),
+    ),
+    CALLBACK_PHONE: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{7,20}$/, 'must be a phone number').default('+1 555 555 0100')),
     PAYMENT_LINK_BASE_URL: z.preprocess(emptyToUndefined, z.url({ error: 'must be a URL' }).default('https://pay.example.test')),
 
     TWILIO_ACCOUNT_SID: z.preprocess(emptyToUndefined, z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
@@ -93,4 +99,15 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!result.success)
     throw new ConfigError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message })));
   return result.data;
+}
+
+/** What every enrolled account is given for rendering its messages. */
+export function renderSettings(env: Env) {
+  return {
+    paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
+    optOutEmail: env.OPT_OUT_EMAIL,
+    collectorName: env.COLLECTOR_NAME,
+    voicemailBusinessName: env.VOICEMAIL_BUSINESS_NAME,
+    callbackPhone: env.CALLBACK_PHONE,
+  };
 }

@@ -16,6 +16,7 @@ import {
   patched,
   proxyActivities,
   setCurrentDetails,
+  sleep,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -41,12 +42,14 @@ import {
   type Cadence,
   type CadenceStep,
 } from '../domain/cadence';
-import { evaluateContact, rulesFor, type ContactChannel, type ContactRequest } from '../domain/contact-policy';
+import { evaluateContact, localDateTime, rulesFor, validationPeriodEnd, type ChannelAddress, type ConsentRecord, type ContactChannel, type ContactRequest } from '../domain/contact-policy';
 import { formatMoney } from '../domain/money';
-import { stepDueAtMs } from '../domain/schedule';
+import { stepDueAtMs, zonedTimeToUtcMs } from '../domain/schedule';
+import { limitedContentMessage } from '../domain/voicemail';
 import {
   accountStateQuery,
   closeAccountUpdate,
+  complianceEventSignal,
   moveToCadenceUpdate,
   pauseAccountUpdate,
   paymentReceivedSignal,
@@ -57,6 +60,8 @@ import {
   type AccountOutcome,
   type AccountStateView,
   type AccountWorkflowInput,
+  type ComplianceEvent,
+  type ComplianceView,
   type NextAction,
   type OperatorRequest,
   type PaymentReceived,
@@ -109,8 +114,33 @@ export interface AccountState {
   steps: StepRecord[];
   stageHistory: StageChange[];
   nextAction: NextAction | null;
-  /** Bumped by operator controls so waits wake up and re-plan. */
+  /** Bumped by operator controls and compliance events so waits wake up and re-plan. */
   controlVersion: number;
+  compliance: ComplianceState;
+}
+
+/** What the law lets the product do with this account, from the facts recorded so far. */
+export interface ComplianceState extends ComplianceView {
+  /** Consents given after enrollment (opt-ins); enrollment consents come from the account. */
+  consents: ConsentRecord[];
+  conversations: string[];
+  /** When collection was suspended for a dispute; the cadence clock stops until verification. */
+  disputeHeldAt: string | null;
+}
+
+function emptyCompliance(): ComplianceState {
+  return {
+    flags: { ceaseCommunication: false, refusedToPay: false, attorneyRepresented: false, deceased: false, bankruptcy: false },
+    dispute: 'none',
+    disputedOutsideValidationPeriod: false,
+    validationNotice: null,
+    optOuts: [],
+    events: [],
+    personalDataPurged: false,
+    consents: [],
+    conversations: [],
+    disputeHeldAt: null,
+  };
 }
 
 export interface AccountWorkflowArgs extends AccountWorkflowInput {
@@ -119,6 +149,10 @@ export interface AccountWorkflowArgs extends AccountWorkflowInput {
 }
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+const DEFAULT_COLLECTOR_NAME = 'Dunning Collections';
+const DEFAULT_RETENTION_DAYS = 3 * 365;
+const DEFAULT_VOICEMAIL_BUSINESS = 'Client Services';
+const DEFAULT_CALLBACK_PHONE = '+1 555 555 0100';
 
 export async function accountWorkflow(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   const carriedV1 = input.carried && !('engine' in input.carried);
@@ -129,6 +163,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   const key = makeAccountKey(account.creditorId, account.accountId);
   const nowIso = () => new Date(Date.now()).toISOString();
   const state: AccountState = !input.carried || carriedV1 ? initialState(input, nowIso()) : (input.carried as AccountState);
+  state.compliance ??= emptyCompliance(); // runs carried from before compliance events existed
   const currency = account.currency;
   const balance = () => ({ amountMinor: state.balanceMinor, currency });
 
@@ -138,6 +173,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     const known = state.payments.some((p) => p.paymentId === payment.paymentId) || state.pendingPayments.some((p) => p.paymentId === payment.paymentId);
     if (!known) state.pendingPayments.push(payment);
   });
+  setHandler(complianceEventSignal, (event) => applyComplianceEvent(event));
   const view = (): AccountStateView => ({
     accountKey: key,
     creditorId: account.creditorId,
@@ -152,6 +188,15 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     stageHistory: state.stageHistory,
     steps: state.steps,
     pausedReason: state.pausedReason,
+    compliance: {
+      flags: state.compliance.flags,
+      dispute: state.compliance.dispute,
+      disputedOutsideValidationPeriod: state.compliance.disputedOutsideValidationPeriod,
+      validationNotice: state.compliance.validationNotice,
+      optOuts: state.compliance.optOuts,
+      events: state.compliance.events,
+      personalDataPurged: state.compliance.personalDataPurged,
+    },
   });
   setHandler(accountStateQuery, view);
 
@@ -183,10 +228,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   });
   setHandler(resumeAccountUpdate, (request) => {
     changeStage(state.stageBeforePause ?? 'reminding', `resumed: ${request.reason}`);
-    // The cadence clock stops while paused, so overdue steps do not all fire at once on resume;
-    // whole days keep day-based steps at their local time of day.
-    const pausedMs = Date.now() - Date.parse(state.pausedAt ?? nowIso());
-    state.clockShiftMs += Math.max(0, Math.round(pausedMs / 86_400_000)) * 86_400_000;
+    stopClockSince(state.pausedAt);
     state.stageBeforePause = null;
     state.pausedReason = null;
     state.pausedAt = null;
@@ -255,6 +297,17 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   });
 
   // ---- state helpers --------------------------------------------------------------------------
+  /**
+   * The cadence clock stops while an account is held (paused, or a dispute awaits verification),
+   * so overdue steps do not all fire at once afterwards; whole days keep day-based steps at their
+   * local time of day.
+   */
+  function stopClockSince(heldAt: string | null): void {
+    if (!heldAt) return;
+    const heldMs = Date.now() - Date.parse(heldAt);
+    state.clockShiftMs += Math.max(0, Math.round(heldMs / 86_400_000)) * 86_400_000;
+  }
+
   function changeStage(stage: Stage, reason: string): void {
     if (state.stage === stage) return;
     state.stage = stage;
@@ -308,6 +361,80 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   function refreshNextAction(): void {
     const next = state.stage === 'paused' || isEndStage(state.stage) ? null : planNext();
     state.nextAction = next ? { description: stepLabel(next.step), at: new Date(next.dueAtMs).toISOString() } : null;
+  }
+
+  // ---- compliance events ---------------------------------------------------------------------
+  /** Applies a legal fact at once, so it holds before the next step; a malformed event is recorded, never thrown. */
+  function applyComplianceEvent(event: ComplianceEvent): void {
+    const c = state.compliance;
+    const at = nowIso();
+    const record = (detail: string) => c.events.push({ kind: String(event?.kind), at, detail });
+    switch (event?.kind) {
+      case 'dispute': {
+        const received = (event.receivedAt ?? at).slice(0, 10);
+        // Without a validation notice yet, the period has not even started: treat the dispute as within it.
+        const within = !c.validationNotice || received <= c.validationNotice.periodEnds;
+        if (within && c.dispute !== 'pending_verification') {
+          c.dispute = 'pending_verification';
+          c.disputeHeldAt = at;
+        } else if (!within) c.disputedOutsideValidationPeriod = true;
+        record(`${within ? 'within' : 'outside'} the validation period, by ${event.via}${event.note ? `: ${event.note}` : ''}`);
+        break;
+      }
+      case 'verification_sent':
+        if (c.dispute === 'pending_verification') {
+          c.dispute = 'verified';
+          stopClockSince(c.disputeHeldAt);
+          c.disputeHeldAt = null;
+        }
+        record(`verification sent${event.note ? `: ${event.note}` : ''}`);
+        break;
+      case 'cease_communication':
+        c.flags.ceaseCommunication = true;
+        record(`by ${event.via}`);
+        break;
+      case 'refusal_to_pay':
+        c.flags.refusedToPay = true;
+        record(`by ${event.via}`);
+        break;
+      case 'attorney_representation':
+        c.flags.attorneyRepresented = true;
+        record(`represented by ${event.attorney}`);
+        break;
+      case 'deceased':
+        c.flags.deceased = true;
+        record(`date of death ${event.dateOfDeath ?? 'unknown'}`);
+        break;
+      case 'bankruptcy':
+        c.flags.bankruptcy = true;
+        record(`case ${event.caseNumber}${event.chapter ? `, chapter ${event.chapter}` : ''}`);
+        break;
+      case 'opt_out':
+        if (!c.optOuts.some((o) => o.channel === event.channel && o.address === event.address)) c.optOuts.push({ channel: event.channel as ChannelAddress['channel'], address: event.address });
+        record(`${event.channel} ${event.address} by ${event.source}`);
+        break;
+      case 'opt_in':
+        c.optOuts = c.optOuts.filter((o) => !(o.channel === event.channel && o.address === event.address));
+        c.consents.push({ channel: event.channel, address: event.address, consented: true });
+        record(`${event.channel} ${event.address} by ${event.source}`);
+        break;
+      case 'telephone_conversation':
+        c.conversations.push(event.at ?? at);
+        record(event.note ?? 'telephone conversation about the debt');
+        break;
+      default:
+        c.events.push({ kind: 'rejected_event', at, detail: `unknown compliance event ${JSON.stringify(event).slice(0, 200)}` });
+        return;
+    }
+    state.controlVersion += 1;
+  }
+
+  /** Why collection must not go on at all now, if it must not. */
+  function collectionStopped(): string | null {
+    const f = state.compliance.flags;
+    if (f.deceased) return 'debtor deceased: collection stopped';
+    if (f.bankruptcy) return 'bankruptcy: automatic stay, collection stopped';
+    return null;
   }
 
   // ---- payments -------------------------------------------------------------------------------
@@ -374,13 +501,15 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       consents: [
         ...(account.email ? [{ channel: 'email' as const, address: account.email, consented: account.consent.email }] : []),
         ...(account.phone ? [{ channel: 'sms' as const, address: account.phone, consented: account.consent.sms }] : []),
+        ...state.compliance.consents,
       ],
-      optOuts: [],
-      flags: { ceaseCommunication: false, refusedToPay: false, attorneyRepresented: false, deceased: false, bankruptcy: false },
-      dispute: 'none',
-      history: state.contacts
-        .filter((c) => c.status === 'sent')
-        .map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const })),
+      optOuts: state.compliance.optOuts,
+      flags: state.compliance.flags,
+      dispute: state.compliance.dispute,
+      history: [
+        ...state.contacts.filter((c) => c.status === 'sent').map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const })),
+        ...state.compliance.conversations.map((at) => ({ channel: 'call' as const, at, kind: 'conversation' as const })),
+      ],
     };
   }
 
@@ -418,7 +547,13 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           } else if (step.action === 'sms') {
             reference = (await notifications.sendSms.executeWithOptions({ summary: `${label} sent to ${recipient}` }, [{ ...base, body: rendered.text }])).providerMessageId;
           } else if (step.action === 'call') {
-            reference = (await notifications.createCallTask.executeWithOptions({ summary: `${label}: call task for ${recipient}` }, [{ idempotencyKey: runKey, accountKey: key, phone: recipient!, script: rendered.text }])).taskId;
+            const voicemail = limitedContentMessage({
+              debtorName: account.debtorName,
+              callerName: 'your caller',
+              businessName: settings.voicemailBusinessName ?? DEFAULT_VOICEMAIL_BUSINESS,
+              callbackPhone: settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE,
+            });
+            reference = (await notifications.createCallTask.executeWithOptions({ summary: `${label}: call task for ${recipient}` }, [{ idempotencyKey: runKey, accountKey: key, phone: recipient!, script: rendered.text, voicemail }])).taskId;
           } else {
             reference = (await notifications.sendLetter.executeWithOptions({ summary: `${label} mailed` }, [
               { idempotencyKey: runKey, accountKey: key, creditorId: account.creditorId, debtorName: account.debtorName, address: account.address, subject: rendered.subject ?? '', body: rendered.text, balanceMinor: state.balanceMinor, currency, language: account.language, dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
@@ -427,21 +562,33 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           contact.providerMessageId = reference;
           recordStep(step, 'done', `${step.action} to ${recipient}`);
         } catch (error) {
-          if (!(error instanceof ActivityFailure)) throw error;
-          // Undeliverable after bounded retries: recorded, and the cadence goes on.
-          Object.assign(contact, { status: 'failed', reason: error.cause?.message ?? error.message });
+          // Undeliverable after bounded retries, or a message that cannot be composed from the
+          // data (RangeError from rendering): recorded, and the cadence goes on.
+          if (!(error instanceof ActivityFailure) && !(error instanceof RangeError)) throw error;
+          Object.assign(contact, { status: 'failed', reason: error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : error.message });
           recordStep(step, 'failed', contact.reason);
         }
       }
       state.contacts.push(contact);
       if (state.stage === 'notice' && contact.status === 'sent') changeStage('reminding', `first notice sent (${step.id})`);
     } else {
+      const notBefore = escalationNotBefore(step);
+      if (notBefore !== null) return { kind: 'deferred', untilMs: notBefore };
       await runEscalation(step, runKey, label, message);
     }
     if (step.stage && !isEndStage(state.stage)) changeStage(step.stage, `${stepLabel(step)}`);
     const terminal = TERMINAL_ACTIONS[step.action as keyof typeof TERMINAL_ACTIONS] as EndStage | undefined;
     if (terminal) changeStage(terminal, `${stepLabel(step)} (cadence ${cadence.name} v${cadence.version})`);
     return { kind: 'done' };
+  }
+
+  /** §1006.34(b)(5) and (d)(3)(v): no remedy may overshadow the consumer's rights during the validation period. */
+  function escalationNotBefore(step: CadenceStep): number | null {
+    const notice = state.compliance.validationNotice;
+    if (!notice || !['order_disconnection', 'order_repossession', 'place_account'].includes(step.action)) return null;
+    const firstDayAfter = new Date(Date.parse(`${notice.periodEnds}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const allowedFrom = zonedTimeToUtcMs(firstDayAfter, '09:00', account.timezone);
+    return Date.now() < allowedFrom ? allowedFrom : null;
   }
 
   async function runEscalation(step: CadenceStep, runKey: string, label: string, message: () => { subject: string | null; text: string }): Promise<void> {
@@ -515,6 +662,42 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   }
   publish();
 
+  /**
+   * Regulation F §1006.34: the validation notice, itemized from the ledger, is the first
+   * communication; its period decides how a dispute is treated. If it cannot be sent (say the
+   * creditor is not configured), nothing else may go out: the account is paused for an operator,
+   * and resuming tries again. Guarded: accounts started before it existed carry on without one.
+   */
+  async function sendValidationNoticeIfDue(): Promise<void> {
+    if (state.compliance.validationNotice || state.contacts.some((c) => c.status === 'sent') || collectionStopped() || state.stage === 'paused') return;
+    if (!patched('validation-notice')) return;
+    const today = localDateTime(nowIso(), account.timezone).date;
+    const periodEnds = validationPeriodEnd(today);
+    try {
+      await notifications.sendValidationNotice.executeWithOptions({ summary: `validation notice mailed; validation period ends ${periodEnds}` }, [
+        {
+          idempotencyKey: `${key}/validation-notice`,
+          accountKey: key,
+          account,
+          dateIso: today,
+          periodEnds,
+          paymentLink: templateValues(account, balance(), settings).paymentLink,
+          collectorName: settings.collectorName ?? DEFAULT_COLLECTOR_NAME,
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      state.stageBeforePause = state.stage;
+      state.pausedReason = `validation notice not sent: ${error.cause?.message ?? error.message}`;
+      state.pausedAt = nowIso();
+      changeStage('paused', state.pausedReason);
+      return;
+    }
+    state.compliance.validationNotice = { sentAt: nowIso(), periodEnds };
+    state.contacts.push({ stepId: 'validation-notice', channel: 'letter', at: nowIso(), status: 'sent', reason: null, recipient: account.debtorName, providerMessageId: `${key}/validation-notice`, rule: 'required_notice' });
+    publish();
+  }
+
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
   const wakeFor = (version: number) => () => state.pendingPayments.length > 0 || state.controlVersion !== version || historyIsLong();
@@ -528,16 +711,24 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       publish();
       break;
     }
+    const stopped = collectionStopped();
+    if (stopped) {
+      changeStage('closed', stopped);
+      break;
+    }
     if (historyIsLong()) {
       // Handlers run to completion first; pending payments and everything else travel in `carried`.
       await condition(allHandlersFinished);
       return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
     }
     const version = state.controlVersion;
+    await sendValidationNoticeIfDue();
     refreshNextAction();
     publish();
     const next = planNext();
-    if (state.stage === 'paused' || !next) {
+    // §1006.38: a dispute within the validation period stops collection until verification is sent.
+    if (state.stage === 'paused' || !next || state.compliance.dispute === 'pending_verification') {
+      if (state.compliance.dispute === 'pending_verification') state.nextAction = { description: 'waiting for dispute verification', at: nowIso() };
       await condition(wakeFor(version));
       continue;
     }
@@ -560,6 +751,18 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
 
   state.nextAction = null;
   publish();
+  if (state.compliance.flags.deceased && !state.compliance.personalDataPurged) {
+    // The financial record stays; personal data goes once the retention period (§1006.100) has passed.
+    const retentionDays = input.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    state.nextAction = { description: 'purge personal data', at: new Date(Date.now() + retentionDays * 86_400_000).toISOString() };
+    publish();
+    await sleep(retentionDays * 86_400_000);
+    await ledger.purgePersonalData.executeWithOptions({ summary: 'personal data purged after retention' }, [{ accountKey: key, reason: 'debtor deceased; retention period over' }]);
+    state.compliance.personalDataPurged = true;
+    for (const contact of state.contacts) contact.recipient = contact.recipient ? '[redacted]' : null;
+    state.nextAction = null;
+    publish();
+  }
   await condition(allHandlersFinished);
   return { stage: state.stage, balance: balance(), contactsSent: state.contacts.filter((c) => c.status === 'sent').length };
 }
@@ -590,8 +793,9 @@ function initialState(input: AccountWorkflowArgs, now: string): AccountState {
     stageHistory: [{ stage: 'notice', at: now, reason: input.cadence ? `enrolled on cadence ${input.cadence.name} v${input.cadence.version}` : 'enrolled' }],
     nextAction: null,
     controlVersion: 0,
+    compliance: emptyCompliance(),
   };
   if (!v1) return base;
   // An account that continued as new from the first engine keeps everything it knew.
-  return { ...base, ...v1, engine: 2, cadence: input.cadence ?? null, cadenceStartedAt: v1.enrolledAt, stepRuns: v1.nextStepIndex, lastStepAt: null, steps: [], stageBeforePause: null, pausedReason: null, pausedAt: null, clockShiftMs: 0, stepNotBefore: null, answeredSinceLastStep: false, controlVersion: 0 };
+  return { ...base, ...v1, engine: 2, cadence: input.cadence ?? null, cadenceStartedAt: v1.enrolledAt, stepRuns: v1.nextStepIndex, lastStepAt: null, steps: [], stageBeforePause: null, pausedReason: null, pausedAt: null, clockShiftMs: 0, stepNotBefore: null, answeredSinceLastStep: false, controlVersion: 0, compliance: emptyCompliance() };
 }

@@ -19,6 +19,34 @@ export interface PaymentReceived {
 }
 export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentReceived');
 
+/**
+ * Facts that change what the law lets the product do: by signal from inbound systems (SMS STOP,
+ * unsubscribe link, mail room) or from an operator. Each is recorded with the account.
+ */
+export type ComplianceEvent =
+  | { kind: 'dispute'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'sms' | 'portal' | 'operator'; note?: string }
+  | { kind: 'verification_sent'; sentAt?: string; note?: string }
+  | { kind: 'cease_communication'; receivedAt?: string; via: string; note?: string }
+  | { kind: 'refusal_to_pay'; receivedAt?: string; via: string; note?: string }
+  | { kind: 'attorney_representation'; attorney: string; contact?: string }
+  | { kind: 'deceased'; dateOfDeath?: string; estateContact?: string }
+  | { kind: 'bankruptcy'; caseNumber: string; chapter?: number; filedOn?: string }
+  | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call'; address: string; source: 'reply' | 'link' | 'operator' }
+  | { kind: 'opt_in'; channel: 'email' | 'sms'; address: string; source: 'reply' | 'form' | 'operator' }
+  | { kind: 'telephone_conversation'; at?: string; note?: string };
+export const complianceEventSignal = defineSignal<[ComplianceEvent]>('complianceEvent');
+
+export interface ComplianceView {
+  flags: { ceaseCommunication: boolean; refusedToPay: boolean; attorneyRepresented: boolean; deceased: boolean; bankruptcy: boolean };
+  dispute: 'none' | 'pending_verification' | 'verified';
+  /** Disputes outside the validation period do not stop collection but are reported as disputed. */
+  disputedOutsideValidationPeriod: boolean;
+  validationNotice: { sentAt: string; periodEnds: string } | null;
+  optOuts: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string }[];
+  events: { kind: string; at: string; detail: string }[];
+  personalDataPurged: boolean;
+}
+
 export interface NextAction {
   description: string;
   at: string; // ISO
@@ -48,6 +76,7 @@ export interface AccountStateView {
   stageHistory: StageChange[];
   /** Engine v2 only. */
   steps?: StepRecord[];
+  compliance?: ComplianceView;
   pausedReason?: string | null;
 }
 export const accountStateQuery = defineQuery<AccountStateView>('accountState');
@@ -59,6 +88,8 @@ export interface AccountWorkflowInput {
   settings: RenderSettings;
   /** Continue as new past this many history events (Temporal's own suggestion applies too). */
   maxHistoryEvents?: number;
+  /** Days personal data is kept after collection ends for a deceased debtor (Reg F 1006.100: 3 years). */
+  retentionDays?: number;
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */

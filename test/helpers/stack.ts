@@ -51,7 +51,11 @@ export function testCreditors(webhookBaseUrl: string): CreditorDirectory {
   const text = readFileSync(join(ROOT, 'config', 'creditors.local.json'), 'utf8')
     .replaceAll('http://127.0.0.1:8027', webhookBaseUrl)
     .replaceAll('local-creditor-webhook-secret', WEBHOOK_SECRET);
-  return parseCreditorDirectory(JSON.parse(text));
+  const directory = JSON.parse(text);
+  // The creditors tests invent, with just what a validation notice and a letter need.
+  for (const id of ['cred-test', 'cred-versioned', 'cred-visible', 'cred-restart'])
+    directory.creditors.push({ id, name: `Test Creditor ${id}`, mailingAddress: ['1 Test Way', 'Springfield, NY 10001'], creditDepartmentEmail: `credit@${id}.example.test` });
+  return parseCreditorDirectory(directory);
 }
 
 /** Real sinks and a fresh database with the shipped cadences saved, as a worker finds them. */

@@ -1,0 +1,90 @@
+import type { Pool } from 'pg';
+import type { DocumentRepository } from '../adapters/document.repository';
+import { renderCollectionLetter } from '../adapters/documents';
+import { createLedgerRepository } from '../adapters/ledger.repository';
+import type { LetterGateway } from '../adapters/letters';
+import { deliverOnce } from '../adapters/delivery-log';
+import { createPersonalDataRepository, PersonalDataError } from '../adapters/personal-data.repository';
+import type { AccountProfile } from '../domain/account';
+import { validationNoticeText } from '../domain/validation-notice';
+import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { permanent } from './failures';
+
+export interface ValidationNoticeInput {
+  idempotencyKey: string;
+  accountKey: string;
+  account: AccountProfile;
+  dateIso: string; // YYYY-MM-DD, the notice's date
+  periodEnds: string; // YYYY-MM-DD
+  paymentLink: string;
+  collectorName: string;
+}
+
+export function createComplianceActivities(deps: { pool: Pool; letters: LetterGateway; documents: DocumentRepository; creditors: CreditorDirectory }) {
+  const ledger = createLedgerRepository(deps.pool);
+  const personalData = createPersonalDataRepository(deps.pool);
+  return {
+    /** Redacts the debtor's personal data everywhere it is kept; the ledger stays whole. Idempotent. */
+    async purgePersonalData(input: { accountKey: string; reason: string }) {
+      try {
+        return await personalData.purgeAccount(input);
+      } catch (error) {
+        if (error instanceof PersonalDataError) throw permanent('unknown_account', error.message);
+        throw error;
+      }
+    },
+
+    /** Mails the validation notice (Model Form B-1 content) with the itemization taken from the ledger, once. */
+    async sendValidationNotice(input: ValidationNoticeInput): Promise<{ documentId: string; currentMinor: number }> {
+      const creditor = deps.creditors.creditors.find((c) => c.id === input.account.creditorId);
+      if (!creditor) throw permanent('creditor_not_configured', `creditor ${input.account.creditorId} is not in the creditor directory`);
+      const lines = await ledger.statement(input.accountKey);
+      const opening = lines.find((l) => l.kind === 'charge');
+      const itemization = {
+        itemizationDate: input.account.dueDate,
+        amountThenMinor: opening?.debitMinor ?? 0,
+        interestMinor: 0, // the ledger has no interest or fee entries yet
+        feesMinor: 0,
+        paymentsAndCreditsMinor: lines.reduce((sum, l) => sum + l.creditMinor, 0),
+        currentMinor: lines[lines.length - 1]?.balanceMinor ?? 0,
+        currency: input.account.currency,
+      };
+      const text = validationNoticeText({
+        collectorName: input.collectorName,
+        creditorName: creditor.name,
+        accountId: input.account.accountId,
+        debtorName: input.account.debtorName,
+        itemization,
+        periodEnds: input.periodEnds,
+        paymentLink: input.paymentLink,
+      });
+      const address = [input.account.address.line1, `${input.account.address.city}, ${input.account.address.region} ${input.account.address.postalCode}`];
+      const pdf = renderCollectionLetter({
+        creditor: { name: creditor.name, mailingAddress: creditor.mailingAddress },
+        debtor: { name: input.account.debtorName, mailingAddress: address },
+        accountId: input.account.accountId,
+        date: input.dateIso,
+        subject: text.subject,
+        body: text.body,
+        amountDue: { amountMinor: itemization.currentMinor, currency: itemization.currency },
+        paymentLink: input.paymentLink,
+        language: input.account.language,
+      });
+      await deps.documents.keep({ idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, kind: 'letter', contentType: 'application/pdf', content: pdf });
+      await deliverOnce(
+        deps.pool,
+        {
+          insert: {
+            text: `INSERT INTO outbound_messages (idempotency_key, account_key, channel, step_id, recipient, subject, body, status)
+                   VALUES ($1, $2, 'letter', 'validation-notice', $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
+            values: [input.idempotencyKey, input.accountKey, [input.account.debtorName, ...address].join(', '), text.subject, text.body],
+          },
+          lock: { text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1 FOR UPDATE`, values: [input.idempotencyKey] },
+          markDone: { text: `UPDATE outbound_messages SET status = 'sent', provider_message_id = $1, sent_at = now(), attempts = attempts + 1 WHERE idempotency_key = $2`, values: [input.idempotencyKey] },
+        },
+        () => deps.letters.mail({ idempotencyKey: input.idempotencyKey, recipient: [input.account.debtorName, ...address], pdf }),
+      );
+      return { documentId: input.idempotencyKey, currentMinor: itemization.currentMinor };
+    },
+  };
+}

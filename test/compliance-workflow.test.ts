@@ -1,0 +1,199 @@
+/**
+ * The law inside the cadence engine, under time skipping on real infrastructure: the validation
+ * notice, disputes, opt-outs by reply, cease and attorney representation, a deceased debtor's
+ * data purged after retention, and no remedy during the validation period.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { enrollAccount } from '../src/client/accounts.client';
+import { accountKey, type AccountProfile } from '../src/domain/account';
+import type { Cadence } from '../src/domain/cadence';
+import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
+import { parseCadence } from '../src/schemas/cadence.schema';
+import type { accountWorkflow } from '../src/workflows/account.workflow';
+import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
+import { assertLedgerBalances } from './helpers/database';
+import { makeAccount, settings, standardCadence } from './helpers/fixtures';
+import { recordHistory } from './helpers/histories';
+import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+
+let stack: TimeSkippingStack;
+before(async () => {
+  stack = await startTimeSkippingStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+async function enroll(account: AccountProfile, cadence: Cadence = standardCadence()) {
+  const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+  return stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+}
+const key = (a: AccountProfile) => accountKey(a.creditorId, a.accountId);
+const signal = (handle: Awaited<ReturnType<typeof enroll>>, event: ComplianceEvent) => handle.signal(complianceEventSignal, event);
+const sentSteps = async (handle: Awaited<ReturnType<typeof enroll>>) =>
+  (await handle.query(accountStateQuery)).contacts.map((c) => `${c.stepId}:${c.status}${c.rule && c.status !== 'sent' ? `:${c.rule}` : ''}`);
+
+describe('validation notice and disputes', () => {
+  it('mails the validation notice first, itemized from the ledger, with the end of the validation period', async () => {
+    const account = makeAccount({ balanceMinor: 321_09, dueDate: '2026-09-15' });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 hour');
+      const state = await handle.query(accountStateQuery);
+      const sentOn = localDateTime(state.compliance!.validationNotice!.sentAt, account.timezone).date;
+      assert.equal(state.compliance!.validationNotice!.periodEnds, validationPeriodEnd(sentOn));
+      assert.equal(state.contacts[0]!.stepId, 'validation-notice');
+      const { rows } = await stack.pool.query(`SELECT body FROM outbound_messages WHERE idempotency_key = $1`, [`${key(account)}/validation-notice`]);
+      const body: string = rows[0].body;
+      assert.match(body, /is a debt collector/);
+      assert.match(body, /As of 2026-09-15, you owed: \$321\.09/);
+      assert.match(body, /You paid or were credited this amount toward the debt: - \$0\.00/);
+      assert.match(body, /Total amount of the debt now: \$321\.09/);
+      assert.match(body, new RegExp(`by ${state.compliance!.validationNotice!.periodEnds} to dispute`));
+      await handle.terminate('test done');
+    });
+  });
+
+  it('a dispute within the validation period halts the cadence until verification is sent, then it goes on', async () => {
+    const account = makeAccount();
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 day');
+      await signal(handle, { kind: 'dispute', via: 'letter', note: 'not my debt' });
+      await stack.env.sleep('12 days');
+      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'notice-email:sent']);
+      let state = await handle.query(accountStateQuery);
+      assert.equal(state.compliance!.dispute, 'pending_verification');
+      assert.equal(state.nextAction!.description, 'waiting for dispute verification');
+      await signal(handle, { kind: 'verification_sent', note: 'statement mailed' });
+      await stack.env.sleep('8 days');
+      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'notice-email:sent', 'reminder-sms:sent', 'final-email:sent']);
+      state = await handle.query(accountStateQuery);
+      // The held days moved the rest of the cadence: the SMS came 3 days after the notice plus the 12 held.
+      const sms = state.contacts.find((c) => c.stepId === 'reminder-sms')!;
+      const held = (Date.parse(sms.at) - Date.parse(state.enrolledAt)) / 86_400_000;
+      assert.ok(held >= 15 && held < 16, `SMS on day ${held}`);
+      await handle.terminate('test done');
+      await recordHistory(handle, 'v2-dispute-then-verification');
+    });
+  });
+
+  it('a dispute after the validation period is recorded and reported, and collection goes on', async () => {
+    const account = makeAccount();
+    const cadence = parseCadence({
+      name: 'late-dispute', version: 1,
+      steps: [{ id: 'first', action: 'email', after: '0d', template: 't' }, { id: 'later', action: 'email', after: '45d', template: 't' }],
+      templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+    });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('40 days');
+      await signal(handle, { kind: 'dispute', via: 'phone' });
+      await stack.env.sleep('6 days');
+      const state = await handle.query(accountStateQuery);
+      assert.equal(state.compliance!.dispute, 'none');
+      assert.equal(state.compliance!.disputedOutsideValidationPeriod, true);
+      assert.match(state.compliance!.events[0]!.detail, /^outside the validation period/);
+      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'first:sent', 'later:sent']);
+      await handle.terminate('test done');
+    });
+  });
+});
+
+describe('opt-outs, cease, attorney', () => {
+  const mixed = parseCadence({
+    name: 'mixed', version: 1,
+    steps: [
+      { id: 'email-1', action: 'email', after: '0d', template: 't' },
+      { id: 'sms-1', action: 'sms', after: '1d', template: 's' },
+      { id: 'email-2', action: 'email', after: '2d', template: 't' },
+      { id: 'sms-2', action: 'sms', after: '3d', template: 's' },
+    ],
+    templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } } },
+  });
+
+  it('STOP by SMS suppresses every later SMS to that number but not email', async () => {
+    const account = makeAccount();
+    await stack.run(async () => {
+      const handle = await enroll(account, mixed);
+      await stack.env.sleep('12 hours');
+      await signal(handle, { kind: 'opt_out', channel: 'sms', address: account.phone!, source: 'reply' });
+      await stack.env.sleep('4 days');
+      assert.deepEqual(await sentSteps(handle), [
+        'validation-notice:sent',
+        'email-1:sent',
+        'sms-1:suppressed:reg_f_1006_6_e_opt_out',
+        'email-2:sent',
+        'sms-2:suppressed:reg_f_1006_6_e_opt_out',
+      ]);
+      await handle.terminate('test done');
+      await recordHistory(handle, 'v2-sms-opt-out-by-reply');
+    });
+    assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 0);
+    assert.equal(stack.smtp.messages().filter((m) => m.to.includes(account.email!)).length, 2);
+  });
+
+  it('a request to cease communication, and attorney representation, suppress every later contact', async () => {
+    for (const event of [{ kind: 'cease_communication', via: 'letter' }, { kind: 'attorney_representation', attorney: 'J. Doe, Esq.' }] as ComplianceEvent[]) {
+      const account = makeAccount();
+      await stack.run(async () => {
+        const handle = await enroll(account, mixed);
+        await stack.env.sleep('12 hours');
+        await signal(handle, event);
+        await stack.env.sleep('4 days');
+        const steps = await sentSteps(handle);
+        assert.deepEqual(steps.slice(0, 2), ['validation-notice:sent', 'email-1:sent']);
+        assert.ok(steps.slice(2).every((s) => s.includes(':suppressed:')), `${event.kind}: ${steps.join(', ')}`);
+        await handle.terminate('test done');
+      });
+    }
+  });
+});
+
+describe('deceased debtor', () => {
+  it('stops everything at once and purges personal data after retention while the ledger stays', async () => {
+    const account = makeAccount({ balanceMinor: 99_00, debtorName: 'Late Debtor' });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 day');
+      await signal(handle, { kind: 'deceased', dateOfDeath: '2026-11-20' });
+      await stack.env.sleep('10 days');
+      let state = await handle.query(accountStateQuery);
+      assert.equal(state.stage, 'closed');
+      assert.match(state.stageHistory[state.stageHistory.length - 1]!.reason, /deceased/);
+      assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'notice-email']);
+      assert.equal(state.nextAction!.description, 'purge personal data');
+      const outcome = await handle.result(); // skips the three-year retention
+      assert.equal(outcome.stage, 'closed');
+      state = await handle.query(accountStateQuery);
+      assert.equal(state.compliance!.personalDataPurged, true);
+      await recordHistory(handle, 'v2-deceased-then-purged');
+    });
+    const leftovers = await stack.pool.query(
+      `SELECT count(*)::int AS n FROM outbound_messages WHERE account_key = $1 AND (recipient LIKE '%' || $2 || '%' OR body LIKE '%' || $3 || '%')`,
+      [key(account), account.email, account.debtorName],
+    );
+    assert.equal(leftovers.rows[0].n, 0);
+    const ledger = await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE account_key = $1`, [key(account)]);
+    assert.equal(ledger.rows[0].n, 2);
+    await assertLedgerBalances(stack.pool);
+  });
+});
+
+describe('remedies and the validation period', () => {
+  it('holds a disconnection order until the validation period has ended', async () => {
+    const account = makeAccount({ creditorId: 'cred-metro-power', product: 'utility', serviceId: 'SVC-VP' });
+    const cadence = parseCadence({ name: 'quick-cut', version: 1, steps: [{ id: 'cut', action: 'order_disconnection', after: '2d' }], templates: {} });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('60 days');
+      const state = await handle.query(accountStateQuery);
+      assert.equal(stack.webhooks.received().filter((w) => w.payload.serviceId === 'SVC-VP').length, 1);
+      // Workflow time, not the sink's wall clock: time is skipped here.
+      const orderedOn = localDateTime(state.steps!.find((s) => s.stepId === 'cut')!.at, account.timezone).date;
+      assert.ok(orderedOn > state.compliance!.validationNotice!.periodEnds, `ordered ${orderedOn}, period ends ${state.compliance!.validationNotice!.periodEnds}`);
+      await handle.terminate('test done');
+    });
+  });
+});
