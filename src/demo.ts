@@ -44,24 +44,43 @@ export function scheduleDemoPayments(client: Client, log: (line: string) => void
   return () => timers.forEach(clearTimeout);
 }
 
-const DEMO_ZONES = [
-  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu',
-  'Europe/London', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Singapore', 'Asia/Tokyo', 'Australia/Sydney', 'Pacific/Auckland',
-];
+/** Places the demo may put its fictitious debtors: a zone with an address that agrees with it. */
+const DEMO_PLACES = [
+  { zone: 'America/New_York', country: 'US', region: 'NY' },
+  { zone: 'America/Chicago', country: 'US', region: 'IL' },
+  { zone: 'America/Denver', country: 'US', region: 'CO' },
+  { zone: 'America/Los_Angeles', country: 'US', region: 'CA' },
+  { zone: 'America/Anchorage', country: 'US', region: 'AK' },
+  { zone: 'Pacific/Honolulu', country: 'US', region: 'HI' },
+  { zone: 'Europe/London', country: 'GB', region: 'LND' },
+  { zone: 'Europe/Berlin', country: 'DE', region: 'BE' },
+  { zone: 'Asia/Kolkata', country: 'IN', region: 'WB' },
+  { zone: 'Asia/Singapore', country: 'SG', region: 'SG' },
+  { zone: 'Asia/Tokyo', country: 'JP', region: '13' },
+  { zone: 'Australia/Sydney', country: 'AU', region: 'NSW' },
+  { zone: 'Pacific/Auckland', country: 'NZ', region: 'AUK' },
+] as const;
+export type DemoPlace = (typeof DEMO_PLACES)[number];
 
-/** Zones where the local time is now between 09:00 and 18:59, well inside the contact window. */
-export function daytimeZones(now = new Date()): string[] {
+/** Places where the local time is now between 09:00 and 18:59, well inside the contact window. */
+export function daytimePlaces(now = new Date()): DemoPlace[] {
   const hourIn = (zone: string) => Number(new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' }).format(now));
-  return DEMO_ZONES.filter((zone) => hourIn(zone) >= 9 && hourIn(zone) <= 18);
+  return DEMO_PLACES.filter((place) => hourIn(place.zone) >= 9 && hourIn(place.zone) <= 18);
 }
 
 /**
  * The demo's debtors are fictitious; so that the demo shows reminders at any hour without
- * breaking the contact window (08:00-21:00 local), they are placed in zones where it is
- * daytime now. Real accounts keep the zone they were enrolled with.
+ * breaking the contact window (08:00-21:00 local), they are placed where it is daytime now,
+ * with an address that agrees with the zone. Real accounts keep what they were enrolled with.
  */
 export function placeDemoDebtorsInDaylight(accounts: AccountProfile[], now = new Date()): { accounts: AccountProfile[]; zones: string[] } {
-  const zones = daytimeZones(now);
-  if (zones.length === 0) return { accounts, zones: [] };
-  return { accounts: accounts.map((a, i) => ({ ...a, timezone: zones[i % zones.length]! })), zones };
+  const places = daytimePlaces(now);
+  if (places.length === 0) return { accounts, zones: [] };
+  return {
+    accounts: accounts.map((a, i) => {
+      const place = places[i % places.length]!;
+      return { ...a, timezone: place.zone, address: { ...a.address, country: place.country, region: place.region } };
+    }),
+    zones: places.map((p) => p.zone),
+  };
 }

@@ -6,6 +6,8 @@
  *   node dist/src/starter.js status <creditorId> <accountId> [--json]
  *   node dist/src/starter.js pause|resume|skip|repeat|close <creditorId> <accountId> --reason "…" [--operator name]
  *   node dist/src/starter.js move <creditorId> <accountId> <cadence> [--version N] --reason "…"
+ *   node dist/src/starter.js event <creditorId> <accountId> '<json>'   e.g. '{"kind":"dispute","via":"letter"}'
+ *   node dist/src/starter.js report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv]
  *   node dist/src/starter.js cadence validate <file.yaml|json>
  *   node dist/src/starter.js cadence save <file.yaml|json>        (DATABASE_URL, default: the embedded one)
  *
@@ -14,7 +16,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { AccountError, accountState, controlAccount, enrollAccounts, reportPayment, type OperatorControl } from './client/accounts.client';
+import { AccountError, accountState, controlAccount, enrollAccounts, reportComplianceEvent, reportPayment, type OperatorControl } from './client/accounts.client';
+import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
+import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
 import { formatMoney } from './domain/money';
@@ -146,10 +150,55 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
     out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)`, { valid: true, name: cadence.name, version: cadence.version });
     return EXIT.ok;
   }
-  const pool = createPool(env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`, 1);
+  const pool = createPool(databaseUrl(env), 1);
   try {
     const { status } = await createCadenceRepository(pool).save(cadence, file);
     out.print(`cadence ${cadence.name} v${cadence.version} ${status}`, { name: cadence.name, version: cadence.version, status });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function eventCommand(args: string[], env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId, json] = args;
+  if (!creditorId || !accountId || !json) throw new UsageError(`event needs <creditorId> <accountId> '<json>'`);
+  let event: unknown;
+  try {
+    event = JSON.parse(json);
+  } catch {
+    throw new UsageError('the event must be JSON, e.g. \'{"kind":"dispute","via":"letter"}\'');
+  }
+  const { client, close } = await connect(env);
+  try {
+    await reportComplianceEvent(client, creditorId, accountId, event);
+    out.print(`${(event as { kind: string }).kind} recorded for ${creditorId}/${accountId}`, { recorded: true });
+    return EXIT.ok;
+  } finally {
+    await close();
+  }
+}
+
+function databaseUrl(env: Env): string {
+  return env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`;
+}
+
+async function reportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
+  if (args[0] !== 'compliance') throw new UsageError('report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv]');
+  const from = options.get('from');
+  const to = options.get('to');
+  if (!from || !to) throw new UsageError('report compliance needs --from and --to (ISO date-times with a zone)');
+  const account = options.get('account');
+  const [accountCreditor, accountId] = account?.split('/') ?? [];
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const report = await complianceReport(pool, {
+      from,
+      to,
+      creditorId: options.get('creditor'),
+      accountKey: accountCreditor && accountId ? accountKey(accountCreditor, accountId) : undefined,
+    });
+    write(flags.has('csv') ? complianceReportCsv(report) : JSON.stringify(report, null, flags.has('json') ? 0 : 2) + '\n');
     return EXIT.ok;
   } finally {
     await pool.end();
@@ -162,7 +211,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--cadence', '--reason', '--operator', '--version'].includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account'].includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
@@ -189,15 +238,19 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await control(command, args, options, env, out);
       case 'cadence':
         return await cadenceCommand(args, env, out);
+      case 'event':
+        return await eventCommand(args, env, out);
+      case 'report':
+        return await reportCommand(args, flags, options, env, write);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, cadence`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, report, cadence`);
     }
   } catch (error) {
     const code =
       error instanceof UsageError || error instanceof ConfigError
         ? EXIT.usage
         : error instanceof AccountError
-          ? error.code === 'invalid_payment' || error.code === 'control_refused' ? EXIT.usage : EXIT.account
+          ? ['invalid_payment', 'invalid_event', 'control_refused'].includes(error.code) ? EXIT.usage : EXIT.account
           : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
     const message = (error as Error).message;
     write(out.json ? JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'error', message } }) + '\n' : `error: ${message}\n`);

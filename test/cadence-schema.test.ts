@@ -74,11 +74,17 @@ describe('cadence documents', () => {
     assert.match(message, /templates\.t\.en\.text: .*\{\{collateralVin\}\} exists only for auto_loan accounts/);
   });
 
+  it('refuses an email or SMS text without a way to opt out', () => {
+    const doc = standard();
+    doc.templates.reminder.es.text = 'Pague ya: {{paymentLink}}';
+    assert.match(errorOf(doc), /templates\.reminder\.es\.text: step "reminder-sms": an sms text must tell how to opt out/);
+  });
+
   it('allows a product variable where only that product can reach the template', () => {
     const cadence = parseCadence({
       name: 'cars', version: 1, products: ['auto_loan'],
       steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
-      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}' } } },
+      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}. Reply STOP to opt out.' } } },
     });
     assert.equal(cadence.products![0], 'auto_loan');
   });

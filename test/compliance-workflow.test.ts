@@ -181,6 +181,47 @@ describe('deceased debtor', () => {
   });
 });
 
+describe('time-barred debts and active military duty', () => {
+  it('a time-barred debt is never threatened with suit and every message carries the disclosure', async () => {
+    const account = makeAccount({ dueDate: '2015-03-01' }); // New York address: long past its limitation period
+    const cadence = parseCadence({
+      name: 'old-debt', version: 1,
+      steps: [
+        { id: 'reminder', action: 'email', after: '0d', template: 't' },
+        { id: 'suit-letter', action: 'letter', after: '2d', template: 'l', threatensSuit: true },
+      ],
+      templates: {
+        t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } },
+        l: { en: { subject: 'Notice of intent to sue', text: 'We may file suit.' } },
+      },
+    });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('3 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.steps!.map((s) => [s.stepId, s.status]), [['reminder', 'done'], ['suit-letter', 'suppressed']]);
+      assert.match(state.steps![1]!.detail!, /^reg_f_1006_26_b_time_barred/);
+      await handle.terminate('test done');
+    });
+    const email = stack.smtp.messages().find((m) => m.to.includes(account.email!))!;
+    assert.match(email.text, /will not sue you/);
+  });
+
+  it('no repossession while the debtor is on active military duty (SCRA)', async () => {
+    const account = makeAccount({ creditorId: 'cred-swift-auto', product: 'auto_loan', collateralVin: 'VIN-SCRA-1' });
+    const cadence = parseCadence({ name: 'repo-now', version: 1, steps: [{ id: 'repo', action: 'order_repossession', after: '40d', template: 'r' }], templates: { r: { en: { subject: 'Recover {{accountId}}', text: 'Recover the vehicle.' } } } });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await signal(handle, { kind: 'active_military_duty', active: true, note: 'orders on file' });
+      await stack.env.sleep('45 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.steps!.map((s) => [s.stepId, s.status]), [['repo', 'suppressed']]);
+      assert.equal(stack.webhooks.received().filter((w) => w.payload.collateralVin === 'VIN-SCRA-1').length, 0);
+      await handle.terminate('test done');
+    });
+  });
+});
+
 describe('remedies and the validation period', () => {
   it('holds a disconnection order until the validation period has ended', async () => {
     const account = makeAccount({ creditorId: 'cred-metro-power', product: 'utility', serviceId: 'SVC-VP' });

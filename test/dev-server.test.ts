@@ -11,11 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { enrollAccount } from '../src/client/accounts.client';
-import { daytimeZones } from '../src/demo';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from '../src/local/temporal-dev-server';
 import { runCli, EXIT } from '../src/starter';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../src/workflows/definitions';
-import { makeAccount, settings, SHARED_DATA, standardCadence } from './helpers/fixtures';
+import { makeAccount, makeDaytimeAccount, settings, SHARED_DATA, standardCadence } from './helpers/fixtures';
 import { createTestWorker, quietRuntime, startSinks, type Sinks } from './helpers/stack';
 
 const TASK_QUEUE = 'dunning-dev-test';
@@ -82,7 +81,7 @@ before(async () => {
   sinks = await startSinks();
   await startServer();
   await startWorker();
-  Object.assign(process.env, { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_NAMESPACE: 'default' });
+  Object.assign(process.env, { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_NAMESPACE: 'default', DATABASE_URL: sinks.databaseUrl });
 });
 
 after(async () => {
@@ -95,7 +94,7 @@ after(async () => {
 describe('on the Temporal CLI dev server', () => {
   it('finds an enrolled account by a visibility query on its search attributes', async () => {
     // Real time here: the debtor lives where it is daytime, so the contact window lets the first notice out now.
-    const account = makeAccount({ creditorId: 'cred-visible', product: 'auto_loan', balanceMinor: 1500_00, timezone: daytimeZones()[0]! });
+    const account = makeDaytimeAccount({ creditorId: 'cred-visible', product: 'auto_loan', balanceMinor: 1500_00 });
     await enrollAccount(client, { account, cadence: standardCadence(), settings, taskQueue: TASK_QUEUE });
     const query = `DunningCreditorId = 'cred-visible' AND DunningProduct = 'auto_loan' AND DunningStage = 'reminding' AND DunningBalanceDue >= 100000`;
     const found = await eventually(async () => {
@@ -157,6 +156,28 @@ describe('on the Temporal CLI dev server', () => {
     const closed = await cli(['pay', 'cred-metro-power', 'ACC-07-0000001', 'PAY-CLI-4', '100', 'USD']);
     assert.equal(closed.code, EXIT.account);
     assert.match(closed.output, /is completed; payment PAY-CLI-4 was not recorded/);
+  });
+
+  it('the command line records compliance events, refuses malformed ones, and exports the compliance report', async () => {
+    const account = makeDaytimeAccount({ creditorId: 'cred-visible' });
+    const from = new Date(Date.now() - 60_000).toISOString();
+    await enrollAccount(client, { account, cadence: standardCadence(), settings, taskQueue: TASK_QUEUE });
+    await eventually(async () => (sinks.smtp.messages().some((m) => m.to.includes(account.email!)) ? true : undefined), 'the first notice');
+    const optOut = await cli(['event', account.creditorId, account.accountId, JSON.stringify({ kind: 'opt_out', channel: 'email', address: account.email, source: 'operator' })]);
+    assert.equal(optOut.code, EXIT.ok, optOut.output);
+    const state = await eventually(async () => {
+      const { output } = await cli(['status', account.creditorId, account.accountId, '--json']);
+      const parsed = JSON.parse(output);
+      return parsed.compliance.optOuts.length === 1 ? parsed : undefined;
+    }, 'the opt-out to be recorded');
+    assert.deepEqual(state.compliance.optOuts, [{ channel: 'email', address: account.email }]);
+    const bad = await cli(['event', account.creditorId, account.accountId, JSON.stringify({ kind: 'opt_out', channel: 'fax', address: '1', source: 'operator' })]);
+    assert.equal(bad.code, EXIT.usage);
+    assert.match(bad.output, /channel/);
+    const report = await cli(['report', 'compliance', '--from', from, '--to', new Date(Date.now() + 60_000).toISOString(), '--creditor', 'cred-visible', '--csv']);
+    assert.equal(report.code, EXIT.ok, report.output);
+    assert.match(report.output, /^period_from,period_to,creditor_id,account_key,section,measure,rule,channel,count\r\n/);
+    assert.match(report.output, /by_rule,allowed,allowed,email,[1-9]/);
   });
 
   it('keeps accounts across a restart of the server and the worker', async () => {

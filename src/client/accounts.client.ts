@@ -3,10 +3,12 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
+import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
   accountStateQuery,
   closeAccountUpdate,
+  complianceEventSignal,
   moveToCadenceUpdate,
   pauseAccountUpdate,
   paymentReceivedSignal,
@@ -84,7 +86,7 @@ export async function enrollAccounts(
 }
 
 export class AccountError extends Error {
-  constructor(readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment' | 'control_refused', message: string) {
+  constructor(readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment' | 'invalid_event' | 'control_refused', message: string) {
     super(message);
     this.name = 'AccountError';
   }
@@ -127,6 +129,22 @@ export async function controlAccount(client: Client, creditorId: string, account
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
     if (error instanceof WorkflowUpdateFailedError) throw new AccountError('control_refused', `${control} refused: ${error.cause?.message ?? error.message}`);
+    throw error;
+  }
+}
+
+/** Validates a compliance event at the edge and signals it; it holds before the account's next step. */
+export async function reportComplianceEvent(client: Client, creditorId: string, accountId: string, event: unknown): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseComplianceEvent(event);
+  } catch (error) {
+    throw new AccountError('invalid_event', (error as Error).message);
+  }
+  try {
+    await client.workflow.getHandle(accountKey(creditorId, accountId)).signal(complianceEventSignal, parsed);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no open account ${creditorId}/${accountId}`);
     throw error;
   }
 }

@@ -63,6 +63,8 @@ export interface CadenceStep {
   stage?: ActiveStage;
   /** Human label for the UI and history, e.g. "email notice 2". */
   label?: string;
+  /** The step threatens or prepares a lawsuit: never run on a time-barred debt (§1006.26(b)). */
+  threatensSuit?: boolean;
 }
 
 export interface MessageTemplate {

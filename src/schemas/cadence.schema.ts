@@ -33,6 +33,7 @@ const stepSchema = z.object({
     .optional(),
   stage: z.enum(ACTIVE_STAGES, { error: `must be one of ${ACTIVE_STAGES.join(', ')}` }).optional(),
   label: z.string().min(1).max(80).optional(),
+  threatensSuit: z.boolean().optional(),
 }).strict();
 
 const languageTemplates = z
@@ -86,6 +87,12 @@ export const cadenceSchema = z
         if (template && NEEDS_SUBJECT.has(step.action) && !template.subject)
           issue(['templates', step.template, language, 'subject'], `${name}: ${article(step.action)} ${step.action} template needs a subject`);
       }
+      // §1006.6(e), CAN-SPAM: every email and text carries a clear way to opt out.
+      if (step.action === 'email' || step.action === 'sms')
+        for (const [language, template] of Object.entries(templates)) {
+          if (template && !/\bSTOP\b|\{\{\s*optOutEmail\s*\}\}/.test(template.text))
+            issue(['templates', step.template, language, 'text'], `${name}: ${article(step.action)} ${step.action} text must tell how to opt out (reply STOP or {{optOutEmail}})`);
+        }
       const products = step.when?.products ?? cadence.products ?? null;
       const known = templateProducts.get(step.template);
       templateProducts.set(step.template, known === undefined ? (products ? new Set(products) : null) : known && products ? new Set([...known, ...products]) : null);

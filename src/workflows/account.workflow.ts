@@ -46,6 +46,8 @@ import { evaluateContact, localDateTime, rulesFor, validationPeriodEnd, type Cha
 import { formatMoney } from '../domain/money';
 import { stepDueAtMs, zonedTimeToUtcMs } from '../domain/schedule';
 import { limitedContentMessage } from '../domain/voicemail';
+import { candidateZones } from '../domain/us-zones';
+import { isTimeBarred, timeBarredDisclosure } from '../domain/statute-of-limitations';
 import {
   accountStateQuery,
   closeAccountUpdate,
@@ -193,6 +195,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       dispute: state.compliance.dispute,
       disputedOutsideValidationPeriod: state.compliance.disputedOutsideValidationPeriod,
       validationNotice: state.compliance.validationNotice,
+      activeMilitaryDuty: state.compliance.activeMilitaryDuty ?? false,
       optOuts: state.compliance.optOuts,
       events: state.compliance.events,
       personalDataPurged: state.compliance.personalDataPurged,
@@ -422,11 +425,24 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         c.conversations.push(event.at ?? at);
         record(event.note ?? 'telephone conversation about the debt');
         break;
+      case 'active_military_duty':
+        c.activeMilitaryDuty = event.active === true;
+        record(`${event.active ? 'on' : 'no longer on'} active duty${event.note ? `: ${event.note}` : ''}`);
+        break;
       default:
         c.events.push({ kind: 'rejected_event', at, detail: `unknown compliance event ${JSON.stringify(event).slice(0, 200)}` });
         return;
     }
     state.controlVersion += 1;
+  }
+
+  /** Whether the debt is past the statute of limitations of the debtor's state, counted from the later of the due date and the last payment. */
+  function timeBarred(): { barredSince: string } | null {
+    if (account.address.country !== 'US') return null;
+    const lastPayment = state.payments.filter((p) => p.status === 'posted').map((p) => p.receivedAt.slice(0, 10)).sort().pop();
+    const from = lastPayment && lastPayment > account.dueDate ? lastPayment : account.dueDate;
+    const status = isTimeBarred({ state: account.address.region, lastPaymentOrDueDate: from, asOf: nowIso() });
+    return status.barred && status.barredSince ? { barredSince: status.barredSince } : null;
   }
 
   /** Why collection must not go on at all now, if it must not. */
@@ -495,7 +511,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       channel,
       recipient,
       purpose: 'collection',
-      timezones: [account.timezone],
+      timezones: candidateZones(account.timezone, account.address.country, account.address.region),
       state: account.address.country === 'US' ? account.address.region : null,
       city: account.address.city,
       consents: [
@@ -523,10 +539,24 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       recordStep(step, 'skipped', unmet);
       return { kind: 'done' };
     }
+    const barred = timeBarred();
+    if (barred && step.threatensSuit) {
+      recordStep(step, 'suppressed', `reg_f_1006_26_b_time_barred: the debt is time-barred in ${account.address.region} since ${barred.barredSince}`);
+      return { kind: 'done' };
+    }
+    if (step.action === 'order_repossession' && state.compliance.activeMilitaryDuty) {
+      recordStep(step, 'suppressed', 'scra_active_duty: no repossession while the debtor is on active military duty');
+      return { kind: 'done' };
+    }
     const runKey = `${key}/step/${state.stepRuns}/${step.id}`;
     const label = `${stepLabel(step)} (step ${index + 1} of ${cadence.steps.length})`;
-    const message = () =>
-      renderStepMessage(cadence, step, account.language, templateValues(account, balance(), settings, nowIso()));
+    const message = () => {
+      const rendered = renderStepMessage(cadence, step, account.language, templateValues(account, balance(), settings, nowIso()));
+      if (!barred) return rendered;
+      // A time-barred debt: every message carries the disclosure the debtor's jurisdiction requires.
+      const disclosure = timeBarredDisclosure(account.address.region, account.language).replace(/\{\{\s*creditorName\s*\}\}/g, settings.collectorName ?? DEFAULT_COLLECTOR_NAME);
+      return { ...rendered, text: `${rendered.text}\n\n${disclosure}`, html: rendered.html === null ? null : `${rendered.html}<p>${disclosure}</p>` };
+    };
 
     if (isDebtorContact(step.action)) {
       const channel: ContactChannel = step.action;

@@ -33,7 +33,9 @@ export type ComplianceEvent =
   | { kind: 'bankruptcy'; caseNumber: string; chapter?: number; filedOn?: string }
   | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call'; address: string; source: 'reply' | 'link' | 'operator' }
   | { kind: 'opt_in'; channel: 'email' | 'sms'; address: string; source: 'reply' | 'form' | 'operator' }
-  | { kind: 'telephone_conversation'; at?: string; note?: string };
+  | { kind: 'telephone_conversation'; at?: string; note?: string }
+  /** SCRA: the debtor is on active military duty; no repossession while it lasts. */
+  | { kind: 'active_military_duty'; active: boolean; note?: string };
 export const complianceEventSignal = defineSignal<[ComplianceEvent]>('complianceEvent');
 
 export interface ComplianceView {
@@ -42,6 +44,7 @@ export interface ComplianceView {
   /** Disputes outside the validation period do not stop collection but are reported as disputed. */
   disputedOutsideValidationPeriod: boolean;
   validationNotice: { sentAt: string; periodEnds: string } | null;
+  activeMilitaryDuty?: boolean;
   optOuts: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string }[];
   events: { kind: string; at: string; detail: string }[];
   personalDataPurged: boolean;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AccountProfile } from '../../src/domain/account';
+import { daytimePlaces } from '../../src/demo';
 import { loadCadenceFile } from '../../src/schemas/cadence.schema';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -31,4 +32,11 @@ export function makeAccount(overrides: Partial<AccountProfile> = {}): AccountPro
     insuranceClaimId: null,
     ...overrides,
   };
+}
+
+/** For tests on real time: a debtor who lives where it is daytime now, so the contact window lets a first notice out at once. */
+export function makeDaytimeAccount(overrides: Partial<AccountProfile> = {}): AccountProfile {
+  const place = daytimePlaces()[0]!;
+  const account = makeAccount(overrides);
+  return { ...account, timezone: place.zone, address: { ...account.address, country: place.country, region: place.region } };
 }

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { ComplianceEvent } from '../workflows/definitions';
+
+const when = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional();
+const note = z.string().max(500).optional();
+
+/** A compliance event as an operator or an inbound system reports it; checked before it reaches the workflow. */
+export const complianceEventSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('dispute'), receivedAt: when, via: z.enum(['letter', 'email', 'phone', 'sms', 'portal', 'operator']), note }),
+    z.object({ kind: z.literal('verification_sent'), sentAt: when, note }),
+    z.object({ kind: z.literal('cease_communication'), receivedAt: when, via: z.string().min(1), note }),
+    z.object({ kind: z.literal('refusal_to_pay'), receivedAt: when, via: z.string().min(1), note }),
+    z.object({ kind: z.literal('attorney_representation'), attorney: z.string().min(1), contact: z.string().optional() }),
+    z.object({ kind: z.literal('deceased'), dateOfDeath: z.iso.date().optional(), estateContact: z.string().optional() }),
+    z.object({ kind: z.literal('bankruptcy'), caseNumber: z.string().min(1), chapter: z.number().int().optional(), filedOn: z.iso.date().optional() }),
+    z.object({ kind: z.literal('opt_out'), channel: z.enum(['email', 'sms', 'call']), address: z.string().min(3), source: z.enum(['reply', 'link', 'operator']) }),
+    z.object({ kind: z.literal('opt_in'), channel: z.enum(['email', 'sms']), address: z.string().min(3), source: z.enum(['reply', 'form', 'operator']) }),
+    z.object({ kind: z.literal('telephone_conversation'), at: when, note }),
+    z.object({ kind: z.literal('active_military_duty'), active: z.boolean(), note }),
+  ],
+  { error: 'kind must be one of dispute, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, telephone_conversation, active_military_duty' },
+);
+
+export function parseComplianceEvent(input: unknown): ComplianceEvent {
+  const result = complianceEventSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new RangeError(`${issue.path.join('.') || 'event'}: ${issue.message}`);
+  }
+  return result.data as ComplianceEvent;
+}
