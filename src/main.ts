@@ -136,6 +136,7 @@ async function main(): Promise<void> {
       const results = await enrollAccounts(client, demo.accounts, {
         cadence,
         settings: renderSettings(env),
+        creditors,
         taskQueue: env.TEMPORAL_TASK_QUEUE,
       });
       const count = (status: string) => results.filter((r) => r.status === status).length;

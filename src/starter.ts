@@ -14,7 +14,9 @@
  * Exit codes: 0 success; 1 bad usage or configuration; 2 some input rows rejected (the rest applied);
  * 3 the account is unknown or closed; 4 Temporal could not be reached.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCreditorDirectory } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, accountState, controlAccount, enrollAccounts, reportComplianceEvent, reportPayment, type OperatorControl } from './client/accounts.client';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
@@ -69,6 +71,7 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
     const results = await enrollAccounts(client, parsed.accounts.map((a) => a.account), {
       cadence,
       settings: renderSettings(env),
+      creditors: creditorDirectory(env),
       taskQueue: env.TEMPORAL_TASK_QUEUE,
     });
     const rows = results.map((r, i) => ({ line: parsed.accounts[i]!.line, ...r }));
@@ -177,6 +180,12 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
   } finally {
     await close();
   }
+}
+
+/** The creditor directory, for each creditor's own contact rules; the local one unless CREDITORS_FILE names another. */
+function creditorDirectory(env: Env) {
+  const path = env.CREDITORS_FILE ?? join(__dirname, '..', '..', 'config', 'creditors.local.json');
+  return env.CREDITORS_FILE || existsSync(path) ? loadCreditorDirectory(path) : undefined;
 }
 
 function databaseUrl(env: Env): string {

@@ -181,6 +181,24 @@ describe('deceased debtor', () => {
   });
 });
 
+describe('creditor contact rules', () => {
+  it('a creditor window narrower than the law (10:00-18:00) holds the first email until 10:00 local', async () => {
+    const account = makeAccount();
+    const creditors = { ...stack.creditors, creditors: stack.creditors.creditors.map((c) => (c.id === 'cred-test' ? { ...c, contactRules: { windowStartHour: 10, windowEndHour: 18 } } : c)) };
+    const cadence = parseCadence({ name: 'late-morning', version: 1, steps: [{ id: 'hello', action: 'email', after: '1d', atLocalTime: '07:00', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } } });
+    await stack.run(async () => {
+      const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue, creditors });
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+      await stack.env.sleep('2 days');
+      const state = await handle.query(accountStateQuery);
+      const hello = state.contacts.find((c) => c.stepId === 'hello')!;
+      const local = localDateTime(hello.at, account.timezone);
+      assert.deepEqual([local.hour, local.minute], [10, 0]);
+      await handle.terminate('test done');
+    });
+  });
+});
+
 describe('time-barred debts and active military duty', () => {
   it('a time-barred debt is never threatened with suit and every message carries the disclosure', async () => {
     const account = makeAccount({ dueDate: '2015-03-01' }); // New York address: long past its limitation period

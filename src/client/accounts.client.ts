@@ -5,6 +5,7 @@ import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentSchema } from '../schemas/payment.schema';
+import type { CreditorDirectory } from '../schemas/creditors.schema';
 import {
   accountStateQuery,
   closeAccountUpdate,
@@ -25,7 +26,7 @@ export type EnrollResult = { status: 'started' | 'already_enrolled'; workflowId:
 
 export async function enrollAccount(
   client: Client,
-  options: { account: AccountProfile; cadence?: Cadence; settings: RenderSettings; taskQueue: string },
+  options: { account: AccountProfile; cadence?: Cadence; settings: RenderSettings; taskQueue: string; creditors?: CreditorDirectory },
 ): Promise<EnrollResult> {
   const { account, cadence } = options;
   const workflowId = accountKey(account.creditorId, account.accountId);
@@ -34,7 +35,7 @@ export async function enrollAccount(
     await client.workflow.start<typeof accountWorkflow>('accountWorkflow', {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [{ account, cadence, settings: options.settings }],
+      args: [{ account, cadence, settings: options.settings, contactRules: options.creditors?.creditors.find((c) => c.id === account.creditorId)?.contactRules }],
       // The workflow id is the enrollment's idempotency key: an account is enrolled once, ever.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
@@ -65,7 +66,7 @@ export async function enrollAccount(
 export async function enrollAccounts(
   client: Client,
   accounts: AccountProfile[],
-  options: { cadence?: Cadence; settings: RenderSettings; taskQueue: string; concurrency?: number },
+  options: { cadence?: Cadence; settings: RenderSettings; taskQueue: string; concurrency?: number; creditors?: CreditorDirectory },
 ): Promise<(EnrollResult | { status: 'failed'; workflowId: string; error: string })[]> {
   const results: (EnrollResult | { status: 'failed'; workflowId: string; error: string })[] = new Array(accounts.length);
   let next = 0;

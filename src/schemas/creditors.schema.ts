@@ -7,6 +7,18 @@ import { identifier } from './account.schema';
 const secret = z.union([z.object({ secret: z.string().min(16, 'must be at least 16 characters') }), z.object({ secretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable') })]);
 const webhook = z.object({ webhookUrl: z.url({ error: 'must be a URL' }) }).and(secret);
 
+/** A creditor's own contact rules: they can only make the federal and state rules stricter. */
+const contactRulesSchema = z
+  .object({
+    windowStartHour: z.number().int().min(0).max(23).optional(),
+    windowEndHour: z.number().int().min(1).max(24).optional(),
+    maxCallAttemptsPer7Days: z.number().int().min(0).optional(),
+    silenceDaysAfterConversation: z.number().int().min(0).optional(),
+    contactCaps: z.array(z.object({ source: z.string().min(1), maxContacts: z.number().int().min(0), channels: z.array(z.enum(['email', 'sms', 'call', 'voicemail', 'letter'])).min(1) })).optional(),
+    emailRequiresOptIn: z.boolean().optional(),
+  })
+  .strict();
+
 const creditorSchema = z.object({
   id: identifier,
   name: z.string().min(1),
@@ -18,6 +30,7 @@ const creditorSchema = z.object({
   repossession: z.union([z.object({ email: z.email() }), webhook]).optional(),
   /** Attorney or agency that receives placements (packet as PDF and CSV by email). */
   placement: z.object({ agencyName: z.string().min(1), email: z.email() }).optional(),
+  contactRules: contactRulesSchema.optional(),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 

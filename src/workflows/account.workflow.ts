@@ -486,7 +486,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   /** Asks the gate; records its decision as proof. Returns the decision. */
   async function gate(step: CadenceStep, channel: ContactChannel, recipient: string | null) {
     const request: ContactRequest = contactRequest(channel, recipient);
-    const decision = evaluateContact(request, rulesFor(request.state, request.city));
+    const decision = evaluateContact(request, rulesFor(request.state, request.city, input.contactRules));
     const decidedAt = nowIso();
     await ledger.recordContactDecision.executeWithOptions({ summary: `contact policy: ${channel} ${step.id} ${decision.kind} (${decision.rule})` }, [
       {

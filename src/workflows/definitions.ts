@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
+import type { RulePack } from '../domain/contact-policy';
 import type { Money } from '../domain/money';
 
 export const ACCOUNT_WORKFLOW_TYPE = 'accountWorkflow';
@@ -93,6 +94,8 @@ export interface AccountWorkflowInput {
   maxHistoryEvents?: number;
   /** Days personal data is kept after collection ends for a deceased debtor (Reg F 1006.100: 3 years). */
   retentionDays?: number;
+  /** The creditor's own contact rules, stricter than the law's (never looser: the gate takes the stricter value). */
+  contactRules?: RulePack;
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */
