@@ -240,6 +240,28 @@ describe('time-barred debts and active military duty', () => {
   });
 });
 
+describe('estate and trustee', () => {
+  it('when the creditor asks for it, one notice goes to the estate; nothing more to anyone', async () => {
+    const account = makeAccount({ debtorName: 'Ruth Example' });
+    const creditors = { ...stack.creditors, creditors: stack.creditors.creditors.map((c) => (c.id === 'cred-test' ? { ...c, notifyRepresentatives: true } : c)) };
+    await stack.run(async () => {
+      const result = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue, creditors });
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+      await stack.env.sleep('1 day');
+      await signal(handle, { kind: 'deceased', estateRepresentative: { name: 'Paul Example', address: { line1: '9 Probate Rd', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' } } });
+      await stack.env.sleep('10 days');
+      const state = await handle.query(accountStateQuery);
+      assert.equal(state.stage, 'closed');
+      assert.deepEqual(state.contacts.map((c) => `${c.stepId}:${c.status}`), ['validation-notice:sent', 'notice-email:sent', 'estate-notice:sent']);
+      assert.equal(state.compliance!.representative!.role, 'estate');
+      const { rows } = await stack.pool.query(`SELECT recipient, body FROM outbound_messages WHERE idempotency_key = $1`, [`${key(account)}/estate-notice`]);
+      assert.match(rows[0].recipient, /^Paul Example \(for the estate of Ruth Example\), 9 Probate Rd, Albany, NY 12207/);
+      assert.match(rows[0].body, /Only the estate is responsible for this amount/);
+      await handle.terminate('test done');
+    });
+  });
+});
+
 describe('remedies and the validation period', () => {
   it('holds a disconnection order until the validation period has ended', async () => {
     const account = makeAccount({ creditorId: 'cred-metro-power', product: 'utility', serviceId: 'SVC-VP' });

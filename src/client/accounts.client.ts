@@ -35,7 +35,7 @@ export async function enrollAccount(
     await client.workflow.start<typeof accountWorkflow>('accountWorkflow', {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [{ account, cadence, settings: options.settings, contactRules: options.creditors?.creditors.find((c) => c.id === account.creditorId)?.contactRules }],
+      args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId) }],
       // The workflow id is the enrollment's idempotency key: an account is enrolled once, ever.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
@@ -60,6 +60,12 @@ export async function enrollAccount(
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { status: 'already_enrolled', workflowId };
     throw error;
   }
+}
+
+/** What the creditor directory says about how its accounts are to be treated. */
+function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: string) {
+  const creditor = creditors?.creditors.find((c) => c.id === creditorId);
+  return { contactRules: creditor?.contactRules, notifyRepresentatives: creditor?.notifyRepresentatives ?? false };
 }
 
 /** Enrolls many accounts, a bounded number at a time; one failure does not stop the rest. */

@@ -31,6 +31,8 @@ const creditorSchema = z.object({
   /** Attorney or agency that receives placements (packet as PDF and CSV by email). */
   placement: z.object({ agencyName: z.string().min(1), email: z.email() }).optional(),
   contactRules: contactRulesSchema.optional(),
+  /** Send one notice to the estate's representative or the bankruptcy trustee when collection stops. */
+  notifyRepresentatives: z.boolean().default(false),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 

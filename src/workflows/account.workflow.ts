@@ -196,6 +196,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       disputedOutsideValidationPeriod: state.compliance.disputedOutsideValidationPeriod,
       validationNotice: state.compliance.validationNotice,
       activeMilitaryDuty: state.compliance.activeMilitaryDuty ?? false,
+      representative: state.compliance.representative ?? null,
       optOuts: state.compliance.optOuts,
       events: state.compliance.events,
       personalDataPurged: state.compliance.personalDataPurged,
@@ -406,10 +407,12 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         break;
       case 'deceased':
         c.flags.deceased = true;
+        if (event.estateRepresentative) c.representative = { ...event.estateRepresentative, role: 'estate', notifiedAt: null };
         record(`date of death ${event.dateOfDeath ?? 'unknown'}`);
         break;
       case 'bankruptcy':
         c.flags.bankruptcy = true;
+        if (event.trustee) c.representative = { ...event.trustee, role: 'trustee', notifiedAt: null };
         record(`case ${event.caseNumber}${event.chapter ? `, chapter ${event.chapter}` : ''}`);
         break;
       case 'opt_out':
@@ -443,6 +446,33 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     const from = lastPayment && lastPayment > account.dueDate ? lastPayment : account.dueDate;
     const status = isTimeBarred({ state: account.address.region, lastPaymentOrDueDate: from, asOf: nowIso() });
     return status.barred && status.barredSince ? { barredSince: status.barredSince } : null;
+  }
+
+  /**
+   * After a death or a bankruptcy only the estate's representative or the trustee may be written
+   * to, and only if the creditor configured it: one letter, through the gate as a required notice.
+   */
+  async function notifyRepresentative(): Promise<void> {
+    const rep = state.compliance.representative;
+    if (!input.notifyRepresentatives || !rep || rep.notifiedAt) return;
+    const recipient = `${rep.name} (${rep.role === 'estate' ? `for the estate of ${account.debtorName}` : `trustee, bankruptcy of ${account.debtorName}`})`;
+    const request: ContactRequest = { ...contactRequest('letter', recipient), purpose: 'required_notice' };
+    const decision = evaluateContact(request, rulesFor(request.state, request.city, input.contactRules));
+    const contact: ContactRecord = { stepId: `${rep.role}-notice`, channel: 'letter', at: nowIso(), status: 'sent', reason: null, recipient, providerMessageId: null, rule: decision.rule };
+    if (decision.kind !== 'allow') {
+      Object.assign(contact, { status: 'suppressed', reason: 'reason' in decision ? decision.reason : null });
+    } else {
+      const text =
+        rep.role === 'estate'
+          ? `To ${rep.name}, as representative of the estate of ${account.debtorName}:\n\nOur records show ${formatMoney(balance())} owed on account ${account.accountId} with ${account.creditorId}. We have stopped collecting from ${account.debtorName}. Only the estate is responsible for this amount, and nobody is personally liable for it unless they agreed to be. Please write to us with any question.\n\nThis communication is from a debt collector.`
+          : `To ${rep.name}, trustee:\n\nWe have stopped collection of account ${account.accountId} with ${account.creditorId} (${account.debtorName}, ${formatMoney(balance())}) under the automatic stay. This letter is for your records.\n\nThis communication is from a debt collector.`;
+      const result = await notifications.sendLetter.executeWithOptions({ summary: `notice to the ${rep.role === 'estate' ? "estate's representative" : 'trustee'} mailed` }, [
+        { idempotencyKey: `${key}/${rep.role}-notice`, accountKey: key, creditorId: account.creditorId, debtorName: recipient, address: rep.address, subject: `Account ${account.accountId}`, body: text, balanceMinor: state.balanceMinor, currency, language: 'en', dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
+      ]);
+      contact.providerMessageId = result.documentId;
+    }
+    rep.notifiedAt = nowIso();
+    state.contacts.push(contact);
   }
 
   /** Why collection must not go on at all now, if it must not. */
@@ -743,6 +773,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     }
     const stopped = collectionStopped();
     if (stopped) {
+      await notifyRepresentative();
       changeStage('closed', stopped);
       break;
     }
@@ -790,6 +821,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     await ledger.purgePersonalData.executeWithOptions({ summary: 'personal data purged after retention' }, [{ accountKey: key, reason: 'debtor deceased; retention period over' }]);
     state.compliance.personalDataPurged = true;
     for (const contact of state.contacts) contact.recipient = contact.recipient ? '[redacted]' : null;
+    const rep = state.compliance.representative;
+    if (rep) state.compliance.representative = { ...rep, name: '[redacted]', address: { line1: '[redacted]', city: '[redacted]', region: rep.address.region, postalCode: '[redacted]', country: rep.address.country } };
     state.nextAction = null;
     publish();
   }

@@ -30,13 +30,19 @@ export type ComplianceEvent =
   | { kind: 'cease_communication'; receivedAt?: string; via: string; note?: string }
   | { kind: 'refusal_to_pay'; receivedAt?: string; via: string; note?: string }
   | { kind: 'attorney_representation'; attorney: string; contact?: string }
-  | { kind: 'deceased'; dateOfDeath?: string; estateContact?: string }
-  | { kind: 'bankruptcy'; caseNumber: string; chapter?: number; filedOn?: string }
+  | { kind: 'deceased'; dateOfDeath?: string; estateRepresentative?: Representative }
+  | { kind: 'bankruptcy'; caseNumber: string; chapter?: number; filedOn?: string; trustee?: Representative }
   | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call'; address: string; source: 'reply' | 'link' | 'operator' }
   | { kind: 'opt_in'; channel: 'email' | 'sms'; address: string; source: 'reply' | 'form' | 'operator' }
   | { kind: 'telephone_conversation'; at?: string; note?: string }
   /** SCRA: the debtor is on active military duty; no repossession while it lasts. */
   | { kind: 'active_military_duty'; active: boolean; note?: string };
+/** The only person collection may still write to after a death (the estate) or a bankruptcy (the trustee). */
+export interface Representative {
+  name: string;
+  address: AccountProfile['address'];
+}
+
 export const complianceEventSignal = defineSignal<[ComplianceEvent]>('complianceEvent');
 
 export interface ComplianceView {
@@ -46,6 +52,7 @@ export interface ComplianceView {
   disputedOutsideValidationPeriod: boolean;
   validationNotice: { sentAt: string; periodEnds: string } | null;
   activeMilitaryDuty?: boolean;
+  representative?: (Representative & { role: 'estate' | 'trustee'; notifiedAt: string | null }) | null;
   optOuts: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string }[];
   events: { kind: string; at: string; detail: string }[];
   personalDataPurged: boolean;
@@ -96,6 +103,8 @@ export interface AccountWorkflowInput {
   retentionDays?: number;
   /** The creditor's own contact rules, stricter than the law's (never looser: the gate takes the stricter value). */
   contactRules?: RulePack;
+  /** The creditor wants one notice sent to the estate or the trustee when collection stops for death or bankruptcy. */
+  notifyRepresentatives?: boolean;
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */
