@@ -44,21 +44,21 @@ export function scheduleDemoPayments(client: Client, log: (line: string) => void
   return () => timers.forEach(clearTimeout);
 }
 
-/** Places the demo may put its fictitious debtors: a zone with an address that agrees with it. */
+/** Places the demo may put its fictitious debtors: a zone with an address and a phone number that agree with it. */
 const DEMO_PLACES = [
-  { zone: 'America/New_York', country: 'US', region: 'NY' },
-  { zone: 'America/Chicago', country: 'US', region: 'IL' },
-  { zone: 'America/Denver', country: 'US', region: 'CO' },
-  { zone: 'America/Los_Angeles', country: 'US', region: 'CA' },
-  { zone: 'America/Anchorage', country: 'US', region: 'AK' },
-  { zone: 'Pacific/Honolulu', country: 'US', region: 'HI' },
-  { zone: 'Europe/London', country: 'GB', region: 'LND' },
-  { zone: 'Europe/Berlin', country: 'DE', region: 'BE' },
-  { zone: 'Asia/Kolkata', country: 'IN', region: 'WB' },
-  { zone: 'Asia/Singapore', country: 'SG', region: 'SG' },
-  { zone: 'Asia/Tokyo', country: 'JP', region: '13' },
-  { zone: 'Australia/Sydney', country: 'AU', region: 'NSW' },
-  { zone: 'Pacific/Auckland', country: 'NZ', region: 'AUK' },
+  { zone: 'America/New_York', country: 'US', region: 'NY', phonePrefix: '+1212555' },
+  { zone: 'America/Chicago', country: 'US', region: 'IL', phonePrefix: '+1312555' },
+  { zone: 'America/Denver', country: 'US', region: 'CO', phonePrefix: '+1303555' },
+  { zone: 'America/Los_Angeles', country: 'US', region: 'CA', phonePrefix: '+1415555' },
+  { zone: 'America/Anchorage', country: 'US', region: 'AK', phonePrefix: '+1907555' },
+  { zone: 'Pacific/Honolulu', country: 'US', region: 'HI', phonePrefix: '+1808555' },
+  { zone: 'Europe/London', country: 'GB', region: 'LND', phonePrefix: '+44207946' },
+  { zone: 'Europe/Berlin', country: 'DE', region: 'BE', phonePrefix: '+49301234' },
+  { zone: 'Asia/Kolkata', country: 'IN', region: 'WB', phonePrefix: '+91332212' },
+  { zone: 'Asia/Singapore', country: 'SG', region: 'SG', phonePrefix: '+656123' },
+  { zone: 'Asia/Tokyo', country: 'JP', region: '13', phonePrefix: '+81312345' },
+  { zone: 'Australia/Sydney', country: 'AU', region: 'NSW', phonePrefix: '+61291234' },
+  { zone: 'Pacific/Auckland', country: 'NZ', region: 'AUK', phonePrefix: '+64912345' },
 ] as const;
 export type DemoPlace = (typeof DEMO_PLACES)[number];
 
@@ -71,7 +71,7 @@ export function daytimePlaces(now = new Date()): DemoPlace[] {
 /**
  * The demo's debtors are fictitious; so that the demo shows reminders at any hour without
  * breaking the contact window (08:00-21:00 local), they are placed where it is daytime now,
- * with an address that agrees with the zone. Real accounts keep what they were enrolled with.
+ * with an address and a phone number that agree with the zone. Real accounts keep what they were enrolled with.
  */
 export function placeDemoDebtorsInDaylight(accounts: AccountProfile[], now = new Date()): { accounts: AccountProfile[]; zones: string[] } {
   const places = daytimePlaces(now);
@@ -79,7 +79,7 @@ export function placeDemoDebtorsInDaylight(accounts: AccountProfile[], now = new
   return {
     accounts: accounts.map((a, i) => {
       const place = places[i % places.length]!;
-      return { ...a, timezone: place.zone, address: { ...a.address, country: place.country, region: place.region } };
+      return { ...a, timezone: place.zone, address: { ...a.address, country: place.country, region: place.region }, phone: a.phone ? place.phonePrefix + a.phone.slice(-4) : null };
     }),
     zones: places.map((p) => p.zone),
   };

@@ -26,6 +26,13 @@ describe('candidate zones from the address', () => {
     assert.equal(evaluateContact(request('2026-12-01T18:00:00Z'), FEDERAL_FLOOR).kind, 'allow');
   });
 
+  it('adds the zones of the phone number\'s state when it disagrees with the recorded zone', () => {
+    assert.deepEqual(candidateZones('America/New_York', 'US', 'NY', '+12125550100'), ['America/New_York']);
+    assert.deepEqual(candidateZones('America/New_York', 'US', 'NY', '+13105550100'), ['America/New_York', 'America/Los_Angeles']);
+    assert.deepEqual(candidateZones('America/New_York', 'US', 'CA', '+13105550100'), ['America/New_York', 'America/Los_Angeles']);
+    assert.deepEqual(candidateZones('Europe/Berlin', 'DE', 'BE', '+4930123456'), ['Europe/Berlin']);
+  });
+
   it('covers every state, DC and the territories with zones Intl knows', () => {
     assert.equal(Object.keys(STATE_ZONES).length, 56);
     for (const zone of Object.values(STATE_ZONES).flat()) assert.doesNotThrow(() => new Intl.DateTimeFormat('en-US', { timeZone: zone }), zone);

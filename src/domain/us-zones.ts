@@ -1,3 +1,5 @@
+import { stateOfPhone } from './area-codes';
+
 /**
  * The IANA zones each US state and territory spans (most populous first). Used to find the
  * candidate zones of a debtor whose recorded zone disagrees with their address: Regulation F
@@ -22,12 +24,18 @@ export const STATE_ZONES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * The zones to respect: the recorded one when it agrees with the address; when it does not,
- * the recorded one and every zone of the address's state, so that only times convenient in all
- * of them are used.
+ * The zones to respect: the recorded one, plus every zone of the address's state and of the
+ * phone number's state where they disagree with it, so that only times convenient in all of
+ * them are used (§1006.6(b)(1)(i)).
  */
-export function candidateZones(recordedZone: string, country: string, state: string | null): string[] {
-  const stateZones = country === 'US' && state ? STATE_ZONES[state.toUpperCase()] : undefined;
-  if (!stateZones || stateZones.includes(recordedZone)) return [recordedZone];
-  return [recordedZone, ...stateZones];
+export function candidateZones(recordedZone: string, country: string, state: string | null, phone: string | null = null): string[] {
+  const zones = [recordedZone];
+  const add = (stateCode: string | null) => {
+    const stateZones = stateCode ? STATE_ZONES[stateCode.toUpperCase()] : undefined;
+    if (!stateZones || stateZones.includes(recordedZone)) return;
+    for (const zone of stateZones) if (!zones.includes(zone)) zones.push(zone);
+  };
+  if (country === 'US') add(state);
+  add(phone ? stateOfPhone(phone) : null);
+  return zones;
 }

@@ -541,7 +541,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       channel,
       recipient,
       purpose: 'collection',
-      timezones: candidateZones(account.timezone, account.address.country, account.address.region),
+      timezones: candidateZones(account.timezone, account.address.country, account.address.region, account.phone),
       state: account.address.country === 'US' ? account.address.region : null,
       city: account.address.city,
       consents: [

@@ -38,5 +38,5 @@ export function makeAccount(overrides: Partial<AccountProfile> = {}): AccountPro
 export function makeDaytimeAccount(overrides: Partial<AccountProfile> = {}): AccountProfile {
   const place = daytimePlaces()[0]!;
   const account = makeAccount(overrides);
-  return { ...account, timezone: place.zone, address: { ...account.address, country: place.country, region: place.region } };
+  return { ...account, timezone: place.zone, address: { ...account.address, country: place.country, region: place.region }, phone: place.phonePrefix + account.phone!.slice(-4) };
 }
