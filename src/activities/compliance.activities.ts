@@ -3,7 +3,7 @@ import type { DocumentRepository } from '../adapters/document.repository';
 import { renderCollectionLetter } from '../adapters/documents';
 import { createLedgerRepository } from '../adapters/ledger.repository';
 import type { LetterGateway } from '../adapters/letters';
-import { deliverOnce } from '../adapters/delivery-log';
+import { createMessageLog } from '../adapters/message-log.repository';
 import { createPersonalDataRepository, PersonalDataError } from '../adapters/personal-data.repository';
 import type { AccountProfile } from '../domain/account';
 import { validationNoticeText } from '../domain/validation-notice';
@@ -71,18 +71,10 @@ export function createComplianceActivities(deps: { pool: Pool; letters: LetterGa
         language: input.account.language,
       });
       await deps.documents.keep({ idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, kind: 'letter', contentType: 'application/pdf', content: pdf });
-      await deliverOnce(
-        deps.pool,
-        {
-          insert: {
-            text: `INSERT INTO outbound_messages (idempotency_key, account_key, channel, step_id, recipient, subject, body, status)
-                   VALUES ($1, $2, 'letter', 'validation-notice', $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
-            values: [input.idempotencyKey, input.accountKey, [input.account.debtorName, ...address].join(', '), text.subject, text.body],
-          },
-          lock: { text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1 FOR UPDATE`, values: [input.idempotencyKey] },
-          markDone: { text: `UPDATE outbound_messages SET status = 'sent', provider_message_id = $1, sent_at = now(), attempts = attempts + 1 WHERE idempotency_key = $2`, values: [input.idempotencyKey] },
-        },
-        () => deps.letters.mail({ idempotencyKey: input.idempotencyKey, recipient: [input.account.debtorName, ...address], pdf }),
+      const recipient = [input.account.debtorName, ...address];
+      await createMessageLog(deps.pool).sendOnce(
+        { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'letter', stepId: 'validation-notice', recipient: recipient.join(', '), subject: text.subject, body: text.body },
+        () => deps.letters.mail({ idempotencyKey: input.idempotencyKey, recipient, pdf }),
       );
       return { documentId: input.idempotencyKey, currentMinor: itemization.currentMinor };
     },

@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
-import { deliverOnce } from '../adapters/delivery-log';
+import { createOrderLog } from '../adapters/order-log.repository';
 import type { DocumentRepository } from '../adapters/document.repository';
 import { renderAccountPacket, renderCollectionLetter } from '../adapters/documents';
 import { createLedgerRepository } from '../adapters/ledger.repository';
+import { createMessageLog } from '../adapters/message-log.repository';
 import type { LetterGateway } from '../adapters/letters';
 import { messageId, type Mailer } from '../adapters/smtp.mailer';
 import type { AccountProfile, ContactRecord, Language, StageChange } from '../domain/account';
@@ -40,6 +41,8 @@ export interface PlaceAccountInput {
 
 export function createDocumentActivities(deps: { pool: Pool; mailer: Mailer; letters: LetterGateway; documents: DocumentRepository; creditors: CreditorDirectory }) {
   const ledger = createLedgerRepository(deps.pool);
+  const messages = createMessageLog(deps.pool);
+  const orders = createOrderLog(deps.pool);
   const creditor = (id: string) => {
     const found = deps.creditors.creditors.find((c) => c.id === id);
     if (!found) throw permanent('creditor_not_configured', `creditor ${id} is not in the creditor directory`);
@@ -63,20 +66,12 @@ export function createDocumentActivities(deps: { pool: Pool; mailer: Mailer; let
         language: input.language,
       });
       await deps.documents.keep({ idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, kind: 'letter', contentType: 'application/pdf', content: pdf });
-      const outcome = await deliverOnce(
-        deps.pool,
-        {
-          insert: {
-            text: `INSERT INTO outbound_messages (idempotency_key, account_key, channel, step_id, recipient, subject, body, status)
-                   VALUES ($1, $2, 'letter', $3, $4, $5, $6, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
-            values: [input.idempotencyKey, input.accountKey, input.idempotencyKey.split('/').pop(), [input.debtorName, ...mailingAddress(input.address)].join(', '), input.subject, input.body],
-          },
-          lock: { text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1 FOR UPDATE`, values: [input.idempotencyKey] },
-          markDone: { text: `UPDATE outbound_messages SET status = 'sent', provider_message_id = $1, sent_at = now(), attempts = attempts + 1 WHERE idempotency_key = $2`, values: [input.idempotencyKey] },
-        },
-        () => deps.letters.mail({ idempotencyKey: input.idempotencyKey, recipient: [input.debtorName, ...mailingAddress(input.address)], pdf }),
+      const recipient = [input.debtorName, ...mailingAddress(input.address)];
+      const outcome = await messages.sendOnce(
+        { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'letter', stepId: input.idempotencyKey.split('/').pop()!, recipient: recipient.join(', '), subject: input.subject, body: input.body },
+        () => deps.letters.mail({ idempotencyKey: input.idempotencyKey, recipient, pdf }),
       );
-      return { documentId: input.idempotencyKey, status: outcome.status === 'delivered' ? 'mailed' : 'already_mailed' };
+      return { documentId: input.idempotencyKey, status: outcome.status === 'sent' ? 'mailed' : 'already_mailed' };
     },
 
     /** Builds the placement packet (statement, ledger, contact history) and sends it to the creditor's attorney or agency once. */
@@ -113,16 +108,8 @@ export function createDocumentActivities(deps: { pool: Pool; mailer: Mailer; let
       await keep('ledger.csv', 'placement_ledger_csv', 'text/csv', Buffer.from(packet.ledgerCsv));
       await keep('contacts.csv', 'placement_contacts_csv', 'text/csv', Buffer.from(packet.contactsCsv));
       const destination = `mailto:${placement.email}`;
-      const outcome = await deliverOnce(
-        deps.pool,
-        {
-          insert: {
-            text: `INSERT INTO escalation_orders (idempotency_key, account_key, kind, destination, payload, status) VALUES ($1, $2, 'placement', $3, $4, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
-            values: [input.idempotencyKey, input.accountKey, destination, JSON.stringify({ agencyName: placement.agencyName, balanceMinor: input.balanceMinor, currency: input.currency })],
-          },
-          lock: { text: `SELECT status = 'acknowledged' AS done, response AS reference FROM escalation_orders WHERE idempotency_key = $1 FOR UPDATE`, values: [input.idempotencyKey] },
-          markDone: { text: `UPDATE escalation_orders SET status = 'acknowledged', response = $1, acknowledged_at = now() WHERE idempotency_key = $2`, values: [input.idempotencyKey] },
-        },
+      const outcome = await orders.sendOnce(
+        { kind: 'placement', idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, destination, payload: { agencyName: placement.agencyName, balanceMinor: input.balanceMinor, currency: input.currency } },
         () =>
           deps.mailer.send({
             to: placement.email,
@@ -138,7 +125,7 @@ export function createDocumentActivities(deps: { pool: Pool; mailer: Mailer; let
             ],
           }),
       );
-      return { destination, status: outcome.status === 'delivered' ? 'acknowledged' : 'already_acknowledged' };
+      return { destination, status: outcome.status };
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { deliverOnce } from '../adapters/delivery-log';
+import { createOrderLog, type OrderKind } from '../adapters/order-log.repository';
 import { messageId, type Mailer } from '../adapters/smtp.mailer';
 import { postSignedWebhook, WebhookRejectedError } from '../adapters/webhook.client';
 import { resolveSecret, type CreditorDirectory, type CreditorSettings } from '../schemas/creditors.schema';
@@ -24,9 +24,9 @@ export interface CreditDepartmentNoticeInput extends OrderBase { subject: string
 export interface DisconnectionOrderInput extends OrderBase { serviceId: string }
 export interface RepossessionOrderInput extends OrderBase { collateralVin: string; subject: string; text: string; address: string[] }
 
-type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'repossession';
 
 export function createEscalationActivities(deps: EscalationDeps) {
+  const orderLog = createOrderLog(deps.pool);
   const creditor = (id: string): CreditorSettings => {
     const found = deps.creditors.creditors.find((c) => c.id === id);
     if (!found) throw permanent('creditor_not_configured', `creditor ${id} is not in the creditor directory`);
@@ -36,20 +36,8 @@ export function createEscalationActivities(deps: EscalationDeps) {
   /** Records the order and delivers it once; webhook refusals (4xx) are permanent, outages retried. */
   const order = async (kind: OrderKind, input: OrderBase, destination: string, payload: object, deliver: () => Promise<string>) => {
     try {
-      const outcome = await deliverOnce(
-        deps.pool,
-        {
-          insert: {
-            text: `INSERT INTO escalation_orders (idempotency_key, account_key, kind, destination, payload, status)
-                   VALUES ($1, $2, $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
-            values: [input.idempotencyKey, input.accountKey, kind, destination, JSON.stringify(payload)],
-          },
-          lock: { text: `SELECT status = 'acknowledged' AS done, response AS reference FROM escalation_orders WHERE idempotency_key = $1 FOR UPDATE`, values: [input.idempotencyKey] },
-          markDone: { text: `UPDATE escalation_orders SET status = 'acknowledged', response = $1, acknowledged_at = now() WHERE idempotency_key = $2`, values: [input.idempotencyKey] },
-        },
-        deliver,
-      );
-      return { status: outcome.status === 'delivered' ? ('acknowledged' as const) : ('already_acknowledged' as const), destination, response: outcome.reference };
+      const outcome = await orderLog.sendOnce({ kind, idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, destination, payload }, deliver);
+      return { status: outcome.status, destination, response: outcome.response };
     } catch (error) {
       if (error instanceof WebhookRejectedError && error.status < 500 && ![408, 409, 429].includes(error.status)) throw permanent('order_refused', error.message);
       throw error;
