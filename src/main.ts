@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { startApiServer } from './api/server';
 import { enrollAccounts } from './client/accounts.client';
 import { registerSearchAttributes } from './client/search-attributes';
 import { createFolderLetterGateway } from './adapters/letters';
@@ -126,6 +127,10 @@ async function main(): Promise<void> {
     await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE)
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
       .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
+
+    const api = await startApiServer({ client, pool, paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET, port: env.API_PORT, log: say });
+    stops.push(api.close);
+    say(`HTTP service at ${api.url} (POST /webhooks/payments, signed with PAYMENT_WEBHOOK_SECRET)`);
 
     if (env.DEMO) {
       const cadence = loadCadenceFile(join(CADENCES_DIR, 'demo.json'));

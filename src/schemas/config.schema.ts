@@ -71,6 +71,9 @@ export const envSchema = z
     LETTERS_DIR: optionalString,
     WEBHOOK_SINK_PORT: port(8027),
 
+    API_PORT: port(8080),
+    PAYMENT_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-payment-webhook-secret')),
+
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
     DEMO: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true')),
   })
