@@ -128,9 +128,17 @@ async function main(): Promise<void> {
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
       .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
 
-    const api = await startApiServer({ client, pool, paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET, port: env.API_PORT, log: say });
+    const api = await startApiServer({
+      client,
+      pool,
+      paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET,
+      twilio: { authToken: twilio.authToken, publicBaseUrl: env.PUBLIC_BASE_URL },
+      paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
+      port: env.API_PORT,
+      log: say,
+    });
     stops.push(api.close);
-    say(`HTTP service at ${api.url} (POST /webhooks/payments, signed with PAYMENT_WEBHOOK_SECRET)`);
+    say(`HTTP service at ${api.url} (POST /webhooks/payments signed with PAYMENT_WEBHOOK_SECRET; POST /webhooks/twilio/sms signed by Twilio)`);
 
     if (env.DEMO) {
       const cadence = loadCadenceFile(join(CADENCES_DIR, 'demo.json'));

@@ -10,6 +10,8 @@ import { signPaymentWebhook } from '../src/api/payment-webhook';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey } from '../src/domain/account';
 import { accountStateQuery } from '../src/workflows/definitions';
+import twilio from 'twilio';
+import { parseCadence } from '../src/schemas/cadence.schema';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
@@ -19,7 +21,7 @@ let api: Awaited<ReturnType<typeof startApiServer>>;
 
 before(async () => {
   stack = await startTimeSkippingStack();
-  api = await startApiServer({ client: stack.client, pool: stack.pool, paymentWebhookSecret: SECRET });
+  api = await startApiServer({ client: stack.client, pool: stack.pool, paymentWebhookSecret: SECRET, twilio: { authToken: stack.twilio.authToken } });
 });
 after(async () => {
   await api?.close();
@@ -86,6 +88,60 @@ describe('payment webhook', () => {
       assert.equal(await payments(account.creditorId, account.accountId), 0);
       const seen = await stack.pool.query('SELECT count(*)::int AS n FROM webhook_events');
       assert.equal(seen.rows[0].n, 1, 'only the first test\'s event was recorded');
+    });
+  });
+});
+
+describe('Twilio inbound SMS webhook', () => {
+  const cadence = parseCadence({
+    name: 'texts', version: 1,
+    steps: [{ id: 'sms-1', action: 'sms', after: '0d', template: 's' }, { id: 'email-1', action: 'email', after: '2d', template: 't' }, { id: 'sms-2', action: 'sms', after: '3d', template: 's' }],
+    templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+  });
+  const inbound = async (params: Record<string, string>, authToken = stack.twilio.authToken) => {
+    const url = `${api.url}/webhooks/twilio/sms`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, url, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('a "Stop" reply opts the number out before the next SMS; email goes on; a forged request is refused', async () => {
+    const account = makeAccount();
+    await stack.run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+      const handle = stack.client.workflow.getHandle(workflowId);
+      await stack.env.sleep('1 day');
+      const forged = await inbound({ From: account.phone!, To: '+15005550006', Body: 'STOP' }, 'wrong-token');
+      assert.equal(forged.status, 403);
+      const stop = await inbound({ From: account.phone!, To: '+15005550006', Body: 'Stop.' });
+      assert.equal(stop.status, 200);
+      assert.match(stop.text, /<Message>You will receive no more text messages/);
+      const help = await inbound({ From: account.phone!, To: '+15005550006', Body: 'ayuda' });
+      assert.match(help.text, /This is a debt collector/);
+      await stack.env.sleep('4 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.contacts.map((c) => `${c.stepId}:${c.status}`), ['validation-notice:sent', 'sms-1:sent', 'email-1:sent', 'sms-2:suppressed']);
+      assert.deepEqual(state.compliance!.optOuts, [{ channel: 'sms', address: account.phone }]);
+      await handle.terminate('test done');
+    });
+    assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 1);
+  });
+
+  it('a free-text reply is kept for an operator', async () => {
+    const account = makeAccount();
+    await stack.run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+      const handle = stack.client.workflow.getHandle(workflowId);
+      await stack.env.sleep('1 day');
+      await inbound({ From: account.phone!, To: '+15005550006', Body: 'I lost my job, can I pay later?' });
+      await stack.env.sleep('1 hour');
+      const state = await handle.query(accountStateQuery);
+      const reply = state.compliance!.events.find((e) => e.kind === 'debtor_reply')!;
+      assert.match(reply.detail, /I lost my job, can I pay later\?/);
+      await handle.terminate('test done');
     });
   });
 });

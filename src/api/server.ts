@@ -1,24 +1,48 @@
-/** The HTTP service beside the worker: for now the payment webhook and a health check. */
+/** The HTTP service beside the worker: the payment webhook, Twilio's inbound SMS webhook, a health check. */
 import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { listenOnLoopback, replyJson } from '../local/loopback';
 import { handlePaymentWebhook } from './payment-webhook';
+import { handleInboundSms } from './twilio-inbound';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-export async function startApiServer(deps: { client: Client; pool: Pool; paymentWebhookSecret: string; port?: number; log?: (line: string) => void }): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export interface ApiDeps {
+  client: Client;
+  pool: Pool;
+  paymentWebhookSecret: string;
+  /** Twilio signs the public URL it calls: the base of that URL as Twilio sees it (default: this server's). */
+  twilio?: { authToken: string; publicBaseUrl?: string };
+  paymentLinkBaseUrl?: string;
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export async function startApiServer(deps: ApiDeps): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  let baseUrl = '';
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://api');
       if (req.method === 'GET' && url.pathname === '/health') return replyJson(res, 200, { ok: true });
-      if (req.method !== 'POST' || url.pathname !== '/webhooks/payments') return replyJson(res, 404, { error: { code: 'not_found', message: `${req.method} ${url.pathname} is not a route` } });
+      const routes = ['/webhooks/payments', ...(deps.twilio ? ['/webhooks/twilio/sms'] : [])];
+      if (req.method !== 'POST' || !routes.includes(url.pathname)) return replyJson(res, 404, { error: { code: 'not_found', message: `${req.method} ${url.pathname} is not a route` } });
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
         if (size > MAX_BODY_BYTES) return replyJson(res, 413, { error: { code: 'body_too_large', message: `the body exceeds ${MAX_BODY_BYTES} bytes` } });
         chunks.push(chunk as Buffer);
+      }
+      if (url.pathname === '/webhooks/twilio/sms' && deps.twilio) {
+        const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+        const signature = req.headers['x-twilio-signature'];
+        const result = await handleInboundSms(
+          { client: deps.client, pool: deps.pool, authToken: deps.twilio.authToken, publicUrl: `${deps.twilio.publicBaseUrl ?? baseUrl}${url.pathname}`, paymentLinkBaseUrl: deps.paymentLinkBaseUrl ?? 'https://pay.example.test' },
+          { signature: Array.isArray(signature) ? signature[0] : signature, params },
+        );
+        res.writeHead(result.status, { 'content-type': 'text/xml' });
+        return res.end(result.twiml);
       }
       const header = req.headers['payment-signature'];
       const result = await handlePaymentWebhook(
@@ -32,5 +56,6 @@ export async function startApiServer(deps: { client: Client; pool: Pool; payment
     }
   });
   const port = await listenOnLoopback(server, deps.port);
+  baseUrl = `http://127.0.0.1:${port}`;
   return { url: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }

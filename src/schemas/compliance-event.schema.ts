@@ -25,8 +25,9 @@ export const complianceEventSchema = z.discriminatedUnion(
     z.object({ kind: z.literal('opt_in'), channel: z.enum(['email', 'sms']), address: z.string().min(3), source: z.enum(['reply', 'form', 'operator']) }),
     z.object({ kind: z.literal('telephone_conversation'), at: when, note }),
     z.object({ kind: z.literal('active_military_duty'), active: z.boolean(), note }),
+    z.object({ kind: z.literal('debtor_reply'), channel: z.enum(['sms', 'email']), from: z.string().min(1), text: z.string().max(1600) }),
   ],
-  { error: 'kind must be one of dispute, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, telephone_conversation, active_military_duty' },
+  { error: 'kind must be one of dispute, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, telephone_conversation, active_military_duty, debtor_reply' },
 );
 
 export function parseComplianceEvent(input: unknown): ComplianceEvent {

@@ -428,6 +428,10 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         c.conversations.push(event.at ?? at);
         record(event.note ?? 'telephone conversation about the debt');
         break;
+      case 'debtor_reply':
+        state.answeredSinceLastStep = true;
+        record(`${event.channel} from ${event.from}: ${String(event.text).slice(0, 300)}`);
+        break;
       case 'active_military_duty':
         c.activeMilitaryDuty = event.active === true;
         record(`${event.active ? 'on' : 'no longer on'} active duty${event.note ? `: ${event.note}` : ''}`);

@@ -35,6 +35,8 @@ export type ComplianceEvent =
   | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call'; address: string; source: 'reply' | 'link' | 'operator' }
   | { kind: 'opt_in'; channel: 'email' | 'sms'; address: string; source: 'reply' | 'form' | 'operator' }
   | { kind: 'telephone_conversation'; at?: string; note?: string }
+  /** A free-text reply from the debtor, kept for an operator; it counts as an answer to the last step. */
+  | { kind: 'debtor_reply'; channel: 'sms' | 'email'; from: string; text: string }
   /** SCRA: the debtor is on active military duty; no repossession while it lasts. */
   | { kind: 'active_military_duty'; active: boolean; note?: string };
 /** The only person collection may still write to after a death (the estate) or a bankruptcy (the trustee). */
