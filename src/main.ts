@@ -115,6 +115,7 @@ async function main(): Promise<void> {
       twilio,
       creditors,
       letters: createFolderLetterGateway(lettersDir),
+      unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
     });
     stops.push(close);
     const running = worker.run();
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
       paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET,
       twilio: { authToken: twilio.authToken, publicBaseUrl: env.PUBLIC_BASE_URL },
       paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
+      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       port: env.API_PORT,
       log: say,
     });

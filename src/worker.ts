@@ -28,6 +28,7 @@ export interface WorkerSettings {
   twilio: TwilioSettings;
   creditors: CreditorDirectory;
   letters: LetterGateway;
+  unsubscribe?: { baseUrl: string; secret: string };
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
@@ -39,6 +40,7 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     letters: settings.letters,
     creditors: settings.creditors,
     optOutEmail: settings.optOutEmail,
+    unsubscribe: settings.unsubscribe,
   });
   const worker = await Worker.create({
     connection: settings.connection,
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     twilio: required.twilio,
     creditors,
     letters: createFolderLetterGateway(required.lettersDir),
+    unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
   });
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

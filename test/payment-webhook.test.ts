@@ -13,7 +13,7 @@ import { accountStateQuery } from '../src/workflows/definitions';
 import twilio from 'twilio';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
-import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+import { startTimeSkippingStack, UNSUBSCRIBE_SECRET, type TimeSkippingStack } from './helpers/stack';
 
 const SECRET = 'test-payment-webhook-secret';
 let stack: TimeSkippingStack;
@@ -21,7 +21,7 @@ let api: Awaited<ReturnType<typeof startApiServer>>;
 
 before(async () => {
   stack = await startTimeSkippingStack();
-  api = await startApiServer({ client: stack.client, pool: stack.pool, paymentWebhookSecret: SECRET, twilio: { authToken: stack.twilio.authToken } });
+  api = await startApiServer({ client: stack.client, pool: stack.pool, paymentWebhookSecret: SECRET, twilio: { authToken: stack.twilio.authToken }, unsubscribeSecret: UNSUBSCRIBE_SECRET });
 });
 after(async () => {
   await api?.close();
@@ -141,6 +141,34 @@ describe('Twilio inbound SMS webhook', () => {
       const state = await handle.query(accountStateQuery);
       const reply = state.compliance!.events.find((e) => e.kind === 'debtor_reply')!;
       assert.match(reply.detail, /I lost my job, can I pay later\?/);
+      await handle.terminate('test done');
+    });
+  });
+});
+
+describe('unsubscribe link', () => {
+  it('works without logging in, for that address only, and a forged token is refused', async () => {
+    const account = makeAccount();
+    await stack.run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      const handle = stack.client.workflow.getHandle(workflowId);
+      await stack.env.sleep('1 day');
+      const email = stack.smtp.messages().find((m) => m.to.includes(account.email!))!;
+      assert.equal(email.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
+      const link = /<(https:\/\/collections\.example\.test\/unsubscribe\?token=[^>]+)>/.exec(email.headers['list-unsubscribe']!)![1]!;
+      const local = `${api.url}${new URL(link).pathname}${new URL(link).search}`;
+      const page = await fetch(local);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), new RegExp(`Stop emails about this account to <strong>${account.email!.replace('.', '\\.')}`));
+      const forged = await fetch(local.replace(/token=[^.]+/, 'token=' + Buffer.from(JSON.stringify({ a: workflowId, e: 'other@example.test' })).toString('base64url')), { method: 'POST' });
+      assert.equal(forged.status, 400);
+      const done = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+      assert.equal(done.status, 200);
+      await stack.env.sleep('8 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.compliance!.optOuts, [{ channel: 'email', address: account.email }]);
+      assert.equal(state.contacts.find((c) => c.stepId === 'final-email')!.status, 'suppressed');
+      assert.equal(state.contacts.find((c) => c.stepId === 'reminder-sms')!.status, 'sent');
       await handle.terminate('test done');
     });
   });

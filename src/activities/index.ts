@@ -21,6 +21,7 @@ export interface ActivityDeps {
   letters: LetterGateway;
   creditors: CreditorDirectory;
   optOutEmail: string;
+  unsubscribe?: { baseUrl: string; secret: string };
 }
 
 /** All activities, closed over their dependencies; workflows import only the type. */
@@ -29,7 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   const documents = createDocumentRepository(deps.pool);
   return {
     ...createLedgerActivities(ledger),
-    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail }),
+    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe }),
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),

@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { MessageLog, SendOutcome } from '../adapters/message-log.repository';
 import { messageId, type Mailer } from '../adapters/smtp.mailer';
+import { unsubscribeUrl } from '../api/unsubscribe';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import { permanent } from './failures';
 
@@ -27,6 +28,8 @@ export interface NotificationDeps {
   mailer: Mailer;
   sms: SmsGateway;
   optOutEmail: string;
+  /** Public base URL and secret of the unsubscribe link; without them only the mailto opt-out. */
+  unsubscribe?: { baseUrl: string; secret: string };
 }
 
 /** SMTP 5xx (other than 552 size limits some servers send temporarily) means the address is refused for good. */
@@ -54,7 +57,11 @@ export function createNotificationActivities(deps: NotificationDeps) {
               text: input.text,
               html: input.html,
               messageId: messageId(input.idempotencyKey),
-              listUnsubscribe: `<mailto:${deps.optOutEmail}?subject=unsubscribe%20${encodeURIComponent(input.accountKey)}>`,
+              listUnsubscribe: [
+                `<mailto:${deps.optOutEmail}?subject=unsubscribe%20${encodeURIComponent(input.accountKey)}>`,
+                ...(deps.unsubscribe ? [`<${unsubscribeUrl(deps.unsubscribe.baseUrl, deps.unsubscribe.secret, input.accountKey, input.to)}>`] : []),
+              ].join(', '),
+              oneClickUnsubscribe: deps.unsubscribe !== undefined,
             }),
         );
         log.debug('email', { key: input.idempotencyKey, status: outcome.status });

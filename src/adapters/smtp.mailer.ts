@@ -8,6 +8,8 @@ export interface EmailMessage {
   /** Stable across retries so receiving systems can recognise a resend. */
   messageId: string;
   listUnsubscribe: string;
+  /** RFC 8058: the List-Unsubscribe URL accepts a one-click POST. */
+  oneClickUnsubscribe?: boolean;
   attachments?: { filename: string; content: Buffer | string; contentType: string }[];
 }
 
@@ -33,7 +35,10 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
         text: message.text,
         html: message.html ?? undefined,
         messageId: message.messageId,
-        headers: { 'List-Unsubscribe': message.listUnsubscribe },
+        headers: {
+          'List-Unsubscribe': message.listUnsubscribe,
+          ...(message.oneClickUnsubscribe ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+        },
         attachments: message.attachments,
       });
       return info.messageId;

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { listenOnLoopback, replyJson } from '../local/loopback';
 import { handlePaymentWebhook } from './payment-webhook';
 import { handleInboundSms } from './twilio-inbound';
+import { handleUnsubscribe } from './unsubscribe';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -15,6 +16,8 @@ export interface ApiDeps {
   /** Twilio signs the public URL it calls: the base of that URL as Twilio sees it (default: this server's). */
   twilio?: { authToken: string; publicBaseUrl?: string };
   paymentLinkBaseUrl?: string;
+  /** Signs unsubscribe links; without it /unsubscribe is not served. */
+  unsubscribeSecret?: string;
   port?: number;
   log?: (line: string) => void;
 }
@@ -25,6 +28,14 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
     try {
       const url = new URL(req.url ?? '/', 'http://api');
       if (req.method === 'GET' && url.pathname === '/health') return replyJson(res, 200, { ok: true });
+      if (url.pathname === '/unsubscribe' && deps.unsubscribeSecret && (req.method === 'GET' || req.method === 'POST')) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 4096));
+        const result = await handleUnsubscribe({ client: deps.client, secret: deps.unsubscribeSecret }, { method: req.method, token: url.searchParams.get('token') ?? form.get('token') });
+        res.writeHead(result.status, { 'content-type': 'text/html; charset=utf-8' });
+        return res.end(result.html);
+      }
       const routes = ['/webhooks/payments', ...(deps.twilio ? ['/webhooks/twilio/sms'] : [])];
       if (req.method !== 'POST' || !routes.includes(url.pathname)) return replyJson(res, 404, { error: { code: 'not_found', message: `${req.method} ${url.pathname} is not a route` } });
       const chunks: Buffer[] = [];

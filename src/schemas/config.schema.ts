@@ -73,6 +73,7 @@ export const envSchema = z
 
     API_PORT: port(8080),
     PUBLIC_BASE_URL: url(['http:', 'https:']),
+    UNSUBSCRIBE_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-unsubscribe-link-secret')),
     PAYMENT_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-payment-webhook-secret')),
 
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),

@@ -88,8 +88,11 @@ export function testActivities(sinks: Sinks, mailer: Mailer) {
     letters: createFolderLetterGateway(sinks.lettersDir),
     creditors: sinks.creditors,
     optOutEmail: 'optout@example.test',
+    unsubscribe: { baseUrl: 'https://collections.example.test', secret: UNSUBSCRIBE_SECRET },
   });
 }
+
+export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-link-secret';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundled once per test file: a Worker runs only once, so each test gets a new one over the same bundle. */
