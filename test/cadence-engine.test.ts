@@ -180,16 +180,18 @@ describe('contact window and operator controls', () => {
   });
 
   it('pause holds every step until resume; skip, repeat, move and close do what they say', async () => {
+    // Steps at 10:00 local, and the last one far away, so the outcome does not depend on the hour the test runs.
     const account = makeAccount();
     const cadence = tinyCadence([
-      { id: 'one', action: 'email', after: '0d', template: 't' },
-      { id: 'two', action: 'email', after: '2d', template: 't' },
-      { id: 'three', action: 'email', after: '4d', template: 't' },
-      { id: 'four', action: 'email', after: '6d', template: 't' },
+      { id: 'one', action: 'email', after: '1d', atLocalTime: '10:00', template: 't' },
+      { id: 'two', action: 'email', after: '3d', atLocalTime: '10:00', template: 't' },
+      { id: 'three', action: 'email', after: '5d', atLocalTime: '10:00', template: 't' },
+      { id: 'four', action: 'email', after: '40d', atLocalTime: '10:00', template: 't' },
     ]);
+    const localDay = (iso: string) => Date.parse(`${new Intl.DateTimeFormat('en-CA', { timeZone: account.timezone }).format(new Date(iso))}T00:00:00Z`) / 86_400_000;
     await stack.run(async () => {
       const handle = await enroll(account, { cadence });
-      await stack.env.sleep('1 day');
+      await stack.env.sleep('2 days');
       await assert.rejects(handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: '' }] }), WorkflowUpdateFailedError);
       await assert.rejects(handle.executeUpdate(resumeAccountUpdate, { args: [{ reason: 'not paused' }] }), WorkflowUpdateFailedError);
       const paused = await handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: 'debtor in hospital', operator: 'ops-1' }] });
@@ -198,12 +200,14 @@ describe('contact window and operator controls', () => {
       assert.deepEqual((await handle.query(accountStateQuery)).contacts.map((c) => c.stepId), ['validation-notice', 'one']);
       const resumed = await handle.executeUpdate(resumeAccountUpdate, { args: [{ reason: 'debtor back home' }] });
       assert.equal(resumed.stage, 'reminding');
-      // Ten days paused move every later step ten days: 'two' is due on day 12, 'three' on day 14.
-      assert.equal(Date.parse(resumed.nextAction!.at) - Date.parse(resumed.enrolledAt), 12 * 86_400_000);
+      // Ten days paused move every later step ten days: 'two' is due on local day 3 + 10, at 10:00.
+      assert.equal(resumed.nextAction!.description, 'email two');
+      assert.equal(localDay(resumed.nextAction!.at) - localDay(resumed.enrolledAt), 13);
+      assert.equal(localTime(resumed.nextAction!.at, account.timezone).time, '10:00');
       await handle.executeUpdate(skipNextStepUpdate, { args: [{ reason: 'debtor asked for fewer emails' }] });
-      await stack.env.sleep('4 days');
+      await stack.env.sleep('5 days');
       await handle.executeUpdate(repeatLastStepUpdate, { args: [{ reason: 'first copy bounced' }] });
-      await stack.env.sleep('1 day');
+      await stack.env.sleep('2 days');
       let state = await handle.query(accountStateQuery);
       assert.deepEqual(state.steps!.filter((s) => s.stepId !== '(operator)').map((s) => [s.stepId, s.status]), [
         ['one', 'done'],

@@ -117,7 +117,7 @@ describe('opt-outs, cease, attorney', () => {
     const account = makeAccount();
     await stack.run(async () => {
       const handle = await enroll(account, mixed);
-      await stack.env.sleep('12 hours');
+      await stack.env.sleep('16 hours'); // after the day-0 email, however long the night held it
       await signal(handle, { kind: 'opt_out', channel: 'sms', address: account.phone!, source: 'reply' });
       await stack.env.sleep('4 days');
       assert.deepEqual(await sentSteps(handle), [
@@ -139,7 +139,7 @@ describe('opt-outs, cease, attorney', () => {
       const account = makeAccount();
       await stack.run(async () => {
         const handle = await enroll(account, mixed);
-        await stack.env.sleep('12 hours');
+        await stack.env.sleep('16 hours'); // after the day-0 email, however long the night held it
         await signal(handle, event);
         await stack.env.sleep('4 days');
         const steps = await sentSteps(handle);

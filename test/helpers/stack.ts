@@ -128,6 +128,9 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  // TEST_CLOCK_OFFSET_HOURS moves the test server's clock, to check that no test depends on the hour it runs at.
+  const offsetHours = Number(process.env.TEST_CLOCK_OFFSET_HOURS ?? 0);
+  if (offsetHours > 0) await env.sleep(offsetHours * 3_600_000);
   const sinks = await startSinks();
   let runs = 0;
   const stack: TimeSkippingStack = {
