@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccountProfile } from '../src/domain/account';
 import type { CadenceStep } from '../src/domain/cadence';
-import { stepDueAtMs, zonedTimeToUtcMs } from '../src/domain/schedule';
+import { shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { chooseCadence } from '../src/domain/segmentation';
 import { makeAccount } from './helpers/fixtures';
 
@@ -36,6 +36,13 @@ describe('step scheduling in the debtor zone', () => {
     assert.equal(iso(stepDueAtMs(step({ after: '1d', businessDays: true, atLocalTime: '10:00' }), ctx('2026-11-27T15:00:00Z'))), '2026-11-30T15:00:00.000Z');
     // Thursday 2026-12-24 + 1 → Christmas (Fri) is a holiday → Monday 28th.
     assert.equal(iso(stepDueAtMs(step({ after: '1d', businessDays: true, atLocalTime: '09:00' }), ctx('2026-12-24T15:00:00Z'))), '2026-12-28T14:00:00.000Z');
+  });
+
+  it('moves a time by local days across daylight saving, keeping the wall-clock time', () => {
+    // 2027-03-10 10:00 New York (EST) + 10 local days = 2027-03-20 10:00 (EDT): 239 hours later, not 240.
+    const before = Date.parse('2027-03-10T15:00:00Z');
+    assert.equal(iso(shiftByLocalDays(before, 10, 'America/New_York')), '2027-03-20T14:00:00.000Z');
+    assert.equal(iso(shiftByLocalDays(before, 0, 'America/New_York')), '2027-03-10T15:00:00.000Z');
   });
 
   it('counts from the due date at 09:00 local, and from the previous step', () => {

@@ -58,3 +58,14 @@ export function stepDueAtMs(step: CadenceStep, ctx: ScheduleContext): number {
   const time = step.atLocalTime ?? `${String(anchorLocal.hour).padStart(2, '0')}:${String(anchorLocal.minute).padStart(2, '0')}`;
   return zonedTimeToUtcMs(date, time, ctx.timezone);
 }
+
+/**
+ * The same local wall-clock time a number of days later (or earlier): across a daylight-saving
+ * change this is 23 or 25 hours a day, not 24, so a step at 10:00 stays at 10:00.
+ */
+export function shiftByLocalDays(instantMs: number, days: number, zone: string): number {
+  if (days === 0) return instantMs;
+  const local = localDateTime(new Date(instantMs).toISOString(), zone);
+  const time = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
+  return zonedTimeToUtcMs(addCalendarDays(local.date, days), time, zone) + (instantMs % 60_000);
+}

@@ -44,7 +44,7 @@ import {
 } from '../domain/cadence';
 import { evaluateContact, localDateTime, rulesFor, validationPeriodEnd, type ChannelAddress, type ConsentRecord, type ContactChannel, type ContactRequest } from '../domain/contact-policy';
 import { formatMoney } from '../domain/money';
-import { stepDueAtMs, zonedTimeToUtcMs } from '../domain/schedule';
+import { shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../domain/schedule';
 import { limitedContentMessage } from '../domain/voicemail';
 import { candidateZones } from '../domain/us-zones';
 import { isTimeBarred, timeBarredDisclosure } from '../domain/statute-of-limitations';
@@ -359,7 +359,9 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       previousStepAtMs: state.lastStepAt ? Date.parse(state.lastStepAt) : null,
       timezone: account.timezone,
     });
-    return { step, dueAtMs: Math.max(scheduled + state.clockShiftMs, state.stepNotBefore ? Date.parse(state.stepNotBefore) : 0) };
+    // The days held move the step by local calendar days, so it keeps its local time across DST.
+    const shifted = shiftByLocalDays(scheduled, Math.round(state.clockShiftMs / 86_400_000), account.timezone);
+    return { step, dueAtMs: Math.max(shifted, state.stepNotBefore ? Date.parse(state.stepNotBefore) : 0) };
   }
 
   function refreshNextAction(): void {
