@@ -51,6 +51,16 @@ async function connect(env: Env): Promise<{ client: Client; close(): Promise<voi
   return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), close: () => connection.close() };
 }
 
+/** Runs fn with a Temporal client and always closes the connection. */
+async function withClient<T>(env: Env, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { client, close } = await connect(env);
+  try {
+    return await fn(client);
+  } finally {
+    await close();
+  }
+}
+
 async function enroll(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, out: Output): Promise<number> {
   const file = args[0];
   if (!file) throw new UsageError('enroll needs the path of an accounts CSV file');
@@ -66,8 +76,7 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
     );
     return rejected.length > 0 ? EXIT.rejectedRows : EXIT.ok;
   }
-  const { client, close } = await connect(env);
-  try {
+  return withClient(env, async (client) => {
     const results = await enrollAccounts(client, parsed.accounts.map((a) => a.account), {
       cadence,
       settings: renderSettings(env),
@@ -86,9 +95,7 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
       { cadence: cadence ? { name: cadence.name, version: cadence.version } : null, results: rows, rejected },
     );
     return rejected.length > 0 || count('failed') > 0 ? EXIT.rejectedRows : EXIT.ok;
-  } finally {
-    await close();
-  }
+  });
 }
 
 async function pay(args: string[], env: Env, out: Output): Promise<number> {
@@ -96,21 +103,17 @@ async function pay(args: string[], env: Env, out: Output): Promise<number> {
   if (!creditorId || !accountId || !paymentId || !amount || !currency)
     throw new UsageError('pay needs <creditorId> <accountId> <paymentId> <amountMinor> <currency>');
   if (!/^\d+$/.test(amount)) throw new UsageError(`amountMinor: must be a whole number of minor units (cents), got "${amount}"`);
-  const { client, close } = await connect(env);
-  try {
+  return withClient(env, async (client) => {
     await reportPayment(client, creditorId, accountId, { paymentId, amountMinor: Number(amount), currency });
     out.print(`payment ${paymentId} of ${formatMoney({ amountMinor: Number(amount), currency })} reported to ${creditorId}/${accountId}`, { reported: true, paymentId });
     return EXIT.ok;
-  } finally {
-    await close();
-  }
+  });
 }
 
 async function status(args: string[], env: Env, out: Output): Promise<number> {
   const [creditorId, accountId] = args;
   if (!creditorId || !accountId) throw new UsageError('status needs <creditorId> <accountId>');
-  const { client, close } = await connect(env);
-  try {
+  return withClient(env, async (client) => {
     const state = await accountState(client, creditorId, accountId);
     out.print(
       [
@@ -122,9 +125,7 @@ async function status(args: string[], env: Env, out: Output): Promise<number> {
       state,
     );
     return EXIT.ok;
-  } finally {
-    await close();
-  }
+  });
 }
 
 async function control(command: OperatorControl | 'move', args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
@@ -135,14 +136,11 @@ async function control(command: OperatorControl | 'move', args: string[], option
   if (command === 'move' && !cadence) throw new UsageError('move needs the name of a saved cadence');
   const version = options.get('version');
   if (version !== undefined && !/^\d+$/.test(version)) throw new UsageError(`--version must be a whole number, got "${version}"`);
-  const { client, close } = await connect(env);
-  try {
+  return withClient(env, async (client) => {
     const state = await controlAccount(client, creditorId, accountId, command, { reason, operator: options.get('operator'), cadence, version: version ? Number(version) : undefined });
     out.print(`${state.accountKey}: ${state.stage} (cadence ${state.cadence.name} v${state.cadence.version})`, state);
     return EXIT.ok;
-  } finally {
-    await close();
-  }
+  });
 }
 
 async function cadenceCommand(args: string[], env: Env, out: Output): Promise<number> {
@@ -172,14 +170,11 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
   } catch {
     throw new UsageError('the event must be JSON, e.g. \'{"kind":"dispute","via":"letter"}\'');
   }
-  const { client, close } = await connect(env);
-  try {
+  return withClient(env, async (client) => {
     await reportComplianceEvent(client, creditorId, accountId, event);
     out.print(`${(event as { kind: string }).kind} recorded for ${creditorId}/${accountId}`, { recorded: true });
     return EXIT.ok;
-  } finally {
-    await close();
-  }
+  });
 }
 
 /** The creditor directory, for each creditor's own contact rules; the local one unless CREDITORS_FILE names another. */
