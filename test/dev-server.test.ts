@@ -153,9 +153,22 @@ describe('on the Temporal CLI dev server', () => {
     const unknown = await cli(['pay', 'cred-metro-power', 'NO-SUCH', 'PAY-CLI-3', '100', 'USD']);
     assert.equal(unknown.code, EXIT.account);
     assert.match(unknown.output, /no account cred-metro-power\/NO-SUCH is enrolled/);
-    const closed = await cli(['pay', 'cred-metro-power', 'ACC-07-0000001', 'PAY-CLI-4', '100', 'USD']);
-    assert.equal(closed.code, EXIT.account);
-    assert.match(closed.output, /is completed; payment PAY-CLI-4 was not recorded/);
+    // A paid account stays open for returned payments: money that still arrives is kept as a credit, not refused.
+    const late = await cli(['pay', 'cred-metro-power', 'ACC-07-0000001', 'PAY-CLI-4', '100', 'USD']);
+    assert.equal(late.code, EXIT.ok, late.output);
+    const credited = await eventually(async () => {
+      const { output } = await cli(['status', 'cred-metro-power', 'ACC-07-0000001', '--json']);
+      const state = JSON.parse(output);
+      return state.creditBalance?.amountMinor === 100 ? state : undefined;
+    }, 'the late payment to be held as a credit');
+    assert.equal(credited.stage, 'paid');
+    // An account an operator closed is finished: a payment for it is refused, not lost silently.
+    assert.equal((await cli(['close', 'cred-metro-power', 'ACC-07-0000003', '--reason', 'sold to another agency'])).code, EXIT.ok);
+    const closed = await eventually(async () => {
+      const attempt = await cli(['pay', 'cred-metro-power', 'ACC-07-0000003', 'PAY-CLI-5', '100', 'USD']);
+      return attempt.code === EXIT.account ? attempt : undefined;
+    }, 'the closed account to refuse payments');
+    assert.match(closed.output, /is completed; payment PAY-CLI-5 was not recorded/);
   });
 
   it('the command line records compliance events, refuses malformed ones, and exports the compliance report', async () => {

@@ -55,13 +55,14 @@ describe('ledger', () => {
   it('opens an account once, however often the activity runs', async () => {
     const key = await openAccount(250_00);
     const again = await ledger.openAccount({ accountKey: key, creditorId: 'cred-ledger', accountId: key.split('/')[2]!, currency: 'USD', openingBalanceMinor: 250_00, dueDate: '2026-09-01' });
-    assert.deepEqual(again, { status: 'duplicate', balanceMinor: 250_00 });
+    assert.deepEqual(again, { status: 'duplicate', balanceMinor: 250_00, creditMinor: 0 });
   });
 
   it('posts a payment id once, even when delivered again', async () => {
     const key = await openAccount();
-    assert.deepEqual(await pay(key, 'PAY-A', 30_00), { status: 'posted', balanceMinor: 70_00 });
-    assert.deepEqual(await pay(key, 'PAY-A', 30_00), { status: 'duplicate', balanceMinor: 70_00 });
+    const opening = [{ debtId: 'opening', amountMinor: 30_00 }];
+    assert.deepEqual(await pay(key, 'PAY-A', 30_00), { status: 'posted', allocations: opening, overpaymentMinor: 0, balanceMinor: 70_00, creditMinor: 0 });
+    assert.deepEqual(await pay(key, 'PAY-A', 30_00), { status: 'duplicate', allocations: opening, overpaymentMinor: 0, balanceMinor: 70_00, creditMinor: 0 });
     await assertLedgerBalances(sinks.pool);
   });
 

@@ -5,6 +5,8 @@ export const PERMANENT_FAILURES = {
   unknownAccount: 'unknown_account',
   currencyMismatch: 'currency_mismatch',
   paymentIdReused: 'payment_id_reused',
+  unknownPayment: 'unknown_payment',
+  invalidPosting: 'invalid_posting',
   recipientRejected: 'recipient_rejected',
   creditorNotConfigured: 'creditor_not_configured',
   orderRefused: 'order_refused',

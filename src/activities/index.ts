@@ -29,7 +29,7 @@ export function createActivities(deps: ActivityDeps) {
   const ledger = createLedgerRepository(deps.pool);
   const documents = createDocumentRepository(deps.pool);
   return {
-    ...createLedgerActivities(ledger),
+    ...createLedgerActivities(ledger, deps.pool),
     ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe }),
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),

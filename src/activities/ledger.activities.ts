@@ -1,7 +1,23 @@
-import { LedgerError, type LedgerRepository, type OpenAccountInput, type PostingResult, type PostPaymentInput } from '../adapters/ledger.repository';
+import type { Pool } from 'pg';
+import { LedgerError, type LedgerRepository, type OpenAccountInput, type PostPaymentInput, type ReversePaymentInput, type WriteOffInput } from '../adapters/ledger.repository';
 import { permanent } from './failures';
 
-export function createLedgerActivities(ledger: LedgerRepository) {
+/** An arrangement's current state, as the workflow knows it; upserted so reports see the latest. */
+export interface ArrangementSnapshot {
+  arrangementId: string;
+  accountKey: string;
+  creditorId: string;
+  kind: 'promise' | 'plan' | 'extension';
+  status: string;
+  amountMinor: number | null;
+  currency: string;
+  dueDate: string | null;
+  createdAt: string;
+  resolvedAt: string | null;
+  detail: Record<string, unknown>;
+}
+
+export function createLedgerActivities(ledger: LedgerRepository, pool: Pool) {
   async function translate<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -12,13 +28,35 @@ export function createLedgerActivities(ledger: LedgerRepository) {
     }
   }
   return {
-    /** Opens the account in the ledger with its opening balance; idempotent per account. */
-    openLedgerAccount(input: OpenAccountInput): Promise<PostingResult> {
+    /** Opens the account in the ledger with its debts; idempotent per account. */
+    openLedgerAccount(input: OpenAccountInput) {
       return translate(() => ledger.openAccount(input));
     },
-    /** Posts a payment exactly once per payment id and returns the derived balance. */
-    postPayment(input: PostPaymentInput): Promise<PostingResult> {
+    /** Posts a payment exactly once per payment id, allocated over the debts; returns the derived balances. */
+    postPayment(input: PostPaymentInput) {
       return translate(() => ledger.postPayment(input));
+    },
+    /** Reverses a returned payment once and charges the creditor's fee. */
+    reversePayment(input: ReversePaymentInput) {
+      return translate(() => ledger.reversePayment(input));
+    },
+    /** Writes off what is still owed, once per key (settlements). */
+    writeOffBalance(input: WriteOffInput) {
+      return translate(() => ledger.writeOff(input));
+    },
+    /** The balances and debts as the ledger derives them now. */
+    ledgerSnapshot(input: { accountKey: string }) {
+      return translate(() => ledger.snapshot(input.accountKey));
+    },
+    /** Keeps the arrangement's latest state for reports; safe to repeat. */
+    async recordArrangement(snapshot: ArrangementSnapshot): Promise<void> {
+      await pool.query(
+        `INSERT INTO arrangements (arrangement_id, account_key, creditor_id, kind, status, amount_minor, currency, due_date, created_at, resolved_at, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (arrangement_id) DO UPDATE SET status = EXCLUDED.status, amount_minor = EXCLUDED.amount_minor, due_date = EXCLUDED.due_date,
+           resolved_at = EXCLUDED.resolved_at, detail = EXCLUDED.detail`,
+        [snapshot.arrangementId, snapshot.accountKey, snapshot.creditorId, snapshot.kind, snapshot.status, snapshot.amountMinor, snapshot.currency, snapshot.dueDate, snapshot.createdAt, snapshot.resolvedAt, JSON.stringify(snapshot.detail)],
+      );
     },
   };
 }

@@ -1,12 +1,17 @@
 import type { Pool, PoolClient } from 'pg';
+import { allocatePayment, type Allocation, type AllocationRule } from '../domain/allocation';
+import type { DebtLine } from '../domain/account';
 import { toSafeInteger, withTransaction } from './postgres';
 
 export class LedgerError extends Error {
-  constructor(readonly code: 'unknown_account' | 'currency_mismatch' | 'payment_id_reused', message: string) {
+  constructor(readonly code: 'unknown_account' | 'currency_mismatch' | 'payment_id_reused' | 'unknown_payment' | 'invalid_posting', message: string) {
     super(message);
     this.name = 'LedgerError';
   }
 }
+
+type LedgerAccount = 'receivable' | 'revenue' | 'cash' | 'fee_income' | 'interest_income' | 'customer_credit' | 'write_off' | 'adjustments';
+type TransactionKind = 'charge' | 'payment' | 'fee' | 'interest' | 'credit' | 'reversal' | 'write_off';
 
 export interface OpenAccountInput {
   accountKey: string;
@@ -15,6 +20,9 @@ export interface OpenAccountInput {
   currency: string;
   openingBalanceMinor: number;
   dueDate: string;
+  /** The invoices making up the opening balance; absent: one debt "opening" of the whole balance. */
+  debts?: DebtLine[];
+  allocationRule?: AllocationRule;
 }
 
 export interface PostPaymentInput {
@@ -23,6 +31,24 @@ export interface PostPaymentInput {
   amountMinor: number;
   currency: string;
   receivedAt: string;
+}
+
+export interface ReversePaymentInput {
+  accountKey: string;
+  paymentId: string;
+  /** The processor's id of the return (NSF, chargeback, bounced check). */
+  returnId: string;
+  reason: string;
+  returnedAt: string;
+  /** The creditor's returned-payment fee, added as its own debt; 0 for none. */
+  feeMinor: number;
+}
+
+export interface WriteOffInput {
+  accountKey: string;
+  idempotencyKey: string;
+  reason: string;
+  at: string;
 }
 
 export interface StatementLine {
@@ -34,60 +60,129 @@ export interface StatementLine {
   balanceMinor: number;
 }
 
+export interface DebtBalance {
+  debtId: string;
+  kind: string;
+  description: string;
+  dueDate: string;
+  outstandingMinor: number;
+}
+
+/** Balances after a posting, all derived from entries. */
 export interface PostingResult {
   status: 'posted' | 'duplicate';
+  /** What the debtor owes: the receivable over all debts. */
   balanceMinor: number;
+  /** What the creditor owes the debtor (overpayments held as credit). */
+  creditMinor: number;
 }
 
-async function receivableBalance(client: PoolClient | Pool, accountKey: string): Promise<number> {
-  const { rows } = await client.query<{ balance: string }>(
-    `SELECT COALESCE(SUM(debit_minor - credit_minor), 0) AS balance
-       FROM ledger_entries WHERE account_key = $1 AND ledger_account = 'receivable'`,
+export interface PaymentPostingResult extends PostingResult {
+  allocations: Allocation[];
+  overpaymentMinor: number;
+}
+
+export interface ReversalResult extends PostingResult {
+  /** 'posted': reversed now; 'duplicate': this payment was reversed before. */
+  reversedMinor: number;
+  feeMinor: number;
+}
+
+async function derivedBalances(client: PoolClient | Pool, accountKey: string): Promise<{ balanceMinor: number; creditMinor: number }> {
+  const { rows } = await client.query<{ receivable: string; credit: string }>(
+    `SELECT COALESCE(SUM(debit_minor - credit_minor) FILTER (WHERE ledger_account = 'receivable'), 0) AS receivable,
+            COALESCE(SUM(credit_minor - debit_minor) FILTER (WHERE ledger_account = 'customer_credit'), 0) AS credit
+       FROM ledger_entries WHERE account_key = $1`,
     [accountKey],
   );
-  return toSafeInteger(rows[0]!.balance, 'balance');
+  return { balanceMinor: toSafeInteger(rows[0]!.receivable, 'receivable'), creditMinor: toSafeInteger(rows[0]!.credit, 'customer_credit') };
 }
 
-/** The double-entry ledger: postings are exactly once per idempotency key, balances are derived. */
+async function debtBalances(client: PoolClient | Pool, accountKey: string): Promise<DebtBalance[]> {
+  const { rows } = await client.query<{ debt_id: string; kind: string; description: string; due_date: string; outstanding: string }>(
+    `SELECT d.debt_id, d.kind, d.description, to_char(d.due_date, 'YYYY-MM-DD') AS due_date,
+            COALESCE(SUM(e.debit_minor - e.credit_minor), 0) AS outstanding
+       FROM debts d LEFT JOIN ledger_entries e ON e.account_key = d.account_key AND e.debt_id = d.debt_id
+      WHERE d.account_key = $1
+      GROUP BY d.debt_id, d.kind, d.description, d.due_date
+      ORDER BY d.due_date, d.debt_id`,
+    [accountKey],
+  );
+  return rows.map((r) => ({ debtId: r.debt_id, kind: r.kind, description: r.description, dueDate: r.due_date, outstandingMinor: toSafeInteger(r.outstanding, 'outstanding') }));
+}
+
+/**
+ * The double-entry ledger. Every posting is one transaction whose debits equal its credits
+ * (checked by a deferred trigger at commit), exactly once per idempotency key; an account's row
+ * lock serialises postings on it, so concurrent payments never lose an update. Balances are
+ * always sums of entries, never stored.
+ */
 export function createLedgerRepository(pool: Pool) {
   return {
-    /** Creates the account and its opening charge once; later calls return the current balance. */
+    /** Creates the account, its debts and their charges once; later calls return the current balances. */
     async openAccount(input: OpenAccountInput): Promise<PostingResult> {
+      const debts = input.debts ?? [{ debtId: 'opening', description: 'Opening balance', amountMinor: input.openingBalanceMinor, dueDate: input.dueDate }];
+      const total = debts.reduce((sum, d) => sum + d.amountMinor, 0);
+      if (total !== input.openingBalanceMinor) throw new LedgerError('invalid_posting', `debts add up to ${total}, not the opening balance of ${input.openingBalanceMinor}`);
       return withTransaction(pool, async (client) => {
         await client.query(
-          `INSERT INTO debtor_accounts (account_key, creditor_id, account_id, currency)
-           VALUES ($1, $2, $3, $4) ON CONFLICT (account_key) DO NOTHING`,
-          [input.accountKey, input.creditorId, input.accountId, input.currency],
+          `INSERT INTO debtor_accounts (account_key, creditor_id, account_id, currency, allocation_rule)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_key) DO NOTHING`,
+          [input.accountKey, input.creditorId, input.accountId, input.currency, input.allocationRule ?? 'oldest_first'],
         );
         const account = await lockAccount(client, input.accountKey);
         if (account.currency !== input.currency)
           throw new LedgerError('currency_mismatch', `account ${input.accountKey} is kept in ${account.currency}, not ${input.currency}`);
-        const inserted = await insertTransaction(client, {
-          accountKey: input.accountKey,
-          kind: 'charge',
-          idempotencyKey: `${input.accountKey}/opening-balance`,
-          externalId: null,
-          amountMinor: input.openingBalanceMinor,
-          currency: input.currency,
-          effectiveAt: `${input.dueDate}T00:00:00Z`,
-          entries: [
-            { ledgerAccount: 'receivable', debit: input.openingBalanceMinor, credit: 0 },
-            { ledgerAccount: 'revenue', debit: 0, credit: input.openingBalanceMinor },
-          ],
-        });
-        return { status: inserted ? 'posted' : 'duplicate', balanceMinor: await receivableBalance(client, input.accountKey) };
+        let posted = false;
+        for (const debt of debts) {
+          await client.query(
+            `INSERT INTO debts (account_key, debt_id, kind, description, due_date) VALUES ($1, $2, 'invoice', $3, $4) ON CONFLICT DO NOTHING`,
+            [input.accountKey, debt.debtId, debt.description, debt.dueDate],
+          );
+          // The first debt keeps the key accounts opened before several debts existed used.
+          const idempotencyKey = debt === debts[0] ? `${input.accountKey}/opening-balance` : `${input.accountKey}/charge/${debt.debtId}`;
+          posted =
+            (await insertTransaction(client, {
+              accountKey: input.accountKey,
+              kind: 'charge',
+              idempotencyKey,
+              externalId: debt.debtId,
+              amountMinor: debt.amountMinor,
+              currency: input.currency,
+              effectiveAt: `${debt.dueDate}T00:00:00Z`,
+              entries: [
+                { ledgerAccount: 'receivable', debtId: debt.debtId, debit: debt.amountMinor, credit: 0 },
+                { ledgerAccount: 'revenue', debit: 0, credit: debt.amountMinor },
+              ],
+            })) !== null || posted;
+        }
+        return { status: posted ? 'posted' : 'duplicate', ...(await derivedBalances(client, input.accountKey)) };
       });
     },
 
-    /** Posts a payment once per payment id; a duplicate delivery returns the balance without posting. */
-    async postPayment(input: PostPaymentInput): Promise<PostingResult> {
+    /**
+     * Posts a payment once per payment id, spread over the debts by the creditor's allocation
+     * rule; whatever exceeds the balance is held as a credit. A duplicate returns the balances.
+     */
+    async postPayment(input: PostPaymentInput): Promise<PaymentPostingResult> {
+      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) throw new LedgerError('invalid_posting', `amountMinor must be a positive whole number of minor units, got ${input.amountMinor}`);
       return withTransaction(pool, async (client) => {
-        // The row lock serialises concurrent postings on one account, so no update is lost.
         const account = await lockAccount(client, input.accountKey);
         if (account.currency !== input.currency)
-          throw new LedgerError('currency_mismatch', `payment ${input.paymentId} is in ${input.currency} but account is kept in ${account.currency}`);
+          throw new LedgerError('currency_mismatch', `payment ${input.paymentId} is in ${input.currency} but account ${input.accountKey} is kept in ${account.currency}`);
         const idempotencyKey = `payment/${account.creditorId}/${input.paymentId}`;
-        const inserted = await insertTransaction(client, {
+        const earlier = await findTransaction(client, idempotencyKey);
+        if (earlier) {
+          if (earlier.accountKey !== input.accountKey || earlier.amountMinor !== input.amountMinor)
+            throw new LedgerError('payment_id_reused', `payment id ${input.paymentId} was already posted with different details (${earlier.accountKey}, ${earlier.amountMinor})`);
+          const entries = await transactionEntries(client, earlier.id);
+          const allocations = entries.filter((e) => e.ledgerAccount === 'receivable').map((e) => ({ debtId: e.debtId!, amountMinor: e.credit }));
+          const overpaymentMinor = entries.filter((e) => e.ledgerAccount === 'customer_credit').reduce((s, e) => s + e.credit, 0);
+          return { status: 'duplicate', allocations, overpaymentMinor, ...(await derivedBalances(client, input.accountKey)) };
+        }
+        const debts = await debtBalances(client, input.accountKey);
+        const { allocations, overpaymentMinor } = allocatePayment(debts, input.amountMinor, account.allocationRule);
+        await insertTransaction(client, {
           accountKey: input.accountKey,
           kind: 'payment',
           idempotencyKey,
@@ -97,33 +192,113 @@ export function createLedgerRepository(pool: Pool) {
           effectiveAt: input.receivedAt,
           entries: [
             { ledgerAccount: 'cash', debit: input.amountMinor, credit: 0 },
-            { ledgerAccount: 'receivable', debit: 0, credit: input.amountMinor },
+            ...allocations.map((a) => ({ ledgerAccount: 'receivable' as const, debtId: a.debtId, debit: 0, credit: a.amountMinor })),
+            ...(overpaymentMinor > 0 ? [{ ledgerAccount: 'customer_credit' as const, debit: 0, credit: overpaymentMinor }] : []),
           ],
         });
-        if (!inserted) {
-          const { rows } = await client.query<{ account_key: string; amount_minor: string }>(
-            'SELECT account_key, amount_minor FROM ledger_transactions WHERE idempotency_key = $1',
-            [idempotencyKey],
-          );
-          const first = rows[0]!;
-          if (first.account_key !== input.accountKey || toSafeInteger(first.amount_minor, 'amount_minor') !== input.amountMinor)
-            throw new LedgerError('payment_id_reused', `payment id ${input.paymentId} was already posted with different details (${first.account_key}, ${first.amount_minor})`);
-        }
-        return { status: inserted ? 'posted' : 'duplicate', balanceMinor: await receivableBalance(client, input.accountKey) };
+        return { status: 'posted', allocations, overpaymentMinor, ...(await derivedBalances(client, input.accountKey)) };
       });
     },
 
-    balance(accountKey: string): Promise<number> {
-      return receivableBalance(pool, accountKey);
+    /**
+     * A payment that came back (insufficient funds, chargeback, bounced check): its entries are
+     * mirrored once (the reversal references it, uniquely), and the creditor's fee is charged as
+     * its own debt. A second notice of the same return changes nothing.
+     */
+    async reversePayment(input: ReversePaymentInput): Promise<ReversalResult> {
+      return withTransaction(pool, async (client) => {
+        const account = await lockAccount(client, input.accountKey);
+        const original = await findTransaction(client, `payment/${account.creditorId}/${input.paymentId}`);
+        if (!original || original.accountKey !== input.accountKey)
+          throw new LedgerError('unknown_payment', `no payment ${input.paymentId} was posted to ${input.accountKey}`);
+        const entries = await transactionEntries(client, original.id);
+        const reversal = await insertTransaction(client, {
+          accountKey: input.accountKey,
+          kind: 'reversal',
+          idempotencyKey: `reversal/${account.creditorId}/${input.paymentId}`,
+          externalId: input.returnId,
+          amountMinor: original.amountMinor,
+          currency: account.currency,
+          effectiveAt: input.returnedAt,
+          reversesId: original.id,
+          reason: input.reason,
+          entries: entries.map((e) => ({ ledgerAccount: e.ledgerAccount, debtId: e.debtId ?? undefined, debit: e.credit, credit: e.debit })),
+        });
+        let feeMinor = 0;
+        if (reversal !== null && input.feeMinor > 0) {
+          const debtId = `returned-fee-${input.paymentId}`.slice(0, 64);
+          await client.query(`INSERT INTO debts (account_key, debt_id, kind, description, due_date) VALUES ($1, $2, 'fee', $3, $4::date) ON CONFLICT DO NOTHING`, [
+            input.accountKey,
+            debtId,
+            `Returned payment fee (${input.paymentId}: ${input.reason})`,
+            input.returnedAt.slice(0, 10),
+          ]);
+          await insertTransaction(client, {
+            accountKey: input.accountKey,
+            kind: 'fee',
+            idempotencyKey: `fee/returned/${account.creditorId}/${input.paymentId}`,
+            externalId: input.returnId,
+            amountMinor: input.feeMinor,
+            currency: account.currency,
+            effectiveAt: input.returnedAt,
+            reason: 'returned payment fee',
+            entries: [
+              { ledgerAccount: 'receivable', debtId, debit: input.feeMinor, credit: 0 },
+              { ledgerAccount: 'fee_income', debit: 0, credit: input.feeMinor },
+            ],
+          });
+          feeMinor = input.feeMinor;
+        }
+        return { status: reversal === null ? 'duplicate' : 'posted', reversedMinor: original.amountMinor, feeMinor, ...(await derivedBalances(client, input.accountKey)) };
+      });
+    },
+
+    /** Writes off everything still owed (a settlement for less, a charge-off), once per key. */
+    async writeOff(input: WriteOffInput): Promise<PostingResult & { writtenOffMinor: number }> {
+      return withTransaction(pool, async (client) => {
+        const account = await lockAccount(client, input.accountKey);
+        const existing = await findTransaction(client, input.idempotencyKey);
+        if (existing) return { status: 'duplicate', writtenOffMinor: existing.amountMinor, ...(await derivedBalances(client, input.accountKey)) };
+        const open = (await debtBalances(client, input.accountKey)).filter((d) => d.outstandingMinor > 0);
+        const total = open.reduce((s, d) => s + d.outstandingMinor, 0);
+        if (total === 0) return { status: 'duplicate', writtenOffMinor: 0, ...(await derivedBalances(client, input.accountKey)) };
+        await insertTransaction(client, {
+          accountKey: input.accountKey,
+          kind: 'write_off',
+          idempotencyKey: input.idempotencyKey,
+          externalId: null,
+          amountMinor: total,
+          currency: account.currency,
+          effectiveAt: input.at,
+          reason: input.reason,
+          entries: [
+            { ledgerAccount: 'write_off', debit: total, credit: 0 },
+            ...open.map((d) => ({ ledgerAccount: 'receivable' as const, debtId: d.debtId, debit: 0, credit: d.outstandingMinor })),
+          ],
+        });
+        return { status: 'posted', writtenOffMinor: total, ...(await derivedBalances(client, input.accountKey)) };
+      });
+    },
+
+    async balance(accountKey: string): Promise<number> {
+      return (await derivedBalances(pool, accountKey)).balanceMinor;
+    },
+
+    /** Balances and each debt's outstanding amount, as the ledger derives them now. */
+    async snapshot(accountKey: string): Promise<{ balanceMinor: number; creditMinor: number; debts: DebtBalance[] }> {
+      const { rowCount } = await pool.query('SELECT 1 FROM debtor_accounts WHERE account_key = $1', [accountKey]);
+      if (!rowCount) throw new LedgerError('unknown_account', `no account ${accountKey} in the ledger`);
+      return { ...(await derivedBalances(pool, accountKey)), debts: await debtBalances(pool, accountKey) };
     },
 
     /** The receivable's movements in order, with the running balance, for statements and packets. */
     async statement(accountKey: string): Promise<StatementLine[]> {
-      const { rows } = await pool.query<{ effective_at: Date; kind: string; external_id: string | null; debit_minor: string; credit_minor: string }>(
-        `SELECT t.effective_at, t.kind, t.external_id, e.debit_minor, e.credit_minor
+      const { rows } = await pool.query<{ effective_at: Date; kind: TransactionKind; external_id: string | null; reason: string | null; debt_id: string; debit_minor: string; credit_minor: string }>(
+        `SELECT t.effective_at, t.kind, t.external_id, t.reason, e.debt_id, SUM(e.debit_minor) AS debit_minor, SUM(e.credit_minor) AS credit_minor
            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
           WHERE e.account_key = $1 AND e.ledger_account = 'receivable'
-          ORDER BY t.effective_at, t.id`,
+          GROUP BY t.id, t.effective_at, t.kind, t.external_id, t.reason, e.debt_id
+          ORDER BY t.effective_at, t.id, e.debt_id`,
         [accountKey],
       );
       let running = 0;
@@ -131,55 +306,88 @@ export function createLedgerRepository(pool: Pool) {
         const debitMinor = toSafeInteger(row.debit_minor, 'debit_minor');
         const creditMinor = toSafeInteger(row.credit_minor, 'credit_minor');
         running += debitMinor - creditMinor;
-        return {
-          date: row.effective_at.toISOString().slice(0, 10),
-          kind: row.kind,
-          description: row.kind === 'charge' ? 'Opening balance' : `Payment ${row.external_id ?? ''}`.trim(),
-          debitMinor,
-          creditMinor,
-          balanceMinor: running,
-        };
+        return { date: row.effective_at.toISOString().slice(0, 10), kind: row.kind, description: describe(row), debitMinor, creditMinor, balanceMinor: running };
       });
     },
   };
 }
 export type LedgerRepository = ReturnType<typeof createLedgerRepository>;
 
+function describe(row: { kind: TransactionKind; external_id: string | null; reason: string | null; debt_id: string }): string {
+  switch (row.kind) {
+    case 'charge':
+      return row.debt_id === 'opening' ? 'Opening balance' : `Invoice ${row.debt_id}`;
+    case 'payment':
+      return `Payment ${row.external_id ?? ''}`.trim();
+    case 'reversal':
+      return `Payment returned (${row.reason ?? 'returned'})`;
+    case 'fee':
+      return `Fee: ${row.reason ?? 'fee'}`;
+    case 'write_off':
+      return `Written off: ${row.reason ?? ''}`.trim();
+    default:
+      return row.kind;
+  }
+}
+
 async function lockAccount(client: PoolClient, accountKey: string) {
-  const { rows } = await client.query<{ currency: string; creditor_id: string }>(
-    'SELECT currency, creditor_id FROM debtor_accounts WHERE account_key = $1 FOR UPDATE',
+  const { rows } = await client.query<{ currency: string; creditor_id: string; allocation_rule: AllocationRule }>(
+    'SELECT currency, creditor_id, allocation_rule FROM debtor_accounts WHERE account_key = $1 FOR UPDATE',
     [accountKey],
   );
   const row = rows[0];
   if (!row) throw new LedgerError('unknown_account', `no account ${accountKey} in the ledger`);
-  return { currency: row.currency, creditorId: row.creditor_id };
+  return { currency: row.currency, creditorId: row.creditor_id, allocationRule: row.allocation_rule };
+}
+
+async function findTransaction(client: PoolClient, idempotencyKey: string) {
+  const { rows } = await client.query<{ id: string; account_key: string; amount_minor: string }>('SELECT id, account_key, amount_minor FROM ledger_transactions WHERE idempotency_key = $1', [idempotencyKey]);
+  const row = rows[0];
+  return row ? { id: row.id, accountKey: row.account_key, amountMinor: toSafeInteger(row.amount_minor, 'amount_minor') } : null;
+}
+
+interface EntryDraft {
+  ledgerAccount: LedgerAccount;
+  debtId?: string;
+  debit: number;
+  credit: number;
+}
+
+async function transactionEntries(client: PoolClient, transactionId: string): Promise<(Omit<EntryDraft, 'debtId'> & { debtId: string | null })[]> {
+  const { rows } = await client.query<{ ledger_account: LedgerAccount; debt_id: string | null; debit_minor: string; credit_minor: string }>(
+    'SELECT ledger_account, debt_id, debit_minor, credit_minor FROM ledger_entries WHERE transaction_id = $1 ORDER BY id',
+    [transactionId],
+  );
+  return rows.map((r) => ({ ledgerAccount: r.ledger_account, debtId: r.debt_id, debit: toSafeInteger(r.debit_minor, 'debit_minor'), credit: toSafeInteger(r.credit_minor, 'credit_minor') }));
 }
 
 interface TransactionDraft {
   accountKey: string;
-  kind: 'charge' | 'payment';
+  kind: TransactionKind;
   idempotencyKey: string;
   externalId: string | null;
   amountMinor: number;
   currency: string;
   effectiveAt: string;
-  entries: { ledgerAccount: 'receivable' | 'revenue' | 'cash'; debit: number; credit: number }[];
+  reversesId?: string;
+  reason?: string;
+  entries: EntryDraft[];
 }
 
-/** Inserts a transaction and its entries; false when the idempotency key was posted before. */
-async function insertTransaction(client: PoolClient, draft: TransactionDraft): Promise<boolean> {
+/** Inserts a transaction and its entries; null when the idempotency key was posted before. */
+async function insertTransaction(client: PoolClient, draft: TransactionDraft): Promise<string | null> {
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO ledger_transactions (account_key, kind, idempotency_key, external_id, amount_minor, currency, effective_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [draft.accountKey, draft.kind, draft.idempotencyKey, draft.externalId, draft.amountMinor, draft.currency, draft.effectiveAt],
+    `INSERT INTO ledger_transactions (account_key, kind, idempotency_key, external_id, amount_minor, currency, effective_at, reverses_id, reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
+    [draft.accountKey, draft.kind, draft.idempotencyKey, draft.externalId, draft.amountMinor, draft.currency, draft.effectiveAt, draft.reversesId ?? null, draft.reason ?? null],
   );
   const id = rows[0]?.id;
-  if (id === undefined) return false;
+  if (id === undefined) return null;
   for (const entry of draft.entries)
     await client.query(
-      `INSERT INTO ledger_entries (transaction_id, account_key, ledger_account, debit_minor, credit_minor, currency)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, draft.accountKey, entry.ledgerAccount, entry.debit, entry.credit, draft.currency],
+      `INSERT INTO ledger_entries (transaction_id, account_key, ledger_account, debt_id, debit_minor, credit_minor, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, draft.accountKey, entry.ledgerAccount, entry.debtId ?? null, entry.debit, entry.credit, draft.currency],
     );
-  return true;
+  return id;
 }

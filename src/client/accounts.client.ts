@@ -1,13 +1,25 @@
 /** Client-side operations on accounts, shared by the command line, `npm start` and tests. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { z } from 'zod';
+import type { PlanProposal } from '../domain/arrangements';
+import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, firstIssue, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentSchema } from '../schemas/payment.schema';
-import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { arrangementRulesFor, type CreditorDirectory } from '../schemas/creditors.schema';
 import {
+  acceptPlanUpdate,
   accountStateQuery,
+  changeContactDetailsUpdate,
+  grantExtensionUpdate,
+  paymentReturnedSignal,
+  planProposalsQuery,
+  recordPromiseUpdate,
+  type ExtensionRecord,
+  type PlanRecord,
+  type PromiseRecord,
   closeAccountUpdate,
   complianceEventSignal,
   moveToCadenceUpdate,
@@ -65,7 +77,12 @@ export async function enrollAccount(
 /** What the creditor directory says about how its accounts are to be treated. */
 function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: string) {
   const creditor = creditors?.creditors.find((c) => c.id === creditorId);
-  return { contactRules: creditor?.contactRules, notifyRepresentatives: creditor?.notifyRepresentatives ?? false };
+  return {
+    contactRules: creditor?.contactRules,
+    notifyRepresentatives: creditor?.notifyRepresentatives ?? false,
+    arrangementRules: arrangementRulesFor(creditor),
+    allocationRule: creditor?.allocationRule ?? 'oldest_first',
+  };
 }
 
 /** Enrolls many accounts, a bounded number at a time; one failure does not stop the rest. */
@@ -93,9 +110,86 @@ export async function enrollAccounts(
 }
 
 export class AccountError extends Error {
-  constructor(readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment' | 'invalid_event' | 'control_refused', message: string) {
+  constructor(
+    readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment' | 'invalid_event' | 'control_refused' | 'invalid_request' | 'arrangement_refused' | 'currency_mismatch',
+    message: string,
+    /** The field at fault, when one is. */
+    readonly field: string | null = null,
+  ) {
     super(message);
     this.name = 'AccountError';
+  }
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const { field, message } = firstIssue(parsed.error);
+    throw new AccountError('invalid_request', `${field}: ${message}`, field);
+  }
+  return parsed.data;
+}
+
+/** Runs an update; a refusal by the workflow's validator comes back naming the field at fault. */
+async function runUpdate<Ret>(client: Client, creditorId: string, accountId: string, what: string, work: (handle: WorkflowHandle) => Promise<Ret>): Promise<Ret> {
+  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
+  try {
+    return await work(handle);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause as (Error & { details?: unknown[] }) | undefined;
+      const field = (cause?.details?.[0] as { field?: string } | undefined)?.field ?? null;
+      throw new AccountError('arrangement_refused', `${what} refused: ${cause?.message ?? error.message}`, field);
+    }
+    throw error;
+  }
+}
+
+export async function recordPromise(client: Client, creditorId: string, accountId: string, request: unknown): Promise<PromiseRecord> {
+  const promise = parseOrThrow(promiseRequestSchema, request);
+  return runUpdate(client, creditorId, accountId, 'promise', (h) => h.executeUpdate(recordPromiseUpdate, { args: [promise] }));
+}
+
+export async function proposePlans(client: Client, creditorId: string, accountId: string, budget: unknown): Promise<PlanProposal[]> {
+  const parsed = parseOrThrow(budgetSchema, budget);
+  try {
+    return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(planProposalsQuery, parsed);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    if (error instanceof QueryNotRegisteredError) throw new AccountError('account_closed', `account ${creditorId}/${accountId} cannot take a plan`);
+    const message = (error as Error).message;
+    throw new AccountError('arrangement_refused', `plan proposals refused: ${message}`, /^(\w+):/.exec(message)?.[1] ?? null);
+  }
+}
+
+export async function acceptPlan(client: Client, creditorId: string, accountId: string, request: unknown): Promise<PlanRecord> {
+  const plan = parseOrThrow(planRequestSchema, request);
+  return runUpdate(client, creditorId, accountId, 'plan', (h) => h.executeUpdate(acceptPlanUpdate, { args: [plan] }));
+}
+
+export async function grantExtension(client: Client, creditorId: string, accountId: string, request: unknown): Promise<ExtensionRecord> {
+  const extension = parseOrThrow(extensionRequestSchema, request);
+  return runUpdate(client, creditorId, accountId, 'extension', (h) => h.executeUpdate(grantExtensionUpdate, { args: [extension] }));
+}
+
+export async function changeContactDetails(client: Client, creditorId: string, accountId: string, request: unknown): Promise<AccountStateView> {
+  const change = parseOrThrow(contactDetailsChangeSchema, request);
+  return runUpdate(client, creditorId, accountId, 'contact change', (h) => h.executeUpdate(changeContactDetailsUpdate, { args: [change] }));
+}
+
+/** A returned payment: signalled to the account (open, or paid and still inside its reopen window). */
+export async function reportPaymentReturn(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+  const parsed = parseOrThrow(paymentReturnSchema, input);
+  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING')
+      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; return ${parsed.returnId} must be handled by an operator`);
+    await handle.signal(paymentReturnedSignal, parsed);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
   }
 }
 
@@ -111,6 +205,10 @@ export async function reportPayment(client: Client, creditorId: string, accountI
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING')
       throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; payment ${parsed.data.paymentId} was not recorded`);
+    // Refused here with a clear answer; the workflow and the ledger refuse it too (never converted).
+    const accountCurrency = description.typedSearchAttributes.get(searchAttributes.currency);
+    if (accountCurrency && accountCurrency !== parsed.data.currency)
+      throw new AccountError('currency_mismatch', `currency: payment ${parsed.data.paymentId} is in ${parsed.data.currency}, but account ${creditorId}/${accountId} is kept in ${accountCurrency}`, 'currency');
     await handle.signal(paymentReceivedSignal, parsed.data);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);

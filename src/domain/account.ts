@@ -26,6 +26,15 @@ export interface AccountProfile {
   insuranceClaimId: string | null;
   /** Creditor's risk score given at enrollment (0-1000), used by segmentation; absent in older accounts. */
   riskScore?: number | null;
+  /** The invoices that make up the balance; absent: one debt of the whole balance, due on dueDate. */
+  debts?: DebtLine[];
+}
+
+export interface DebtLine {
+  debtId: string;
+  description: string;
+  amountMinor: number;
+  dueDate: string; // YYYY-MM-DD
 }
 
 /** Stages an operator recognises. End states are the last five. */
@@ -57,9 +66,12 @@ export interface PaymentRecord {
   paymentId: string;
   amount: Money;
   receivedAt: string;
-  status: 'posted' | 'rejected';
+  /** 'reversed': posted, then returned by the bank (its amount no longer counts). */
+  status: 'posted' | 'rejected' | 'reversed';
   reason: string | null;
   balanceAfterMinor: number | null;
+  /** Engine v2: what went beyond the balance and is held as a credit. */
+  overpaymentMinor?: number;
 }
 
 export interface StageChange {

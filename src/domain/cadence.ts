@@ -80,6 +80,8 @@ export interface Cadence {
   /** Products this cadence may run for; absent means any. */
   products?: Product[];
   steps: CadenceStep[];
+  /** Where a broken promise or a plan in default resumes: a harder step than the next one. */
+  onBrokenPromise?: { resumeAt: string };
   /** template id → language → template; English is required, other languages fall back to it. */
   templates: Record<string, { en: MessageTemplate } & Partial<Record<Language, MessageTemplate>>>;
 }

@@ -105,3 +105,50 @@ export const accountCsvRowSchema = z
       riskScore: row.risk_score ?? null,
     }),
   );
+
+const debtLineSchema = z.object({
+  debtId: identifier,
+  description: requiredText(200),
+  amountMinor: z.number().int('must be whole minor units (cents)').positive('must be greater than zero').refine(Number.isSafeInteger, 'is too large'),
+  dueDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
+});
+
+/** An account as JSON (the HTTP API), with the same rules as a CSV row, plus optional invoices. */
+export const accountJsonSchema = z
+  .object({
+    accountId: identifier,
+    creditorId: identifier,
+    product: z.enum(PRODUCTS, { error: `must be one of ${PRODUCTS.join(', ')}` }),
+    debtorName: requiredText(200),
+    email: z.email({ error: 'is not a valid email address' }).nullable().default(null),
+    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().default(null),
+    language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('en'),
+    address: z.object({
+      line1: requiredText(200),
+      city: requiredText(100),
+      region: requiredText(100),
+      postalCode: requiredText(20),
+      country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
+    }),
+    timezone: z.string().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),
+    currency: z.string().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
+    balanceMinor: z.number({ error: 'must be a number of minor units' }).int('must be whole minor units (cents)').positive('must be greater than zero').refine(Number.isSafeInteger, 'is too large'),
+    dueDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
+    consent: z.object({ email: z.boolean(), sms: z.boolean() }).default({ email: false, sms: false }),
+    serviceId: z.string().min(1).nullable().default(null),
+    collateralVin: z.string().min(1).nullable().default(null),
+    insuranceClaimId: z.string().min(1).nullable().default(null),
+    riskScore: z.number().int().min(0).max(1000).nullable().default(null),
+    debts: z.array(debtLineSchema).min(1, 'needs at least one debt when given').optional(),
+  })
+  .strict()
+  .superRefine((account, ctx) => {
+    if (!account.debts) return;
+    const total = account.debts.reduce((sum, d) => sum + d.amountMinor, 0);
+    if (total !== account.balanceMinor) ctx.addIssue({ code: 'custom', path: ['debts'], message: `add up to ${total}, not the balance of ${account.balanceMinor}` });
+    const ids = new Set<string>();
+    account.debts.forEach((d, i) => {
+      if (ids.has(d.debtId)) ctx.addIssue({ code: 'custom', path: ['debts', i, 'debtId'], message: `${d.debtId} is listed twice` });
+      ids.add(d.debtId);
+    });
+  }) satisfies z.ZodType<AccountProfile, unknown>;

@@ -52,12 +52,15 @@ export const cadenceSchema = z
     description: z.string().default(''),
     products: z.array(z.enum(PRODUCTS)).min(1).optional(),
     steps: z.array(stepSchema).min(1, 'must have at least one step'),
+    onBrokenPromise: z.object({ resumeAt: z.string().min(1) }).strict().optional(),
     templates: z.record(z.string(), languageTemplates),
   })
   .strict()
   .superRefine((cadence, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const seen = new Set<string>();
+    if (cadence.onBrokenPromise && !cadence.steps.some((s) => s.id === cadence.onBrokenPromise!.resumeAt))
+      issue(['onBrokenPromise', 'resumeAt'], `names no step of this cadence ("${cadence.onBrokenPromise.resumeAt}")`);
     const templateProducts = new Map<string, Set<string> | null>(); // template → products it may run for (null: any)
     cadence.steps.forEach((step, i) => {
       const at = (field: string) => ['steps', i, field];

@@ -26,8 +26,9 @@ export const complianceEventSchema = z.discriminatedUnion(
     z.object({ kind: z.literal('telephone_conversation'), at: when, note }),
     z.object({ kind: z.literal('active_military_duty'), active: z.boolean(), note }),
     z.object({ kind: z.literal('debtor_reply'), channel: z.enum(['sms', 'email']), from: z.string().min(1), text: z.string().max(1600) }),
+    z.object({ kind: z.literal('contact_invalid'), channel: z.enum(['email', 'sms']), address: z.string().min(3), reason: z.string().min(1).max(300), source: z.enum(['bounce', 'status_callback', 'operator']) }),
   ],
-  { error: 'kind must be one of dispute, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, telephone_conversation, active_military_duty, debtor_reply' },
+  { error: 'kind must be one of dispute, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, telephone_conversation, active_military_duty, debtor_reply, contact_invalid' },
 );
 
 export function parseComplianceEvent(input: unknown): ComplianceEvent {

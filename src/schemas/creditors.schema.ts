@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PRODUCTS } from '../domain/account';
+import { ALLOCATION_RULES } from '../domain/allocation';
+import { DEFAULT_ARRANGEMENT_RULES, type ArrangementRules } from '../domain/arrangements';
 import { identifier } from './account.schema';
 
 /** A secret is given inline (local runs) or, better, by the name of an environment variable. */
@@ -19,6 +21,24 @@ const contactRulesSchema = z
   })
   .strict();
 
+const whole = z.number().int().min(0);
+const percent = z.number().int().min(0).max(100);
+/** The creditor's limits on promises, plans, settlements and extensions; anything left out takes the default. */
+const arrangementRulesSchema = z
+  .object({
+    promise: z.object({ maxDaysAhead: z.number().int().min(1), graceDays: whole }).partial().strict().optional(),
+    plan: z
+      .object({ minInstalmentMinor: z.number().int().min(1), maxTermMonths: z.number().int().min(1).max(120), minDownPaymentPercent: percent, affordabilityPercent: percent, reminderDaysBefore: whole, graceDays: whole, maxMisses: z.number().int().min(1) })
+      .partial()
+      .strict()
+      .optional(),
+    settlement: z.object({ allowed: z.boolean(), floorPercent: percent }).partial().strict().optional(),
+    extension: z.object({ maxDays: z.number().int().min(1), maxPerAccount: whole, approvalAboveDays: whole }).partial().strict().optional(),
+    returnedPaymentFeeMinor: whole.optional(),
+    reopenWindowDays: whole.optional(),
+  })
+  .strict();
+
 const creditorSchema = z.object({
   id: identifier,
   name: z.string().min(1),
@@ -33,6 +53,9 @@ const creditorSchema = z.object({
   contactRules: contactRulesSchema.optional(),
   /** Send one notice to the estate's representative or the bankruptcy trustee when collection stops. */
   notifyRepresentatives: z.boolean().default(false),
+  /** How a payment is spread over the account's debts. */
+  allocationRule: z.enum(ALLOCATION_RULES).default('oldest_first'),
+  arrangements: arrangementRulesSchema.optional(),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 
@@ -79,4 +102,18 @@ export function resolveSecret(setting: { secret: string } | { secretEnv: string 
   const value = env[setting.secretEnv];
   if (!value) throw new Error(`environment variable ${setting.secretEnv} (a webhook secret) is not set`);
   return value;
+}
+
+/** The creditor's arrangement rules with the defaults filled in. */
+export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangements'> | undefined): ArrangementRules {
+  const own = creditor?.arrangements ?? {};
+  const d = DEFAULT_ARRANGEMENT_RULES;
+  return {
+    promise: { ...d.promise, ...own.promise },
+    plan: { ...d.plan, ...own.plan },
+    settlement: { ...d.settlement, ...own.settlement },
+    extension: { ...d.extension, ...own.extension },
+    returnedPaymentFeeMinor: own.returnedPaymentFeeMinor ?? d.returnedPaymentFeeMinor,
+    reopenWindowDays: own.reopenWindowDays ?? d.reopenWindowDays,
+  };
 }

@@ -49,7 +49,19 @@ import { limitedContentMessage } from '../domain/voicemail';
 import { candidateZones } from '../domain/us-zones';
 import { isTimeBarred, timeBarredDisclosure } from '../domain/statute-of-limitations';
 import {
+  acceptPlanUpdate,
   accountStateQuery,
+  changeContactDetailsUpdate,
+  grantExtensionUpdate,
+  paymentReturnedSignal,
+  planProposalsQuery,
+  promiseToPaySignal,
+  recordPromiseUpdate,
+  type ExtensionRecord,
+  type PaymentReturned,
+  type PlanRecord,
+  type PromiseRecord,
+  type WatchedInstalment,
   closeAccountUpdate,
   complianceEventSignal,
   moveToCadenceUpdate,
@@ -70,6 +82,19 @@ import {
   type StepRecord,
 } from './definitions';
 import { accountWorkflowV1, type AccountStateV1 } from './legacy/account.workflow.v1';
+import {
+  addDays,
+  addMonths,
+  ArrangementError,
+  DEFAULT_ARRANGEMENT_RULES,
+  proposePlans,
+  validateExtension,
+  validatePlan,
+  validatePromise,
+  type PromiseRequest,
+} from '../domain/arrangements';
+import { renderArrangementMessage, type ArrangementMessageKind } from '../domain/arrangement-messages';
+import type { AccountProfile } from '../domain/account';
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -119,6 +144,33 @@ export interface AccountState {
   /** Bumped by operator controls and compliance events so waits wake up and re-plan. */
   controlVersion: number;
   compliance: ComplianceState;
+  // Added with arrangements; optional so runs carried from before keep working.
+  /** The debtor's current contact details (changed by operators); enrollment's profile until then. */
+  profile?: AccountProfile;
+  /** Overpayments held as a credit for the debtor. */
+  creditMinor?: number;
+  pendingReturns?: PaymentReturned[];
+  arrangement?: ActiveArrangement | null;
+  promises?: PromiseRecord[];
+  plans?: PlanRecord[];
+  extensions?: ExtensionRecord[];
+  invalidContacts?: { channel: 'email' | 'sms'; address: string; reason: string; at: string }[];
+  /** The current step is due at this time instead of its schedule (a harder step after a broken promise). */
+  stepDueAt?: string | null;
+  /** When the account was paid or settled; it stays open for returned payments a while. */
+  endedAt?: string | null;
+  stageBeforeEnd?: Stage | null;
+}
+
+/** The promise, plan or extension that holds the cadence now. */
+interface ActiveArrangement {
+  kind: 'promise' | 'plan' | 'extension';
+  id: string;
+  /** Payments from this index on count towards it. */
+  paymentsFrom: number;
+  /** The cadence clock stops while it holds. */
+  heldAt: string;
+  stageBefore: Stage;
 }
 
 /** What the law lets the product do with this account, from the facts recorded so far. */
@@ -161,12 +213,30 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   if (!patched('cadence-engine-v2') && input.cadence) {
     return accountWorkflowV1({ account: input.account, cadence: input.cadence, settings: input.settings, carried: input.carried as AccountStateV1 | undefined });
   }
-  const { account, settings } = input;
-  const key = makeAccountKey(account.creditorId, account.accountId);
+  const { settings } = input;
+  const key = makeAccountKey(input.account.creditorId, input.account.accountId);
   const nowIso = () => new Date(Date.now()).toISOString();
   const state: AccountState = !input.carried || carriedV1 ? initialState(input, nowIso()) : (input.carried as AccountState);
   state.compliance ??= emptyCompliance(); // runs carried from before compliance events existed
+  // Runs carried from before arrangements existed.
+  state.profile ??= input.account;
+  state.creditMinor ??= 0;
+  state.pendingReturns ??= [];
+  state.arrangement ??= null;
+  state.promises ??= [];
+  state.plans ??= [];
+  state.extensions ??= [];
+  state.invalidContacts ??= [];
+  state.stepDueAt ??= null;
+  state.endedAt ??= null;
+  state.stageBeforeEnd ??= null;
+  const account = state.profile;
+  const rules = input.arrangementRules ?? DEFAULT_ARRANGEMENT_RULES;
   const currency = account.currency;
+  const promises = state.promises;
+  const plans = state.plans;
+  const extensions = state.extensions;
+  const invalidContacts = state.invalidContacts;
   const balance = () => ({ amountMinor: state.balanceMinor, currency });
 
   // ---- handlers -------------------------------------------------------------------------------
@@ -190,6 +260,9 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     stageHistory: state.stageHistory,
     steps: state.steps,
     pausedReason: state.pausedReason,
+    creditBalance: { amountMinor: state.creditMinor ?? 0, currency },
+    arrangements: { active: state.arrangement ? { kind: state.arrangement.kind, id: state.arrangement.id } : null, promises, plans, extensions },
+    invalidContacts,
     compliance: {
       flags: state.compliance.flags,
       dispute: state.compliance.dispute,
@@ -300,6 +373,174 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     },
   });
 
+  // ---- arrangements: promises, plans, extensions, returned payments -----------------------------
+  setHandler(paymentReturnedSignal, (returned) => {
+    if (!state.pendingReturns!.some((r) => r.paymentId === returned?.paymentId)) state.pendingReturns!.push(returned);
+  });
+  /** The debtor's calendar decides "today" for dates in promises, plans and extensions. */
+  const today = () => localDateTime(nowIso(), account.timezone).date;
+  /** A rule the request breaks comes back to the caller naming the field. */
+  const refuseWith = (error: unknown): never => {
+    if (error instanceof ArrangementError) throw ApplicationFailure.create({ message: error.message, type: 'invalid_arrangement', nonRetryable: true, details: [{ field: error.field }] });
+    throw error;
+  };
+  const requireNoArrangement = (allowPromise: boolean) => {
+    const active = state.arrangement;
+    if (!active || (allowPromise && active.kind === 'promise')) return;
+    throw new Error(`the account has an active ${active.kind} (${active.id}); it must end first`);
+  };
+  const checkPromise = (request: PromiseRequest) => {
+    requireOpen();
+    requireNoArrangement(false);
+    try {
+      return validatePromise(request, { today: today(), balanceMinor: state.balanceMinor, currency, rules });
+    } catch (error) {
+      return refuseWith(error);
+    }
+  };
+  setHandler(recordPromiseUpdate, async (request) => startPromise(checkPromise(request)), { validator: (request) => void checkPromise(request) });
+  // Inbound systems (an IVR, a portal) signal: a promise that breaks a rule is recorded as refused, never thrown.
+  setHandler(promiseToPaySignal, async (request) => {
+    try {
+      await startPromise(checkPromise(request));
+    } catch (error) {
+      state.compliance.events.push({ kind: 'rejected_promise', at: nowIso(), detail: (error as Error).message });
+    }
+  });
+  setHandler(planProposalsQuery, (budget) => {
+    try {
+      return proposePlans({ ...budget, balanceMinor: state.balanceMinor, currency, today: today(), rules });
+    } catch (error) {
+      return refuseWith(error);
+    }
+  });
+  const checkPlan = (request: Parameters<typeof validatePlan>[0]) => {
+    requireOpen();
+    requireNoArrangement(true);
+    try {
+      return validatePlan(request, { today: today(), balanceMinor: state.balanceMinor, currency, rules });
+    } catch (error) {
+      return refuseWith(error);
+    }
+  };
+  setHandler(acceptPlanUpdate, async (request) => {
+    const { terms, schedule } = checkPlan(request);
+    if (state.arrangement?.kind === 'promise') await endArrangement('cancelled', 'replaced by a payment plan');
+    const plan: PlanRecord = {
+      id: `plan-${plans.length + 1}`,
+      terms,
+      schedule: schedule.map((i) => ({ ...i, status: 'due', remindedAt: null, noticeSentAt: null })),
+      acceptedBy: request.acceptedBy,
+      acceptedAt: nowIso(),
+      status: 'active',
+      misses: 0,
+      paidMinor: 0,
+      resolvedAt: null,
+    };
+    plans.push(plan);
+    beginArrangement('plan', plan.id, 'on_plan', `${terms.settlement ? 'settlement ' : ''}plan accepted by ${request.acceptedBy}: ${schedule.length} ${terms.frequency} payment(s) of ${formatMoney({ amountMinor: terms.instalmentMinor, currency })}, total ${formatMoney({ amountMinor: terms.totalMinor, currency })}`);
+    await saveArrangement('plan', plan.id);
+    return plan;
+  }, { validator: (request) => void checkPlan(request) });
+  const checkExtension = (request: Parameters<typeof validateExtension>[0]) => {
+    requireOpen();
+    requireNoArrangement(false);
+    try {
+      return validateExtension(request, { today: today(), extensionsGranted: extensions.length, rules });
+    } catch (error) {
+      return refuseWith(error);
+    }
+  };
+  setHandler(grantExtensionUpdate, async (request) => {
+    const valid = checkExtension(request);
+    const extension: ExtensionRecord = { ...valid, id: `extension-${extensions.length + 1}`, grantedAt: nowIso(), status: 'active', endedAt: null };
+    extensions.push(extension);
+    beginArrangement('extension', extension.id, 'extended', `extended to ${valid.newDueDate} (${valid.days} days) by ${valid.grantedBy}${valid.approver ? `, approved by ${valid.approver}` : ''}: ${valid.reason}`);
+    await saveArrangement('extension', extension.id);
+    return extension;
+  }, { validator: (request) => void checkExtension(request) });
+  setHandler(changeContactDetailsUpdate, (change) => {
+    const changed: string[] = [];
+    if (change.email !== undefined) (account.email = change.email), changed.push('email');
+    if (change.phone !== undefined) (account.phone = change.phone), changed.push('phone');
+    if (change.address) (account.address = change.address), changed.push('address');
+    if (change.timezone) (account.timezone = change.timezone), changed.push('time zone');
+    return operatorChange(`contact details changed (${changed.join(', ') || 'nothing'})`, change);
+  }, {
+    validator: (change) => {
+      requireReason(change);
+      requireOpen();
+      if (change.timezone !== undefined) {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: change.timezone });
+        } catch {
+          throw new Error(`timezone: ${change.timezone} is not an IANA time zone`);
+        }
+      }
+    },
+  });
+
+  async function startPromise(valid: PromiseRequest): Promise<PromiseRecord> {
+    const checkAt = new Date(zonedTimeToUtcMs(addDays(valid.date, rules.promise.graceDays + 1), '09:00', account.timezone)).toISOString();
+    const promise: PromiseRecord = { ...valid, id: `promise-${promises.length + 1}`, takenAt: nowIso(), status: 'open', paidMinor: 0, checkAt, resolvedAt: null };
+    promises.push(promise);
+    beginArrangement('promise', promise.id, 'promised', `promise to pay ${formatMoney({ amountMinor: valid.amountMinor, currency })} by ${valid.date} (${valid.channel}, taken by ${valid.takenBy})`);
+    await saveArrangement('promise', promise.id);
+    return promise;
+  }
+
+  function beginArrangement(kind: ActiveArrangement['kind'], id: string, stage: Stage, reason: string): void {
+    const stageBefore = state.stage === 'paused' ? (state.stageBeforePause ?? 'reminding') : state.stage;
+    state.arrangement = { kind, id, paymentsFrom: state.payments.length, heldAt: nowIso(), stageBefore };
+    if (state.stage === 'paused') state.stageBeforePause = stage;
+    else changeStage(stage, reason);
+    state.answeredSinceLastStep = true;
+    state.steps.push({ stepId: `(${kind})`, action: kind, label: kind, at: nowIso(), status: 'done', detail: reason });
+    state.controlVersion += 1;
+    refreshNextAction();
+    publish();
+  }
+
+  /** Ends the active arrangement; the cadence clock restarts where it stopped. */
+  async function endArrangement(status: string, reason: string): Promise<void> {
+    const active = state.arrangement;
+    if (!active) return;
+    const record = arrangementRecord(active.kind, active.id);
+    record.status = status as never;
+    if ('resolvedAt' in record) record.resolvedAt = nowIso();
+    else record.endedAt = nowIso();
+    state.arrangement = null;
+    stopClockSince(active.heldAt);
+    const back: Stage = ['promised', 'on_plan', 'extended', 'notice', 'paused'].includes(active.stageBefore) ? 'reminding' : active.stageBefore;
+    if (state.stage === 'paused') state.stageBeforePause = back;
+    else if (!isEndStage(state.stage)) changeStage(back, `${active.kind} ${status}: ${reason}`);
+    state.steps.push({ stepId: `(${active.kind})`, action: `${active.kind} ${status}`, label: `${active.kind} ${status}`, at: nowIso(), status: 'done', detail: reason });
+    state.controlVersion += 1;
+    await saveArrangement(active.kind, active.id);
+  }
+
+  function arrangementRecord(kind: ActiveArrangement['kind'], id: string): PromiseRecord | PlanRecord | ExtensionRecord {
+    const list: (PromiseRecord | PlanRecord | ExtensionRecord)[] = kind === 'promise' ? promises : kind === 'plan' ? plans : extensions;
+    return list.find((r) => r.id === id)!;
+  }
+
+  async function saveArrangement(kind: ActiveArrangement['kind'], id: string): Promise<void> {
+    const record = arrangementRecord(kind, id);
+    const common = { arrangementId: `${key}/${id}`, accountKey: key, creditorId: account.creditorId, kind, status: record.status, currency };
+    const snapshot =
+      kind === 'promise'
+        ? { ...common, amountMinor: (record as PromiseRecord).amountMinor, dueDate: (record as PromiseRecord).date, createdAt: (record as PromiseRecord).takenAt, resolvedAt: (record as PromiseRecord).resolvedAt, detail: { ...record } }
+        : kind === 'plan'
+          ? { ...common, amountMinor: (record as PlanRecord).terms.totalMinor, dueDate: (record as PlanRecord).schedule.at(-1)?.dueDate ?? null, createdAt: (record as PlanRecord).acceptedAt, resolvedAt: (record as PlanRecord).resolvedAt, detail: { ...record } }
+          : { ...common, amountMinor: null, dueDate: (record as ExtensionRecord).newDueDate, createdAt: (record as ExtensionRecord).grantedAt, resolvedAt: (record as ExtensionRecord).endedAt, detail: { ...record } };
+    await ledger.recordArrangement.executeWithOptions({ summary: `${kind} ${id}: ${record.status}` }, [snapshot]);
+  }
+
+  /** What was paid since the arrangement began, payments returned later not counting. */
+  function paidSince(fromIndex: number): number {
+    return state.payments.slice(fromIndex).reduce((sum, p) => sum + (p.status === 'posted' ? p.amount.amountMinor : 0), 0);
+  }
+
   // ---- state helpers --------------------------------------------------------------------------
   /**
    * The cadence clock stops while an account is held (paused, or a dispute awaits verification),
@@ -314,6 +555,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
 
   function changeStage(stage: Stage, reason: string): void {
     if (state.stage === stage) return;
+    if (stage === 'paid' || stage === 'settled') state.stageBeforeEnd = state.stage;
     state.stage = stage;
     state.stageHistory.push({ stage, at: nowIso(), reason });
   }
@@ -325,6 +567,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   function advance(): void {
     state.nextStepIndex += 1;
     state.stepNotBefore = null;
+    state.stepDueAt = null;
   }
 
   function publish(): void {
@@ -343,6 +586,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         `**${account.debtorName}** · ${account.creditorId} / ${account.accountId} · ${account.product}`,
         `Stage: **${state.stage}**${state.pausedReason ? ` (${state.pausedReason})` : ''} · Balance due: **${formatMoney(balance())}** · ${daysPastDue(account.dueDate, nowIso())} days past due`,
         cadence ? `Cadence: ${cadence.name} v${cadence.version} · step ${Math.min(state.nextStepIndex + 1, cadence.steps.length)} of ${cadence.steps.length}` : 'Cadence: being selected',
+        ...(state.creditMinor ? [`Credit held for the debtor: **${formatMoney({ amountMinor: state.creditMinor, currency })}** (overpayment; refund or apply)`] : []),
+        ...(state.arrangement ? [`Arrangement: ${describeArrangement()}`] : []),
         state.nextAction ? `Next: ${state.nextAction.description} at ${state.nextAction.at}` : 'Next: waiting for payment',
         last ? `Last: ${last.label} ${last.status}${last.detail ? ` (${last.detail})` : ''} at ${last.at}` : 'No step yet',
       ].join('\n\n'),
@@ -360,8 +605,24 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       timezone: account.timezone,
     });
     // The days held move the step by local calendar days, so it keeps its local time across DST.
-    const shifted = shiftByLocalDays(scheduled, Math.round(state.clockShiftMs / 86_400_000), account.timezone);
+    const shifted = state.stepDueAt ? Date.parse(state.stepDueAt) : shiftByLocalDays(scheduled, Math.round(state.clockShiftMs / 86_400_000), account.timezone);
     return { step, dueAtMs: Math.max(shifted, state.stepNotBefore ? Date.parse(state.stepNotBefore) : 0) };
+  }
+
+  function describeArrangement(): string {
+    const active = state.arrangement;
+    if (!active) return 'none';
+    const record = arrangementRecord(active.kind, active.id);
+    if (active.kind === 'promise') {
+      const p = record as PromiseRecord;
+      return `promise of ${formatMoney({ amountMinor: p.amountMinor, currency })} by ${p.date} (paid ${formatMoney({ amountMinor: paidSince(active.paymentsFrom), currency })})`;
+    }
+    if (active.kind === 'plan') {
+      const p = record as PlanRecord;
+      const next = p.schedule.find((i) => i.status === 'due');
+      return `${p.terms.frequency} plan, ${formatMoney({ amountMinor: paidSince(active.paymentsFrom), currency })} of ${formatMoney({ amountMinor: p.terms.totalMinor, currency })} paid, ${p.misses} missed${next ? `, next ${formatMoney({ amountMinor: next.amountMinor, currency })} on ${next.dueDate}` : ''}`;
+    }
+    return `extension to ${(record as ExtensionRecord).newDueDate}`;
   }
 
   function refreshNextAction(): void {
@@ -433,6 +694,11 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       case 'debtor_reply':
         state.answeredSinceLastStep = true;
         record(`${event.channel} from ${event.from}: ${String(event.text).slice(0, 300)}`);
+        break;
+      case 'contact_invalid':
+        if (!invalidContacts.some((i) => i.channel === event.channel && i.address === event.address))
+          invalidContacts.push({ channel: event.channel, address: event.address, reason: event.reason, at });
+        record(`${event.channel} ${event.address} cannot be delivered to (${event.reason}, from ${event.source})`);
         break;
       case 'active_military_duty':
         c.activeMilitaryDuty = event.active === true;
@@ -507,6 +773,12 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           state.balanceMinor = result.balanceMinor;
           record.balanceAfterMinor = result.balanceMinor;
           state.answeredSinceLastStep = true;
+          if ('creditMinor' in result) state.creditMinor = result.creditMinor;
+          if ('overpaymentMinor' in result && result.overpaymentMinor > 0) {
+            // Reported to the operator, who refunds it or applies it; never silently kept.
+            record.overpaymentMinor = result.overpaymentMinor;
+            state.steps.push({ stepId: '(ledger)', action: 'overpayment', label: 'overpayment held as credit', at: nowIso(), status: 'done', detail: `${formatMoney({ amountMinor: result.overpaymentMinor, currency })} of payment ${payment.paymentId} beyond the balance is held as a credit for the debtor: refund or apply it` });
+          }
         } catch (error) {
           if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
           Object.assign(record, { status: 'rejected', reason: `${error.cause.type}: ${error.cause.message}` });
@@ -515,6 +787,249 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       state.pendingPayments.shift();
       state.payments.push(record);
       publish();
+    }
+  }
+
+  /** Returned payments: reversed once in the ledger (with the creditor's fee); the account reopens if money is owed again. */
+  async function applyPendingReturns(): Promise<void> {
+    const pending = state.pendingReturns!;
+    while (pending.length > 0) {
+      const returned = pending[0]!;
+      const payment = state.payments.find((p) => p.paymentId === returned.paymentId && p.status !== 'rejected');
+      const at = nowIso();
+      if (!payment) {
+        state.steps.push({ stepId: '(ledger)', action: 'payment return refused', label: 'payment return refused', at, status: 'failed', detail: `return ${returned.returnId}: no payment ${returned.paymentId} was posted to this account` });
+      } else if (payment.status === 'posted') {
+        try {
+          const result = await ledger.reversePayment.executeWithOptions({ summary: `reverse payment ${payment.paymentId} (${returned.reason})` }, [
+            { accountKey: key, paymentId: payment.paymentId, returnId: returned.returnId, reason: returned.reason, returnedAt: returned.returnedAt ?? at, feeMinor: rules.returnedPaymentFeeMinor },
+          ]);
+          state.balanceMinor = result.balanceMinor;
+          state.creditMinor = result.creditMinor;
+          payment.status = 'reversed';
+          payment.reason = `returned: ${returned.reason} (${returned.returnId})`;
+          state.steps.push({
+            stepId: '(ledger)',
+            action: 'payment returned',
+            label: 'payment returned',
+            at,
+            status: 'done',
+            detail: `payment ${payment.paymentId} of ${formatMoney(payment.amount)} returned (${returned.reason})${result.feeMinor ? `; fee ${formatMoney({ amountMinor: result.feeMinor, currency })} charged` : ''}; balance ${formatMoney(balance())}`,
+          });
+        } catch (error) {
+          if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+          state.steps.push({ stepId: '(ledger)', action: 'payment return refused', label: 'payment return refused', at, status: 'failed', detail: `${error.cause.type}: ${error.cause.message}` });
+        }
+      }
+      pending.shift();
+      publish();
+    }
+  }
+
+  // ---- arrangement watching -------------------------------------------------------------------
+  /** 09:00 in the debtor's zone on a calendar day: when checks happen. */
+  const morningOf = (date: string, time = '09:00') => zonedTimeToUtcMs(date, time, account.timezone);
+
+  /** Waits for the next moment the arrangement needs attention, or acts on it now. */
+  async function watchArrangement(version: number): Promise<void> {
+    const active = state.arrangement!;
+    if (active.kind === 'promise') return watchPromise(active, version);
+    if (active.kind === 'plan') return watchPlan(active, version);
+    return watchExtension(active, version);
+  }
+
+  async function waitUntil(description: string, atMs: number, version: number): Promise<void> {
+    state.nextAction = { description, at: new Date(atMs).toISOString() };
+    publish();
+    await condition(wakeFor(version), Math.max(1, atMs - Date.now()));
+  }
+
+  async function watchPromise(active: ActiveArrangement, version: number): Promise<void> {
+    const promise = arrangementRecord('promise', active.id) as PromiseRecord;
+    promise.paidMinor = paidSince(active.paymentsFrom);
+    const amount = (amountMinor: number) => formatMoney({ amountMinor, currency });
+    if (promise.paidMinor >= promise.amountMinor) return endArrangement('kept', `${amount(promise.paidMinor)} paid against the promise of ${amount(promise.amountMinor)}`);
+    const checkAtMs = Date.parse(promise.checkAt);
+    if (Date.now() < checkAtMs) return waitUntil(`check promise of ${amount(promise.amountMinor)} due ${promise.date}`, checkAtMs, version);
+    // The promised date and the grace period are over: what does the ledger say?
+    const snapshot = await ledger.ledgerSnapshot.executeWithOptions({ summary: `check the ledger for promise ${promise.id}` }, [{ accountKey: key }]);
+    state.balanceMinor = snapshot.balanceMinor;
+    state.creditMinor = snapshot.creditMinor;
+    if (promise.paidMinor > 0) {
+      const rest = promise.amountMinor - promise.paidMinor;
+      await endArrangement('partial', `${amount(promise.paidMinor)} of ${amount(promise.amountMinor)} paid by ${promise.date}; asked for the remaining ${amount(rest)}`);
+      await sendArrangementNotice('promise_partial', `${promise.id}/partial`, { amount: amount(rest), date: promise.date });
+      return;
+    }
+    await endArrangement('broken', `nothing paid by ${promise.date} (grace ${rules.promise.graceDays} days)`);
+    moveToHarderStep(`promise ${promise.id} broken`);
+  }
+
+  async function watchPlan(active: ActiveArrangement, version: number): Promise<void> {
+    const plan = arrangementRecord('plan', active.id) as PlanRecord;
+    plan.paidMinor = paidSince(active.paymentsFrom);
+    const amount = (amountMinor: number) => formatMoney({ amountMinor, currency });
+    if (plan.paidMinor >= plan.terms.totalMinor) return completePlan(plan);
+    const now = Date.now();
+    const acceptedMs = Date.parse(plan.acceptedAt);
+    let covered = 0;
+    for (const instalment of plan.schedule) {
+      covered += instalment.amountMinor;
+      if (instalment.status !== 'due') continue;
+      const onTimeUntil = morningOf(addDays(instalment.dueDate, 1));
+      const missedAt = morningOf(addDays(instalment.dueDate, rules.plan.graceDays + 1));
+      if (plan.paidMinor >= covered) {
+        instalment.status = now < onTimeUntil ? 'paid' : 'late';
+        state.steps.push({ stepId: '(plan)', action: `instalment ${instalment.status}`, label: `instalment ${instalment.number} ${instalment.status}`, at: nowIso(), status: 'done', detail: `${amount(instalment.amountMinor)} due ${instalment.dueDate}` });
+        await saveArrangement('plan', plan.id);
+        continue;
+      }
+      const remindAt = morningOf(addDays(instalment.dueDate, -rules.plan.reminderDaysBefore), '10:00');
+      if (!instalment.remindedAt && remindAt > acceptedMs && now >= remindAt && now < onTimeUntil) {
+        instalment.remindedAt = nowIso();
+        await sendArrangementNotice('plan_reminder', `${plan.id}/${instalment.number}/reminder`, { amount: amount(instalment.amountMinor), date: instalment.dueDate });
+        return;
+      }
+      if (now >= missedAt) return missInstalment(plan, instalment, covered);
+      if (now >= onTimeUntil && !instalment.noticeSentAt) {
+        instalment.noticeSentAt = nowIso();
+        await sendArrangementNotice('plan_missed', `${plan.id}/${instalment.number}/late`, { amount: amount(Math.min(instalment.amountMinor, covered - plan.paidMinor)), date: instalment.dueDate });
+        return;
+      }
+      const next = [!instalment.remindedAt && remindAt > acceptedMs && remindAt > now ? remindAt : Infinity, onTimeUntil > now ? onTimeUntil : Infinity, missedAt].reduce((a, b) => Math.min(a, b));
+      return waitUntil(`plan payment ${instalment.number}: ${amount(instalment.amountMinor)} due ${instalment.dueDate}`, next, version);
+    }
+    // Every instalment is settled but the plan's total is not (a payment came back): wait for it.
+    return waitUntil('plan balance outstanding', now + 86_400_000, version);
+  }
+
+  /** A missed instalment's shortfall moves to the end of the plan; too many misses put the plan in default. */
+  async function missInstalment(plan: PlanRecord, instalment: WatchedInstalment, coveredThrough: number): Promise<void> {
+    const shortfall = Math.min(instalment.amountMinor, coveredThrough - plan.paidMinor);
+    instalment.status = 'missed';
+    instalment.amountMinor -= shortfall;
+    plan.misses += 1;
+    const last = plan.schedule[plan.schedule.length - 1]!;
+    const dueDate = plan.terms.frequency === 'monthly' ? addMonths(last.dueDate, 1) : addDays(last.dueDate, plan.terms.frequency === 'weekly' ? 7 : 14);
+    plan.schedule.push({ number: last.number + 1, dueDate, amountMinor: shortfall, status: 'due', remindedAt: null, noticeSentAt: null });
+    const detail = `instalment ${instalment.number} due ${instalment.dueDate}: ${formatMoney({ amountMinor: shortfall, currency })} not paid after ${rules.plan.graceDays} days' grace (miss ${plan.misses} of ${rules.plan.maxMisses} allowed)`;
+    state.steps.push({ stepId: '(plan)', action: 'instalment missed', label: `instalment ${instalment.number} missed`, at: nowIso(), status: 'done', detail });
+    if (plan.misses >= rules.plan.maxMisses) {
+      plan.resolvedAt = nowIso();
+      await endArrangement('defaulted', detail);
+      await sendArrangementNotice('plan_default', `${plan.id}/default`, { amount: formatMoney(balance()), date: instalment.dueDate });
+      moveToHarderStep(`plan ${plan.id} in default`);
+      return;
+    }
+    await saveArrangement('plan', plan.id);
+  }
+
+  async function completePlan(plan: PlanRecord): Promise<void> {
+    for (const instalment of plan.schedule) if (instalment.status === 'due') instalment.status = 'paid';
+    if (plan.terms.settlement && state.balanceMinor > 0) {
+      const result = await ledger.writeOffBalance.executeWithOptions({ summary: `write off ${formatMoney(balance())} after settlement` }, [
+        { accountKey: key, idempotencyKey: `${key}/${plan.id}/settlement-write-off`, reason: `settled for ${formatMoney({ amountMinor: plan.terms.totalMinor, currency })} under ${plan.id}`, at: nowIso() },
+      ]);
+      const writtenOff = formatMoney({ amountMinor: result.writtenOffMinor, currency });
+      state.balanceMinor = result.balanceMinor;
+      await endArrangement('completed', `settlement of ${formatMoney({ amountMinor: plan.terms.totalMinor, currency })} paid; ${writtenOff} written off`);
+      changeStage('settled', `settled for ${formatMoney({ amountMinor: plan.terms.totalMinor, currency })}; ${writtenOff} written off`);
+      return;
+    }
+    await endArrangement('completed', `${formatMoney({ amountMinor: plan.paidMinor, currency })} paid under the plan`);
+  }
+
+  async function watchExtension(active: ActiveArrangement, version: number): Promise<void> {
+    const extension = arrangementRecord('extension', active.id) as ExtensionRecord;
+    const until = morningOf(extension.newDueDate);
+    if (Date.now() < until) return waitUntil(`extension ends ${extension.newDueDate}`, until, version);
+    await endArrangement('ended', `extension to ${extension.newDueDate} is over; collection resumes`);
+  }
+
+  /** The balance is cleared while an arrangement runs: it ends as kept or completed. */
+  async function closeArrangementOnPaid(): Promise<void> {
+    const active = state.arrangement;
+    if (!active) return;
+    if (active.kind === 'plan') {
+      const plan = arrangementRecord('plan', active.id) as PlanRecord;
+      plan.paidMinor = paidSince(active.paymentsFrom);
+      for (const instalment of plan.schedule) if (instalment.status === 'due') instalment.status = 'paid';
+      plan.resolvedAt = nowIso();
+      return endArrangement('completed', 'balance paid');
+    }
+    if (active.kind === 'promise') {
+      const promise = arrangementRecord('promise', active.id) as PromiseRecord;
+      promise.paidMinor = paidSince(active.paymentsFrom);
+      return endArrangement('kept', 'balance paid');
+    }
+    return endArrangement('ended', 'balance paid');
+  }
+
+  /**
+   * After a broken promise or a plan in default the cadence resumes at a harder step: the one the
+   * cadence names, or else one step further than where it stood, due now (the gate still decides when).
+   */
+  function moveToHarderStep(reason: string): void {
+    const cadence = state.cadence;
+    if (!cadence || state.nextStepIndex >= cadence.steps.length) return;
+    const named = cadence.onBrokenPromise ? cadence.steps.findIndex((s) => s.id === cadence.onBrokenPromise!.resumeAt) : -1;
+    const target = named >= state.nextStepIndex ? named : Math.min(state.nextStepIndex + 1, cadence.steps.length - 1);
+    for (let i = state.nextStepIndex; i < target; i++) recordStep(cadence.steps[i]!, 'skipped', `${reason}: moved on to a harder step`);
+    state.nextStepIndex = target;
+    state.stepNotBefore = null;
+    state.stepDueAt = nowIso();
+  }
+
+  /**
+   * One message about an arrangement, through the gate like any contact: email, else SMS, else a
+   * letter, skipping undeliverable addresses; once per key (retries and replays send nothing twice).
+   */
+  async function sendArrangementNotice(kind: ArrangementMessageKind, id: string, values: { amount: string; date: string }): Promise<void> {
+    const rendered = renderArrangementMessage(kind, account.language, {
+      ...values,
+      debtorName: account.debtorName,
+      accountId: account.accountId,
+      balance: formatMoney(balance(), account.language),
+      paymentLink: templateValues(account, balance(), settings).paymentLink,
+      optOutEmail: settings.optOutEmail,
+    });
+    const options: { channel: 'email' | 'sms' | 'letter'; recipient: string | null }[] = [
+      { channel: 'email', recipient: account.email && !isInvalid('email', account.email) ? account.email : null },
+      { channel: 'sms', recipient: account.phone && !isInvalid('sms', account.phone) ? account.phone : null },
+      { channel: 'letter', recipient: [account.debtorName, account.address.line1, `${account.address.city}, ${account.address.region} ${account.address.postalCode}`].join(', ') },
+    ];
+    const step: CadenceStep = { id: `${kind}-${id}`.replace(/[^A-Za-z0-9._-]/g, '-'), action: 'email', after: '0d', label: kind.replace('_', ' ') };
+    const idempotencyKey = `${key}/arrangement/${id}`;
+    for (const option of options) {
+      if (!option.recipient) continue;
+      let decision = await gate(step, option.channel, option.recipient);
+      for (let tries = 0; decision.kind === 'defer' && tries < 3; tries++) {
+        await sleep(Math.max(1, Date.parse(decision.until) - Date.now()));
+        decision = await gate(step, option.channel, option.recipient);
+      }
+      const contact: ContactRecord = { stepId: step.id, channel: option.channel, at: nowIso(), status: 'sent', reason: null, recipient: option.recipient, providerMessageId: null, rule: decision.rule };
+      if (decision.kind !== 'allow') {
+        Object.assign(contact, { status: 'suppressed', reason: 'reason' in decision ? decision.reason : 'deferred too long' });
+        state.contacts.push(contact);
+        continue;
+      }
+      try {
+        const summary = `${kind.replace('_', ' ')} sent by ${option.channel}`;
+        if (option.channel === 'email')
+          contact.providerMessageId = (await notifications.sendEmail.executeWithOptions({ summary }, [{ idempotencyKey, accountKey: key, stepId: step.id, to: option.recipient, subject: rendered.subject, text: rendered.text, html: null }])).providerMessageId;
+        else if (option.channel === 'sms')
+          contact.providerMessageId = (await notifications.sendSms.executeWithOptions({ summary }, [{ idempotencyKey, accountKey: key, stepId: step.id, to: option.recipient, body: rendered.text }])).providerMessageId;
+        else
+          contact.providerMessageId = (await notifications.sendLetter.executeWithOptions({ summary }, [
+            { idempotencyKey, accountKey: key, creditorId: account.creditorId, debtorName: account.debtorName, address: account.address, subject: rendered.subject, body: rendered.text, balanceMinor: state.balanceMinor, currency, language: account.language, dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
+          ])).documentId;
+        state.contacts.push(contact);
+        return;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        Object.assign(contact, { status: 'failed', reason: error.cause?.message ?? error.message });
+        state.contacts.push(contact);
+      }
     }
   }
 
@@ -565,6 +1080,17 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     };
   }
 
+  function isInvalid(channel: 'email' | 'sms', address: string | null): boolean {
+    return address !== null && invalidContacts.some((i) => i.channel === channel && i.address === address);
+  }
+
+  /** The step's own channel unless its address is undeliverable: then email ⇄ SMS, else a letter. */
+  function deliverableChannel(action: 'email' | 'sms' | 'call' | 'letter'): 'email' | 'sms' | 'call' | 'letter' {
+    if (action === 'email' && isInvalid('email', account.email)) return account.phone && !isInvalid('sms', account.phone) && account.consent.sms ? 'sms' : 'letter';
+    if (action === 'sms' && isInvalid('sms', account.phone)) return account.email && !isInvalid('email', account.email) && account.consent.email ? 'email' : 'letter';
+    return action;
+  }
+
   // ---- steps ------------------------------------------------------------------------------------
   type StepResult = { kind: 'done' } | { kind: 'deferred'; untilMs: number };
 
@@ -595,11 +1121,14 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     };
 
     if (isDebtorContact(step.action)) {
-      const channel: ContactChannel = step.action;
-      const recipient = step.action === 'email' ? account.email : step.action === 'letter' ? [account.debtorName, account.address.line1, `${account.address.city}, ${account.address.region} ${account.address.postalCode}`].join(', ') : account.phone;
+      // An address found undeliverable (a bounce, an undelivered text) falls back to another channel.
+      const action = deliverableChannel(step.action);
+      const fallback = action !== step.action ? ` (instead of ${step.action}: ${step.action === 'email' ? account.email : account.phone} is undeliverable)` : '';
+      const channel: ContactChannel = action;
+      const recipient = action === 'email' ? account.email : action === 'letter' ? [account.debtorName, account.address.line1, `${account.address.city}, ${account.address.region} ${account.address.postalCode}`].join(', ') : account.phone;
       const decision = await gate(step, channel, recipient);
       if (decision.kind === 'defer') return { kind: 'deferred', untilMs: Date.parse(decision.until) };
-      const contact: ContactRecord = { stepId: step.id, channel: step.action, at: nowIso(), status: 'sent', reason: null, recipient, providerMessageId: null, rule: decision.rule };
+      const contact: ContactRecord = { stepId: step.id, channel: action, at: nowIso(), status: 'sent', reason: null, recipient, providerMessageId: null, rule: decision.rule };
       if (decision.kind === 'suppress') {
         Object.assign(contact, { status: 'suppressed', reason: decision.reason });
         recordStep(step, 'suppressed', `${decision.rule}: ${decision.reason}`);
@@ -608,11 +1137,13 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           const rendered = message();
           const base = { idempotencyKey: runKey, accountKey: key, stepId: step.id, to: recipient! };
           let reference: string;
-          if (step.action === 'email') {
-            reference = (await notifications.sendEmail.executeWithOptions({ summary: `${label} sent to ${recipient}` }, [{ ...base, subject: rendered.subject ?? '', text: rendered.text, html: rendered.html }])).providerMessageId;
-          } else if (step.action === 'sms') {
-            reference = (await notifications.sendSms.executeWithOptions({ summary: `${label} sent to ${recipient}` }, [{ ...base, body: rendered.text }])).providerMessageId;
-          } else if (step.action === 'call') {
+          if (action === 'email') {
+            reference = (await notifications.sendEmail.executeWithOptions({ summary: `${label} sent to ${recipient}` }, [{ ...base, subject: rendered.subject ?? `Your account ${account.accountId}`, text: rendered.text, html: rendered.html }])).providerMessageId;
+          } else if (action === 'sms') {
+            // A text written for another channel still tells how to opt out, as every text must.
+            const body = step.action === 'sms' || /\bSTOP\b/.test(rendered.text) ? rendered.text : `${rendered.text} Reply STOP to opt out.`;
+            reference = (await notifications.sendSms.executeWithOptions({ summary: `${label} sent to ${recipient}${fallback}` }, [{ ...base, body }])).providerMessageId;
+          } else if (action === 'call') {
             const voicemail = limitedContentMessage({
               debtorName: account.debtorName,
               callerName: 'your caller',
@@ -626,7 +1157,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
             ])).documentId;
           }
           contact.providerMessageId = reference;
-          recordStep(step, 'done', `${step.action} to ${recipient}`);
+          recordStep(step, 'done', `${action} to ${recipient}${fallback}`);
         } catch (error) {
           // Undeliverable after bounded retries, or a message that cannot be composed from the
           // data (RangeError from rendering): recorded, and the cadence goes on.
@@ -666,10 +1197,15 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         case 'close':
           recordStep(step, 'done', null);
           return;
-        case 'check_arrangement':
-          // Promises and plans arrive with issue 4; until then there is never one to find.
-          recordStep(step, 'done', 'no promise or plan on file');
+        case 'check_arrangement': {
+          // Arrangements hold the cadence while they run, so here only the last outcome is left to report.
+          const last = [...promises.map((p) => ({ at: p.resolvedAt, text: `promise ${p.id} ${p.status}` })), ...plans.map((p) => ({ at: p.resolvedAt, text: `plan ${p.id} ${p.status}` }))]
+            .filter((r) => r.at)
+            .sort((a, b) => (a.at! < b.at! ? -1 : 1))
+            .pop();
+          recordStep(step, 'done', last ? `no open arrangement; last: ${last.text}` : 'no promise or plan on file');
           return;
+        }
         case 'notify_credit_department': {
           const m = message();
           const result = await orders.notifyCreditDepartment.executeWithOptions({ summary: `${label}: credit department notified` }, [{ ...base, subject: m.subject ?? '', text: m.text }]);
@@ -713,7 +1249,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   if (!state.ledgerOpened) {
     const opened = await ledger.openLedgerAccount.executeWithOptions(
       { summary: `open ledger account with ${formatMoney({ amountMinor: account.balanceMinor, currency })} due` },
-      [{ accountKey: key, creditorId: account.creditorId, accountId: account.accountId, currency, openingBalanceMinor: account.balanceMinor, dueDate: account.dueDate }],
+      [{ accountKey: key, creditorId: account.creditorId, accountId: account.accountId, currency, openingBalanceMinor: account.balanceMinor, dueDate: account.dueDate, debts: account.debts, allocationRule: input.allocationRule }],
     );
     state.balanceMinor = opened.balanceMinor;
     state.ledgerOpened = true;
@@ -734,6 +1270,39 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
    * creditor is not configured), nothing else may go out: the account is paused for an operator,
    * and resuming tries again. Guarded: accounts started before it existed carry on without one.
    */
+  /**
+   * A paid or settled account stays open for the creditor's reopen window: a payment that comes
+   * back (insufficient funds, chargeback) reopens it where the cadence stood. True when reopened.
+   * Guarded: accounts that ended before the window existed end as they did.
+   */
+  async function holdForReturnedPayments(): Promise<boolean> {
+    if ((state.stage !== 'paid' && state.stage !== 'settled') || !patched('reversal-window')) return false;
+    state.endedAt ??= nowIso();
+    const windowEndMs = Date.parse(state.endedAt) + rules.reopenWindowDays * 86_400_000;
+    while (Date.now() < windowEndMs) {
+      state.nextAction = { description: 'close once no payment can come back', at: new Date(windowEndMs).toISOString() };
+      publish();
+      await condition(() => state.pendingReturns!.length > 0 || state.pendingPayments.length > 0 || historyIsLong(), Math.max(1, windowEndMs - Date.now()));
+      if (historyIsLong() && state.pendingReturns!.length === 0 && state.pendingPayments.length === 0) {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
+      }
+      await applyPendingPayments(); // a late payment on a paid account becomes a credit, reported
+      await applyPendingReturns();
+      if (state.balanceMinor > 0) {
+        const before = state.stageBeforeEnd;
+        const reopenAs: Stage = before === 'escalated' ? 'escalated' : 'reminding';
+        const returned = [...state.payments].reverse().find((p) => p.status === 'reversed');
+        changeStage(reopenAs, `reopened: ${returned ? `payment ${returned.paymentId} ${returned.reason}` : 'money is owed again'}; ${formatMoney(balance())} due`);
+        stopClockSince(state.endedAt);
+        state.endedAt = null;
+        state.controlVersion += 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
   async function sendValidationNoticeIfDue(): Promise<void> {
     if (state.compliance.validationNotice || state.contacts.some((c) => c.status === 'sent') || collectionStopped() || state.stage === 'paused') return;
     if (!patched('validation-notice')) return;
@@ -766,13 +1335,16 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
 
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
-  const wakeFor = (version: number) => () => state.pendingPayments.length > 0 || state.controlVersion !== version || historyIsLong();
+  const wakeFor = (version: number) => () => state.pendingPayments.length > 0 || state.pendingReturns!.length > 0 || state.controlVersion !== version || historyIsLong();
 
+  for (;;) {
   while (!isEndStage(state.stage)) {
     await applyPendingPayments();
+    await applyPendingReturns();
     if (state.balanceMinor <= 0) {
+      await closeArrangementOnPaid();
       state.nextAction = null;
-      const last = state.payments[state.payments.length - 1];
+      const last = [...state.payments].reverse().find((p) => p.status === 'posted');
       changeStage('paid', last ? `balance cleared by payment ${last.paymentId}` : 'no balance due');
       publish();
       break;
@@ -790,6 +1362,11 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     }
     const version = state.controlVersion;
     await sendValidationNoticeIfDue();
+    // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
+    if (state.arrangement && state.stage !== 'paused' && state.compliance.dispute !== 'pending_verification') {
+      await watchArrangement(version);
+      continue;
+    }
     refreshNextAction();
     publish();
     const next = planNext();
@@ -814,6 +1391,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     state.lastStepAt = nowIso();
     state.answeredSinceLastStep = false;
     advance();
+  }
+  if (!(await holdForReturnedPayments())) break;
   }
 
   state.nextAction = null;

@@ -8,6 +8,8 @@ import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange }
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import type { RulePack } from '../domain/contact-policy';
 import type { Money } from '../domain/money';
+import type { ArrangementRules, BudgetRequest, ExtensionRequest, Instalment, PlanProposal, PlanRequest, PlanTerms, PromiseRequest } from '../domain/arrangements';
+import type { AllocationRule } from '../domain/allocation';
 
 export const ACCOUNT_WORKFLOW_TYPE = 'accountWorkflow';
 
@@ -19,6 +21,80 @@ export interface PaymentReceived {
   receivedAt?: string;
 }
 export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentReceived');
+
+/** A payment that came back: insufficient funds, a chargeback, a check that bounced. */
+export const RETURN_REASONS = ['insufficient_funds', 'chargeback', 'check_returned', 'account_closed', 'stopped_payment', 'other'] as const;
+export interface PaymentReturned {
+  paymentId: string;
+  /** The processor's id of the return; the ledger reverses a payment once whatever the id. */
+  returnId: string;
+  reason: (typeof RETURN_REASONS)[number];
+  returnedAt?: string;
+}
+export const paymentReturnedSignal = defineSignal<[PaymentReturned]>('paymentReturned');
+
+// ---- arrangements ------------------------------------------------------------------------------
+export interface PromiseRecord extends PromiseRequest {
+  id: string;
+  takenAt: string;
+  status: 'open' | 'kept' | 'partial' | 'broken' | 'cancelled';
+  /** Paid since the promise was taken (payments returned later do not count). */
+  paidMinor: number;
+  /** When the ledger is checked: the promised date plus the grace period. */
+  checkAt: string;
+  resolvedAt: string | null;
+}
+
+export interface WatchedInstalment extends Instalment {
+  status: 'due' | 'paid' | 'late' | 'missed';
+  remindedAt: string | null;
+  noticeSentAt: string | null;
+}
+
+export interface PlanRecord {
+  id: string;
+  terms: PlanTerms;
+  schedule: WatchedInstalment[];
+  acceptedBy: string;
+  acceptedAt: string;
+  status: 'active' | 'completed' | 'defaulted' | 'cancelled';
+  misses: number;
+  paidMinor: number;
+  resolvedAt: string | null;
+}
+
+export interface ExtensionRecord extends ExtensionRequest {
+  id: string;
+  days: number;
+  grantedAt: string;
+  status: 'active' | 'ended' | 'cancelled';
+  endedAt: string | null;
+}
+
+export interface ArrangementsView {
+  active: { kind: 'promise' | 'plan' | 'extension'; id: string } | null;
+  promises: PromiseRecord[];
+  plans: PlanRecord[];
+  extensions: ExtensionRecord[];
+}
+
+/** Recorded by update (operators, the API: validated, answered with the promise) or by signal (inbound systems). */
+export const recordPromiseUpdate = defineUpdate<PromiseRecord, [PromiseRequest]>('recordPromise');
+export const promiseToPaySignal = defineSignal<[PromiseRequest]>('promiseToPay');
+/** Plans the debtor's budget and the creditor's rules allow, one per frequency. */
+export const planProposalsQuery = defineQuery<PlanProposal[], [BudgetRequest]>('planProposals');
+export const acceptPlanUpdate = defineUpdate<PlanRecord, [PlanRequest]>('acceptPlan');
+export const grantExtensionUpdate = defineUpdate<ExtensionRecord, [ExtensionRequest]>('grantExtension');
+
+/** New contact details (a move, a new number); each needs a reason. */
+export interface ContactDetailsChange {
+  email?: string | null;
+  phone?: string | null;
+  address?: AccountProfile['address'];
+  timezone?: string;
+  reason: string;
+  operator?: string;
+}
 
 /**
  * Facts that change what the law lets the product do: by signal from inbound systems (SMS STOP,
@@ -37,6 +113,8 @@ export type ComplianceEvent =
   | { kind: 'telephone_conversation'; at?: string; note?: string }
   /** A free-text reply from the debtor, kept for an operator; it counts as an answer to the last step. */
   | { kind: 'debtor_reply'; channel: 'sms' | 'email'; from: string; text: string }
+  /** An address that cannot be delivered to (bounce, undelivered SMS): the cadence falls back to another channel. */
+  | { kind: 'contact_invalid'; channel: 'email' | 'sms'; address: string; reason: string; source: 'bounce' | 'status_callback' | 'operator' }
   /** SCRA: the debtor is on active military duty; no repossession while it lasts. */
   | { kind: 'active_military_duty'; active: boolean; note?: string };
 /** The only person collection may still write to after a death (the estate) or a bankruptcy (the trustee). */
@@ -91,6 +169,11 @@ export interface AccountStateView {
   steps?: StepRecord[];
   compliance?: ComplianceView;
   pausedReason?: string | null;
+  /** Held for the debtor: overpayments (engine v2). */
+  creditBalance?: Money;
+  arrangements?: ArrangementsView;
+  /** Addresses found undeliverable. */
+  invalidContacts?: { channel: 'email' | 'sms'; address: string; reason: string; at: string }[];
 }
 export const accountStateQuery = defineQuery<AccountStateView>('accountState');
 
@@ -107,6 +190,10 @@ export interface AccountWorkflowInput {
   contactRules?: RulePack;
   /** The creditor wants one notice sent to the estate or the trustee when collection stops for death or bankruptcy. */
   notifyRepresentatives?: boolean;
+  /** The creditor's limits on promises, plans, settlements, extensions; defaults when absent. */
+  arrangementRules?: ArrangementRules;
+  /** How payments are spread over the account's debts (oldest first when absent). */
+  allocationRule?: AllocationRule;
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */
@@ -121,6 +208,7 @@ export const repeatLastStepUpdate = defineUpdate<AccountStateView, [OperatorRequ
 export const closeAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('closeAccount');
 /** Moves the account to a saved cadence (its newest version unless one is named); it starts from its first step. */
 export const moveToCadenceUpdate = defineUpdate<AccountStateView, [OperatorRequest & { cadence: string; version?: number }]>('moveToCadence');
+export const changeContactDetailsUpdate = defineUpdate<AccountStateView, [ContactDetailsChange]>('changeContactDetails');
 
 export interface AccountOutcome {
   stage: Stage;

@@ -1,0 +1,65 @@
+/** Arrangement requests and payment returns as they cross a boundary (HTTP, command line). */
+import { z } from 'zod';
+import { PLAN_FREQUENCIES, PROMISE_CHANNELS } from '../domain/arrangements';
+import { RETURN_REASONS } from '../workflows/definitions';
+import { identifier, isCalendarDate } from './account.schema';
+
+const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').refine(Number.isSafeInteger, 'is too large');
+const date = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
+const person = z.string().trim().min(1, 'is required').max(200);
+
+export const promiseRequestSchema = z.object({
+  amountMinor: minor('the promised amount').positive('must be greater than zero'),
+  date,
+  channel: z.enum(PROMISE_CHANNELS, { error: `must be one of ${PROMISE_CHANNELS.join(', ')}` }),
+  takenBy: person,
+}).strict();
+
+export const budgetSchema = z.object({
+  monthlyIncomeMinor: minor('monthly income').nonnegative('must not be negative').optional(),
+  monthlyExpensesMinor: minor('monthly expenses').nonnegative('must not be negative').optional(),
+  startDate: date.optional(),
+  settlementAmountMinor: minor('the settlement amount').positive('must be greater than zero').optional(),
+}).strict();
+
+export const planRequestSchema = budgetSchema.extend({
+  frequency: z.enum(PLAN_FREQUENCIES, { error: `must be one of ${PLAN_FREQUENCIES.join(', ')}` }),
+  instalmentMinor: minor('each instalment').positive('must be greater than zero').optional(),
+  downPaymentMinor: minor('the down payment').nonnegative('must not be negative').optional(),
+  acceptedBy: person,
+}).strict();
+
+export const extensionRequestSchema = z.object({
+  newDueDate: date,
+  reason: z.string().trim().min(1, 'is required').max(500),
+  grantedBy: person,
+  approver: person.optional(),
+}).strict();
+
+export const paymentReturnSchema = z.object({
+  paymentId: identifier,
+  returnId: identifier,
+  reason: z.enum(RETURN_REASONS, { error: `must be one of ${RETURN_REASONS.join(', ')}` }),
+  returnedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+}).strict();
+
+export const contactDetailsChangeSchema = z.object({
+  email: z.email({ error: 'is not a valid email address' }).nullable().optional(),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().optional(),
+  address: z.object({
+    line1: z.string().trim().min(1, 'is required'),
+    city: z.string().trim().min(1, 'is required'),
+    region: z.string().trim().min(1, 'is required'),
+    postalCode: z.string().trim().min(1, 'is required'),
+    country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
+  }).optional(),
+  timezone: z.string().optional(),
+  reason: z.string().trim().min(1, 'is required'),
+  operator: z.string().optional(),
+}).strict();
+
+/** The first problem, as "field: message", for errors that name the field at fault. */
+export function firstIssue(error: z.ZodError): { field: string; message: string } {
+  const issue = error.issues[0]!;
+  return { field: issue.path.join('.') || '(body)', message: issue.message };
+}
