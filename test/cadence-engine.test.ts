@@ -289,6 +289,11 @@ describe('cadence versions, orders and terminal steps', () => {
       const state = await handle.query(accountStateQuery);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'charged_off']);
       assert.match(state.stageHistory[2]!.reason, /charge-off at 180 days \(cadence card-charge-off v1\)/);
+      // The receivable is written off in the ledger; the balance is derived from entries, so it is zero.
+      const { rows } = await stack.pool.query(`SELECT kind, amount_minor::int AS amount FROM ledger_transactions WHERE account_key = $1 ORDER BY id`, [accountKey(account.creditorId, account.accountId)]);
+      assert.deepEqual(rows.map((r) => [r.kind, r.amount]), [['charge', account.balanceMinor], ['write_off', account.balanceMinor]]);
+      assert.equal(outcome.balance.amountMinor, 0);
+      assert.match(state.steps!.at(-1)!.detail!, /\$120\.00 written off/);
     });
   });
 });

@@ -1193,10 +1193,19 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     try {
       switch (step.action) {
         case 'wait':
-        case 'charge_off':
         case 'close':
           recordStep(step, 'done', null);
           return;
+        case 'charge_off': {
+          // Guarded: accounts charged off before the ledger could write off keep their history.
+          if (!patched('charge-off-write-off')) return recordStep(step, 'done', null);
+          const result = await ledger.writeOffBalance.executeWithOptions({ summary: `${label}: ${formatMoney(balance())} written off` }, [
+            { accountKey: key, idempotencyKey: `${runKey}/write-off`, reason: `charged off (cadence ${state.cadence!.name} step ${step.id})`, at: nowIso() },
+          ]);
+          state.balanceMinor = result.balanceMinor;
+          recordStep(step, 'done', `${formatMoney({ amountMinor: result.writtenOffMinor, currency })} written off`);
+          return;
+        }
         case 'check_arrangement': {
           // Arrangements hold the cadence while they run, so here only the last outcome is left to report.
           const last = [...promises.map((p) => ({ at: p.resolvedAt, text: `promise ${p.id} ${p.status}` })), ...plans.map((p) => ({ at: p.resolvedAt, text: `plan ${p.id} ${p.status}` }))]

@@ -34,6 +34,11 @@ export async function assertLedgerBalances(pool: Pool): Promise<void> {
     `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(debit_minor) <> SUM(credit_minor)`,
   );
   if (unbalanced.rowCount !== 0) throw new Error(`unbalanced ledger transactions: ${JSON.stringify(unbalanced.rows)}`);
+  const perAccount = await pool.query(`SELECT account_key FROM ledger_entries GROUP BY account_key HAVING SUM(debit_minor) <> SUM(credit_minor)`);
+  if (perAccount.rowCount !== 0) throw new Error(`accounts whose entries do not balance: ${JSON.stringify(perAccount.rows)}`);
+  // The balance shown anywhere is the receivable's entries; every receivable entry belongs to one of the account's debts.
+  const orphans = await pool.query(`SELECT e.id FROM ledger_entries e LEFT JOIN debts d ON d.account_key = e.account_key AND d.debt_id = e.debt_id WHERE e.ledger_account = 'receivable' AND d.debt_id IS NULL`);
+  if (orphans.rowCount !== 0) throw new Error(`receivable entries without a debt: ${JSON.stringify(orphans.rows)}`);
   const totals = await pool.query<{ debits: string; credits: string }>('SELECT COALESCE(SUM(debit_minor),0) AS debits, COALESCE(SUM(credit_minor),0) AS credits FROM ledger_entries');
   if (totals.rows[0]!.debits !== totals.rows[0]!.credits) throw new Error(`debits ${totals.rows[0]!.debits} != credits ${totals.rows[0]!.credits}`);
 }
