@@ -8,18 +8,33 @@
  *   node dist/src/starter.js move <creditorId> <accountId> <cadence> [--version N] --reason "…"
  *   node dist/src/starter.js event <creditorId> <accountId> '<json>'   e.g. '{"kind":"dispute","via":"letter"}'
  *   node dist/src/starter.js report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv]
+ *   node dist/src/starter.js report portfolio --from YYYY-MM-DD --to YYYY-MM-DD [--creditor id] [--format csv|html|json] [--out FILE]
  *   node dist/src/starter.js cadence validate <file.yaml|json>
  *   node dist/src/starter.js cadence save <file.yaml|json>        (DATABASE_URL, default: the embedded one)
+ *   node dist/src/starter.js reverse <creditorId> <accountId> --payment-id P --return-id R --reason insufficient_funds
+ *   node dist/src/starter.js promise <creditorId> <accountId> --amount 5000 --date YYYY-MM-DD --channel phone --taken-by NAME
+ *   node dist/src/starter.js plan <creditorId> <accountId> --propose [--income N --expenses N --settlement N --start-date YYYY-MM-DD]
+ *   node dist/src/starter.js plan <creditorId> <accountId> --frequency monthly [--income N --expenses N --instalment N --down-payment N --settlement N] --accepted-by NAME
+ *   node dist/src/starter.js extend <creditorId> <accountId> --until YYYY-MM-DD --reason "…" --granted-by NAME [--approver NAME]
+ *   node dist/src/starter.js dispute <creditorId> <accountId> --via phone [--note "…"]
+ *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
+ *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
  *
- * Exit codes: 0 success; 1 bad usage or configuration; 2 some input rows rejected (the rest applied);
- * 3 the account is unknown or closed; 4 Temporal could not be reached.
+ * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
+ * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
+ * (the rest applied); 3 the account is unknown or closed; 4 Temporal could not be reached.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCreditorDirectory } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
-import { AccountError, accountState, controlAccount, enrollAccounts, reportComplianceEvent, reportPayment, type OperatorControl } from './client/accounts.client';
+import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
+import { accountHistory } from './client/account-history';
+import { createApiKeyRepository } from './adapters/api-key.repository';
+import { createLedgerRepository } from './adapters/ledger.repository';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
+import { portfolioReport } from './adapters/portfolio-report';
+import { PORTFOLIO_FORMATS, renderPortfolioReport, type PortfolioFormat } from './adapters/portfolio-report-output';
 import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
@@ -177,6 +192,208 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
   });
 }
 
+// ---- arrangements, returns, disputes, history, API keys --------------------------------------------
+/** Options that take a value, beyond the ones every command shares. */
+const ARRANGEMENT_OPTIONS = [
+  '--label', '--payment-id', '--return-id', '--amount', '--date', '--channel', '--taken-by', '--frequency', '--income', '--expenses',
+  '--instalment', '--down-payment', '--settlement', '--start-date', '--accepted-by', '--until', '--granted-by', '--approver', '--via', '--note',
+];
+
+function accountArgs(command: string, args: string[]): [string, string] {
+  const [creditorId, accountId] = args;
+  if (!creditorId || !accountId) throw new UsageError(`${command} needs <creditorId> <accountId>`);
+  return [creditorId, accountId];
+}
+
+function requiredOption(options: Map<string, string>, name: string, command: string): string {
+  const value = options.get(name);
+  if (!value) throw new UsageError(`${command} needs --${name}`);
+  return value;
+}
+
+/** A whole number of minor units from --name, or undefined when absent. */
+function minorOption(options: Map<string, string>, name: string): number | undefined {
+  const value = options.get(name);
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`--${name} must be a whole number of minor units (cents), got "${value}"`);
+  return Number(value);
+}
+
+async function reverseCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('reverse', args);
+  const returned = { paymentId: requiredOption(options, 'payment-id', 'reverse'), returnId: requiredOption(options, 'return-id', 'reverse'), reason: requiredOption(options, 'reason', 'reverse') };
+  return withClient(env, async (client) => {
+    await reportPaymentReturn(client, creditorId, accountId, returned);
+    out.print(`return ${returned.returnId} of payment ${returned.paymentId} (${returned.reason}) reported to ${creditorId}/${accountId}; the ledger reverses the payment once`, { reported: true, ...returned });
+    return EXIT.ok;
+  });
+}
+
+async function promiseCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('promise', args);
+  const amountMinor = minorOption(options, 'amount');
+  if (amountMinor === undefined) throw new UsageError('promise needs --amount <minor units>');
+  const request = {
+    amountMinor,
+    date: requiredOption(options, 'date', 'promise'),
+    channel: requiredOption(options, 'channel', 'promise'),
+    takenBy: requiredOption(options, 'taken-by', 'promise'),
+  };
+  return withClient(env, async (client) => {
+    const promise = await recordPromise(client, creditorId, accountId, request);
+    const { currency } = (await accountState(client, creditorId, accountId)).balance;
+    out.print(
+      `promise ${promise.id}: ${formatMoney({ amountMinor: promise.amountMinor, currency })} by ${promise.date} (${promise.channel}, taken by ${promise.takenBy}); checked against the ledger on ${promise.checkAt.slice(0, 10)}`,
+      promise,
+    );
+    return EXIT.ok;
+  });
+}
+
+async function planCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('plan', args);
+  const budget = {
+    monthlyIncomeMinor: minorOption(options, 'income'),
+    monthlyExpensesMinor: minorOption(options, 'expenses'),
+    settlementAmountMinor: minorOption(options, 'settlement'),
+    startDate: options.get('start-date'),
+  };
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return withClient(env, async (client) => {
+    const { currency } = (await accountState(client, creditorId, accountId)).balance;
+    const money = (amountMinor: number) => formatMoney({ amountMinor, currency });
+    if (flags.has('propose')) {
+      const proposals = await proposePlans(client, creditorId, accountId, defined(budget));
+      out.print(
+        proposals
+          .map((p) =>
+            p.feasible
+              ? `${p.frequency}: ${p.schedule.length} payment(s) from ${p.startDate}, ${money(p.instalmentMinor)} each${p.downPaymentMinor > 0 ? ` after a down payment of ${money(p.downPaymentMinor)}` : ''}, total ${money(p.totalMinor)}${p.settlement ? ' (settlement)' : ''}`
+              : `${p.frequency}: not possible: ${p.reason}`,
+          )
+          .join('\n'),
+        { proposals },
+      );
+      return EXIT.ok;
+    }
+    const plan = await acceptPlan(client, creditorId, accountId, defined({
+      ...budget,
+      frequency: requiredOption(options, 'frequency', 'plan'),
+      instalmentMinor: minorOption(options, 'instalment'),
+      downPaymentMinor: minorOption(options, 'down-payment'),
+      acceptedBy: requiredOption(options, 'accepted-by', 'plan'),
+    }));
+    out.print(
+      [
+        `plan ${plan.id} accepted by ${plan.acceptedBy}: ${plan.schedule.length} ${plan.terms.frequency} payment(s), total ${money(plan.terms.totalMinor)}${plan.terms.settlement ? ' (settlement)' : ''}`,
+        ...plan.schedule.map((i) => `  ${i.number === 0 ? 'down payment' : `#${i.number}`} ${i.dueDate} ${money(i.amountMinor)}`),
+      ].join('\n'),
+      plan,
+    );
+    return EXIT.ok;
+  });
+}
+
+async function extendCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('extend', args);
+  const request = {
+    newDueDate: requiredOption(options, 'until', 'extend'),
+    reason: requiredOption(options, 'reason', 'extend'),
+    grantedBy: requiredOption(options, 'granted-by', 'extend'),
+    ...(options.has('approver') ? { approver: options.get('approver') } : {}),
+  };
+  return withClient(env, async (client) => {
+    const extension = await grantExtension(client, creditorId, accountId, request);
+    out.print(`extension ${extension.id}: due date moved to ${extension.newDueDate} (${extension.days} days), granted by ${extension.grantedBy}${extension.approver ? `, approved by ${extension.approver}` : ''}`, extension);
+    return EXIT.ok;
+  });
+}
+
+async function disputeCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('dispute', args);
+  const event = { kind: 'dispute', via: requiredOption(options, 'via', 'dispute'), ...(options.get('note') ? { note: options.get('note') } : {}) };
+  return withClient(env, async (client) => {
+    await reportComplianceEvent(client, creditorId, accountId, event);
+    out.print(`dispute (via ${event.via}) recorded for ${creditorId}/${accountId}; within the validation period collection stops until verification is sent`, { recorded: true });
+    return EXIT.ok;
+  });
+}
+
+async function historyCommand(args: string[], env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('history', args);
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const ledger = createLedgerRepository(pool);
+    return await withClient(env, async (client) => {
+      const history = await accountHistory(client, (key) => ledger.statement(key), creditorId, accountId);
+      const money = (amountMinor: number) => formatMoney({ amountMinor, currency: history.balance.currency });
+      const a = history.arrangements;
+      out.print(
+        [
+          `${history.accountKey}: ${history.stage}, balance ${formatMoney(history.balance)} (cadence ${history.cadence.name} v${history.cadence.version}, enrolled ${history.enrolledAt})`,
+          'stages:',
+          ...history.stageHistory.map((s) => `  ${s.at} ${s.stage}: ${s.reason}`),
+          ...(history.steps.length ? ['steps:', ...history.steps.map((s) => `  ${s.at} ${s.stepId} (${s.action}) ${s.status}${s.detail ? `: ${s.detail}` : ''}`)] : []),
+          ...(history.contacts.length ? ['contacts:', ...history.contacts.map((c) => `  ${c.at} ${c.channel} ${c.stepId} ${c.status}${c.reason ? ` (${c.reason})` : ''}`)] : []),
+          ...(history.payments.length ? ['payments:', ...history.payments.map((p) => `  ${p.receivedAt} ${p.paymentId} ${formatMoney(p.amount)} ${p.status}${p.reason ? ` (${p.reason})` : ''}`)] : []),
+          ...(a && a.promises.length + a.plans.length + a.extensions.length > 0
+            ? [
+                'arrangements:',
+                ...a.promises.map((p) => `  ${p.takenAt} promise ${p.id} ${money(p.amountMinor)} by ${p.date}: ${p.status}`),
+                ...a.plans.map((p) => `  ${p.acceptedAt} plan ${p.id} ${p.schedule.length} ${p.terms.frequency} payment(s), total ${money(p.terms.totalMinor)}: ${p.status}`),
+                ...a.extensions.map((e) => `  ${e.grantedAt} extension ${e.id} to ${e.newDueDate}: ${e.status}`),
+              ]
+            : []),
+          'statement:',
+          ...history.statement.map((l) => `  ${l.date} ${l.description.padEnd(36)} ${l.debitMinor ? money(l.debitMinor).padStart(14) : ''.padStart(14)} ${l.creditMinor ? money(l.creditMinor).padStart(14) : ''.padStart(14)} ${money(l.balanceMinor).padStart(14)}`),
+        ].join('\n'),
+        history,
+      );
+      return EXIT.ok;
+    });
+  } finally {
+    await pool.end();
+  }
+}
+
+/** API keys of the REST API: shown once at creation, stored as a hash; DATABASE_URL (default: the embedded one). */
+async function apikeyCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [verb, keyId] = args;
+  const usage = 'apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]';
+  if (verb !== 'create' && verb !== 'revoke' && verb !== 'list') throw new UsageError(usage);
+  const creditorId = options.get('creditor');
+  if (verb === 'create') {
+    if (!creditorId) throw new UsageError(`apikey create needs --creditor <id>`);
+    const directory = creditorDirectory(env);
+    if (directory && !directory.creditors.some((c) => c.id === creditorId))
+      throw new UsageError(`creditor ${creditorId} is not in the creditor directory (${directory.creditors.map((c) => c.id).join(', ')})`);
+  }
+  if (verb === 'revoke' && !keyId) throw new UsageError('apikey revoke needs the key id (the part after dk_)');
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const keys = createApiKeyRepository(pool);
+    if (verb === 'create') {
+      const created = await keys.create({ creditorId: creditorId!, label: options.get('label') });
+      out.print(
+        `API key ${created.keyId} for ${created.creditorId}${created.label ? ` (${created.label})` : ''}:\n${created.key}\nIt is shown only now (only its hash is kept). Use it as: Authorization: Bearer ${created.key.slice(0, 18)}…`,
+        created,
+      );
+      return EXIT.ok;
+    }
+    if (verb === 'list') {
+      const list = await keys.list({ creditorId });
+      out.print(list.map((k) => `${k.keyId} ${k.creditorId} ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'} ${k.label}`).join('\n') || 'no API keys', { keys: list });
+      return EXIT.ok;
+    }
+    const outcome = await keys.revoke(keyId!);
+    if (outcome === 'unknown') throw new UsageError(`no API key ${keyId}`);
+    out.print(outcome === 'revoked' ? `API key ${keyId} revoked` : `API key ${keyId} was already revoked`, { keyId, status: outcome });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 /** The creditor directory, for each creditor's own contact rules; the local one unless CREDITORS_FILE names another. */
 function creditorDirectory(env: Env) {
   const path = env.CREDITORS_FILE ?? join(__dirname, '..', '..', 'config', 'creditors.local.json');
@@ -187,8 +404,35 @@ function databaseUrl(env: Env): string {
   return env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`;
 }
 
+/** Aging, collection rate, CEI, roll rates, promises kept and contacts; a text summary unless --format or --out says otherwise. */
+async function portfolioReportCommand(flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
+  const usage = 'report portfolio --from YYYY-MM-DD --to YYYY-MM-DD [--creditor id] [--format csv|html|json] [--out FILE]';
+  const from = options.get('from');
+  const to = options.get('to');
+  if (!from || !to) throw new UsageError(`report portfolio needs --from and --to (days, both included): ${usage}`);
+  const file = options.get('out') || undefined;
+  const named = options.get('format') ?? (flags.has('json') ? 'json' : flags.has('csv') ? 'csv' : undefined);
+  const byExtension = file ? ({ csv: 'csv', html: 'html', htm: 'html', json: 'json' } as Record<string, PortfolioFormat>)[file.split('.').pop()!.toLowerCase()] : undefined;
+  const format = (named ?? byExtension ?? 'text') as PortfolioFormat;
+  if (!PORTFOLIO_FORMATS.includes(format)) throw new UsageError(`--format must be csv, html, json or text, got "${named}"`);
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const report = await portfolioReport(pool, { from, to, creditorId: options.get('creditor') });
+    const text = renderPortfolioReport(report, format);
+    if (!file) write(text);
+    else {
+      writeFileSync(file, text);
+      write(`portfolio report ${report.period.from} .. ${report.period.to} (${format}) written to ${file}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function reportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
-  if (args[0] !== 'compliance') throw new UsageError('report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv]');
+  if (args[0] === 'portfolio') return portfolioReportCommand(flags, options, env, write);
+  if (args[0] !== 'compliance') throw new UsageError('report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv] | report portfolio --from YYYY-MM-DD --to YYYY-MM-DD [--creditor id] [--format csv|html|json] [--out FILE]');
   const from = options.get('from');
   const to = options.get('to');
   if (!from || !to) throw new UsageError('report compliance needs --from and --to (ISO date-times with a zone)');
@@ -215,7 +459,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account'].includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
@@ -240,6 +484,20 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'close':
       case 'move':
         return await control(command, args, options, env, out);
+      case 'reverse':
+        return await reverseCommand(args, options, env, out);
+      case 'promise':
+        return await promiseCommand(args, options, env, out);
+      case 'plan':
+        return await planCommand(args, flags, options, env, out);
+      case 'extend':
+        return await extendCommand(args, options, env, out);
+      case 'dispute':
+        return await disputeCommand(args, options, env, out);
+      case 'history':
+        return await historyCommand(args, env, out);
+      case 'apikey':
+        return await apikeyCommand(args, options, env, out);
       case 'cadence':
         return await cadenceCommand(args, env, out);
       case 'event':
@@ -247,17 +505,18 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'report':
         return await reportCommand(args, flags, options, env, write);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, report, cadence`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence`);
     }
   } catch (error) {
     const code =
       error instanceof UsageError || error instanceof ConfigError
         ? EXIT.usage
         : error instanceof AccountError
-          ? ['invalid_payment', 'invalid_event', 'control_refused'].includes(error.code) ? EXIT.usage : EXIT.account
+          ? ['unknown_account', 'account_closed'].includes(error.code) ? EXIT.account : EXIT.usage
           : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
     const message = (error as Error).message;
-    write(out.json ? JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'error', message } }) + '\n' : `error: ${message}\n`);
+    const field = error instanceof AccountError ? error.field : null;
+    write(out.json ? JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'error', message, ...(field ? { field } : {}) } }) + '\n' : `error: ${message}${field && !message.includes(`${field}:`) ? ` (field ${field})` : ''}\n`);
     return code;
   }
 }

@@ -67,7 +67,8 @@ export function requireForStandaloneWorker(env: Env) {
     address: env.TEMPORAL_ADDRESS!,
     databaseUrl: env.DATABASE_URL!,
     smtpUrl: env.SMTP_URL!,
-    twilio: { accountSid: env.TWILIO_ACCOUNT_SID!, authToken: env.TWILIO_AUTH_TOKEN!, from: env.TWILIO_FROM!, apiBaseUrl: env.TWILIO_API_BASE_URL },
+    // Delivery receipts need a URL Twilio can reach: only with PUBLIC_BASE_URL.
+    twilio: { accountSid: env.TWILIO_ACCOUNT_SID!, authToken: env.TWILIO_AUTH_TOKEN!, from: env.TWILIO_FROM!, apiBaseUrl: env.TWILIO_API_BASE_URL, statusCallbackBaseUrl: env.PUBLIC_BASE_URL },
     creditorsFile: env.CREDITORS_FILE!,
     lettersDir: env.LETTERS_DIR!,
   };

@@ -11,7 +11,11 @@ export interface TwilioSettings {
   from: string;
   /** Send the REST calls to another origin (a Twilio-compatible endpoint); unset for Twilio itself. */
   apiBaseUrl?: string;
+  /** The HTTP service's public base URL: Twilio then reports each message's delivery to <base>/webhooks/twilio/status. */
+  statusCallbackBaseUrl?: string;
 }
+
+export const STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 
 /** Keeps the Twilio client's request building and auth, only changing the origin it talks to. */
 class RedirectingRequestClient extends RequestClient {
@@ -30,9 +34,10 @@ export function createTwilioSmsGateway(settings: TwilioSettings): SmsGateway {
   const client = twilio(settings.accountSid, settings.authToken, {
     httpClient: settings.apiBaseUrl ? new RedirectingRequestClient(new URL(settings.apiBaseUrl)) : undefined,
   });
+  const statusCallback = settings.statusCallbackBaseUrl ? `${settings.statusCallbackBaseUrl.replace(/\/$/, '')}${STATUS_CALLBACK_PATH}` : undefined;
   return {
     async send({ to, body }) {
-      const message = await client.messages.create({ to, from: settings.from, body });
+      const message = await client.messages.create({ to, from: settings.from, body, ...(statusCallback ? { statusCallback } : {}) });
       return message.sid;
     },
   };

@@ -1,11 +1,20 @@
-/** The HTTP service beside the worker: the payment webhook, Twilio's inbound SMS webhook, a health check. */
-import { createServer, type Server } from 'node:http';
+/**
+ * The HTTP service beside the worker: the REST API for creditors (API keys), the webhooks of
+ * payment processors, Twilio and the mail provider, unsubscribe links, a health check. Routes
+ * come from one table (routes.ts); here they are matched, authenticated, their bodies read
+ * (bounded) and checked, and every failure answered as `{error: {code, message, field?}}`.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { listenOnLoopback, replyJson } from '../local/loopback';
-import { handlePaymentWebhook } from './payment-webhook';
-import { handleInboundSms } from './twilio-inbound';
-import { handleUnsubscribe } from './unsubscribe';
+import { createApiKeyRepository, type ApiKeyRepository, type VerifiedKey } from '../adapters/api-key.repository';
+import type { RenderSettings } from '../domain/cadence';
+import { listenOnLoopback } from '../local/loopback';
+import { identifier } from '../schemas/account.schema';
+import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { authenticate } from './auth';
+import { apiError, invalidField, isUnavailable, type ApiResponse, type RouteContext } from './http';
+import { ROUTES, type Route } from './routes';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -18,55 +27,143 @@ export interface ApiDeps {
   paymentLinkBaseUrl?: string;
   /** Signs unsubscribe links; without it /unsubscribe is not served. */
   unsubscribeSecret?: string;
+  /** Signs the mail provider's events; without it /webhooks/email is not served. */
+  emailWebhookSecret?: string;
+  /** What accounts enrolled through the API start with; without it the enrollment routes are not served. */
+  enrollment?: { taskQueue: string; settings: RenderSettings; creditors?: CreditorDirectory };
+  /** Default: the api_keys table of `pool`. */
+  apiKeys?: ApiKeyRepository;
   port?: number;
   log?: (line: string) => void;
 }
 
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+/** The route for the method and path; a literal path beats a template (/v1/accounts/batch is not an account id). */
+function match(routes: CompiledRoute[], method: string, pathname: string): { found: CompiledRoute; params: Record<string, string> } | { allowed: string[] } | null {
+  const candidates = routes.flatMap((c) => {
+    const m = c.pattern.exec(pathname);
+    return m ? [{ c, values: m.slice(1) }] : [];
+  });
+  if (candidates.length === 0) return null;
+  const forMethod = candidates.filter(({ c }) => c.route.method === method).sort((a, b) => a.c.names.length - b.c.names.length)[0];
+  if (!forMethod) return { allowed: [...new Set(candidates.map(({ c }) => c.route.method))] };
+  const params: Record<string, string> = {};
+  forMethod.c.names.forEach((name, i) => {
+    const value = forMethod.values[i]!;
+    try {
+      params[name] = decodeURIComponent(value);
+    } catch {
+      params[name] = value; // malformed %-escape: the identifier check refuses it
+    }
+  });
+  return { found: forMethod.c, params };
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const mediaTypeOf = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+
 export async function startApiServer(deps: ApiDeps): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   let baseUrl = '';
-  const server = createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://api');
-      if (req.method === 'GET' && url.pathname === '/health') return replyJson(res, 200, { ok: true });
-      if (url.pathname === '/unsubscribe' && deps.unsubscribeSecret && (req.method === 'GET' || req.method === 'POST')) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of req) chunks.push(chunk as Buffer);
-        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 4096));
-        const result = await handleUnsubscribe({ client: deps.client, secret: deps.unsubscribeSecret }, { method: req.method, token: url.searchParams.get('token') ?? form.get('token') });
-        res.writeHead(result.status, { 'content-type': 'text/html; charset=utf-8' });
-        return res.end(result.html);
-      }
-      const routes = ['/webhooks/payments', ...(deps.twilio ? ['/webhooks/twilio/sms'] : [])];
-      if (req.method !== 'POST' || !routes.includes(url.pathname)) return replyJson(res, 404, { error: { code: 'not_found', message: `${req.method} ${url.pathname} is not a route` } });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY_BYTES) return replyJson(res, 413, { error: { code: 'body_too_large', message: `the body exceeds ${MAX_BODY_BYTES} bytes` } });
-        chunks.push(chunk as Buffer);
-      }
-      if (url.pathname === '/webhooks/twilio/sms' && deps.twilio) {
-        const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-        const signature = req.headers['x-twilio-signature'];
-        const result = await handleInboundSms(
-          { client: deps.client, pool: deps.pool, authToken: deps.twilio.authToken, publicUrl: `${deps.twilio.publicBaseUrl ?? baseUrl}${url.pathname}`, paymentLinkBaseUrl: deps.paymentLinkBaseUrl ?? 'https://pay.example.test' },
-          { signature: Array.isArray(signature) ? signature[0] : signature, params },
-        );
-        res.writeHead(result.status, { 'content-type': 'text/xml' });
-        return res.end(result.twiml);
-      }
-      const header = req.headers['payment-signature'];
-      const result = await handlePaymentWebhook(
-        { client: deps.client, pool: deps.pool, secret: deps.paymentWebhookSecret },
-        { signatureHeader: Array.isArray(header) ? header[0] : header, rawBody: Buffer.concat(chunks).toString('utf8') },
-      );
-      replyJson(res, result.status, result.body);
-    } catch (error) {
-      deps.log?.(`api: ${(error as Error).message}`);
-      replyJson(res, 503, { error: { code: 'unavailable', message: 'the payment was not recorded; retry later' } });
+  const keys = deps.apiKeys ?? createApiKeyRepository(deps.pool);
+  const routes = ROUTES.filter((r) => r.enabled?.(deps) ?? true).map(compile);
+
+  /** Answers the request; `seen.route` tells the caller which route failed when it throws. */
+  const respond = async (req: IncomingMessage, seen: { route?: Route }): Promise<ApiResponse> => {
+    const url = new URL(req.url ?? '/', 'http://api');
+    const matched = match(routes, req.method ?? 'GET', url.pathname);
+    if (!matched) return apiError(404, 'not_found', `${req.method} ${url.pathname} is not a route (see GET /v1/openapi.json)`);
+    if ('allowed' in matched) return apiError(405, 'method_not_allowed', `${url.pathname} takes ${matched.allowed.join(', ')}`, null, { allow: matched.allowed.join(', ') });
+    const { route } = matched.found;
+    seen.route = route;
+    for (const [name, value] of Object.entries(matched.params)) {
+      const checked = identifier.safeParse(value);
+      if (!checked.success) return apiError(400, 'invalid_field', `${name}: ${checked.error.issues[0]!.message}`, name);
     }
+
+    let caller: VerifiedKey | null = null;
+    if (route.security === 'apiKey') {
+      const verified = await authenticate(keys, req.headers);
+      if (!('keyId' in verified)) return verified;
+      caller = verified;
+    }
+
+    let rawBody = '';
+    let body: unknown;
+    if (route.body) {
+      const mediaType = mediaTypeOf(req);
+      const accepted = route.body.kind === 'json' ? ['application/json'] : Object.keys(route.body.mediaTypes);
+      if ((route.body.kind === 'json' || route.body.strictMediaType) && !accepted.includes(mediaType))
+        return apiError(415, 'unsupported_media_type', `send ${accepted.join(' or ')}${mediaType ? `, not ${mediaType}` : ' (Content-Type is missing)'}`);
+      const maxBytes = (route.body.kind === 'raw' ? route.body.maxBytes : undefined) ?? MAX_BODY_BYTES;
+      const read = await readBody(req, maxBytes);
+      if (read === null) return apiError(413, 'body_too_large', `the body exceeds ${maxBytes} bytes`);
+      rawBody = read;
+      if (route.body.kind === 'json') {
+        let json: unknown;
+        try {
+          json = JSON.parse(rawBody);
+        } catch {
+          return apiError(400, 'malformed_body', 'the body is not JSON');
+        }
+        const parsed = route.body.schema.safeParse(json);
+        if (!parsed.success) return invalidField(parsed.error);
+        body = parsed.data;
+      }
+    }
+    const publicUrl = `${deps.twilio?.publicBaseUrl ?? baseUrl}${url.pathname}`;
+    const ctx: RouteContext = { method: route.method, url, params: matched.params, headers: req.headers, rawBody, body, caller, publicUrl };
+    return await route.handle(deps, ctx);
+  };
+
+  const server = createServer(async (req, res) => {
+    const seen: { route?: Route } = {};
+    let response: ApiResponse;
+    try {
+      response = await respond(req, seen);
+    } catch (error) {
+      const { route } = seen;
+      deps.log?.(`api: ${req.method} ${req.url}: ${(error as Error).message}`);
+      // A webhook's sender retries on any 5xx; an API caller is told whether retrying can help.
+      const webhook = route !== undefined && route.security !== 'apiKey' && route.security !== 'none';
+      response =
+        webhook || isUnavailable(error)
+          ? apiError(503, 'unavailable', 'not processed; retry later', null, { 'retry-after': '5' })
+          : apiError(500, 'internal_error', 'the request failed on our side; it may or may not have taken effect');
+    }
+    if (!res.headersSent) {
+      const headers = { ...response.headers, 'content-type': response.text !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
+      res.writeHead(response.status, headers);
+    }
+    if (response.status === 204) return res.end();
+    // A body we did not read (413) must not hold the connection open.
+    res.end(response.text ?? JSON.stringify(response.body ?? {}));
+    if (!req.complete) req.resume();
   });
   const port = await listenOnLoopback(server, deps.port);
   baseUrl = `http://127.0.0.1:${port}`;
-  return { url: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return { url: baseUrl, server, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }

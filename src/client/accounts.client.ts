@@ -157,7 +157,8 @@ export async function proposePlans(client: Client, creditorId: string, accountId
     return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(planProposalsQuery, parsed);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
-    if (error instanceof QueryNotRegisteredError) throw new AccountError('account_closed', `account ${creditorId}/${accountId} cannot take a plan`);
+    // A query handler's own refusal also arrives as QueryNotRegisteredError (gRPC INVALID_ARGUMENT): only "unknown queryType" means no such query.
+    if (error instanceof QueryNotRegisteredError && /did not register a handler|unknown queryType/i.test(error.message)) throw new AccountError('account_closed', `account ${creditorId}/${accountId} cannot take a plan`);
     const message = (error as Error).message;
     throw new AccountError('arrangement_refused', `plan proposals refused: ${message}`, /^(\w+):/.exec(message)?.[1] ?? null);
   }

@@ -1,8 +1,12 @@
 /**
  * An HTTP endpoint on loopback that speaks the part of Twilio's Messages API the twilio client
- * uses to send an SMS, and keeps every message. It checks HTTP Basic auth like Twilio does.
+ * uses to send an SMS, and keeps every message. It checks HTTP Basic auth like Twilio does, and
+ * when a message names a StatusCallback it reports delivery there as Twilio does (form post
+ * signed with X-Twilio-Signature by the sink's auth token): `sent`, then `delivered` — or
+ * `undelivered` with ErrorCode 30003 (unreachable handset) for numbers in the magic range
+ * +1 555 010 xxxx, so a test or the demo can watch the SMS-to-other-channel fallback.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback, replyJson } from './loopback';
@@ -15,6 +19,26 @@ export interface SunkSms {
   from: string;
   body: string;
   receivedAt: string;
+  /** The last status reported (queued until a status callback says more). */
+  status: 'queued' | 'sent' | 'delivered' | 'undelivered';
+}
+
+export interface StatusCallbackCall {
+  sid: string;
+  url: string;
+  status: string;
+  errorCode: string | null;
+  /** The HTTP status the callback answered with; null when it could not be reached. */
+  responseStatus: number | null;
+}
+
+/** Numbers the sink reports undelivered (30003): +1 555 010 followed by any four digits. */
+export const UNDELIVERABLE_NUMBERS = /^\+1555010\d{4}$/;
+
+/** Twilio's request signature: HMAC-SHA1 of the URL followed by each parameter name and value, sorted by name. */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const data = url + Object.keys(params).sort().map((name) => name + params[name]).join('');
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
 export interface TwilioSink {
@@ -24,6 +48,8 @@ export interface TwilioSink {
   authToken: string;
   directory: string | null;
   messages(): SunkSms[];
+  /** Every status callback made, in order. */
+  statusCallbacks(): StatusCallbackCall[];
   /** Answers the next n requests with the given HTTP status (e.g. 500, or 400 for an invalid number). */
   failNext(n: number, status?: number): void;
   clear(): void;
@@ -35,15 +61,54 @@ const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.j
 export const LOCAL_TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(31) + '1';
 export const LOCAL_TWILIO_AUTH_TOKEN = 'local-sink-token';
 
-export async function startTwilioSink(options: { port?: number; directory?: string; accountSid?: string; authToken?: string } = {}): Promise<TwilioSink> {
+export async function startTwilioSink(
+  options: { port?: number; directory?: string; accountSid?: string; authToken?: string; /** Before each status callback (Twilio's come seconds later). */ statusCallbackDelayMs?: number } = {},
+): Promise<TwilioSink> {
   const accountSid = options.accountSid ?? LOCAL_TWILIO_ACCOUNT_SID;
   const authToken = options.authToken ?? LOCAL_TWILIO_AUTH_TOKEN;
   const received: SunkSms[] = [];
+  const callbacks: StatusCallbackCall[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
   let failuresLeft = 0;
   let failureStatus = 500;
   if (options.directory) mkdirSync(options.directory, { recursive: true });
 
   const reply = replyJson;
+
+  const callBack = async (sms: SunkSms, url: string, status: 'sent' | 'delivered' | 'undelivered', errorCode: string | null) => {
+    const params: Record<string, string> = {
+      MessageSid: sms.sid, SmsSid: sms.sid, AccountSid: accountSid, From: sms.from, To: sms.to,
+      MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01', ...(errorCode ? { ErrorCode: errorCode } : {}),
+    };
+    sms.status = status;
+    let responseStatus: number | null = null;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(authToken, url, params) },
+        body: new URLSearchParams(params).toString(),
+      });
+      await response.arrayBuffer();
+      responseStatus = response.status;
+    } catch {
+      // the service is down: Twilio gives up too (the message's status stays what it was)
+    }
+    callbacks.push({ sid: sms.sid, url, status, errorCode, responseStatus });
+  };
+  /** sent, then delivered or undelivered, each a little later, as Twilio reports them. */
+  const reportDelivery = (sms: SunkSms, url: string) => {
+    const delay = options.statusCallbackDelayMs ?? 100;
+    const undeliverable = UNDELIVERABLE_NUMBERS.test(sms.to);
+    const timer = setTimeout(async () => {
+      timers.delete(timer);
+      if (closed) return;
+      await callBack(sms, url, 'sent', null);
+      if (closed) return;
+      await callBack(sms, url, undeliverable ? 'undelivered' : 'delivered', undeliverable ? '30003' : null);
+    }, delay);
+    timers.add(timer);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const match = MESSAGES_PATH.exec(new URL(req.url ?? '/', 'http://sink').pathname);
@@ -63,7 +128,7 @@ export async function startTwilioSink(options: { port?: number; directory?: stri
     }
     if (!/^\+[1-9]\d{6,14}$/.test(to)) return reply(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
     if (!from || !body) return reply(res, 400, { code: 21602, message: 'Message body and From are required.', status: 400 });
-    const sms: SunkSms = { sid: 'SM' + randomBytes(16).toString('hex'), accountSid, to, from, body, receivedAt: new Date().toISOString() };
+    const sms: SunkSms = { sid: 'SM' + randomBytes(16).toString('hex'), accountSid, to, from, body, receivedAt: new Date().toISOString(), status: 'queued' };
     received.push(sms);
     if (options.directory) writeFileSync(join(options.directory, `${sms.receivedAt.replace(/[:.]/g, '-')}-${sms.sid}.json`), JSON.stringify(sms, null, 2));
     reply(res, 201, {
@@ -71,6 +136,8 @@ export async function startTwilioSink(options: { port?: number; directory?: stri
       date_created: new Date().toUTCString(), date_updated: new Date().toUTCString(), date_sent: null, price: null, price_unit: 'USD',
       api_version: '2010-04-01', error_code: null, error_message: null, uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sms.sid}.json`,
     });
+    const statusCallback = form.get('StatusCallback');
+    if (statusCallback) reportDelivery(sms, statusCallback);
   };
 
   const server = createServer((req, res) => {
@@ -84,11 +151,19 @@ export async function startTwilioSink(options: { port?: number; directory?: stri
     authToken,
     directory: options.directory ?? null,
     messages: () => [...received],
+    statusCallbacks: () => [...callbacks],
     failNext(n, status = 500) {
       failuresLeft = n;
       failureStatus = status;
     },
-    clear: () => void received.splice(0),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    clear: () => {
+      received.splice(0);
+      callbacks.splice(0);
+    },
+    close: () => {
+      closed = true;
+      timers.forEach(clearTimeout);
+      return new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+    },
   };
 }

@@ -75,6 +75,7 @@ export const envSchema = z
     PUBLIC_BASE_URL: url(['http:', 'https:']),
     UNSUBSCRIBE_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-unsubscribe-link-secret')),
     PAYMENT_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-payment-webhook-secret')),
+    EMAIL_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-email-webhook-secret')),
 
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
     DEMO: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true')),

@@ -80,11 +80,16 @@ export async function startSinks(): Promise<Sinks> {
   };
 }
 
-export function testActivities(sinks: Sinks, mailer: Mailer) {
+/** smsStatusCallbackBaseUrl: the HTTP service Twilio (the sink) reports SMS delivery to. */
+export interface TestWorkerOptions {
+  smsStatusCallbackBaseUrl?: string;
+}
+
+export function testActivities(sinks: Sinks, mailer: Mailer, options: TestWorkerOptions = {}) {
   return createActivities({
     pool: sinks.pool,
     mailer,
-    sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl }),
+    sms: createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl, statusCallbackBaseUrl: options.smsStatusCallbackBaseUrl }),
     letters: createFolderLetterGateway(sinks.lettersDir),
     creditors: sinks.creditors,
     optOutEmail: 'optout@example.test',
@@ -101,14 +106,14 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundle;
 }
 
-export async function createTestWorker(connection: NativeConnection, namespace: string, sinks: Sinks, taskQueue = TASK_QUEUE): Promise<{ worker: Worker; close(): void }> {
+export async function createTestWorker(connection: NativeConnection, namespace: string, sinks: Sinks, taskQueue = TASK_QUEUE, options: TestWorkerOptions = {}): Promise<{ worker: Worker; close(): void }> {
   const mailer = createSmtpMailer(sinks.smtp.url, 'Collections <collections@example.test>');
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: testActivities(sinks, mailer),
+    activities: testActivities(sinks, mailer, options),
   });
   return { worker, close: () => mailer.close() };
 }
@@ -122,7 +127,7 @@ export interface TimeSkippingStack extends Sinks {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+export async function startTimeSkippingStack(options: TestWorkerOptions = {}): Promise<TimeSkippingStack> {
   quietRuntime();
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
@@ -140,9 +145,15 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
     taskQueue: TASK_QUEUE,
     async run(fn) {
       stack.taskQueue = `${TASK_QUEUE}-${++runs}`;
-      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks, stack.taskQueue);
+      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks, stack.taskQueue, options);
       try {
-        return await worker.runUntil(fn);
+        return await worker.runUntil(async () => {
+          const result = await fn();
+          // A moment of workflow time so nothing is in flight when the worker stops: the test
+          // server stops skipping time for good after a worker stopped with an activity running.
+          await env.sleep('1 second');
+          return result;
+        });
       } finally {
         close();
         // A workflow left open (a test failed half-way) would later hold a workflow task that no

@@ -1,0 +1,304 @@
+/**
+ * The whole product on one machine, as `npm start` runs it: every piece not named by a setting
+ * runs embedded (the Temporal CLI dev server with its UI, Postgres, an SMTP sink, a
+ * Twilio-compatible sink, the creditors' systems stand-in on loopback), then the worker, the HTTP
+ * service and, when asked, the demo portfolio. `src/main.ts` is the command-line entry that calls
+ * it with the environment's settings; end-to-end tests call it on free ports in a scratch folder
+ * (test/helpers/product.ts).
+ *
+ * It does not install the Temporal SDK's Runtime (logger, shutdown signals): that belongs to the
+ * process (main.ts, or the test).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { startApiServer } from './api/server';
+import { createApiKeyRepository } from './adapters/api-key.repository';
+import { ensureLocalApiKeys } from './local/api-keys';
+import { enrollAccounts, type EnrollResult } from './client/accounts.client';
+import { registerSearchAttributes } from './client/search-attributes';
+import { createFolderLetterGateway } from './adapters/letters';
+import { createPool } from './adapters/postgres';
+import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
+import { startEmbeddedPostgres } from './local/embedded-postgres';
+import { startSmtpSink, type SmtpSink } from './local/smtp-sink';
+import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev-server';
+import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
+import { startWebhookSink, type WebhookSink } from './local/webhook-sink';
+import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
+import { loadCadenceFile } from './schemas/cadence.schema';
+import { parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { temporalConnectionOptions } from './temporal-connection';
+import { createDunningWorker, prepareDatabase } from './worker';
+import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
+
+const PROJECT_ROOT = join(__dirname, '..', '..');
+/** The creditor directory `npm start` uses when CREDITORS_FILE names none. */
+export const LOCAL_CREDITORS_FILE = join(PROJECT_ROOT, 'config', 'creditors.local.json');
+/** The secret config/creditors.local.json gives its loopback webhooks. */
+const LOCAL_WEBHOOK_SECRET = 'local-creditor-webhook-secret';
+/** Where config/creditors.local.json points its webhooks: the webhook sink on its default port. */
+const LOCAL_WEBHOOK_BASE_URL = 'http://127.0.0.1:8027';
+
+/** Ports of the embedded pieces; each defaults to its setting (TEMPORAL_DEV_PORT, …). */
+export interface ProductPorts {
+  temporal: number;
+  temporalUi: number;
+  /** The HTTP service (API_PORT). */
+  api: number;
+  smtpSink: number;
+  smsSink: number;
+  webhookSink: number;
+  /** The embedded Postgres (EMBEDDED_POSTGRES_PORT); unused with a databaseUrl. */
+  postgres: number;
+}
+
+export interface ProductOptions {
+  /** The settings, as parseEnv() reads them; default parseEnv(process.env). The options below override them. */
+  env?: Env;
+  /** Where embedded pieces keep their data (DUNNING_DATA_DIR). */
+  dataDir?: string;
+  ports?: Partial<ProductPorts>;
+  /** An existing database (DATABASE_URL) instead of the embedded Postgres; migrations and cadences are applied to it. */
+  databaseUrl?: string;
+  /** Enroll the demo portfolio and report its payments (DEMO). */
+  demo?: boolean;
+  /** Each progress line, without a prefix; default: none. */
+  log?: (line: string) => void;
+}
+
+export interface Product {
+  /** The settings in force, options applied. */
+  settings: Env;
+  dataDir: string;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** The dev server's UI (null when TEMPORAL_ADDRESS names another server). */
+    uiUrl: string | null;
+    /** Embedded: the Temporal CLI dev server this product started. */
+    embedded: boolean;
+  };
+  /** A client on the product's namespace; closed by stop(). */
+  client: Client;
+  /** The HTTP service, e.g. http://127.0.0.1:8080. */
+  apiUrl: string;
+  databaseUrl: string;
+  /** The product's own pool; ended by stop(). */
+  pool: Pool;
+  /** The loopback sinks started (null where a setting named a real service). */
+  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string };
+  creditors: CreditorDirectory;
+  worker: Worker;
+  /** The demo's enrollments (null without the demo). */
+  demo: { results: (EnrollResult | { status: 'failed'; workflowId: string; error: string })[] } | null;
+  /** The UI's workflow list, filtered by a visibility query (null without the UI). */
+  uiWorkflowsUrl(query?: string): string | null;
+  /** Settles when the worker stops: after stop(), or on the Runtime's shutdown signals (Ctrl-C); rejects if it fails. */
+  running: Promise<void>;
+  /** Stops the worker, then everything else in the reverse order of start. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export async function startProduct(options: ProductOptions = {}): Promise<Product> {
+  const say = options.log ?? (() => undefined);
+  const base = options.env ?? parseEnv();
+  const ports = options.ports ?? {};
+  const env: Env = {
+    ...base,
+    DUNNING_DATA_DIR: options.dataDir ?? base.DUNNING_DATA_DIR,
+    DATABASE_URL: options.databaseUrl ?? base.DATABASE_URL,
+    DEMO: options.demo ?? base.DEMO,
+    TEMPORAL_DEV_PORT: ports.temporal ?? base.TEMPORAL_DEV_PORT,
+    TEMPORAL_UI_PORT: ports.temporalUi ?? base.TEMPORAL_UI_PORT,
+    API_PORT: ports.api ?? base.API_PORT,
+    SMTP_SINK_PORT: ports.smtpSink ?? base.SMTP_SINK_PORT,
+    SMS_SINK_PORT: ports.smsSink ?? base.SMS_SINK_PORT,
+    WEBHOOK_SINK_PORT: ports.webhookSink ?? base.WEBHOOK_SINK_PORT,
+    EMBEDDED_POSTGRES_PORT: ports.postgres ?? base.EMBEDDED_POSTGRES_PORT,
+  };
+  const dataDir = resolve(env.DUNNING_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const stops: (() => Promise<void> | void)[] = [];
+  let running: Promise<void> | undefined;
+  let worker: Worker | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const stop = () => {
+    stopping ??= (async () => {
+      if (worker && running) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined); // the caller of running sees its failure
+      }
+      for (const step of stops.reverse()) await Promise.resolve().then(step).catch((error) => say(`while stopping: ${(error as Error).message}`));
+    })();
+    return stopping;
+  };
+
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const db = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: env.EMBEDDED_POSTGRES_PORT, database: 'dunning' });
+      stops.push(db.stop);
+      databaseUrl = db.url;
+      say(`Postgres (embedded) at 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, data in ${join(dataDir, 'postgres')}`);
+    }
+    const pool = createPool(databaseUrl);
+    stops.push(() => pool.end());
+    const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
+    if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
+    if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
+    prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
+
+    let creditors: CreditorDirectory;
+    let webhooks: WebhookSink | null = null;
+    if (env.CREDITORS_FILE) creditors = loadCreditorDirectory(env.CREDITORS_FILE);
+    else {
+      webhooks = await startWebhookSink({ port: env.WEBHOOK_SINK_PORT, secret: LOCAL_WEBHOOK_SECRET, directory: join(dataDir, 'sinks', 'webhooks') });
+      stops.push(webhooks.close);
+      // The shipped directory points its webhooks at the sink's default port; follow the sink wherever it listens.
+      const text = readFileSync(LOCAL_CREDITORS_FILE, 'utf8').replaceAll(LOCAL_WEBHOOK_BASE_URL, webhooks.baseUrl);
+      creditors = parseCreditorDirectory(JSON.parse(text), LOCAL_CREDITORS_FILE);
+      say(`creditors' systems (webhook sink) at ${webhooks.baseUrl}, every order kept in ${join(dataDir, 'sinks', 'webhooks')}`);
+    }
+    const lettersDir = env.LETTERS_DIR ?? join(dataDir, 'sinks', 'letters');
+    say(`letters (print-and-mail stand-in) kept as PDF in ${lettersDir}`);
+
+    let smtp: SmtpSink | null = null;
+    let smtpUrl = env.SMTP_URL;
+    if (!smtpUrl) {
+      smtp = await startSmtpSink({ port: env.SMTP_SINK_PORT, directory: join(dataDir, 'sinks', 'email') });
+      stops.push(smtp.close);
+      smtpUrl = smtp.url;
+      say(`SMTP sink at ${smtp.url}, every email kept in ${smtp.directory}`);
+    }
+
+    let twilioSink: TwilioSink | null = null;
+    let twilio = env.TWILIO_ACCOUNT_SID
+      ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN!, from: env.TWILIO_FROM!, apiBaseUrl: env.TWILIO_API_BASE_URL, statusCallbackBaseUrl: env.PUBLIC_BASE_URL }
+      : undefined;
+    if (!twilio) {
+      twilioSink = await startTwilioSink({ port: env.SMS_SINK_PORT, directory: join(dataDir, 'sinks', 'sms') });
+      stops.push(twilioSink.close);
+      // The sink reports delivery to the HTTP service as Twilio would (undelivered for +1555010xxxx).
+      const statusCallbackBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`;
+      twilio = { accountSid: twilioSink.accountSid, authToken: twilioSink.authToken, from: '+15005550006', apiBaseUrl: twilioSink.baseUrl, statusCallbackBaseUrl };
+      say(`Twilio-compatible SMS sink at ${twilioSink.baseUrl}, every SMS kept in ${twilioSink.directory}`);
+    }
+
+    let address = env.TEMPORAL_ADDRESS;
+    let uiUrl: string | null = null;
+    if (!address) {
+      const cliPath = await resolveTemporalCli(env.TEMPORAL_CLI_PATH);
+      const server = await startTemporalDevServer({
+        cliPath,
+        dbFile: join(dataDir, 'temporal', 'temporal.db'),
+        port: env.TEMPORAL_DEV_PORT,
+        uiPort: env.TEMPORAL_UI_PORT,
+        namespace: env.TEMPORAL_NAMESPACE,
+        searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
+        logFile: join(dataDir, 'temporal', 'server.log'),
+      });
+      stops.push(server.stop);
+      address = server.address;
+      uiUrl = server.uiUrl;
+      say(`Temporal dev server at ${address} (history in ${join(dataDir, 'temporal', 'temporal.db')})`);
+    }
+
+    const connectionOptions = temporalConnectionOptions(env, address);
+    const workerConnection = await NativeConnection.connect(connectionOptions);
+    stops.push(() => workerConnection.close());
+    const created = await createDunningWorker({
+      connection: workerConnection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      pool,
+      smtpUrl,
+      emailFrom: env.EMAIL_FROM,
+      optOutEmail: env.OPT_OUT_EMAIL,
+      twilio,
+      creditors,
+      letters: createFolderLetterGateway(lettersDir),
+      unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
+    });
+    stops.push(created.close);
+    worker = created.worker;
+    running = worker.run();
+    // Until someone awaits it, a failure of the worker must not become an unhandled rejection.
+    running.catch(() => undefined);
+    say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}" in namespace "${env.TEMPORAL_NAMESPACE}"`);
+
+    const connection = await Connection.connect(connectionOptions);
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    // A dev server's SQLite file from an older version lacks newer search attributes; a cluster may too.
+    await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE)
+      .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
+      .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
+
+    const api = await startApiServer({
+      client,
+      pool,
+      paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET,
+      twilio: { authToken: twilio.authToken, publicBaseUrl: env.PUBLIC_BASE_URL },
+      paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
+      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
+      emailWebhookSecret: env.EMAIL_WEBHOOK_SECRET,
+      enrollment: { taskQueue: env.TEMPORAL_TASK_QUEUE, settings: renderSettings(env), creditors },
+      port: env.API_PORT,
+      log: say,
+    });
+    stops.push(api.close);
+    say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status`);
+    if (!env.CREDITORS_FILE) {
+      // The local creditors get one API key each, kept in the data folder for curl (never for a real directory).
+      const local = await ensureLocalApiKeys(createApiKeyRepository(pool), creditors.creditors.map((c) => c.id), join(dataDir, 'api-keys.local.json'));
+      say(`API keys of the local creditors in ${local.file}${local.created.length > 0 ? ` (new: ${local.created.join(', ')})` : ''}`);
+    }
+
+    let demo: Product['demo'] = null;
+    if (env.DEMO) {
+      const cadence = loadCadenceFile(join(CADENCES_DIR, 'demo.json'));
+      const csv = parseAccountsCsv(readFileSync(join(DEMO_DIR, 'accounts.csv'), 'utf8'));
+      csv.errors.forEach((e) => say(`demo portfolio: ${formatRowError(e)}`));
+      const placed = placeDemoDebtorsInDaylight(csv.accounts.map((a) => a.account));
+      say(`demo debtors placed where it is daytime now: ${placed.zones.join(', ')}`);
+      const results = await enrollAccounts(client, placed.accounts, {
+        cadence,
+        settings: renderSettings(env),
+        creditors,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+      });
+      const count = (status: string) => results.filter((r) => r.status === status).length;
+      say(`demo portfolio: ${count('started')} accounts enrolled, ${count('already_enrolled')} already enrolled, ${count('failed')} failed (cadence ${cadence.name} v${cadence.version})`);
+      results.filter((r) => r.status === 'failed').forEach((r) => say(`  ${r.workflowId}: ${'error' in r ? r.error : ''}`));
+      stops.push(scheduleDemoPayments(client, say));
+      demo = { results };
+    }
+
+    return {
+      settings: env,
+      dataDir,
+      temporal: { address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, uiUrl, embedded: uiUrl !== null },
+      client,
+      apiUrl: api.url,
+      databaseUrl,
+      pool,
+      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir },
+      creditors,
+      worker,
+      demo,
+      uiWorkflowsUrl: (query?: string) =>
+        uiUrl && `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows${query ? `?query=${encodeURIComponent(query)}` : ''}`,
+      running,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

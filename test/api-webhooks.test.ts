@@ -1,0 +1,181 @@
+/**
+ * The webhooks added beside the payment webhook, over real HTTP against the time-skipping server,
+ * Postgres, the SMTP sink and the Twilio sink: Twilio's status callbacks (the sink calls back as
+ * Twilio does; an undeliverable number is reported invalid on its account), the mail provider's
+ * bounces, complaints and replies, and returned payments through the payment webhook.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import twilio from 'twilio';
+import { signPaymentWebhook } from '../src/api/payment-webhook';
+import { startApiServer } from '../src/api/server';
+import { signWebhook } from '../src/api/signed-webhook';
+import { enrollAccount } from '../src/client/accounts.client';
+import { accountKey, type AccountProfile } from '../src/domain/account';
+import { twilioSignature, UNDELIVERABLE_NUMBERS } from '../src/local/twilio-sink';
+import { parseCadence } from '../src/schemas/cadence.schema';
+import { accountStateQuery } from '../src/workflows/definitions';
+import { makeAccount, settings, standardCadence } from './helpers/fixtures';
+import { freePort } from './helpers/product';
+import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+
+const PAYMENT_SECRET = 'test-payment-webhook-secret';
+const EMAIL_SECRET = 'test-email-webhook-secret';
+let stack: TimeSkippingStack;
+let api: Awaited<ReturnType<typeof startApiServer>>;
+
+before(async () => {
+  // The worker's SMS adapter passes this service as Twilio's statusCallback: pick its port first.
+  const port = await freePort();
+  stack = await startTimeSkippingStack({ smsStatusCallbackBaseUrl: `http://127.0.0.1:${port}` });
+  api = await startApiServer({ client: stack.client, pool: stack.pool, paymentWebhookSecret: PAYMENT_SECRET, emailWebhookSecret: EMAIL_SECRET, twilio: { authToken: stack.twilio.authToken }, port });
+});
+after(async () => {
+  await api?.close();
+  await stack?.close();
+});
+
+const run = (fn: () => Promise<void>) => stack.run(fn);
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const textsCadence = parseCadence({
+  name: 'texts', version: 1,
+  steps: [{ id: 'sms-1', action: 'sms', after: '0d', template: 's' }, { id: 'email-1', action: 'email', after: '2d', template: 't' }],
+  templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+});
+const statusRows = async (account: AccountProfile) =>
+  (await stack.pool.query<{ status: string; error_code: string | null }>('SELECT status, error_code FROM message_status_events WHERE account_key = $1 ORDER BY received_at, status', [accountKey(account.creditorId, account.accountId)])).rows;
+
+describe('Twilio status callbacks', () => {
+  it('the sink signs its callbacks as Twilio does, and +1555010xxxx is its undeliverable range', () => {
+    const params = { MessageSid: 'SM' + 'a'.repeat(32), MessageStatus: 'delivered', To: '+12125550100' };
+    assert.equal(twilioSignature('token', 'http://x.test/webhooks/twilio/status', params), twilio.getExpectedTwilioSignature('token', 'http://x.test/webhooks/twilio/status', params));
+    assert.ok(UNDELIVERABLE_NUMBERS.test('+15550101234'));
+    assert.ok(!UNDELIVERABLE_NUMBERS.test(makeAccount().phone!), 'the fixtures\' numbers are delivered');
+  });
+
+  it('an SMS to an undeliverable number marks it invalid on the account; a delivered one is only kept', async () => {
+    const unreachable = makeAccount({ phone: '+15550101234' });
+    const reachable = makeAccount();
+    await run(async () => {
+      const handle = stack.client.workflow.getHandle((await enrollAccount(stack.client, { account: unreachable, cadence: textsCadence, settings, taskQueue: stack.taskQueue })).workflowId);
+      await enrollAccount(stack.client, { account: reachable, cadence: textsCadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      const undelivered = await eventually(async () => ((await statusRows(unreachable)).length === 2 ? statusRows(unreachable) : undefined), 'the undelivered callback');
+      assert.deepEqual(undelivered, [{ status: 'sent', error_code: null }, { status: 'undelivered', error_code: '30003' }]);
+      const delivered = await eventually(async () => ((await statusRows(reachable)).length === 2 ? statusRows(reachable) : undefined), 'the delivered callback');
+      assert.deepEqual(delivered.map((r) => r.status).sort(), ['delivered', 'sent']);
+      await stack.env.sleep('1 hour');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.invalidContacts?.map((c) => [c.channel, c.address]), [['sms', unreachable.phone]]);
+      assert.match(state.compliance!.events.find((e) => e.kind === 'contact_invalid')!.detail, /30003/);
+      const other = await stack.client.workflow.getHandle(accountKey(reachable.creditorId, reachable.accountId)).query(accountStateQuery);
+      assert.deepEqual(other.invalidContacts ?? [], []);
+    });
+    assert.ok(stack.twilio.statusCallbacks().every((c) => c.responseStatus === 204), JSON.stringify(stack.twilio.statusCallbacks()));
+  });
+
+  it('a forged callback is refused (403), a repeated one is kept once, an unknown message is only kept', async () => {
+    const url = `${api.url}/webhooks/twilio/status`;
+    const post = async (params: Record<string, string>, authToken = stack.twilio.authToken) =>
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, url, params) }, body: new URLSearchParams(params).toString() })).status;
+    const params = { MessageSid: 'SM' + 'b'.repeat(32), MessageStatus: 'undelivered', ErrorCode: '30005', To: '+12125550199' };
+    assert.equal(await post(params, 'not-the-token'), 403);
+    assert.equal(await post(params), 204);
+    assert.equal(await post(params), 204);
+    assert.equal(await post({ MessageStatus: 'sent' }), 400);
+    const rows = await stack.pool.query('SELECT account_key FROM message_status_events WHERE provider_message_id = $1', [params.MessageSid]);
+    assert.deepEqual(rows.rows, [{ account_key: null }]);
+  });
+});
+
+describe('email events', () => {
+  const postEmail = async (event: unknown, options: { secret?: string; raw?: string } = {}) => {
+    const raw = options.raw ?? JSON.stringify(event);
+    const t = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${api.url}/webhooks/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'email-signature': `t=${t},v1=${signWebhook(options.secret ?? EMAIL_SECRET, t, raw)}` },
+      body: raw,
+    });
+    return { status: response.status, body: (await response.json()) as { effect?: string; error?: { code: string; field?: string } } };
+  };
+
+  it('a hard bounce marks the address invalid, a complaint opts it out, a reply is kept; a replay is 409', async () => {
+    const account = makeAccount();
+    await run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      const sent = await stack.pool.query<{ provider_message_id: string }>(`SELECT provider_message_id FROM outbound_messages WHERE account_key = $1 AND channel = 'email' AND status = 'sent' LIMIT 1`, [workflowId]);
+      const messageId = sent.rows[0]!.provider_message_id;
+      const soft = await postEmail({ eventId: `soft-${account.accountId}`, type: 'bounce', bounceType: 'soft', email: account.email, messageId });
+      assert.deepEqual([soft.status, soft.body.effect], [202, 'none']);
+      const bounce = await postEmail({ eventId: `bounce-${account.accountId}`, type: 'bounce', email: account.email, messageId: messageId.replace(/^<|>$/g, ''), text: '550 5.1.1 user unknown' });
+      assert.deepEqual([bounce.status, bounce.body.effect], [202, 'contact_invalid']);
+      const replay = await postEmail({ eventId: `bounce-${account.accountId}`, type: 'bounce', email: account.email, messageId });
+      assert.deepEqual([replay.status, replay.body.error?.code], [409, 'replayed_event']);
+      assert.equal((await postEmail({ eventId: `complaint-${account.accountId}`, type: 'complaint', email: account.email!.toUpperCase() })).status, 202);
+      assert.equal((await postEmail({ eventId: `reply-${account.accountId}`, type: 'reply', email: account.email, text: 'I will pay on Friday' })).status, 202);
+      await stack.env.sleep('1 hour');
+      const state = await stack.client.workflow.getHandle(workflowId).query(accountStateQuery);
+      assert.deepEqual(state.invalidContacts?.map((c) => [c.channel, c.address, c.reason]), [['email', account.email, 'hard bounce: 550 5.1.1 user unknown']]);
+      assert.deepEqual(state.compliance!.optOuts, [{ channel: 'email', address: account.email!.toUpperCase() }]);
+      assert.match(state.compliance!.events.find((e) => e.kind === 'debtor_reply')!.detail, /I will pay on Friday/);
+    });
+  });
+
+  it('refuses forged, malformed and unknown-recipient events and changes nothing', async () => {
+    const forged = await postEmail({ eventId: 'f-1', type: 'complaint', email: 'x@example.test' }, { secret: 'not-the-email-secret' });
+    assert.deepEqual([forged.status, forged.body.error?.code], [401, 'bad_signature']);
+    const malformed = await postEmail(undefined, { raw: '{"eventId":' });
+    assert.deepEqual([malformed.status, malformed.body.error?.code], [400, 'malformed_body']);
+    const badType = await postEmail({ eventId: 'f-2', type: 'opened', email: 'x@example.test' });
+    assert.deepEqual([badType.status, badType.body.error?.field], [400, 'type']);
+    const unknown = await postEmail({ eventId: 'f-3', type: 'bounce', email: 'nobody@example.test' });
+    assert.deepEqual([unknown.status, unknown.body.error?.code], [404, 'unknown_recipient']);
+    const seen = await stack.pool.query(`SELECT count(*)::int AS n FROM webhook_events WHERE source = 'email' AND event_id LIKE 'f-%'`);
+    assert.equal(seen.rows[0].n, 0);
+  });
+});
+
+describe('payment webhook: returned payments', () => {
+  const postPayment = async (event: unknown) => {
+    const raw = JSON.stringify(event);
+    const t = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${api.url}/webhooks/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': `t=${t},v1=${signPaymentWebhook(PAYMENT_SECRET, t, raw)}` }, body: raw });
+    return { status: response.status, body: (await response.json()) as { error?: { code: string; field?: string } } };
+  };
+
+  it('payment.returned reverses the payment once, with the same signature and replay rules', async () => {
+    const account = makeAccount({ balanceMinor: 200_00 });
+    await run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      const ids = { creditorId: account.creditorId, accountId: account.accountId };
+      const paid = await postPayment({ eventId: `pay-${account.accountId}`, type: 'payment.succeeded', ...ids, payment: { paymentId: `P-${account.accountId}`, amountMinor: 50_00, currency: 'USD' } });
+      assert.equal(paid.status, 202);
+      await stack.env.sleep('1 hour');
+      const returned = { eventId: `ret-${account.accountId}`, type: 'payment.returned', ...ids, return: { paymentId: `P-${account.accountId}`, returnId: 'R-1', reason: 'chargeback' } };
+      const badReason = await postPayment({ ...returned, eventId: 'ret-bad', return: { ...returned.return, reason: 'changed my mind' } });
+      assert.deepEqual([badReason.status, badReason.body.error?.field], [400, 'return.reason']);
+      assert.equal((await postPayment(returned)).status, 202);
+      const replay = await postPayment(returned);
+      assert.deepEqual([replay.status, replay.body.error?.code], [409, 'replayed_event']);
+      assert.equal((await postPayment({ ...returned, eventId: `ret2-${account.accountId}`, return: { ...returned.return, returnId: 'R-2' } })).status, 202);
+      await stack.env.sleep('1 hour');
+      const state = await stack.client.workflow.getHandle(workflowId).query(accountStateQuery);
+      assert.equal(state.payments[0]!.status, 'reversed', JSON.stringify(state.payments));
+      assert.equal(state.balance.amountMinor, 200_00);
+      const reversals = await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'reversal'`, [workflowId]);
+      assert.equal(reversals.rows[0].n, 1);
+    });
+  });
+});

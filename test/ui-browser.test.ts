@@ -1,0 +1,151 @@
+/**
+ * What an operator sees in the Temporal UI, in a real browser: the product as `npm start` runs it
+ * (test/helpers/product.ts, demo off), three accounts of three creditors, then headless Chromium
+ * (Debian's `chromium` package, driven by playwright-core) types a visibility query on a search
+ * attribute into the UI's query input, checks the list, opens the account's workflow and finds its
+ * stage and balance in the summary and current details the workflow publishes.
+ *
+ * Chromium is required, not optional: without it this test fails and says how to install it.
+ * Screenshots go to test-artifacts/ (git-ignored); their paths are printed.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it, type TestContext } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { enrollAccount } from '../src/client/accounts.client';
+import { accountKey, type AccountProfile } from '../src/domain/account';
+import { formatMoney } from '../src/domain/money';
+import { renderSettings } from '../src/schemas/config.schema';
+import { searchAttributes } from '../src/workflows/definitions';
+import { makeDaytimeAccount, ROOT, standardCadence } from './helpers/fixtures';
+import { startTestProduct, type TestProduct } from './helpers/product';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium'];
+/** Flags for a headless browser in a container or CI: no sandbox (root), no GPU, no /dev/shm, no background traffic. */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
+/** The UI renders on the client after fetching from the server: generous waits for each element. */
+const UI_TIMEOUT_MS = 20_000;
+
+function findChromium(): string {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    assert.ok(existsSync(configured), `CHROMIUM_PATH=${configured} does not exist: point it at a Chromium binary, or unset it and install Chromium with apt-get install -y chromium`);
+    return configured;
+  }
+  const found = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
+  if (!found)
+    assert.fail(
+      `Chromium is not installed, and the browser test of the Temporal UI needs it (looked at ${CHROMIUM_CANDIDATES.join(', ')}).\n` +
+        `Install it with: apt-get install -y chromium   (Debian; .ci/run does this), or set CHROMIUM_PATH to a Chromium binary.`,
+    );
+  return found;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function screenshot(page: Page, name: string, t: TestContext): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, name);
+  await page.screenshot({ path, fullPage: true });
+  t.diagnostic(`screenshot: ${path}`);
+  return path;
+}
+
+let product: TestProduct | undefined;
+let browser: Browser | undefined;
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await product?.stop();
+});
+
+describe('the Temporal UI in a browser', () => {
+  it('filters accounts by a search attribute and shows an account’s stage and balance', { timeout: 120_000 }, async (t) => {
+    const executablePath = findChromium();
+    product = await startTestProduct({ demo: false });
+    const { client, temporal } = product;
+    assert.ok(temporal.uiUrl, 'the product runs the dev server with its UI');
+
+    // Three creditors, three balances; the one the operator looks for is in the middle.
+    const accounts: AccountProfile[] = [
+      makeDaytimeAccount({ creditorId: 'cred-metro-power', product: 'utility', balanceMinor: 987_65, debtorName: 'Ada Metro' }),
+      makeDaytimeAccount({ creditorId: 'cred-swift-auto', product: 'auto_loan', balanceMinor: 1_234_56, debtorName: 'Bea Swift' }),
+      makeDaytimeAccount({ creditorId: 'cred-valley-clinic', product: 'medical', balanceMinor: 2_345_67, debtorName: 'Cy Valley' }),
+    ];
+    const target = accounts[1]!;
+    const targetId = accountKey(target.creditorId, target.accountId);
+    const otherIds = accounts.filter((a) => a !== target).map((a) => accountKey(a.creditorId, a.accountId));
+    const balance = formatMoney({ amountMinor: target.balanceMinor, currency: target.currency });
+    assert.equal(balance, '$1,234.56');
+
+    const cadence = standardCadence();
+    for (const account of accounts) {
+      const result = await enrollAccount(client, { account, cadence, settings: renderSettings(product.settings), creditors: product.creditors, taskQueue: temporal.taskQueue });
+      assert.equal(result.status, 'started');
+    }
+    // The browser starts while the workflows send their first notice and publish their search attributes.
+    const launching = chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    launching.catch(() => undefined);
+
+    // Published: every account past its first contact (stage reminding) in visibility, which the UI's list reads.
+    const creditorIds = accounts.map((a) => `'${a.creditorId}'`).join(', ');
+    await eventually(async () => {
+      const { count } = await client.workflow.count(`DunningCreditorId IN (${creditorIds}) AND DunningStage = 'reminding'`);
+      return count === accounts.length ? true : undefined;
+    }, 'the three accounts to reach stage "reminding" in visibility');
+    const described = await client.workflow.getHandle(targetId).describe();
+    const stage = described.typedSearchAttributes.get(searchAttributes.stage);
+    assert.equal(stage, 'reminding');
+
+    browser = await launching;
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    try {
+      // The list, unfiltered: all three accounts.
+      await page.goto(product.uiWorkflowsUrl()!);
+      const workflowLink = (id: string) => page.getByRole('link', { name: id, exact: true });
+      for (const id of [targetId, ...otherIds]) await workflowLink(id).waitFor({ state: 'visible' });
+
+      // The operator's filter: the UI's query input (behind the "</>" toggle), then Enter.
+      const queryInput = page.getByRole('searchbox', { name: 'Enter a query' });
+      if (!(await queryInput.isVisible())) await page.getByTestId('toggle-manual-query').click();
+      const query = `DunningCreditorId = "${target.creditorId}"`;
+      await queryInput.fill(query);
+      await queryInput.press('Enter');
+      await page.waitForURL((url) => url.searchParams.get('query') === query);
+      for (const id of otherIds) await workflowLink(id).waitFor({ state: 'detached' });
+      await workflowLink(targetId).waitFor({ state: 'visible' });
+      assert.equal(await page.getByRole('link', { name: /^account\// }).count(), 1, 'the filtered list shows one workflow');
+      await screenshot(page, 'ui-browser-filtered-list.png', t);
+
+      // The account's workflow page: its summary and current details (User Metadata tab).
+      await workflowLink(targetId).click();
+      await page.waitForURL((url) => decodeURIComponent(url.pathname).includes(`/workflows/${targetId}/`));
+      await page.getByRole('heading', { name: targetId }).waitFor({ state: 'visible' });
+      await page.getByRole('tab', { name: 'User Metadata' }).click();
+      // Each markdown block renders in its own iframe, under its heading.
+      const block = (heading: string) =>
+        page.locator(`xpath=//h3[normalize-space()="${heading}"]/ancestor::div[.//iframe][1]//iframe`).first().contentFrame();
+      const summary = block('Summary');
+      await summary.getByText(`${target.debtorName} · ${target.product} · ${balance} due ${target.dueDate}`).waitFor({ state: 'visible' });
+      const current = block('Current Details');
+      await current.getByText(`Stage: ${stage}`).waitFor({ state: 'visible' });
+      await current.getByText(`Balance due: ${balance}`).waitFor({ state: 'visible' });
+      await current.getByText(`${target.creditorId} / ${target.accountId}`).waitFor({ state: 'visible' });
+      await screenshot(page, 'ui-browser-workflow.png', t);
+    } catch (error) {
+      await screenshot(page, 'ui-browser-failure.png', t).catch(() => undefined);
+      throw error;
+    }
+  });
+});
