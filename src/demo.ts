@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { AccountError, reportPayment } from './client/accounts.client';
+import { acceptPlan, AccountError, grantExtension, recordPromise, reportPayment, reportPaymentReturn } from './client/accounts.client';
+import { addDays } from './domain/arrangements';
 import type { AccountProfile } from './domain/account';
 import { identifier, minorUnits } from './schemas/account.schema';
 
@@ -41,6 +42,35 @@ export function scheduleDemoPayments(client: Client, log: (line: string) => void
         });
     }, p.after_seconds * 1000),
   );
+  const arrangements = scheduleDemoArrangements(client, log);
+  return () => {
+    timers.forEach(clearTimeout);
+    arrangements();
+  };
+}
+
+const demoEventSchema = z.object({ afterSeconds: z.number().int().min(0), creditorId: identifier, accountId: identifier, kind: z.enum(['promise', 'plan', 'extension', 'return']), inDays: z.number().int().positive().optional() }).passthrough();
+
+/** A promise, a plan, an extension and a returned payment from demo/arrangements.json, so the UI shows those stages too. */
+function scheduleDemoArrangements(client: Client, log: (line: string) => void): () => void {
+  const document = JSON.parse(readFileSync(join(DEMO_DIR, 'arrangements.json'), 'utf8')) as { events: unknown[] };
+  const timers = document.events.map((raw, i) => {
+    const event = demoEventSchema.parse(raw, { error: () => `demo/arrangements.json event ${i + 1} is malformed` });
+    const { afterSeconds, creditorId, accountId, kind, inDays, ...rest } = event;
+    const inDaysFromToday = () => addDays(new Date().toISOString().slice(0, 10), inDays ?? 7);
+    const act = {
+      promise: () => recordPromise(client, creditorId, accountId, { ...rest, date: inDaysFromToday() }),
+      plan: () => acceptPlan(client, creditorId, accountId, rest),
+      extension: () => grantExtension(client, creditorId, accountId, { ...rest, newDueDate: inDaysFromToday() }),
+      return: () => reportPaymentReturn(client, creditorId, accountId, rest),
+    }[kind];
+    return setTimeout(() => {
+      act()
+        .then(() => log(`demo ${kind} for ${accountId} recorded`))
+        // After a restart the account may have moved on (a promise already open, an extension used): say so, go on.
+        .catch((error) => log(`demo ${kind} for ${accountId} not recorded: ${(error as Error).message}`));
+    }, afterSeconds * 1000);
+  });
   return () => timers.forEach(clearTimeout);
 }
 

@@ -1,5 +1,6 @@
 /** Purging a debtor's personal data on a real, migrated database: nothing personal left, the ledger whole. */
 import assert from 'node:assert/strict';
+import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { after, before, describe, it } from 'node:test';
 import type { Pool } from 'pg';
 import { createPersonalDataRepository, PersonalDataError, type PersonalDataRepository } from '../src/adapters/personal-data.repository';
@@ -55,20 +56,10 @@ function gateInputs(p: Person, channel: string, recipient: string, optOuts: { ch
 /** An account with a balanced ledger (charge 120.00, payment 20.00) and every kind of personal record. */
 async function seedAccount(p: Person): Promise<string> {
   const key = `account/cred-purge/P-${accounts}`;
-  await pool.query(`INSERT INTO debtor_accounts (account_key, creditor_id, account_id, currency) VALUES ($1, 'cred-purge', $2, 'USD')`, [key, `P-${accounts}`]);
-  const post = (kind: string, suffix: string, amount: number, debitAccount: string, creditAccount: string) =>
-    // One statement, so the deferred balance check sees both entries at commit.
-    pool.query(
-      `WITH t AS (
-         INSERT INTO ledger_transactions (account_key, kind, idempotency_key, external_id, amount_minor, currency, effective_at)
-         VALUES ($1, $2, $1 || $3, NULL, $4, 'USD', '2026-09-01T00:00:00Z') RETURNING id)
-       INSERT INTO ledger_entries (transaction_id, account_key, ledger_account, debit_minor, credit_minor, currency)
-       SELECT t.id, $1, e.ledger_account, e.debit, e.credit, 'USD'
-         FROM t, (VALUES ($5::text, $4::bigint, 0::bigint), ($6::text, 0::bigint, $4::bigint)) AS e (ledger_account, debit, credit)`,
-      [key, kind, suffix, amount, debitAccount, creditAccount],
-    );
-  await post('charge', '/opening-balance', 120_00, 'receivable', 'revenue');
-  await post('payment', '/payment/PAY-1', 20_00, 'cash', 'receivable');
+  // Through the ledger's own postings, so the seed obeys every ledger rule (debts, balance, idempotency).
+  const ledger = createLedgerRepository(pool);
+  await ledger.openAccount({ accountKey: key, creditorId: 'cred-purge', accountId: `P-${accounts}`, currency: 'USD', openingBalanceMinor: 120_00, dueDate: '2026-09-01' });
+  await ledger.postPayment({ accountKey: key, paymentId: `PAY-1-${accounts}`, amountMinor: 20_00, currency: 'USD', receivedAt: '2026-09-01T00:00:00Z' });
 
   const message = (step: string, channel: string, recipient: string, subject: string | null, body: string) =>
     pool.query(
