@@ -10,12 +10,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { AccountError, acceptPlan, enrollAccount, grantExtension, proposePlans, recordPromise } from '../src/client/accounts.client';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { accountKey, type AccountProfile } from '../src/domain/account';
-import { addDays } from '../src/domain/arrangements';
+import { addDays, DEFAULT_ARRANGEMENT_RULES } from '../src/domain/arrangements';
 import { localDateTime } from '../src/domain/contact-policy';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
-import { accountStateQuery, paymentReceivedSignal, paymentReturnedSignal, type AccountStateView } from '../src/workflows/definitions';
+import { accountStateQuery, paymentReceivedSignal, paymentReturnedSignal, promiseToPaySignal, type AccountStateView } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
@@ -163,6 +163,24 @@ describe('promises to pay', () => {
       assert.deepEqual(await sent(handle), ['validation-notice', 'notice-email', 'second-email'], 'the SMS reminder never went; the next email did, at once');
       assert.equal((await arrangementRow(account, 'promise-1')).status, 'broken');
       await recordHistory(handle, 'v2-promise-broken');
+    });
+  });
+
+  it('a promise signalled by an inbound system is validated the same way; a refused one is recorded, not thrown', async () => {
+    const account = makeAccount({ balanceMinor: 90_00 });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 hour');
+      await handle.signal(promiseToPaySignal, { amountMinor: 500_00, date: addDays(await today(account), 3), channel: 'portal', takenBy: 'ivr' });
+      await stack.env.sleep('1 minute');
+      let view = await state(handle);
+      assert.equal(view.arrangements!.promises.length, 0);
+      assert.match(view.compliance!.events.find((e) => e.kind === 'rejected_promise')!.detail, /amountMinor: \$500\.00 is more than the balance of \$90\.00/);
+      await handle.signal(promiseToPaySignal, { amountMinor: 40_00, date: addDays(await today(account), 3), channel: 'portal', takenBy: 'ivr' });
+      await stack.env.sleep('1 minute');
+      view = await state(handle);
+      assert.equal(view.stage, 'promised');
+      assert.equal(view.arrangements!.promises[0]!.takenBy, 'ivr');
     });
   });
 
@@ -338,6 +356,40 @@ describe('ledger postings through the workflow', () => {
       view = await state(handle);
       assert.ok(view.contacts.some((c) => c.stepId === 'reminder-sms' && c.status === 'sent'), 'the cadence goes on from where it stood');
       await recordHistory(handle, 'v2-payment-returned-reopened');
+      await assertWorkflowMatchesLedger(handle, account);
+    });
+  });
+
+  it('a paid account continued as new during its reopen window still reopens on a return, and closes when the window is over', async () => {
+    const account = makeAccount({ balanceMinor: 100_00 });
+    await stack.run(async () => {
+      const started = await stack.client.workflow.start('accountWorkflow', {
+        workflowId: key(account),
+        taskQueue: stack.taskQueue,
+        args: [{ account, cadence, settings, maxHistoryEvents: 60, arrangementRules: { ...DEFAULT_ARRANGEMENT_RULES, reopenWindowDays: 60 } }],
+      });
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(key(account));
+      await stack.env.sleep('1 hour');
+      await pay(handle, 'PAY-W1', 100_00);
+      await stack.env.sleep('1 day');
+      assert.equal((await state(handle)).stage, 'paid');
+      // Late payments on a paid account: each one is held as a credit and lengthens the history.
+      for (let i = 1; i <= 8; i++) {
+        await pay(handle, `PAY-LATE-${i}`, 1_00);
+        await stack.env.sleep('1 hour');
+      }
+      assert.notEqual((await handle.describe()).runId, started.firstExecutionRunId, 'continued as new inside the window');
+      let view = await state(handle);
+      assert.equal(view.creditBalance!.amountMinor, 8_00);
+      await handle.signal(paymentReturnedSignal, { paymentId: 'PAY-W1', returnId: 'RET-W1', reason: 'chargeback' });
+      await stack.env.sleep('1 minute');
+      view = await state(handle);
+      assert.equal(view.stage, 'reminding');
+      assert.equal(view.balance.amountMinor, 100_00);
+      await pay(handle, 'PAY-W2', 100_00);
+      await stack.env.sleep('61 days');
+      const outcome = await handle.result();
+      assert.equal(outcome.stage, 'paid', 'the window closed and the workflow ended');
       await assertWorkflowMatchesLedger(handle, account);
     });
   });
