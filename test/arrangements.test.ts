@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { AccountError, acceptPlan, enrollAccount, grantExtension, proposePlans, recordPromise } from '../src/client/accounts.client';
+import { AccountError, acceptPlan, enrollAccount, grantExtension, proposePlans, recordPromise, reportAdjustment } from '../src/client/accounts.client';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import { addDays, DEFAULT_ARRANGEMENT_RULES } from '../src/domain/arrangements';
@@ -422,6 +422,39 @@ describe('ledger postings through the workflow', () => {
       assert.match(view.steps!.find((s) => s.action === 'overpayment')!.detail!, /\$20\.00 of payment PAY-A2 beyond the balance is held as a credit/);
       snapshot = await ledger().snapshot(key(account));
       assert.equal(snapshot.creditMinor, 20_00);
+      await assertWorkflowMatchesLedger(handle, account);
+    });
+  });
+
+  it('charges fees and interest as debts of their own, grants a credit by the allocation rule, refuses a credit above the balance, and a fee reopens a paid account', async () => {
+    const account = makeAccount({ balanceMinor: 100_00 });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 hour');
+      const adjust = (adjustmentId: string, kind: 'fee' | 'interest' | 'credit', amountMinor: number, currency = 'USD') =>
+        reportAdjustment(stack.client, account.creditorId, account.accountId, { adjustmentId, kind, amountMinor, currency, description: `${kind} ${adjustmentId}` });
+      await adjust('LATE-FEE-1', 'fee', 15_00);
+      await adjust('INT-NOV', 'interest', 2_50);
+      await adjust('LATE-FEE-1', 'fee', 15_00); // delivered twice: posted once
+      await adjust('GOODWILL-1', 'credit', 10_00);
+      await adjust('TOO-MUCH', 'credit', 500_00);
+      await refused(adjust('EUR-FEE', 'fee', 5_00, 'EUR'), 'currency', /kept in USD/);
+      await stack.env.sleep('1 minute');
+      let view = await state(handle);
+      assert.equal(view.balance.amountMinor, 100_00 + 15_00 + 2_50 - 10_00);
+      assert.deepEqual(view.adjustments!.map((a) => [a.adjustmentId, a.status]), [['LATE-FEE-1', 'posted'], ['INT-NOV', 'posted'], ['GOODWILL-1', 'posted'], ['TOO-MUCH', 'rejected']]);
+      assert.match(view.adjustments![3]!.reason!, /invalid_posting: a credit of 50000 is more than the 10750 owed/);
+      const snapshot = await ledger().snapshot(key(account));
+      // The credit went to the oldest debt first: the opening balance (due 2026-10-01), not the fee or interest charged today.
+      assert.deepEqual(snapshot.debts.map((d) => [d.kind, d.outstandingMinor]), [['invoice', 90_00], ['fee', 15_00], ['interest', 2_50]]);
+      await pay(handle, 'PAY-ALL', 107_50);
+      await stack.env.sleep('1 minute');
+      assert.equal((await state(handle)).stage, 'paid');
+      await adjust('LATE-FEE-2', 'fee', 15_00);
+      await stack.env.sleep('1 minute');
+      view = await state(handle);
+      assert.equal(view.stage, 'reminding');
+      assert.match(view.stageHistory.at(-1)!.reason, /reopened: fee LATE-FEE-2 charged; \$15\.00 due/);
       await assertWorkflowMatchesLedger(handle, account);
     });
   });

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { LedgerError, type LedgerRepository, type OpenAccountInput, type PostPaymentInput, type ReversePaymentInput, type WriteOffInput } from '../adapters/ledger.repository';
+import { LedgerError, type AdjustmentInput, type LedgerRepository, type OpenAccountInput, type PostPaymentInput, type ReversePaymentInput, type WriteOffInput } from '../adapters/ledger.repository';
 import { permanent } from './failures';
 
 /** An arrangement's current state, as the workflow knows it; upserted so reports see the latest. */
@@ -39,6 +39,10 @@ export function createLedgerActivities(ledger: LedgerRepository, pool: Pool) {
     /** Reverses a returned payment once and charges the creditor's fee. */
     reversePayment(input: ReversePaymentInput) {
       return translate(() => ledger.reversePayment(input));
+    },
+    /** A fee, interest or a credit, once per adjustment id. */
+    postAdjustment(input: AdjustmentInput) {
+      return translate(() => ledger.postAdjustment(input));
     },
     /** Writes off what is still owed, once per key (settlements). */
     writeOffBalance(input: WriteOffInput) {

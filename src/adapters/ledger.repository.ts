@@ -44,6 +44,17 @@ export interface ReversePaymentInput {
   feeMinor: number;
 }
 
+/** A fee or interest charged (its own debt), or a credit granted (allocated over the debts like a payment). */
+export interface AdjustmentInput {
+  accountKey: string;
+  adjustmentId: string;
+  kind: 'fee' | 'interest' | 'credit';
+  amountMinor: number;
+  currency: string;
+  description: string;
+  at: string;
+}
+
 export interface WriteOffInput {
   accountKey: string;
   idempotencyKey: string;
@@ -253,6 +264,41 @@ export function createLedgerRepository(pool: Pool) {
       });
     },
 
+    /**
+     * Fees and interest become debts of their own (receivable against fee or interest income);
+     * a credit reduces the debts by the allocation rule (against adjustments) and may not exceed
+     * what is owed. Once per adjustment id; the same id with other details is refused.
+     */
+    async postAdjustment(input: AdjustmentInput): Promise<PostingResult> {
+      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) throw new LedgerError('invalid_posting', `amountMinor must be a positive whole number of minor units, got ${input.amountMinor}`);
+      return withTransaction(pool, async (client) => {
+        const account = await lockAccount(client, input.accountKey);
+        if (account.currency !== input.currency) throw new LedgerError('currency_mismatch', `adjustment ${input.adjustmentId} is in ${input.currency} but account ${input.accountKey} is kept in ${account.currency}`);
+        const idempotencyKey = `adjustment/${account.creditorId}/${input.adjustmentId}`;
+        const earlier = await findTransaction(client, idempotencyKey);
+        if (earlier) {
+          if (earlier.accountKey !== input.accountKey || earlier.amountMinor !== input.amountMinor)
+            throw new LedgerError('payment_id_reused', `adjustment id ${input.adjustmentId} was already posted with different details`);
+          return { status: 'duplicate', ...(await derivedBalances(client, input.accountKey)) };
+        }
+        let entries: EntryDraft[];
+        if (input.kind === 'credit') {
+          const { allocations, overpaymentMinor } = allocatePayment(await debtBalances(client, input.accountKey), input.amountMinor, account.allocationRule);
+          if (overpaymentMinor > 0) throw new LedgerError('invalid_posting', `a credit of ${input.amountMinor} is more than the ${input.amountMinor - overpaymentMinor} owed`);
+          entries = [{ ledgerAccount: 'adjustments', debit: input.amountMinor, credit: 0 }, ...allocations.map((a) => ({ ledgerAccount: 'receivable' as const, debtId: a.debtId, debit: 0, credit: a.amountMinor }))];
+        } else {
+          const debtId = `${input.kind}-${input.adjustmentId}`.slice(0, 64);
+          await client.query(`INSERT INTO debts (account_key, debt_id, kind, description, due_date) VALUES ($1, $2, $3, $4, $5::date) ON CONFLICT DO NOTHING`, [input.accountKey, debtId, input.kind, input.description, input.at.slice(0, 10)]);
+          entries = [
+            { ledgerAccount: 'receivable', debtId, debit: input.amountMinor, credit: 0 },
+            { ledgerAccount: input.kind === 'fee' ? 'fee_income' : 'interest_income', debit: 0, credit: input.amountMinor },
+          ];
+        }
+        await insertTransaction(client, { accountKey: input.accountKey, kind: input.kind, idempotencyKey, externalId: input.adjustmentId, amountMinor: input.amountMinor, currency: input.currency, effectiveAt: input.at, reason: input.description, entries });
+        return { status: 'posted', ...(await derivedBalances(client, input.accountKey)) };
+      });
+    },
+
     /** Writes off everything still owed (a settlement for less, a charge-off), once per key. */
     async writeOff(input: WriteOffInput): Promise<PostingResult & { writtenOffMinor: number }> {
       return withTransaction(pool, async (client) => {
@@ -322,9 +368,13 @@ function describe(row: { kind: TransactionKind; external_id: string | null; reas
     case 'reversal':
       return `Payment returned (${row.reason ?? 'returned'})`;
     case 'fee':
-      return `Fee: ${row.reason ?? 'fee'}`;
+      return `Fee: ${row.reason ?? ''}`.trim();
     case 'write_off':
       return `Written off: ${row.reason ?? ''}`.trim();
+    case 'interest':
+      return `Interest: ${row.reason ?? ''}`.trim();
+    case 'credit':
+      return `Credit: ${row.reason ?? ''}`.trim();
     default:
       return row.kind;
   }

@@ -21,6 +21,7 @@ import {
   recordPromise,
   reportComplianceEvent,
   reportPayment,
+  reportAdjustment,
   reportPaymentReturn,
   type OperatorControl,
 } from '../client/accounts.client';
@@ -276,6 +277,12 @@ export const postPayment = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
     await reportPayment(deps.client, creditorId, accountId, ctx.body);
     return { status: 202, body: { accepted: true, paymentId: (ctx.body as { paymentId: string }).paymentId } };
+  });
+
+export const postAdjustment = (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    await reportAdjustment(deps.client, creditorId, accountId, ctx.body);
+    return { status: 202, body: { accepted: true, adjustmentId: (ctx.body as { adjustmentId: string }).adjustmentId } };
   });
 
 export const postReturn = (deps: ApiDeps, ctx: RouteContext) =>

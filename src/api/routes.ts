@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { accountJsonSchema } from '../schemas/account.schema';
-import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
   bankruptcyBodySchema,
@@ -28,6 +28,7 @@ import {
   postPayment,
   postPlan,
   postPromise,
+  postAdjustment,
   postReturn,
 } from './accounts-api';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
@@ -195,6 +196,11 @@ export const ROUTES: Route[] = [
     method: 'POST', path: `${ACCOUNT}/returns`, operationId: 'reportPaymentReturn', tag: 'payments', summary: 'A payment that came back (insufficient funds, chargeback…)',
     description: 'The ledger reverses the payment once, whatever the returnId.',
     security: 'apiKey', body: json(paymentReturnSchema), responses: { 202: 'Accepted', ...WRITE_ERRORS }, handle: postReturn,
+  },
+  {
+    method: 'POST', path: `${ACCOUNT}/adjustments`, operationId: 'reportAdjustment', tag: 'payments', summary: 'A fee or interest charged, or a credit granted',
+    description: 'Fees and interest become debts of their own; a credit reduces the debts by the allocation rule and may not exceed the balance. Posted once per adjustmentId.',
+    security: 'apiKey', body: json(ledgerAdjustmentSchema), responses: { 202: 'Accepted; posted before the account\'s next step', ...WRITE_ERRORS, 422: 'currency_mismatch (field currency)' }, handle: postAdjustment,
   },
 
   // ---- webhooks ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
 import type { PlanProposal } from '../domain/arrangements';
-import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, firstIssue, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, firstIssue, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
@@ -15,6 +15,7 @@ import {
   changeContactDetailsUpdate,
   grantExtensionUpdate,
   paymentReturnedSignal,
+  ledgerAdjustmentSignal,
   planProposalsQuery,
   recordPromiseUpdate,
   type ExtensionRecord,
@@ -177,6 +178,24 @@ export async function grantExtension(client: Client, creditorId: string, account
 export async function changeContactDetails(client: Client, creditorId: string, accountId: string, request: unknown): Promise<AccountStateView> {
   const change = parseOrThrow(contactDetailsChangeSchema, request);
   return runUpdate(client, creditorId, accountId, 'contact change', (h) => h.executeUpdate(changeContactDetailsUpdate, { args: [change] }));
+}
+
+/** A fee, interest or a credit for the account's ledger; posted by its workflow once per adjustment id. */
+export async function reportAdjustment(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+  const parsed = parseOrThrow(ledgerAdjustmentSchema, input);
+  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING')
+      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; adjustment ${parsed.adjustmentId} was not recorded`);
+    const accountCurrency = description.typedSearchAttributes.get(searchAttributes.currency);
+    if (accountCurrency && accountCurrency !== parsed.currency)
+      throw new AccountError('currency_mismatch', `currency: adjustment ${parsed.adjustmentId} is in ${parsed.currency}, but account ${creditorId}/${accountId} is kept in ${accountCurrency}`, 'currency');
+    await handle.signal(ledgerAdjustmentSignal, parsed);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
+  }
 }
 
 /** A returned payment: signalled to the account (open, or paid and still inside its reopen window). */

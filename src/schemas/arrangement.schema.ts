@@ -43,6 +43,14 @@ export const paymentReturnSchema = z.object({
   returnedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
 }).strict();
 
+export const ledgerAdjustmentSchema = z.object({
+  adjustmentId: identifier,
+  kind: z.enum(['fee', 'interest', 'credit'], { error: 'must be fee, interest or credit' }),
+  amountMinor: minor('the adjustment').positive('must be greater than zero'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code'),
+  description: z.string().trim().min(1, 'is required').max(200),
+}).strict();
+
 export const contactDetailsChangeSchema = z.object({
   email: z.email({ error: 'is not a valid email address' }).nullable().optional(),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().optional(),

@@ -54,6 +54,8 @@ import {
   changeContactDetailsUpdate,
   grantExtensionUpdate,
   paymentReturnedSignal,
+  ledgerAdjustmentSignal,
+  type LedgerAdjustment,
   planProposalsQuery,
   promiseToPaySignal,
   recordPromiseUpdate,
@@ -150,6 +152,8 @@ export interface AccountState {
   /** Overpayments held as a credit for the debtor. */
   creditMinor?: number;
   pendingReturns?: PaymentReturned[];
+  pendingAdjustments?: LedgerAdjustment[];
+  adjustments?: NonNullable<AccountStateView['adjustments']>;
   arrangement?: ActiveArrangement | null;
   promises?: PromiseRecord[];
   plans?: PlanRecord[];
@@ -222,6 +226,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   state.profile ??= input.account;
   state.creditMinor ??= 0;
   state.pendingReturns ??= [];
+  state.pendingAdjustments ??= [];
+  state.adjustments ??= [];
   state.arrangement ??= null;
   state.promises ??= [];
   state.plans ??= [];
@@ -263,6 +269,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     creditBalance: { amountMinor: state.creditMinor ?? 0, currency },
     arrangements: { active: state.arrangement ? { kind: state.arrangement.kind, id: state.arrangement.id } : null, promises, plans, extensions },
     invalidContacts,
+    adjustments: state.adjustments,
     compliance: {
       flags: state.compliance.flags,
       dispute: state.compliance.dispute,
@@ -374,6 +381,10 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   });
 
   // ---- arrangements: promises, plans, extensions, returned payments -----------------------------
+  setHandler(ledgerAdjustmentSignal, (adjustment) => {
+    const id = adjustment?.adjustmentId;
+    if (!state.adjustments!.some((a) => a.adjustmentId === id) && !state.pendingAdjustments!.some((a) => a.adjustmentId === id)) state.pendingAdjustments!.push(adjustment);
+  });
   setHandler(paymentReturnedSignal, (returned) => {
     if (!state.pendingReturns!.some((r) => r.paymentId === returned?.paymentId)) state.pendingReturns!.push(returned);
   });
@@ -822,6 +833,31 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         }
       }
       pending.shift();
+      publish();
+    }
+  }
+
+  /** Fees, interest and credits: posted once each; a refused one is recorded with why. */
+  async function applyPendingAdjustments(): Promise<void> {
+    const pending = state.pendingAdjustments!;
+    while (pending.length > 0) {
+      const adjustment = pending[0]!;
+      const record = { ...adjustment, at: nowIso(), status: 'posted' as 'posted' | 'rejected', reason: null as string | null };
+      if (adjustment.currency !== currency) Object.assign(record, { status: 'rejected', reason: `currency ${adjustment.currency} does not match the account's ${currency}` });
+      else {
+        try {
+          const result = await ledger.postAdjustment.executeWithOptions({ summary: `post ${adjustment.kind} ${adjustment.adjustmentId} of ${formatMoney({ amountMinor: adjustment.amountMinor, currency })}` }, [
+            { accountKey: key, adjustmentId: adjustment.adjustmentId, kind: adjustment.kind, amountMinor: adjustment.amountMinor, currency, description: adjustment.description, at: record.at },
+          ]);
+          state.balanceMinor = result.balanceMinor;
+          state.creditMinor = result.creditMinor;
+        } catch (error) {
+          if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+          Object.assign(record, { status: 'rejected', reason: `${error.cause.type}: ${error.cause.message}` });
+        }
+      }
+      pending.shift();
+      state.adjustments!.push(record);
       publish();
     }
   }
@@ -1291,18 +1327,21 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     while (Date.now() < windowEndMs) {
       state.nextAction = { description: 'close once no payment can come back', at: new Date(windowEndMs).toISOString() };
       publish();
-      await condition(() => state.pendingReturns!.length > 0 || state.pendingPayments.length > 0 || historyIsLong(), Math.max(1, windowEndMs - Date.now()));
-      if (historyIsLong() && state.pendingReturns!.length === 0 && state.pendingPayments.length === 0) {
+      await condition(() => ledgerWork() || historyIsLong(), Math.max(1, windowEndMs - Date.now()));
+      if (historyIsLong() && !ledgerWork()) {
         await condition(allHandlersFinished);
         return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
       }
       await applyPendingPayments(); // a late payment on a paid account becomes a credit, reported
       await applyPendingReturns();
+      await applyPendingAdjustments();
       if (state.balanceMinor > 0) {
         const before = state.stageBeforeEnd;
         const reopenAs: Stage = before === 'escalated' ? 'escalated' : 'reminding';
         const returned = [...state.payments].reverse().find((p) => p.status === 'reversed');
-        changeStage(reopenAs, `reopened: ${returned ? `payment ${returned.paymentId} ${returned.reason}` : 'money is owed again'}; ${formatMoney(balance())} due`);
+        const charged = state.adjustments!.filter((a) => a.status === 'posted' && a.kind !== 'credit').pop();
+        const why = returned ? `payment ${returned.paymentId} ${returned.reason}` : charged ? `${charged.kind} ${charged.adjustmentId} charged` : 'money is owed again';
+        changeStage(reopenAs, `reopened: ${why}; ${formatMoney(balance())} due`);
         stopClockSince(state.endedAt);
         state.endedAt = null;
         state.controlVersion += 1;
@@ -1344,12 +1383,14 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
 
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
-  const wakeFor = (version: number) => () => state.pendingPayments.length > 0 || state.pendingReturns!.length > 0 || state.controlVersion !== version || historyIsLong();
+  const ledgerWork = () => state.pendingPayments.length > 0 || state.pendingReturns!.length > 0 || state.pendingAdjustments!.length > 0;
+  const wakeFor = (version: number) => () => ledgerWork() || state.controlVersion !== version || historyIsLong();
 
   for (;;) {
   while (!isEndStage(state.stage)) {
     await applyPendingPayments();
     await applyPendingReturns();
+    await applyPendingAdjustments();
     if (state.balanceMinor <= 0) {
       await closeArrangementOnPaid();
       state.nextAction = null;

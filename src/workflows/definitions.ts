@@ -33,6 +33,16 @@ export interface PaymentReturned {
 }
 export const paymentReturnedSignal = defineSignal<[PaymentReturned]>('paymentReturned');
 
+/** A fee or interest the creditor charges, or a credit it grants; posted once per adjustmentId. */
+export interface LedgerAdjustment {
+  adjustmentId: string;
+  kind: 'fee' | 'interest' | 'credit';
+  amountMinor: number;
+  currency: string;
+  description: string;
+}
+export const ledgerAdjustmentSignal = defineSignal<[LedgerAdjustment]>('ledgerAdjustment');
+
 // ---- arrangements ------------------------------------------------------------------------------
 export interface PromiseRecord extends PromiseRequest {
   id: string;
@@ -172,6 +182,8 @@ export interface AccountStateView {
   /** Held for the debtor: overpayments (engine v2). */
   creditBalance?: Money;
   arrangements?: ArrangementsView;
+  /** Fees, interest and credits, with what became of each. */
+  adjustments?: (LedgerAdjustment & { at: string; status: 'posted' | 'rejected'; reason: string | null })[];
   /** Addresses found undeliverable. */
   invalidContacts?: { channel: 'email' | 'sms'; address: string; reason: string; at: string }[];
 }
