@@ -1,5 +1,6 @@
 /** Client-side operations on accounts, shared by the command line, `npm start` and tests. */
 import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import type { PlanProposal } from '../domain/arrangements';
 import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, firstIssue, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
@@ -180,37 +181,42 @@ export async function changeContactDetails(client: Client, creditorId: string, a
   return runUpdate(client, creditorId, accountId, 'contact change', (h) => h.executeUpdate(changeContactDetailsUpdate, { args: [change] }));
 }
 
-/** A fee, interest or a credit for the account's ledger; posted by its workflow once per adjustment id. */
-export async function reportAdjustment(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
-  const parsed = parseOrThrow(ledgerAdjustmentSchema, input);
+/**
+ * Signals a money event to a running account: refused when the account has ended (nothing is
+ * silently dropped) or, for amounts, when the currency is not the account's (never converted; the
+ * workflow and the ledger refuse it too).
+ */
+async function signalMoneyEvent<T>(
+  client: Client,
+  creditorId: string,
+  accountId: string,
+  event: { signal: SignalDefinition<[T]>; value: T; what: string; whenClosed: string; currency?: string },
+): Promise<void> {
   const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
   try {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING')
-      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; adjustment ${parsed.adjustmentId} was not recorded`);
+      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; ${event.what} ${event.whenClosed}`);
     const accountCurrency = description.typedSearchAttributes.get(searchAttributes.currency);
-    if (accountCurrency && accountCurrency !== parsed.currency)
-      throw new AccountError('currency_mismatch', `currency: adjustment ${parsed.adjustmentId} is in ${parsed.currency}, but account ${creditorId}/${accountId} is kept in ${accountCurrency}`, 'currency');
-    await handle.signal(ledgerAdjustmentSignal, parsed);
+    if (event.currency && accountCurrency && accountCurrency !== event.currency)
+      throw new AccountError('currency_mismatch', `currency: ${event.what} is in ${event.currency}, but account ${creditorId}/${accountId} is kept in ${accountCurrency}`, 'currency');
+    await handle.signal(event.signal, event.value);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
     throw error;
   }
 }
 
+/** A fee, interest or a credit for the account's ledger; posted by its workflow once per adjustment id. */
+export async function reportAdjustment(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+  const parsed = parseOrThrow(ledgerAdjustmentSchema, input);
+  await signalMoneyEvent(client, creditorId, accountId, { signal: ledgerAdjustmentSignal, value: parsed, what: `adjustment ${parsed.adjustmentId}`, whenClosed: 'was not recorded', currency: parsed.currency });
+}
+
 /** A returned payment: signalled to the account (open, or paid and still inside its reopen window). */
 export async function reportPaymentReturn(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
   const parsed = parseOrThrow(paymentReturnSchema, input);
-  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
-  try {
-    const description = await handle.describe();
-    if (description.status.name !== 'RUNNING')
-      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; return ${parsed.returnId} must be handled by an operator`);
-    await handle.signal(paymentReturnedSignal, parsed);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
-    throw error;
-  }
+  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReturnedSignal, value: parsed, what: `return ${parsed.returnId}`, whenClosed: 'must be handled by an operator' });
 }
 
 /** Validates a payment at the edge and signals the account's workflow. */
@@ -220,20 +226,7 @@ export async function reportPayment(client: Client, creditorId: string, accountI
     const issue = parsed.error.issues[0]!;
     throw new AccountError('invalid_payment', `${String(issue.path[0] ?? 'payment')}: ${issue.message}`);
   }
-  const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
-  try {
-    const description = await handle.describe();
-    if (description.status.name !== 'RUNNING')
-      throw new AccountError('account_closed', `account ${creditorId}/${accountId} is ${description.status.name.toLowerCase()}; payment ${parsed.data.paymentId} was not recorded`);
-    // Refused here with a clear answer; the workflow and the ledger refuse it too (never converted).
-    const accountCurrency = description.typedSearchAttributes.get(searchAttributes.currency);
-    if (accountCurrency && accountCurrency !== parsed.data.currency)
-      throw new AccountError('currency_mismatch', `currency: payment ${parsed.data.paymentId} is in ${parsed.data.currency}, but account ${creditorId}/${accountId} is kept in ${accountCurrency}`, 'currency');
-    await handle.signal(paymentReceivedSignal, parsed.data);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
-    throw error;
-  }
+  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReceivedSignal, value: parsed.data, what: `payment ${parsed.data.paymentId}`, whenClosed: 'was not recorded', currency: parsed.data.currency });
 }
 
 const CONTROLS = {
