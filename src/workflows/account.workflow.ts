@@ -1456,6 +1456,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     await ledger.purgePersonalData.executeWithOptions({ summary: 'personal data purged after retention' }, [{ accountKey: key, reason: 'debtor deceased; retention period over' }]);
     state.compliance.personalDataPurged = true;
     for (const contact of state.contacts) contact.recipient = contact.recipient ? '[redacted]' : null;
+    for (const invalid of invalidContacts) invalid.address = '[redacted]';
     const rep = state.compliance.representative;
     if (rep) state.compliance.representative = { ...rep, name: '[redacted]', address: { line1: '[redacted]', city: '[redacted]', region: rep.address.region, postalCode: '[redacted]', country: rep.address.country } };
     state.nextAction = null;
