@@ -29,7 +29,7 @@ ALTER TABLE ledger_entries ADD COLUMN debt_id text;
 
 -- Accounts opened before this migration hold one debt: their opening balance.
 INSERT INTO debts (account_key, debt_id, kind, description, due_date)
-SELECT account_key, 'opening', 'invoice', 'Opening balance', effective_at::date
+SELECT account_key, 'opening', 'invoice', 'Opening balance', (effective_at AT TIME ZONE 'UTC')::date
   FROM ledger_transactions WHERE kind = 'charge' AND idempotency_key LIKE '%/opening-balance'
 ON CONFLICT DO NOTHING;
 ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only;

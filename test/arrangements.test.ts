@@ -15,7 +15,7 @@ import { localDateTime } from '../src/domain/contact-policy';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
-import { accountStateQuery, paymentReceivedSignal, paymentReturnedSignal, promiseToPaySignal, type AccountStateView } from '../src/workflows/definitions';
+import { accountStateQuery, closeAccountUpdate, pauseAccountUpdate, resumeAccountUpdate, paymentReceivedSignal, paymentReturnedSignal, promiseToPaySignal, type AccountStateView } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
@@ -181,6 +181,42 @@ describe('promises to pay', () => {
       view = await state(handle);
       assert.equal(view.stage, 'promised');
       assert.equal(view.arrangements!.promises[0]!.takenBy, 'ivr');
+    });
+  });
+
+  it('a pause and a promise that overlap stop the cadence clock once, not twice', async () => {
+    const account = makeAccount({ balanceMinor: 200_00 });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 day');
+      await handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: 'debtor in hospital' }] });
+      await recordPromise(stack.client, account.creditorId, account.accountId, { amountMinor: 50_00, date: addDays(await today(account), 7), channel: 'phone', takenBy: 'agent.kim' });
+      await stack.env.sleep('5 days');
+      await handle.executeUpdate(resumeAccountUpdate, { args: [{ reason: 'back home' }] });
+      assert.equal((await state(handle)).stage, 'promised');
+      await pay(handle, 'PAY-O1', 50_00);
+      await stack.env.sleep('1 minute');
+      assert.equal((await state(handle)).arrangements!.promises[0]!.status, 'kept');
+      // Held from day 1 to day 6: the day-3 text moves to about day 8, not day 13 (pause and promise counted apart).
+      await stack.env.sleep('4 days');
+      const view = await state(handle);
+      assert.ok(view.contacts.some((c) => c.stepId === 'reminder-sms' && c.status === 'sent'), `the text went by day 10: ${JSON.stringify(view.nextAction)}`);
+    });
+  });
+
+  it('an open promise ends as cancelled when an operator closes the account', async () => {
+    const account = makeAccount({ balanceMinor: 200_00 });
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 hour');
+      await recordPromise(stack.client, account.creditorId, account.accountId, { amountMinor: 50_00, date: addDays(await today(account), 5), channel: 'phone', takenBy: 'agent.kim' });
+      await handle.executeUpdate(closeAccountUpdate, { args: [{ reason: 'sold to another agency' }] });
+      const outcome = await handle.result();
+      assert.equal(outcome.stage, 'closed');
+      const view = await state(handle);
+      assert.equal(view.arrangements!.active, null);
+      assert.equal(view.arrangements!.promises[0]!.status, 'cancelled');
+      assert.equal((await arrangementRow(account, 'promise-1')).status, 'cancelled');
     });
   });
 

@@ -73,6 +73,18 @@ describe('ledger', () => {
     assert.equal(await ledger.balance(key), 90_00);
   });
 
+  it('one payment id posted on two accounts at the same moment: one posts, the other is refused as reused', async () => {
+    const first = await openAccount(100_00);
+    const second = await openAccount(100_00);
+    const results = await Promise.allSettled([pay(first, 'PAY-TWICE', 50_00), pay(second, 'PAY-TWICE', 50_00)]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled' && r.value.status === 'posted').length, 1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    assert.ok(refused, 'the other posting is refused, not reported as posted');
+    assert.match(String(refused.reason), /payment id PAY-TWICE was already posted with different details/);
+    assert.equal((await ledger.balance(first)) + (await ledger.balance(second)), 150_00);
+    await assertLedgerBalances(sinks.pool);
+  });
+
   it('never loses an update when different payments land on one account at the same moment', async () => {
     const key = await openAccount(1000_00);
     await Promise.all(Array.from({ length: 10 }, (_, i) => pay(key, `PAY-C-${i}`, 7_00)));

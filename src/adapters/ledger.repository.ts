@@ -182,18 +182,19 @@ export function createLedgerRepository(pool: Pool) {
         if (account.currency !== input.currency)
           throw new LedgerError('currency_mismatch', `payment ${input.paymentId} is in ${input.currency} but account ${input.accountKey} is kept in ${account.currency}`);
         const idempotencyKey = `payment/${account.creditorId}/${input.paymentId}`;
-        const earlier = await findTransaction(client, idempotencyKey);
-        if (earlier) {
+        const duplicate = async (earlier: NonNullable<Awaited<ReturnType<typeof findTransaction>>>): Promise<PaymentPostingResult> => {
           if (earlier.accountKey !== input.accountKey || earlier.amountMinor !== input.amountMinor)
             throw new LedgerError('payment_id_reused', `payment id ${input.paymentId} was already posted with different details (${earlier.accountKey}, ${earlier.amountMinor})`);
           const entries = await transactionEntries(client, earlier.id);
           const allocations = entries.filter((e) => e.ledgerAccount === 'receivable').map((e) => ({ debtId: e.debtId!, amountMinor: e.credit }));
           const overpaymentMinor = entries.filter((e) => e.ledgerAccount === 'customer_credit').reduce((s, e) => s + e.credit, 0);
           return { status: 'duplicate', allocations, overpaymentMinor, ...(await derivedBalances(client, input.accountKey)) };
-        }
+        };
+        const earlier = await findTransaction(client, idempotencyKey);
+        if (earlier) return duplicate(earlier);
         const debts = await debtBalances(client, input.accountKey);
         const { allocations, overpaymentMinor } = allocatePayment(debts, input.amountMinor, account.allocationRule);
-        await insertTransaction(client, {
+        const inserted = await insertTransaction(client, {
           accountKey: input.accountKey,
           kind: 'payment',
           idempotencyKey,
@@ -207,6 +208,8 @@ export function createLedgerRepository(pool: Pool) {
             ...(overpaymentMinor > 0 ? [{ ledgerAccount: 'customer_credit' as const, debit: 0, credit: overpaymentMinor }] : []),
           ],
         });
+        // The same id posted at this moment on another account (the row lock is per account): the unique key decided.
+        if (inserted === null) return duplicate((await findTransaction(client, idempotencyKey))!);
         return { status: 'posted', allocations, overpaymentMinor, ...(await derivedBalances(client, input.accountKey)) };
       });
     },
@@ -275,12 +278,13 @@ export function createLedgerRepository(pool: Pool) {
         const account = await lockAccount(client, input.accountKey);
         if (account.currency !== input.currency) throw new LedgerError('currency_mismatch', `adjustment ${input.adjustmentId} is in ${input.currency} but account ${input.accountKey} is kept in ${account.currency}`);
         const idempotencyKey = `adjustment/${account.creditorId}/${input.adjustmentId}`;
-        const earlier = await findTransaction(client, idempotencyKey);
-        if (earlier) {
-          if (earlier.accountKey !== input.accountKey || earlier.amountMinor !== input.amountMinor)
+        const duplicate = async (earlier: NonNullable<Awaited<ReturnType<typeof findTransaction>>>): Promise<PostingResult> => {
+          if (earlier.accountKey !== input.accountKey || earlier.amountMinor !== input.amountMinor || earlier.kind !== input.kind)
             throw new LedgerError('payment_id_reused', `adjustment id ${input.adjustmentId} was already posted with different details`);
           return { status: 'duplicate', ...(await derivedBalances(client, input.accountKey)) };
-        }
+        };
+        const earlier = await findTransaction(client, idempotencyKey);
+        if (earlier) return duplicate(earlier);
         let entries: EntryDraft[];
         if (input.kind === 'credit') {
           const { allocations, overpaymentMinor } = allocatePayment(await debtBalances(client, input.accountKey), input.amountMinor, account.allocationRule);
@@ -294,7 +298,8 @@ export function createLedgerRepository(pool: Pool) {
             { ledgerAccount: input.kind === 'fee' ? 'fee_income' : 'interest_income', debit: 0, credit: input.amountMinor },
           ];
         }
-        await insertTransaction(client, { accountKey: input.accountKey, kind: input.kind, idempotencyKey, externalId: input.adjustmentId, amountMinor: input.amountMinor, currency: input.currency, effectiveAt: input.at, reason: input.description, entries });
+        const inserted = await insertTransaction(client, { accountKey: input.accountKey, kind: input.kind, idempotencyKey, externalId: input.adjustmentId, amountMinor: input.amountMinor, currency: input.currency, effectiveAt: input.at, reason: input.description, entries });
+        if (inserted === null) return duplicate((await findTransaction(client, idempotencyKey))!);
         return { status: 'posted', ...(await derivedBalances(client, input.accountKey)) };
       });
     },
@@ -391,9 +396,9 @@ async function lockAccount(client: PoolClient, accountKey: string) {
 }
 
 async function findTransaction(client: PoolClient, idempotencyKey: string) {
-  const { rows } = await client.query<{ id: string; account_key: string; amount_minor: string }>('SELECT id, account_key, amount_minor FROM ledger_transactions WHERE idempotency_key = $1', [idempotencyKey]);
+  const { rows } = await client.query<{ id: string; account_key: string; kind: TransactionKind; amount_minor: string }>('SELECT id, account_key, kind, amount_minor FROM ledger_transactions WHERE idempotency_key = $1', [idempotencyKey]);
   const row = rows[0];
-  return row ? { id: row.id, accountKey: row.account_key, amountMinor: toSafeInteger(row.amount_minor, 'amount_minor') } : null;
+  return row ? { id: row.id, accountKey: row.account_key, kind: row.kind, amountMinor: toSafeInteger(row.amount_minor, 'amount_minor') } : null;
 }
 
 interface EntryDraft {

@@ -164,6 +164,11 @@ export interface AccountState {
   /** When the account was paid or settled; it stays open for returned payments a while. */
   endedAt?: string | null;
   stageBeforeEnd?: Stage | null;
+  /**
+   * Since when the cadence clock has been stopped by any hold (a pause, a dispute awaiting
+   * verification, an arrangement); overlapping holds count once.
+   */
+  holdStartedAt?: string | null;
 }
 
 /** The promise, plan or extension that holds the cadence now. */
@@ -236,6 +241,13 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   state.stepDueAt ??= null;
   state.endedAt ??= null;
   state.stageBeforeEnd ??= null;
+  if (state.holdStartedAt === undefined) {
+    // Runs from before one hold marker: the earliest of the holds still in force.
+    const since = [state.stage === 'paused' ? state.pausedAt : null, state.compliance.dispute === 'pending_verification' ? state.compliance.disputeHeldAt : null, state.arrangement?.heldAt ?? null]
+      .filter((t): t is string => t !== null)
+      .sort()[0];
+    state.holdStartedAt = since ?? null;
+  }
   const account = state.profile;
   const rules = input.arrangementRules ?? DEFAULT_ARRANGEMENT_RULES;
   const currency = account.currency;
@@ -302,6 +314,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     state.pausedReason = request.reason;
     state.pausedAt = nowIso();
     changeStage('paused', `paused: ${request.reason}`);
+    updateHold();
     return operatorChange('pause', request);
   }, {
     validator: (request) => {
@@ -312,7 +325,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   });
   setHandler(resumeAccountUpdate, (request) => {
     changeStage(state.stageBeforePause ?? 'reminding', `resumed: ${request.reason}`);
-    stopClockSince(state.pausedAt);
+    updateHold();
     state.stageBeforePause = null;
     state.pausedReason = null;
     state.pausedAt = null;
@@ -358,6 +371,9 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     state.cadence = cadence;
     state.cadenceStartedAt = nowIso();
     state.clockShiftMs = 0;
+    state.stepDueAt = null;
+    // A hold in force counts for the new cadence only from now on.
+    if (state.holdStartedAt) state.holdStartedAt = nowIso();
     state.nextStepIndex = 0;
     state.stepNotBefore = null;
     state.lastStepAt = null;
@@ -436,7 +452,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   };
   setHandler(acceptPlanUpdate, async (request) => {
     const { terms, schedule } = checkPlan(request);
-    if (state.arrangement?.kind === 'promise') await endArrangement('cancelled', 'replaced by a payment plan');
+    // Replaced and begun in one step: no await between, so the cadence cannot slip a step in.
+    const replaced = state.arrangement?.kind === 'promise' ? finishArrangement('cancelled', 'replaced by a payment plan') : null;
     const plan: PlanRecord = {
       id: `plan-${plans.length + 1}`,
       terms,
@@ -450,6 +467,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     };
     plans.push(plan);
     beginArrangement('plan', plan.id, 'on_plan', `${terms.settlement ? 'settlement ' : ''}plan accepted by ${request.acceptedBy}: ${schedule.length} ${terms.frequency} payment(s) of ${formatMoney({ amountMinor: terms.instalmentMinor, currency })}, total ${formatMoney({ amountMinor: terms.totalMinor, currency })}`);
+    if (replaced) await saveArrangement('promise', replaced.id);
     await saveArrangement('plan', plan.id);
     return plan;
   }, { validator: (request) => void checkPlan(request) });
@@ -505,6 +523,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     state.arrangement = { kind, id, paymentsFrom: state.payments.length, heldAt: nowIso(), stageBefore };
     if (state.stage === 'paused') state.stageBeforePause = stage;
     else changeStage(stage, reason);
+    updateHold();
     state.answeredSinceLastStep = true;
     state.steps.push({ stepId: `(${kind})`, action: kind, label: kind, at: nowIso(), status: 'done', detail: reason });
     state.controlVersion += 1;
@@ -512,22 +531,31 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     publish();
   }
 
-  /** Ends the active arrangement; the cadence clock restarts where it stopped. */
+  /** Ends the active arrangement and saves it; the cadence clock restarts where it stopped. */
   async function endArrangement(status: string, reason: string): Promise<void> {
+    const ended = finishArrangement(status, reason);
+    if (ended) await saveArrangement(ended.kind, ended.id);
+  }
+
+  /**
+   * The state changes of ending the arrangement, all at once (no await), so neither the main
+   * loop nor another update can see the account half-way; the caller saves it.
+   */
+  function finishArrangement(status: string, reason: string): ActiveArrangement | null {
     const active = state.arrangement;
-    if (!active) return;
+    if (!active) return null;
     const record = arrangementRecord(active.kind, active.id);
     record.status = status as never;
     if ('resolvedAt' in record) record.resolvedAt = nowIso();
     else record.endedAt = nowIso();
     state.arrangement = null;
-    stopClockSince(active.heldAt);
+    updateHold();
     const back: Stage = ['promised', 'on_plan', 'extended', 'notice', 'paused'].includes(active.stageBefore) ? 'reminding' : active.stageBefore;
     if (state.stage === 'paused') state.stageBeforePause = back;
     else if (!isEndStage(state.stage)) changeStage(back, `${active.kind} ${status}: ${reason}`);
     state.steps.push({ stepId: `(${active.kind})`, action: `${active.kind} ${status}`, label: `${active.kind} ${status}`, at: nowIso(), status: 'done', detail: reason });
     state.controlVersion += 1;
-    await saveArrangement(active.kind, active.id);
+    return active;
   }
 
   function arrangementRecord(kind: ActiveArrangement['kind'], id: string): PromiseRecord | PlanRecord | ExtensionRecord {
@@ -558,6 +586,16 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
    * so overdue steps do not all fire at once afterwards; whole days keep day-based steps at their
    * local time of day.
    */
+  /** Starts the hold when the first of pause, dispute or arrangement begins; credits it when the last ends. */
+  function updateHold(): void {
+    const held = state.stage === 'paused' || state.compliance.dispute === 'pending_verification' || !!state.arrangement;
+    if (held && !state.holdStartedAt) state.holdStartedAt = nowIso();
+    else if (!held && state.holdStartedAt) {
+      stopClockSince(state.holdStartedAt);
+      state.holdStartedAt = null;
+    }
+  }
+
   function stopClockSince(heldAt: string | null): void {
     if (!heldAt) return;
     const heldMs = Date.now() - Date.parse(heldAt);
@@ -655,6 +693,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         if (within && c.dispute !== 'pending_verification') {
           c.dispute = 'pending_verification';
           c.disputeHeldAt = at;
+          updateHold();
         } else if (!within) c.disputedOutsideValidationPeriod = true;
         record(`${within ? 'within' : 'outside'} the validation period, by ${event.via}${event.note ? `: ${event.note}` : ''}`);
         break;
@@ -662,8 +701,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       case 'verification_sent':
         if (c.dispute === 'pending_verification') {
           c.dispute = 'verified';
-          stopClockSince(c.disputeHeldAt);
           c.disputeHeldAt = null;
+          updateHold();
         }
         record(`verification sent${event.note ? `: ${event.note}` : ''}`);
         break;
@@ -891,14 +930,17 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     const snapshot = await ledger.ledgerSnapshot.executeWithOptions({ summary: `check the ledger for promise ${promise.id}` }, [{ accountKey: key }]);
     state.balanceMinor = snapshot.balanceMinor;
     state.creditMinor = snapshot.creditMinor;
+    // An update may have replaced the promise (by a plan) while the ledger answered.
+    if (state.arrangement?.id !== active.id) return;
     if (promise.paidMinor > 0) {
       const rest = promise.amountMinor - promise.paidMinor;
       await endArrangement('partial', `${amount(promise.paidMinor)} of ${amount(promise.amountMinor)} paid by ${promise.date}; asked for the remaining ${amount(rest)}`);
       await sendArrangementNotice('promise_partial', `${promise.id}/partial`, { amount: amount(rest), date: promise.date });
       return;
     }
-    await endArrangement('broken', `nothing paid by ${promise.date} (grace ${rules.promise.graceDays} days)`);
+    // The harder step is chosen before anything awaits, so a new arrangement cannot be overtaken by it.
     moveToHarderStep(`promise ${promise.id} broken`);
+    await endArrangement('broken', `nothing paid by ${promise.date} (grace ${rules.promise.graceDays} days)`);
   }
 
   async function watchPlan(active: ActiveArrangement, version: number): Promise<void> {
@@ -918,6 +960,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         instalment.status = now < onTimeUntil ? 'paid' : 'late';
         state.steps.push({ stepId: '(plan)', action: `instalment ${instalment.status}`, label: `instalment ${instalment.number} ${instalment.status}`, at: nowIso(), status: 'done', detail: `${amount(instalment.amountMinor)} due ${instalment.dueDate}` });
         await saveArrangement('plan', plan.id);
+        if (state.arrangement?.id !== active.id) return;
         continue;
       }
       const remindAt = morningOf(addDays(instalment.dueDate, -rules.plan.reminderDaysBefore), '10:00');
@@ -952,9 +995,9 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     state.steps.push({ stepId: '(plan)', action: 'instalment missed', label: `instalment ${instalment.number} missed`, at: nowIso(), status: 'done', detail });
     if (plan.misses >= rules.plan.maxMisses) {
       plan.resolvedAt = nowIso();
+      moveToHarderStep(`plan ${plan.id} in default`);
       await endArrangement('defaulted', detail);
       await sendArrangementNotice('plan_default', `${plan.id}/default`, { amount: formatMoney(balance()), date: instalment.dueDate });
-      moveToHarderStep(`plan ${plan.id} in default`);
       return;
     }
     await saveArrangement('plan', plan.id);
@@ -1035,12 +1078,19 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       { channel: 'letter', recipient: [account.debtorName, account.address.line1, `${account.address.city}, ${account.address.region} ${account.address.postalCode}`].join(', ') },
     ];
     const step: CadenceStep = { id: `${kind}-${id}`.replace(/[^A-Za-z0-9._-]/g, '-'), action: 'email', after: '0d', label: kind.replace('_', ' ') };
-    const idempotencyKey = `${key}/arrangement/${id}`;
     for (const option of options) {
       if (!option.recipient) continue;
+      // One send per notice and channel: a fallback to SMS or a letter is its own message.
+      const idempotencyKey = option.channel === 'email' ? `${key}/arrangement/${id}` : `${key}/arrangement/${id}/${option.channel}`;
       let decision = await gate(step, option.channel, option.recipient);
       for (let tries = 0; decision.kind === 'defer' && tries < 3; tries++) {
-        await sleep(Math.max(1, Date.parse(decision.until) - Date.now()));
+        // Waits for the window without blocking the account: a payment or an operator's action
+        // makes the notice stale, so it is dropped (recorded) and the loop handles what arrived.
+        const interrupted = await condition(() => ledgerWork() || state.stage === 'paused' || isEndStage(state.stage), Math.max(1, Date.parse(decision.until) - Date.now()));
+        if (interrupted) {
+          state.contacts.push({ stepId: step.id, channel: option.channel, at: nowIso(), status: 'skipped', reason: 'deferred by the contact window, then overtaken by a payment or an operator', recipient: option.recipient, providerMessageId: null, rule: decision.rule });
+          return;
+        }
         decision = await gate(step, option.channel, option.recipient);
       }
       const contact: ContactRecord = { stepId: step.id, channel: option.channel, at: nowIso(), status: 'sent', reason: null, recipient: option.recipient, providerMessageId: null, rule: decision.rule };
@@ -1374,6 +1424,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       state.pausedReason = `validation notice not sent: ${error.cause?.message ?? error.message}`;
       state.pausedAt = nowIso();
       changeStage('paused', state.pausedReason);
+      updateHold();
       return;
     }
     state.compliance.validationNotice = { sentAt: nowIso(), periodEnds };
@@ -1395,6 +1446,11 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       await closeArrangementOnPaid();
       state.nextAction = null;
       const last = [...state.payments].reverse().find((p) => p.status === 'posted');
+      if (state.stage === 'paused') {
+        state.stageBeforePause = null;
+        state.pausedReason = null;
+        state.pausedAt = null;
+      }
       changeStage('paid', last ? `balance cleared by payment ${last.paymentId}` : 'no balance due');
       publish();
       break;
@@ -1442,6 +1498,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     state.answeredSinceLastStep = false;
     advance();
   }
+  // Closed by an operator, a terminal step or a stop (death, bankruptcy): an open arrangement ends with it.
+  if (state.arrangement && state.stage !== 'paid' && state.stage !== 'settled') await endArrangement('cancelled', `the account is ${state.stage}`);
   if (!(await holdForReturnedPayments())) break;
   }
 
