@@ -177,8 +177,6 @@ interface ActiveArrangement {
   id: string;
   /** Payments from this index on count towards it. */
   paymentsFrom: number;
-  /** The cadence clock stops while it holds. */
-  heldAt: string;
   stageBefore: Stage;
 }
 
@@ -243,7 +241,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   state.stageBeforeEnd ??= null;
   if (state.holdStartedAt === undefined) {
     // Runs from before one hold marker: the earliest of the holds still in force.
-    const since = [state.stage === 'paused' ? state.pausedAt : null, state.compliance.dispute === 'pending_verification' ? state.compliance.disputeHeldAt : null, state.arrangement?.heldAt ?? null]
+    const since = [state.stage === 'paused' ? state.pausedAt : null, state.compliance.dispute === 'pending_verification' ? state.compliance.disputeHeldAt : null]
       .filter((t): t is string => t !== null)
       .sort()[0];
     state.holdStartedAt = since ?? null;
@@ -256,6 +254,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   const extensions = state.extensions;
   const invalidContacts = state.invalidContacts;
   const balance = () => ({ amountMinor: state.balanceMinor, currency });
+  /** An amount of the account's currency, for people to read. */
+  const money = (amountMinor: number) => formatMoney({ amountMinor, currency });
 
   // ---- handlers -------------------------------------------------------------------------------
   setHandler(paymentReceivedSignal, (payment) => {
@@ -466,7 +466,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       resolvedAt: null,
     };
     plans.push(plan);
-    beginArrangement('plan', plan.id, 'on_plan', `${terms.settlement ? 'settlement ' : ''}plan accepted by ${request.acceptedBy}: ${schedule.length} ${terms.frequency} payment(s) of ${formatMoney({ amountMinor: terms.instalmentMinor, currency })}, total ${formatMoney({ amountMinor: terms.totalMinor, currency })}`);
+    beginArrangement('plan', plan.id, 'on_plan', `${terms.settlement ? 'settlement ' : ''}plan accepted by ${request.acceptedBy}: ${schedule.length} ${terms.frequency} payment(s) of ${money(terms.instalmentMinor)}, total ${money(terms.totalMinor)}`);
     if (replaced) await saveArrangement('promise', replaced.id);
     await saveArrangement('plan', plan.id);
     return plan;
@@ -513,14 +513,14 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     const checkAt = new Date(zonedTimeToUtcMs(addDays(valid.date, rules.promise.graceDays + 1), '09:00', account.timezone)).toISOString();
     const promise: PromiseRecord = { ...valid, id: `promise-${promises.length + 1}`, takenAt: nowIso(), status: 'open', paidMinor: 0, checkAt, resolvedAt: null };
     promises.push(promise);
-    beginArrangement('promise', promise.id, 'promised', `promise to pay ${formatMoney({ amountMinor: valid.amountMinor, currency })} by ${valid.date} (${valid.channel}, taken by ${valid.takenBy})`);
+    beginArrangement('promise', promise.id, 'promised', `promise to pay ${money(valid.amountMinor)} by ${valid.date} (${valid.channel}, taken by ${valid.takenBy})`);
     await saveArrangement('promise', promise.id);
     return promise;
   }
 
   function beginArrangement(kind: ActiveArrangement['kind'], id: string, stage: Stage, reason: string): void {
     const stageBefore = state.stage === 'paused' ? (state.stageBeforePause ?? 'reminding') : state.stage;
-    state.arrangement = { kind, id, paymentsFrom: state.payments.length, heldAt: nowIso(), stageBefore };
+    state.arrangement = { kind, id, paymentsFrom: state.payments.length, stageBefore };
     if (state.stage === 'paused') state.stageBeforePause = stage;
     else changeStage(stage, reason);
     updateHold();
@@ -635,7 +635,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         `**${account.debtorName}** · ${account.creditorId} / ${account.accountId} · ${account.product}`,
         `Stage: **${state.stage}**${state.pausedReason ? ` (${state.pausedReason})` : ''} · Balance due: **${formatMoney(balance())}** · ${daysPastDue(account.dueDate, nowIso())} days past due`,
         cadence ? `Cadence: ${cadence.name} v${cadence.version} · step ${Math.min(state.nextStepIndex + 1, cadence.steps.length)} of ${cadence.steps.length}` : 'Cadence: being selected',
-        ...(state.creditMinor ? [`Credit held for the debtor: **${formatMoney({ amountMinor: state.creditMinor, currency })}** (overpayment; refund or apply)`] : []),
+        ...(state.creditMinor ? [`Credit held for the debtor: **${money(state.creditMinor)}** (overpayment; refund or apply)`] : []),
         ...(state.arrangement ? [`Arrangement: ${describeArrangement()}`] : []),
         state.nextAction ? `Next: ${state.nextAction.description} at ${state.nextAction.at}` : 'Next: waiting for payment',
         last ? `Last: ${last.label} ${last.status}${last.detail ? ` (${last.detail})` : ''} at ${last.at}` : 'No step yet',
@@ -664,12 +664,12 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     const record = arrangementRecord(active.kind, active.id);
     if (active.kind === 'promise') {
       const p = record as PromiseRecord;
-      return `promise of ${formatMoney({ amountMinor: p.amountMinor, currency })} by ${p.date} (paid ${formatMoney({ amountMinor: paidSince(active.paymentsFrom), currency })})`;
+      return `promise of ${money(p.amountMinor)} by ${p.date} (paid ${money(paidSince(active.paymentsFrom))})`;
     }
     if (active.kind === 'plan') {
       const p = record as PlanRecord;
       const next = p.schedule.find((i) => i.status === 'due');
-      return `${p.terms.frequency} plan, ${formatMoney({ amountMinor: paidSince(active.paymentsFrom), currency })} of ${formatMoney({ amountMinor: p.terms.totalMinor, currency })} paid, ${p.misses} missed${next ? `, next ${formatMoney({ amountMinor: next.amountMinor, currency })} on ${next.dueDate}` : ''}`;
+      return `${p.terms.frequency} plan, ${money(paidSince(active.paymentsFrom))} of ${money(p.terms.totalMinor)} paid, ${p.misses} missed${next ? `, next ${money(next.amountMinor)} on ${next.dueDate}` : ''}`;
     }
     return `extension to ${(record as ExtensionRecord).newDueDate}`;
   }
@@ -789,7 +789,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           ? `To ${rep.name}, as representative of the estate of ${account.debtorName}:\n\nOur records show ${formatMoney(balance())} owed on account ${account.accountId} with ${account.creditorId}. We have stopped collecting from ${account.debtorName}. Only the estate is responsible for this amount, and nobody is personally liable for it unless they agreed to be. Please write to us with any question.\n\nThis communication is from a debt collector.`
           : `To ${rep.name}, trustee:\n\nWe have stopped collection of account ${account.accountId} with ${account.creditorId} (${account.debtorName}, ${formatMoney(balance())}) under the automatic stay. This letter is for your records.\n\nThis communication is from a debt collector.`;
       const result = await notifications.sendLetter.executeWithOptions({ summary: `notice to the ${rep.role === 'estate' ? "estate's representative" : 'trustee'} mailed` }, [
-        { idempotencyKey: `${key}/${rep.role}-notice`, accountKey: key, creditorId: account.creditorId, debtorName: recipient, address: rep.address, subject: `Account ${account.accountId}`, body: text, balanceMinor: state.balanceMinor, currency, language: 'en', dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
+        letter(`${key}/${rep.role}-notice`, `Account ${account.accountId}`, text, { name: recipient, address: rep.address, language: 'en' }),
       ]);
       contact.providerMessageId = result.documentId;
     }
@@ -827,10 +827,10 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           if ('overpaymentMinor' in result && result.overpaymentMinor > 0) {
             // Reported to the operator, who refunds it or applies it; never silently kept.
             record.overpaymentMinor = result.overpaymentMinor;
-            state.steps.push({ stepId: '(ledger)', action: 'overpayment', label: 'overpayment held as credit', at: nowIso(), status: 'done', detail: `${formatMoney({ amountMinor: result.overpaymentMinor, currency })} of payment ${payment.paymentId} beyond the balance is held as a credit for the debtor: refund or apply it` });
+            state.steps.push({ stepId: '(ledger)', action: 'overpayment', label: 'overpayment held as credit', at: nowIso(), status: 'done', detail: `${money(result.overpaymentMinor)} of payment ${payment.paymentId} beyond the balance is held as a credit for the debtor: refund or apply it` });
           }
         } catch (error) {
-          if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+          if (!isRefusal(error)) throw error;
           Object.assign(record, { status: 'rejected', reason: `${error.cause.type}: ${error.cause.message}` });
         }
       }
@@ -864,10 +864,10 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
             label: 'payment returned',
             at,
             status: 'done',
-            detail: `payment ${payment.paymentId} of ${formatMoney(payment.amount)} returned (${returned.reason})${result.feeMinor ? `; fee ${formatMoney({ amountMinor: result.feeMinor, currency })} charged` : ''}; balance ${formatMoney(balance())}`,
+            detail: `payment ${payment.paymentId} of ${formatMoney(payment.amount)} returned (${returned.reason})${result.feeMinor ? `; fee ${money(result.feeMinor)} charged` : ''}; balance ${formatMoney(balance())}`,
           });
         } catch (error) {
-          if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+          if (!isRefusal(error)) throw error;
           state.steps.push({ stepId: '(ledger)', action: 'payment return refused', label: 'payment return refused', at, status: 'failed', detail: `${error.cause.type}: ${error.cause.message}` });
         }
       }
@@ -885,13 +885,13 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       if (adjustment.currency !== currency) Object.assign(record, { status: 'rejected', reason: `currency ${adjustment.currency} does not match the account's ${currency}` });
       else {
         try {
-          const result = await ledger.postAdjustment.executeWithOptions({ summary: `post ${adjustment.kind} ${adjustment.adjustmentId} of ${formatMoney({ amountMinor: adjustment.amountMinor, currency })}` }, [
+          const result = await ledger.postAdjustment.executeWithOptions({ summary: `post ${adjustment.kind} ${adjustment.adjustmentId} of ${money(adjustment.amountMinor)}` }, [
             { accountKey: key, adjustmentId: adjustment.adjustmentId, kind: adjustment.kind, amountMinor: adjustment.amountMinor, currency, description: adjustment.description, at: record.at },
           ]);
           state.balanceMinor = result.balanceMinor;
           state.creditMinor = result.creditMinor;
         } catch (error) {
-          if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+          if (!isRefusal(error)) throw error;
           Object.assign(record, { status: 'rejected', reason: `${error.cause.type}: ${error.cause.message}` });
         }
       }
@@ -922,10 +922,9 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   async function watchPromise(active: ActiveArrangement, version: number): Promise<void> {
     const promise = arrangementRecord('promise', active.id) as PromiseRecord;
     promise.paidMinor = paidSince(active.paymentsFrom);
-    const amount = (amountMinor: number) => formatMoney({ amountMinor, currency });
-    if (promise.paidMinor >= promise.amountMinor) return endArrangement('kept', `${amount(promise.paidMinor)} paid against the promise of ${amount(promise.amountMinor)}`);
+    if (promise.paidMinor >= promise.amountMinor) return endArrangement('kept', `${money(promise.paidMinor)} paid against the promise of ${money(promise.amountMinor)}`);
     const checkAtMs = Date.parse(promise.checkAt);
-    if (Date.now() < checkAtMs) return waitUntil(`check promise of ${amount(promise.amountMinor)} due ${promise.date}`, checkAtMs, version);
+    if (Date.now() < checkAtMs) return waitUntil(`check promise of ${money(promise.amountMinor)} due ${promise.date}`, checkAtMs, version);
     // The promised date and the grace period are over: what does the ledger say?
     const snapshot = await ledger.ledgerSnapshot.executeWithOptions({ summary: `check the ledger for promise ${promise.id}` }, [{ accountKey: key }]);
     state.balanceMinor = snapshot.balanceMinor;
@@ -934,8 +933,8 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     if (state.arrangement?.id !== active.id) return;
     if (promise.paidMinor > 0) {
       const rest = promise.amountMinor - promise.paidMinor;
-      await endArrangement('partial', `${amount(promise.paidMinor)} of ${amount(promise.amountMinor)} paid by ${promise.date}; asked for the remaining ${amount(rest)}`);
-      await sendArrangementNotice('promise_partial', `${promise.id}/partial`, { amount: amount(rest), date: promise.date });
+      await endArrangement('partial', `${money(promise.paidMinor)} of ${money(promise.amountMinor)} paid by ${promise.date}; asked for the remaining ${money(rest)}`);
+      await sendArrangementNotice('promise_partial', `${promise.id}/partial`, { amount: money(rest), date: promise.date });
       return;
     }
     // The harder step is chosen before anything awaits, so a new arrangement cannot be overtaken by it.
@@ -946,7 +945,6 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   async function watchPlan(active: ActiveArrangement, version: number): Promise<void> {
     const plan = arrangementRecord('plan', active.id) as PlanRecord;
     plan.paidMinor = paidSince(active.paymentsFrom);
-    const amount = (amountMinor: number) => formatMoney({ amountMinor, currency });
     if (plan.paidMinor >= plan.terms.totalMinor) return completePlan(plan);
     const now = Date.now();
     const acceptedMs = Date.parse(plan.acceptedAt);
@@ -958,7 +956,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       const missedAt = morningOf(addDays(instalment.dueDate, rules.plan.graceDays + 1));
       if (plan.paidMinor >= covered) {
         instalment.status = now < onTimeUntil ? 'paid' : 'late';
-        state.steps.push({ stepId: '(plan)', action: `instalment ${instalment.status}`, label: `instalment ${instalment.number} ${instalment.status}`, at: nowIso(), status: 'done', detail: `${amount(instalment.amountMinor)} due ${instalment.dueDate}` });
+        state.steps.push({ stepId: '(plan)', action: `instalment ${instalment.status}`, label: `instalment ${instalment.number} ${instalment.status}`, at: nowIso(), status: 'done', detail: `${money(instalment.amountMinor)} due ${instalment.dueDate}` });
         await saveArrangement('plan', plan.id);
         if (state.arrangement?.id !== active.id) return;
         continue;
@@ -966,17 +964,17 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
       const remindAt = morningOf(addDays(instalment.dueDate, -rules.plan.reminderDaysBefore), '10:00');
       if (!instalment.remindedAt && remindAt > acceptedMs && now >= remindAt && now < onTimeUntil) {
         instalment.remindedAt = nowIso();
-        await sendArrangementNotice('plan_reminder', `${plan.id}/${instalment.number}/reminder`, { amount: amount(instalment.amountMinor), date: instalment.dueDate });
+        await sendArrangementNotice('plan_reminder', `${plan.id}/${instalment.number}/reminder`, { amount: money(instalment.amountMinor), date: instalment.dueDate });
         return;
       }
       if (now >= missedAt) return missInstalment(plan, instalment, covered);
       if (now >= onTimeUntil && !instalment.noticeSentAt) {
         instalment.noticeSentAt = nowIso();
-        await sendArrangementNotice('plan_missed', `${plan.id}/${instalment.number}/late`, { amount: amount(Math.min(instalment.amountMinor, covered - plan.paidMinor)), date: instalment.dueDate });
+        await sendArrangementNotice('plan_missed', `${plan.id}/${instalment.number}/late`, { amount: money(Math.min(instalment.amountMinor, covered - plan.paidMinor)), date: instalment.dueDate });
         return;
       }
       const next = [!instalment.remindedAt && remindAt > acceptedMs && remindAt > now ? remindAt : Infinity, onTimeUntil > now ? onTimeUntil : Infinity, missedAt].reduce((a, b) => Math.min(a, b));
-      return waitUntil(`plan payment ${instalment.number}: ${amount(instalment.amountMinor)} due ${instalment.dueDate}`, next, version);
+      return waitUntil(`plan payment ${instalment.number}: ${money(instalment.amountMinor)} due ${instalment.dueDate}`, next, version);
     }
     // Every instalment is settled but the plan's total is not (a payment came back): wait for it.
     return waitUntil('plan balance outstanding', now + 86_400_000, version);
@@ -991,7 +989,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     const last = plan.schedule[plan.schedule.length - 1]!;
     const dueDate = plan.terms.frequency === 'monthly' ? addMonths(last.dueDate, 1) : addDays(last.dueDate, plan.terms.frequency === 'weekly' ? 7 : 14);
     plan.schedule.push({ number: last.number + 1, dueDate, amountMinor: shortfall, status: 'due', remindedAt: null, noticeSentAt: null });
-    const detail = `instalment ${instalment.number} due ${instalment.dueDate}: ${formatMoney({ amountMinor: shortfall, currency })} not paid after ${rules.plan.graceDays} days' grace (miss ${plan.misses} of ${rules.plan.maxMisses} allowed)`;
+    const detail = `instalment ${instalment.number} due ${instalment.dueDate}: ${money(shortfall)} not paid after ${rules.plan.graceDays} days' grace (miss ${plan.misses} of ${rules.plan.maxMisses} allowed)`;
     state.steps.push({ stepId: '(plan)', action: 'instalment missed', label: `instalment ${instalment.number} missed`, at: nowIso(), status: 'done', detail });
     if (plan.misses >= rules.plan.maxMisses) {
       plan.resolvedAt = nowIso();
@@ -1007,15 +1005,15 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
     for (const instalment of plan.schedule) if (instalment.status === 'due') instalment.status = 'paid';
     if (plan.terms.settlement && state.balanceMinor > 0) {
       const result = await ledger.writeOffBalance.executeWithOptions({ summary: `write off ${formatMoney(balance())} after settlement` }, [
-        { accountKey: key, idempotencyKey: `${key}/${plan.id}/settlement-write-off`, reason: `settled for ${formatMoney({ amountMinor: plan.terms.totalMinor, currency })} under ${plan.id}`, at: nowIso() },
+        { accountKey: key, idempotencyKey: `${key}/${plan.id}/settlement-write-off`, reason: `settled for ${money(plan.terms.totalMinor)} under ${plan.id}`, at: nowIso() },
       ]);
-      const writtenOff = formatMoney({ amountMinor: result.writtenOffMinor, currency });
+      const writtenOff = money(result.writtenOffMinor);
       state.balanceMinor = result.balanceMinor;
-      await endArrangement('completed', `settlement of ${formatMoney({ amountMinor: plan.terms.totalMinor, currency })} paid; ${writtenOff} written off`);
-      changeStage('settled', `settled for ${formatMoney({ amountMinor: plan.terms.totalMinor, currency })}; ${writtenOff} written off`);
+      await endArrangement('completed', `settlement of ${money(plan.terms.totalMinor)} paid; ${writtenOff} written off`);
+      changeStage('settled', `settled for ${money(plan.terms.totalMinor)}; ${writtenOff} written off`);
       return;
     }
-    await endArrangement('completed', `${formatMoney({ amountMinor: plan.paidMinor, currency })} paid under the plan`);
+    await endArrangement('completed', `${money(plan.paidMinor)} paid under the plan`);
   }
 
   async function watchExtension(active: ActiveArrangement, version: number): Promise<void> {
@@ -1107,7 +1105,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
           contact.providerMessageId = (await notifications.sendSms.executeWithOptions({ summary }, [{ idempotencyKey, accountKey: key, stepId: step.id, to: option.recipient, body: rendered.text }])).providerMessageId;
         else
           contact.providerMessageId = (await notifications.sendLetter.executeWithOptions({ summary }, [
-            { idempotencyKey, accountKey: key, creditorId: account.creditorId, debtorName: account.debtorName, address: account.address, subject: rendered.subject, body: rendered.text, balanceMinor: state.balanceMinor, currency, language: account.language, dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
+            letter(idempotencyKey, rendered.subject, rendered.text),
           ])).documentId;
         state.contacts.push(contact);
         return;
@@ -1117,6 +1115,11 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
         state.contacts.push(contact);
       }
     }
+  }
+
+  /** A printed letter to the debtor (or, after a death or a bankruptcy, to their representative). */
+  function letter(idempotencyKey: string, subject: string, body: string, to: { name: string; address: AccountProfile['address']; language: AccountProfile['language'] } = { name: account.debtorName, address: account.address, language: account.language }) {
+    return { idempotencyKey, accountKey: key, creditorId: account.creditorId, debtorName: to.name, address: to.address, subject, body, balanceMinor: state.balanceMinor, currency, language: to.language, dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink };
   }
 
   // ---- the contact-policy gate ---------------------------------------------------------------
@@ -1239,7 +1242,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
             reference = (await notifications.createCallTask.executeWithOptions({ summary: `${label}: call task for ${recipient}` }, [{ idempotencyKey: runKey, accountKey: key, phone: recipient!, script: rendered.text, voicemail }])).taskId;
           } else {
             reference = (await notifications.sendLetter.executeWithOptions({ summary: `${label} mailed` }, [
-              { idempotencyKey: runKey, accountKey: key, creditorId: account.creditorId, debtorName: account.debtorName, address: account.address, subject: rendered.subject ?? '', body: rendered.text, balanceMinor: state.balanceMinor, currency, language: account.language, dateIso: nowIso().slice(0, 10), paymentLink: templateValues(account, balance(), settings).paymentLink },
+              letter(runKey, rendered.subject ?? '', rendered.text),
             ])).documentId;
           }
           contact.providerMessageId = reference;
@@ -1289,7 +1292,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
             { accountKey: key, idempotencyKey: `${runKey}/write-off`, reason: `charged off (cadence ${state.cadence!.name} step ${step.id})`, at: nowIso() },
           ]);
           state.balanceMinor = result.balanceMinor;
-          recordStep(step, 'done', `${formatMoney({ amountMinor: result.writtenOffMinor, currency })} written off`);
+          recordStep(step, 'done', `${money(result.writtenOffMinor)} written off`);
           return;
         }
         case 'check_arrangement': {
@@ -1343,7 +1346,7 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   // ---- main loop ------------------------------------------------------------------------------
   if (!state.ledgerOpened) {
     const opened = await ledger.openLedgerAccount.executeWithOptions(
-      { summary: `open ledger account with ${formatMoney({ amountMinor: account.balanceMinor, currency })} due` },
+      { summary: `open ledger account with ${money(account.balanceMinor)} due` },
       [{ accountKey: key, creditorId: account.creditorId, accountId: account.accountId, currency, openingBalanceMinor: account.balanceMinor, dueDate: account.dueDate, debts: account.debts, allocationRule: input.allocationRule }],
     );
     state.balanceMinor = opened.balanceMinor;
@@ -1522,6 +1525,11 @@ export async function accountWorkflow(input: AccountWorkflowArgs): Promise<Accou
   }
   await condition(allHandlersFinished);
   return { stage: state.stage, balance: balance(), contactsSent: state.contacts.filter((c) => c.status === 'sent').length };
+}
+
+/** A permanent refusal by an activity (a ledger rule, say): recorded, not retried. */
+function isRefusal(error: unknown): error is ActivityFailure & { cause: ApplicationFailure } {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable === true;
 }
 
 function initialState(input: AccountWorkflowArgs, now: string): AccountState {
