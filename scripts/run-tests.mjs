@@ -1,7 +1,7 @@
 // Runs the whole test suite: finds or builds the Temporal CLI and the time-skipping test server
-// (cached outside the checkout), starts one embedded Postgres for the run unless DATABASE_URL is
+// (cached outside the checkout), finds or installs Chromium for the browser tests, starts one embedded Postgres for the run unless DATABASE_URL is
 // set, then runs node's test runner over dist/test/**/*.test.js.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,15 @@ const ensure = (script) => execFileSync('bash', [join(root, 'scripts', script)],
 const env = { ...process.env };
 env.TEMPORAL_TEST_SERVER_PATH = ensure('ensure-test-server.sh');
 env.TEMPORAL_CLI_PATH = ensure('ensure-temporal-cli.sh');
+// Chromium (browser tests) comes from the system's packages: installed once when missing and
+// possible. When it cannot be, the rest of the suite still runs, and the browser tests fail with
+// the script's message saying what to install (they are never skipped).
+const chromium = spawnSync('bash', [join(root, 'scripts', 'ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+if (chromium.status === 0) env.CHROMIUM_PATH = chromium.stdout.trim().split('\n').pop();
+else {
+  env.CHROMIUM_UNAVAILABLE = chromium.stderr.trim();
+  process.stderr.write(`${chromium.stderr}\n(the browser tests will fail for this reason; the others run)\n`);
+}
 
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 

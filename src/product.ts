@@ -145,7 +145,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       const db = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: env.EMBEDDED_POSTGRES_PORT, database: 'dunning' });
       stops.push(db.stop);
       databaseUrl = db.url;
-      say(`Postgres (embedded) at 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, data in ${join(dataDir, 'postgres')}`);
+      say(`Postgres (embedded) at 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, data in ${db.dataDir}`);
     }
     const pool = createPool(databaseUrl);
     stops.push(() => pool.end());

@@ -9,11 +9,12 @@ import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
 import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
+import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
-import { makeAccount, settings, standardCadence } from './helpers/fixtures';
+import { makeAccount, settings, standardCadence, testDate } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
@@ -36,7 +37,7 @@ const sentSteps = async (handle: Awaited<ReturnType<typeof enroll>>) =>
 
 describe('validation notice and disputes', () => {
   it('mails the validation notice first, itemized from the ledger, with the end of the validation period', async () => {
-    const account = makeAccount({ balanceMinor: 321_09, dueDate: '2026-09-15' });
+    const account = makeAccount({ balanceMinor: 321_09, dueDate: testDate(-75) });
     await stack.run(async () => {
       const handle = await enroll(account);
       await stack.env.sleep('1 hour');
@@ -47,7 +48,7 @@ describe('validation notice and disputes', () => {
       const { rows } = await stack.pool.query(`SELECT body FROM outbound_messages WHERE idempotency_key = $1`, [`${key(account)}/validation-notice`]);
       const body: string = rows[0].body;
       assert.match(body, /is a debt collector/);
-      assert.match(body, /As of 2026-09-15, you owed: \$321\.09/);
+      assert.match(body, new RegExp(`As of ${account.dueDate}, you owed: \\$321\\.09`));
       assert.match(body, /You paid or were credited this amount toward the debt: - \$0\.00/);
       assert.match(body, /Total amount of the debt now: \$321\.09/);
       assert.match(body, new RegExp(`by ${state.compliance!.validationNotice!.periodEnds} to dispute`));
@@ -83,14 +84,21 @@ describe('validation notice and disputes', () => {
     const account = makeAccount();
     const cadence = parseCadence({
       name: 'late-dispute', version: 1,
-      steps: [{ id: 'first', action: 'email', after: '0d', template: 't' }, { id: 'later', action: 'email', after: '45d', template: 't' }],
+      steps: [{ id: 'first', action: 'email', after: '0d', template: 't' }, { id: 'later', action: 'email', after: '60d', template: 't' }],
       templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
     });
     await stack.run(async () => {
       const handle = await enroll(account, cadence);
-      await stack.env.sleep('40 days');
+      await stack.env.sleep('1 hour');
+      // The period's end comes from the calendar rules (5 business days, then 30 days): over
+      // Christmas or Thanksgiving it ends later than most of the year. The dispute comes the day after.
+      const { periodEnds } = (await handle.query(accountStateQuery)).compliance!.validationNotice!;
+      const dayAfter = zonedTimeToUtcMs(addCalendarDays(periodEnds, 1), '12:00', account.timezone);
+      await stack.env.sleep(dayAfter - (await stack.env.currentTimeMs()));
       await signal(handle, { kind: 'dispute', via: 'phone' });
-      await stack.env.sleep('6 days');
+      // Then past the later step (60 days after enrollment; the period ends by day 43 at the latest).
+      const enrolledAt = Date.parse((await handle.query(accountStateQuery)).enrolledAt);
+      await stack.env.sleep(enrolledAt + 61 * 86_400_000 - (await stack.env.currentTimeMs()));
       const state = await handle.query(accountStateQuery);
       assert.equal(state.compliance!.dispute, 'none');
       assert.equal(state.compliance!.disputedOutsideValidationPeriod, true);

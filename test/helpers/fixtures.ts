@@ -8,6 +8,25 @@ export const SHARED_DATA = join(ROOT, '..', 'shared', 'data');
 export const standardCadence = () => loadCadenceFile(join(ROOT, 'cadences', 'standard.json'));
 export const settings = { paymentLinkBaseUrl: 'https://pay.example.test', optOutEmail: 'optout@example.test' };
 
+/**
+ * How far TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the time-skipping test server's
+ * clock ahead of the real one (whole days and hours, never backwards: the server cannot go back).
+ */
+export function testClockOffsetMs(): number {
+  const read = (name: string) => {
+    const raw = process.env[name] ?? '0';
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${name}=${raw}: must be a whole number of ${name.endsWith('DAYS') ? 'days' : 'hours'}, 0 or more`);
+    return value;
+  };
+  return read('TEST_CLOCK_OFFSET_DAYS') * 86_400_000 + read('TEST_CLOCK_OFFSET_HOURS') * 3_600_000;
+}
+
+/** Today's date (UTC) on the test server's clock when a file starts, `days` later or earlier. */
+export function testDate(days = 0): string {
+  return new Date(Date.now() + testClockOffsetMs() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 let counter = 0;
 /** A valid account with a unique id; override what the test is about. */
 export function makeAccount(overrides: Partial<AccountProfile> = {}): AccountProfile {
@@ -25,7 +44,8 @@ export function makeAccount(overrides: Partial<AccountProfile> = {}): AccountPro
     timezone: 'America/New_York',
     currency: 'USD',
     balanceMinor: 120_00,
-    dueDate: '2026-10-01',
+    // Two months past due whenever the suite runs: never yet time-barred, always past due.
+    dueDate: testDate(-60),
     consent: { email: true, sms: true },
     serviceId: null,
     collateralVin: null,

@@ -17,7 +17,7 @@ import { createSmtpMailer, type Mailer } from '../../src/adapters/smtp.mailer';
 import { syncCadenceFiles } from '../../src/client/cadences';
 import { startWebhookSink, type WebhookSink } from '../../src/local/webhook-sink';
 import { parseCreditorDirectory, type CreditorDirectory } from '../../src/schemas/creditors.schema';
-import { ROOT } from './fixtures';
+import { ROOT, testClockOffsetMs } from './fixtures';
 import { createTwilioSmsGateway } from '../../src/adapters/twilio.sms';
 import { startSmtpSink, type SmtpSink } from '../../src/local/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../../src/local/twilio-sink';
@@ -133,9 +133,10 @@ export async function startTimeSkippingStack(options: TestWorkerOptions = {}): P
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  // TEST_CLOCK_OFFSET_HOURS moves the test server's clock, to check that no test depends on the hour it runs at.
-  const offsetHours = Number(process.env.TEST_CLOCK_OFFSET_HOURS ?? 0);
-  if (offsetHours > 0) await env.sleep(offsetHours * 3_600_000);
+  // TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the test server's clock forward, to
+  // check that no test depends on the date or the hour it runs at (scripts/calendar-sweep.mjs).
+  const offsetMs = testClockOffsetMs();
+  if (offsetMs > 0) await env.sleep(offsetMs);
   const sinks = await startSinks();
   let runs = 0;
   const stack: TimeSkippingStack = {
