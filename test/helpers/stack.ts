@@ -131,7 +131,16 @@ export async function startTimeSkippingStack(options: TestWorkerOptions = {}): P
   quietRuntime();
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  // The SDK gives the Java server 5 s to start; a busy machine (the JVM starting on 2 loaded cores)
+  // can take longer, so a start that timed out is tried again before the file fails.
+  let env: TestWorkflowEnvironment | undefined;
+  for (let attempt = 1; !env; attempt++) {
+    try {
+      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+    } catch (error) {
+      if (attempt >= 4 || !/did not start within/.test((error as Error).message)) throw error;
+    }
+  }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   // TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the test server's clock forward, to
   // check that no test depends on the date or the hour it runs at (scripts/calendar-sweep.mjs).
