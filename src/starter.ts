@@ -18,6 +18,7 @@
  *   node dist/src/starter.js extend <creditorId> <accountId> --until YYYY-MM-DD --reason "…" --granted-by NAME [--approver NAME]
  *   node dist/src/starter.js dispute <creditorId> <accountId> --via phone [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
+ *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
@@ -26,7 +27,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCreditorDirectory } from './schemas/creditors.schema';
+import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
@@ -38,6 +39,7 @@ import { PORTFOLIO_FORMATS, renderPortfolioReport, type PortfolioFormat } from '
 import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
+import { createUnappliedPayments, keepUnapplied } from './adapters/unapplied-payments.repository';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
@@ -82,8 +84,16 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
   // Without --cadence the creditor's segmentation picks the cadence when the workflow starts.
   const cadenceFile = options.get('cadence');
   const cadence = cadenceFile ? loadCadenceFile(cadenceFile) : undefined;
-  const parsed = parseAccountsCsv(readFileSync(file, 'utf8'));
-  const rejected = parsed.errors.map((e) => ({ ...e, text: formatRowError(e) }));
+  const csv = parseAccountsCsv(readFileSync(file, 'utf8'));
+  // Rows of a creditor the directory does not know are refused here, with their line, like any bad value.
+  const directory = creditorDirectory(env);
+  if (!directory) throw new UsageError('enroll needs the creditor directory to check each row\'s creditor: set CREDITORS_FILE');
+  const unknown = csv.accounts.flatMap(({ line, account }) => {
+    const problem = unknownCreditor(directory, account.creditorId);
+    return problem ? [{ line, accountId: account.accountId, field: 'creditor_id', message: problem }] : [];
+  });
+  const parsed = { ...csv, accounts: csv.accounts.filter((a) => !unknown.some((u) => u.line === a.line)) };
+  const rejected = [...csv.errors, ...unknown].sort((a, b) => a.line - b.line).map((e) => ({ ...e, text: formatRowError(e) }));
   if (flags.has('dry-run')) {
     out.print(
       [`${parsed.accounts.length} valid rows, ${rejected.length} errors (dry run: nothing enrolled)`, ...rejected.map((r) => `  rejected ${r.text}`)].join('\n'),
@@ -95,7 +105,7 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
     const results = await enrollAccounts(client, parsed.accounts.map((a) => a.account), {
       cadence,
       settings: renderSettings(env),
-      creditors: creditorDirectory(env),
+      creditors: directory,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
     });
     const rows = results.map((r, i) => ({ line: parsed.accounts[i]!.line, ...r }));
@@ -119,7 +129,16 @@ async function pay(args: string[], env: Env, out: Output): Promise<number> {
     throw new UsageError('pay needs <creditorId> <accountId> <paymentId> <amountMinor> <currency>');
   if (!/^\d+$/.test(amount)) throw new UsageError(`amountMinor: must be a whole number of minor units (cents), got "${amount}"`);
   return withClient(env, async (client) => {
-    await reportPayment(client, creditorId, accountId, { paymentId, amountMinor: Number(amount), currency });
+    // Money for an account that ended or is unknown is kept for an operator (the database is opened only then).
+    const keep = async (payment: Parameters<ReturnType<typeof keepUnapplied>>[0]) => {
+      const pool = createPool(databaseUrl(env), 1);
+      try {
+        await keepUnapplied(pool, 'cli')(payment);
+      } finally {
+        await pool.end();
+      }
+    };
+    await reportPayment(client, creditorId, accountId, { paymentId, amountMinor: Number(amount), currency }, keep);
     out.print(`payment ${paymentId} of ${formatMoney({ amountMinor: Number(amount), currency })} reported to ${creditorId}/${accountId}`, { reported: true, paymentId });
     return EXIT.ok;
   });
@@ -400,6 +419,21 @@ function creditorDirectory(env: Env) {
   return env.CREDITORS_FILE || existsSync(path) ? loadCreditorDirectory(path) : undefined;
 }
 
+/** Money that arrived but reached no account (ended, unknown, or refused by the ledger), oldest first. */
+async function unappliedCommand(options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const open = await createUnappliedPayments(pool).listOpen(options.get('creditor'));
+    out.print(
+      [`${open.length} unapplied payment(s)`, ...open.map((p) => `  ${p.recordedAt} ${p.creditorId}/${p.accountId} ${p.paymentId} ${formatMoney({ amountMinor: p.amountMinor, currency: p.currency })} (${p.source}): ${p.reason}`)].join('\n'),
+      { unapplied: open },
+    );
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 function databaseUrl(env: Env): string {
   return env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`;
 }
@@ -504,8 +538,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await eventCommand(args, env, out);
       case 'report':
         return await reportCommand(args, flags, options, env, write);
+      case 'unapplied':
+        return await unappliedCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence, unapplied`);
     }
   } catch (error) {
     const code =

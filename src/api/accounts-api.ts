@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { createLedgerRepository } from '../adapters/ledger.repository';
+import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { accountHistory } from '../client/account-history';
 import {
   AccountError,
@@ -27,6 +28,7 @@ import {
 } from '../client/accounts.client';
 import { accountKey, type AccountProfile } from '../domain/account';
 import { parseAccountsCsv } from '../schemas/account-csv';
+import { unknownCreditor } from '../schemas/creditors.schema';
 import { accountJsonSchema } from '../schemas/account.schema';
 import { complianceEventSchema } from '../schemas/compliance-event.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
@@ -109,11 +111,12 @@ export async function enrollOne(deps: ApiDeps, ctx: RouteContext): Promise<ApiRe
     return { status: result.status === 'started' ? 201 : 200, body: result };
   } catch (error) {
     if (isUnavailable(error)) return temporalUnavailable();
+    if (error instanceof AccountError) return accountErrorResponse(error);
     throw error;
   }
 }
 
-type RowError = { field: string; code: 'invalid_field' | 'creditor_mismatch'; message: string };
+type RowError = { field: string; code: 'invalid_field' | 'creditor_mismatch' | 'unknown_creditor'; message: string };
 interface BatchRow {
   /** JSON: the 1-based position in `accounts`; CSV: the line in the file (the header is line 1). */
   ref: { row: number } | { line: number };
@@ -195,6 +198,15 @@ export async function enrollBatch(deps: ApiDeps, ctx: RouteContext): Promise<Api
     rows = rowsFromJson(envelope.data.accounts, creditorId);
   }
 
+  // A creditor missing from the directory: every row is refused, naming the field (nothing is started to stall later).
+  const directory = enrollmentOf(deps).creditors;
+  const unknown = directory ? unknownCreditor(directory, creditorId) : null;
+  if (unknown)
+    for (const row of rows)
+      if (row.account) {
+        row.account = null;
+        row.errors.push({ field: 'line' in row.ref ? 'creditor_id' : 'creditorId', code: 'unknown_creditor', message: unknown });
+      }
   const results: BatchResult[] = rows.map((r) => ({ ...r.ref, accountId: r.accountId, status: r.account ? 'valid' : 'invalid', ...(r.errors.length ? { errors: r.errors } : {}) }));
   const good = rows.flatMap((r, i) => (r.account ? [{ i, account: r.account }] : []));
   if (!dryRun && good.length > 0) {
@@ -275,7 +287,7 @@ export const postControl = (control: Extract<OperatorControl, 'pause' | 'resume'
 // ---- money -------------------------------------------------------------------------------------------
 export const postPayment = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
-    await reportPayment(deps.client, creditorId, accountId, ctx.body);
+    await reportPayment(deps.client, creditorId, accountId, ctx.body, keepUnapplied(deps.pool, 'api'));
     return { status: 202, body: { accepted: true, paymentId: (ctx.body as { paymentId: string }).paymentId } };
   });
 

@@ -9,6 +9,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { AccountError, reportPayment, reportPaymentReturn } from '../client/accounts.client';
 import { accountKey } from '../domain/account';
 import { identifier } from '../schemas/account.schema';
@@ -46,7 +47,7 @@ export async function handlePaymentWebhook(
   const event = read.event;
 
   try {
-    if (event.type === 'payment.succeeded') await reportPayment(deps.client, event.creditorId, event.accountId, event.payment);
+    if (event.type === 'payment.succeeded') await reportPayment(deps.client, event.creditorId, event.accountId, event.payment, keepUnapplied(deps.pool, 'webhook'));
     else await reportPaymentReturn(deps.client, event.creditorId, event.accountId, event.return);
   } catch (error) {
     if (error instanceof AccountError) {

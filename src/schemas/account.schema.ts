@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LANGUAGES, PRODUCTS, type AccountProfile } from '../domain/account';
-import { isIsoCurrency } from '../domain/money';
+import { isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
 
 /** The columns of the standard import format, in order. */
 export const ACCOUNT_CSV_COLUMNS = [
@@ -50,7 +50,7 @@ export const minorUnits = (what: string) =>
     .refine((v) => !v.includes('.'), `must be whole minor units (cents), not a decimal amount`)
     .refine((v) => !v.startsWith('-'), `must not be negative`)
     .transform((v) => Number(v))
-    .refine((v) => Number.isSafeInteger(v), `is too large`)
+    .refine((v) => Number.isSafeInteger(v) && v <= MAX_AMOUNT_MINOR, `is too large (at most ${MAX_AMOUNT_MINOR} minor units)`)
     .refine((v) => v > 0, `must be greater than zero (${what})`);
 
 /** One row of the standard account CSV, as strings, to a validated AccountProfile. */
@@ -109,7 +109,7 @@ export const accountCsvRowSchema = z
 const debtLineSchema = z.object({
   debtId: identifier,
   description: requiredText(200),
-  amountMinor: z.number().int('must be whole minor units (cents)').positive('must be greater than zero').refine(Number.isSafeInteger, 'is too large'),
+  amountMinor: z.number().int('must be whole minor units (cents)').positive('must be greater than zero').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
   dueDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
 });
 
@@ -132,7 +132,7 @@ export const accountJsonSchema = z
     }),
     timezone: z.string().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),
     currency: z.string().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
-    balanceMinor: z.number({ error: 'must be a number of minor units' }).int('must be whole minor units (cents)').positive('must be greater than zero').refine(Number.isSafeInteger, 'is too large'),
+    balanceMinor: z.number({ error: 'must be a number of minor units' }).int('must be whole minor units (cents)').positive('must be greater than zero').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
     dueDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
     consent: z.object({ email: z.boolean(), sms: z.boolean() }).default({ email: false, sms: false }),
     serviceId: z.string().min(1).nullable().default(null),

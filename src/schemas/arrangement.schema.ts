@@ -2,9 +2,11 @@
 import { z } from 'zod';
 import { PLAN_FREQUENCIES, PROMISE_CHANNELS } from '../domain/arrangements';
 import { RETURN_REASONS } from '../domain/engine/records';
+import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier, isCalendarDate } from './account.schema';
+import { recentInstant } from './payment.schema';
 
-const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').refine(Number.isSafeInteger, 'is too large');
+const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`).min(-MAX_AMOUNT_MINOR, 'is too small');
 const date = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
 const person = z.string().trim().min(1, 'is required').max(200);
 
@@ -40,7 +42,7 @@ export const paymentReturnSchema = z.object({
   paymentId: identifier,
   returnId: identifier,
   reason: z.enum(RETURN_REASONS, { error: `must be one of ${RETURN_REASONS.join(', ')}` }),
-  returnedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+  returnedAt: recentInstant.optional(),
 }).strict();
 
 export const ledgerAdjustmentSchema = z.object({

@@ -117,3 +117,12 @@ export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangemen
     reopenWindowDays: own.reopenWindowDays ?? d.reopenWindowDays,
   };
 }
+
+/**
+ * Why accounts of this creditor cannot be enrolled, if they cannot: a creditor missing from the
+ * directory has no name or address for the validation notice, no segmentation and no limits, so
+ * its accounts are refused where they arrive rather than started and stalled.
+ */
+export function unknownCreditor(directory: CreditorDirectory, creditorId: string): string | null {
+  return directory.creditors.some((c) => c.id === creditorId) ? null : `creditor ${creditorId} is not in the creditor directory (CREDITORS_FILE); add it before enrolling its accounts`;
+}
