@@ -173,3 +173,25 @@ describe('unsubscribe link', () => {
     });
   });
 });
+
+describe('HTML email', () => {
+  it('a debtor named with markup gets an email whose HTML part shows the name as text, never as a link', async () => {
+    const phishing = '<a href="https://evil.example">Pay here</a>';
+    const account = makeAccount({ debtorName: phishing });
+    const cadence = parseCadence({
+      name: 'html-email', version: 1,
+      steps: [{ id: 'first-email', action: 'email', after: '0d', template: 't' }],
+      templates: { t: { en: { subject: 'Your account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay now</a>. Reply STOP to opt out.</p>' } } },
+    });
+    await stack.run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      await stack.client.workflow.getHandle(workflowId).terminate('test done');
+    });
+    const email = stack.smtp.messages().find((m) => m.to.includes(account.email!));
+    assert.ok(email, 'the email was sent');
+    assert.ok(email.html!.includes('Dear &#60;a href=&#34;https://evil.example&#34;&#62;Pay here&#60;/a&#62;,'), email.html!);
+    assert.equal([...email.html!.matchAll(/<a /g)].length, 1, 'only the template\'s own link');
+    assert.ok(email.text.includes(`Dear ${phishing},`), 'the text part stays plain');
+  });
+});

@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { reportComplianceEvent } from '../client/accounts.client';
+import { escapeHtml } from '../domain/template';
 
 const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
@@ -36,7 +37,7 @@ export function readUnsubscribeToken(secret: string, token: string): { accountKe
 
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width"></head><body style="font-family:sans-serif;max-width:36em;margin:3em auto">${body}</body></html>`;
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 
 export async function handleUnsubscribe(deps: { client: Client; secret: string }, request: { method: string; token: string | null }): Promise<{ status: number; html: string }> {
   const target = request.token ? readUnsubscribeToken(deps.secret, request.token) : null;
