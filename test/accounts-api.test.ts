@@ -131,6 +131,24 @@ describe('enrollment', () => {
     expectError(await call('GET', '/v1/nothing-here'), 404, 'not_found');
   });
 
+  it('refuses a line break or another control character in any text field that reaches a letter, header, PDF or CSV, naming the field', async () => {
+    const refused = async (json: unknown, field: string) => {
+      const answer = await call('POST', '/v1/accounts', { json });
+      expectError(answer, 400, 'invalid_field', field);
+      return answer.body.error.message as string;
+    };
+    assert.equal(await refused(accountJson({ debtorName: 'Ana\nRivera' }), 'debtorName'), 'debtorName: must be one line without control characters (found a line break)');
+    await refused(accountJson({ address: { line1: '1 Main St\r\nBcc: x@evil.example', city: 'Springfield', region: 'NY', postalCode: '10001', country: 'US' } }), 'address.line1');
+    await refused(accountJson({ collateralVin: '1HGCM\u001b[2J' }), 'collateralVin');
+    await refused(accountJson({ serviceId: 'S'.repeat(101) }), 'serviceId');
+    await refused({ ...accountJson(), debts: [{ debtId: 'D1', description: 'Service\u2028charge', amountMinor: 120_00, dueDate: '2026-01-01' }] }, 'debts.0.description');
+    await refused(accountJson({ email: 'a@example.test\nBcc: x@evil.example' }), 'email');
+    // The batch names the field per row, and the same rules hold for a change of address.
+    const batch = await call('POST', '/v1/accounts/batch?dryRun=true', { json: { accounts: [accountJson({ debtorName: 'Ana\tRivera' })] } });
+    assert.deepEqual(batch.body.results[0].errors, [{ field: 'debtorName', code: 'invalid_field', message: 'must be one line without control characters (found a tab)' }]);
+    expectError(await call('POST', '/v1/accounts/ANY/address-changes', { json: { address: { line1: 'x\ny', city: 'c', region: 'r', postalCode: '1', country: 'US' }, reason: 'moved' } }), 400, 'invalid_field', 'address.line1');
+  });
+
   it('a JSON batch checks every row on its own, enrolls the good rows, and a dry run enrolls nothing', async () => {
     const good = accountJson();
     const alsoGood = accountJson();
