@@ -469,7 +469,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   };
   const [command, ...args] = positional;
   try {
-    const env = parseEnv();
+    const env = parseEnv(process.env, 'cli');
     switch (command) {
       case 'enroll':
         return await enroll(args, flags, options, env, out);
