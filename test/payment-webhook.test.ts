@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApiServer } from '../src/api/server';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
+import { UNSUBSCRIBE_LINK_DAYS, unsubscribeToken } from '../src/adapters/unsubscribe-link';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey } from '../src/domain/account';
 import { accountStateQuery } from '../src/workflows/definitions';
@@ -147,7 +148,7 @@ describe('Twilio inbound SMS webhook', () => {
 });
 
 describe('unsubscribe link', () => {
-  it('works without logging in, for that address only, and a forged token is refused', async () => {
+  it('works without logging in, for that address only, keeps the address out of the URL, expires, and a forged token is refused', async () => {
     const account = makeAccount();
     await stack.run(async () => {
       const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
@@ -157,11 +158,23 @@ describe('unsubscribe link', () => {
       assert.equal(email.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
       const link = /<(https:\/\/collections\.example\.test\/unsubscribe\?token=[^>]+)>/.exec(email.headers['list-unsubscribe']!)![1]!;
       const local = `${api.url}${new URL(link).pathname}${new URL(link).search}`;
+      // The address is nowhere in the link, in clear or in base64.
+      const token = new URL(link).searchParams.get('token')!;
+      assert.ok(!decodeURIComponent(link).includes(account.email!), link);
+      assert.ok(!Buffer.from(token, 'base64url').toString('latin1').includes(account.email!));
       const page = await fetch(local);
       assert.equal(page.status, 200);
-      assert.match(await page.text(), new RegExp(`Stop emails about this account to <strong>${account.email!.replace('.', '\\.')}`));
-      const forged = await fetch(local.replace(/token=[^.]+/, 'token=' + Buffer.from(JSON.stringify({ a: workflowId, e: 'other@example.test' })).toString('base64url')), { method: 'POST' });
-      assert.equal(forged.status, 400);
+      const html = await page.text();
+      assert.ok(html.includes(`Stop emails about this account to <strong>${account.email![0]}…@example.test</strong>`), html);
+      assert.ok(!html.includes(account.email!), 'the page shows the address masked');
+      const refused = async (path: string, method = 'POST') => (await fetch(`${api.url}${path}`, { method })).status;
+      assert.equal(await refused(`/unsubscribe?token=${Buffer.from(JSON.stringify({ a: workflowId, e: 'other@example.test' })).toString('base64url')}`), 400, 'the old readable format');
+      const flipped = token.slice(0, 20) + (token[20] === 'A' ? 'B' : 'A') + token.slice(21);
+      assert.equal(await refused(`/unsubscribe?token=${flipped}`), 400, 'an altered token');
+      assert.equal(await refused(`/unsubscribe?token=${unsubscribeToken('another-unsubscribe-secret', workflowId, 'other@example.test')}`), 400, 'a token made with another secret');
+      const old = unsubscribeToken(UNSUBSCRIBE_SECRET, workflowId, 'other@example.test', Date.now() - (UNSUBSCRIBE_LINK_DAYS + 1) * 86_400_000);
+      assert.equal(await refused(`/unsubscribe?token=${old}`, 'GET'), 410, 'an expired link');
+      assert.equal(await refused(`/unsubscribe?token=${old}`), 410);
       const done = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
       assert.equal(done.status, 200);
       await stack.env.sleep('8 days');

@@ -253,9 +253,9 @@ export const ROUTES: Route[] = [
       method, path: '/unsubscribe', operationId: method === 'GET' ? 'unsubscribePage' : 'unsubscribe', tag: 'webhooks',
       summary: method === 'GET' ? 'The unsubscribe page of an email link (a button)' : 'Opt the address out (the button, or RFC 8058 one-click)',
       security: 'none',
-      query: [{ name: 'token', type: 'string', required: method === 'GET', description: 'the signed token of the email\'s link' }],
+      query: [{ name: 'token', type: 'string', required: method === 'GET', description: 'the encrypted, expiring token of the email\'s link' }],
       ...(method === 'POST' ? { body: { kind: 'raw' as const, mediaTypes: { 'application/x-www-form-urlencoded': 'form' as const }, strictMediaType: false, maxBytes: 4096 } } : {}),
-      responses: { 200: 'HTML page', 400: 'the link is not valid (HTML page)' },
+      responses: { 200: 'HTML page', 400: 'the link is not valid (HTML page)', 410: 'the link has expired (HTML page)' },
       produces: 'text/html',
       enabled: (deps) => deps.unsubscribeSecret !== undefined,
       handle: async (deps, ctx) => {
