@@ -145,6 +145,34 @@ describe('Twilio inbound SMS webhook', () => {
       await handle.terminate('test done');
     });
   });
+
+  it('a reply and PAY go to the account the text answered; STOP reaches every account texted at the number, START only the answered creditor\'s', async () => {
+    const phone = `+1646555${String(process.pid % 10_000).padStart(4, '0')}`;
+    const first = makeAccount({ phone });
+    const second = makeAccount({ phone, creditorId: 'cred-visible' });
+    const state = (account: typeof first) => stack.client.workflow.getHandle(accountKey(account.creditorId, account.accountId)).query(accountStateQuery);
+    await stack.run(async () => {
+      await enrollAccount(stack.client, { account: first, cadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      await enrollAccount(stack.client, { account: second, cadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      // The latest text to this number was the second creditor's: the reply answers it.
+      await inbound({ From: phone, To: '+15005550006', Body: 'Which bill is this about?' });
+      const pay = await inbound({ From: phone, To: '+15005550006', Body: 'PAY' });
+      assert.match(pay.text, new RegExp(`https://pay\\.example\\.test/cred-visible/${second.accountId}`));
+      assert.doesNotMatch(pay.text, /cred-test/);
+      await stack.env.sleep('1 hour');
+      assert.deepEqual((await state(first)).compliance!.events.filter((e) => e.kind === 'debtor_reply'), [], 'the first creditor does not see the reply');
+      assert.match((await state(second)).compliance!.events.find((e) => e.kind === 'debtor_reply')!.detail, /Which bill is this about\?/);
+      await inbound({ From: phone, To: '+15005550006', Body: 'STOP' });
+      await stack.env.sleep('1 hour');
+      for (const account of [first, second]) assert.deepEqual((await state(account)).compliance!.optOuts, [{ channel: 'sms', address: phone }]);
+      await inbound({ From: phone, To: '+15005550006', Body: 'START' });
+      await stack.env.sleep('1 hour');
+      assert.deepEqual((await state(second)).compliance!.optOuts, [], 'texts are on again for the creditor answered');
+      assert.deepEqual((await state(first)).compliance!.optOuts, [{ channel: 'sms', address: phone }], 'but not for another creditor');
+    });
+  });
 });
 
 describe('unsubscribe link', () => {
