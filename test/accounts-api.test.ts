@@ -211,7 +211,13 @@ describe('an account through the API', () => {
       assert.equal(paused.body.stage, 'paused');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/pause`, { json: { reason: 'again' } }), 422, 'control_refused');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: {} }), 400, 'invalid_field', 'reason');
-      assert.equal((await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: { reason: 'home again', operator: 'ana' } })).body.stage, 'notice');
+      // Who acted comes from the key, never from the body.
+      expectError(await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: { reason: 'home again', operator: 'the CEO' } }), 400, 'invalid_field', 'operator');
+      const resumed = await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: { reason: 'home again' } });
+      assert.equal(resumed.body.stage, 'notice');
+      const byOperator = (resumed.body.steps as { stepId: string; action: string; detail: string }[]).filter((s) => s.stepId === '(operator)');
+      assert.deepEqual(byOperator.map((s) => s.action), ['pause', 'resume']);
+      for (const step of byOperator) assert.match(step.detail, /^(debtor in hospital|home again) \(by test A \(API key [0-9a-f]{12}\)\)$/);
       const closed = await call('POST', `/v1/accounts/${account.accountId}/close`, { json: { reason: 'creditor recalled it' } });
       assert.equal(closed.body.stage, 'closed');
       const history = closed.body.stageHistory as { stage: string; reason: string }[];
@@ -251,9 +257,11 @@ describe('an account through the API', () => {
       assert.equal((await call('POST', `/v1/accounts/${account.accountId}/disputes`, { json: { note: 'not mine' } })).status, 202);
       expectError(await call('POST', `/v1/accounts/${account.accountId}/disputes`, { json: { via: 'carrier pigeon' } }), 400, 'invalid_field', 'via');
       const moved = await call('POST', `/v1/accounts/${account.accountId}/address-changes`, {
-        json: { phone: '+13125550199', timezone: 'America/Chicago', reason: 'debtor moved', operator: 'ana' },
+        json: { phone: '+13125550199', timezone: 'America/Chicago', reason: 'debtor moved' },
       });
       assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      assert.match(moved.body.steps.find((s: { stepId: string; action: string }) => s.stepId === '(operator)' && s.action.startsWith('contact details changed')).detail, /^debtor moved \(by test A \(API key [0-9a-f]{12}\)\)$/);
+      expectError(await call('POST', `/v1/accounts/${account.accountId}/address-changes`, { json: { phone: '+13125550198', reason: 'x', operator: 'ana' } }), 400, 'invalid_field', 'operator');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/address-changes`, { json: { phone: '555', reason: 'x' } }), 400, 'invalid_field', 'phone');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/bankruptcies`, { json: { chapter: 7 } }), 400, 'invalid_field', 'caseNumber');
       assert.equal((await call('POST', `/v1/accounts/${account.accountId}/bankruptcies`, { json: { caseNumber: '26-10001', chapter: 7 } })).status, 202);

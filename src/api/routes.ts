@@ -5,11 +5,12 @@
  */
 import type { z } from 'zod';
 import { accountJsonSchema } from '../schemas/account.schema';
-import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { budgetSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
   bankruptcyBodySchema,
   batchJsonSchema,
+  contactDetailsChangeBodySchema,
   controlBodySchema,
   deceasedBodySchema,
   disputeBodySchema,
@@ -163,7 +164,8 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST', path: `${ACCOUNT}/address-changes`, operationId: 'changeContactDetails', tag: 'compliance', summary: 'New contact details (email, phone, address, time zone)',
-    security: 'apiKey', body: json(contactDetailsChangeSchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
+    description: 'The history names the API key (its label) as the operator.',
+    security: 'apiKey', body: json(contactDetailsChangeBodySchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
   },
   {
     method: 'POST', path: `${ACCOUNT}/deaths`, operationId: 'reportDeath', tag: 'compliance', summary: 'The debtor has died',
@@ -179,7 +181,7 @@ export const ROUTES: Route[] = [
     (control): Route => ({
       method: 'POST', path: `${ACCOUNT}/${control}`, operationId: `${control}Account`, tag: 'controls',
       summary: { pause: 'Pause the cadence (its clock stops)', resume: 'Resume a paused account', close: 'Close the account' }[control],
-      description: '`operator` defaults to the API key\'s id, so the history shows who acted.',
+      description: 'The history names the API key (its label and id) as the operator: who acted comes from the credential, not the body.',
       security: 'apiKey', body: json(controlBodySchema),
       responses: { 200: 'The account\'s state', ...WRITE_ERRORS, 422: 'control_refused: it makes no sense now (e.g. resuming an account that is not paused)' },
       handle: postControl(control),
@@ -281,7 +283,7 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [budgetSchema, 'Budget'],
   [planRequestSchema, 'PlanRequest'],
   [extensionRequestSchema, 'ExtensionRequest'],
-  [contactDetailsChangeSchema, 'ContactDetailsChange'],
+  [contactDetailsChangeBodySchema, 'ContactDetailsChange'],
   [disputeBodySchema, 'Dispute'],
   [deceasedBodySchema, 'Deceased'],
   [bankruptcyBodySchema, 'Bankruptcy'],
