@@ -44,6 +44,7 @@ import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
 import { ConfigError, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { controlCharacterProblem } from './schemas/text';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export const EXIT = { ok: 0, usage: 1, rejectedRows: 2, account: 3, unavailable: 4 } as const;
@@ -392,7 +393,11 @@ async function apikeyCommand(args: string[], options: Map<string, string>, env: 
   try {
     const keys = createApiKeyRepository(pool);
     if (verb === 'create') {
-      const created = await keys.create({ creditorId: creditorId!, label: options.get('label') });
+      const label = options.get('label');
+      // The label names the operator in account histories: one line, bounded.
+      const labelProblem = label === undefined ? null : label.length > 200 ? 'must be at most 200 characters' : controlCharacterProblem(label);
+      if (labelProblem) throw new UsageError(`--label ${labelProblem}`);
+      const created = await keys.create({ creditorId: creditorId!, label });
       out.print(
         `API key ${created.keyId} for ${created.creditorId}${created.label ? ` (${created.label})` : ''}:\n${created.key}\nIt is shown only now (only its hash is kept). Use it as: Authorization: Bearer ${created.key.slice(0, 18)}…`,
         created,
@@ -503,7 +508,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   };
   const [command, ...args] = positional;
   try {
-    const env = parseEnv();
+    const env = parseEnv(process.env, 'cli');
     switch (command) {
       case 'enroll':
         return await enroll(args, flags, options, env, out);

@@ -75,7 +75,7 @@ export function requireForStandaloneWorker(env: Env) {
 }
 
 async function main(): Promise<void> {
-  const env = parseEnv();
+  const env = parseEnv(process.env, 'worker');
   const required = requireForStandaloneWorker(env);
   const creditors = loadCreditorDirectory(required.creditorsFile);
   const pool = createPool(required.databaseUrl);

@@ -137,7 +137,9 @@ describe('command line: API keys', () => {
     assert.match(key, /^dk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     assert.deepEqual([creditorId, label], ['cred-metro-power', 'billing system']);
     const keys = createApiKeyRepository(stack.pool);
-    assert.deepEqual(await keys.verify(key), { keyId, creditorId: 'cred-metro-power' });
+    assert.deepEqual(await keys.verify(key), { keyId, creditorId: 'cred-metro-power', label: 'billing system' });
+    const badLabel = await cli('apikey', 'create', '--creditor', 'cred-metro-power', '--label', 'ops\nBcc: x');
+    assert.deepEqual([badLabel.code, /--label must be one line without control characters \(found a line break\)/.test(badLabel.output)], [EXIT.usage, true], badLabel.output);
     const human = await cli('apikey', 'create', '--creditor', 'cred-first-card');
     assert.match(human.output, /^API key [0-9a-f]{12} for cred-first-card:\ndk_\S+\nIt is shown only now/);
     const listed = await cli('apikey', 'list', '--creditor', 'cred-metro-power');

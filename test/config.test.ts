@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, parseEnv } from '../src/schemas/config.schema';
+import { startTwilioSink } from '../src/local/twilio-sink';
+import { ConfigError, parseEnv, SHIPPED_SECRETS, type SettingsRole } from '../src/schemas/config.schema';
+import { ROOT } from './helpers/fixtures';
 
-function problems(env: Record<string, string>) {
+function problems(env: Record<string, string>, role?: SettingsRole) {
   try {
-    parseEnv(env);
+    parseEnv(env, role);
   } catch (error) {
     assert.ok(error instanceof ConfigError);
     return error.problems;
@@ -39,12 +43,81 @@ describe('configuration', () => {
   });
 
   it('accepts a cluster with an API key and TLS', () => {
-    const env = parseEnv({ TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'my-ns.a1b2c', TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'true' });
+    const env = parseEnv({ TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'my-ns.a1b2c', TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'true' }, 'cli');
     assert.equal(env.TEMPORAL_TLS, true);
     assert.equal(env.TEMPORAL_API_KEY, 'key');
   });
 
   it('requires both halves of an mTLS pair', () => {
     assert.deepEqual(problems({ TEMPORAL_TLS_CERT_PATH: '/tmp/c.pem' }).map((p) => p.variable), ['TEMPORAL_TLS_KEY_PATH']);
+  });
+});
+
+describe('configuration outside the embedded local mode', () => {
+  const own = {
+    PAYMENT_WEBHOOK_SECRET: 'a-payment-secret-of-our-own',
+    EMAIL_WEBHOOK_SECRET: 'an-email-secret-of-our-own',
+    UNSUBSCRIBE_SECRET: 'an-unsubscribe-secret-of-our-own',
+    PUBLIC_BASE_URL: 'https://collections.example.com',
+    DEMO: 'false',
+  };
+
+  it('keeps the embedded defaults working with nothing set, the shipped secrets and the demo included', () => {
+    const env = parseEnv({});
+    assert.equal(env.PAYMENT_WEBHOOK_SECRET, SHIPPED_SECRETS.PAYMENT_WEBHOOK_SECRET);
+    assert.equal(env.DEMO, true);
+  });
+
+  it('refuses the README\'s secrets, a missing https base URL and an implicit demo once a real server is named, naming each variable', () => {
+    for (const real of <Record<string, string>[]>[{ DATABASE_URL: 'postgres://db.internal/dunning' }, { TEMPORAL_ADDRESS: 'temporal.internal:7233' }, { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006' }, { SMTP_URL: 'smtp://mail.internal:587' }]) {
+      const found = problems(real);
+      assert.deepEqual(found.map((p) => p.variable), ['PAYMENT_WEBHOOK_SECRET', 'EMAIL_WEBHOOK_SECRET', 'UNSUBSCRIBE_SECRET', 'PUBLIC_BASE_URL', 'DEMO'], JSON.stringify(real));
+    }
+    const message = new ConfigError(problems({ DATABASE_URL: 'postgres://db.internal/dunning' })).message;
+    assert.match(message, /PAYMENT_WEBHOOK_SECRET: must be set to a secret of your own \(DATABASE_URL names a real server/);
+    assert.match(message, /DEMO: must be set explicitly/);
+  });
+
+  it('refuses a shipped secret set explicitly and a plain-http base URL', () => {
+    const found = problems({ ...own, DATABASE_URL: 'postgres://db/x', TEMPORAL_ADDRESS: 'temporal:7233', PAYMENT_WEBHOOK_SECRET: SHIPPED_SECRETS.PAYMENT_WEBHOOK_SECRET, PUBLIC_BASE_URL: 'http://collections.example.com' });
+    assert.deepEqual(found.map((p) => [p.variable, p.message.split(' (')[0]]), [
+      ['PAYMENT_WEBHOOK_SECRET', 'must not be the value printed in the README'],
+      ['PUBLIC_BASE_URL', 'must start with https://'],
+    ]);
+    assert.match(found[0]!.message, /\(TEMPORAL_ADDRESS, DATABASE_URL name real servers/);
+  });
+
+  it('starts with secrets of its own, an https base URL and DEMO said explicitly (true too)', () => {
+    const env = parseEnv({ ...own, DATABASE_URL: 'postgres://db/x' });
+    assert.equal(env.DEMO, false);
+    assert.equal(parseEnv({ ...own, DEMO: 'true', DATABASE_URL: 'postgres://db/x' }).DEMO, true);
+  });
+
+  it('a standalone worker needs its own unsubscribe secret and https only for the links it signs; the command line needs neither', () => {
+    const worker = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://db/x' };
+    assert.doesNotThrow(() => parseEnv(worker, 'worker'));
+    assert.deepEqual(problems({ ...worker, PUBLIC_BASE_URL: 'http://x.example' }, 'worker').map((p) => p.variable), ['PUBLIC_BASE_URL', 'UNSUBSCRIBE_SECRET']);
+    assert.doesNotThrow(() => parseEnv(worker, 'cli'));
+  });
+
+  it('`npm start` and a standalone worker stop at start-up with the message, before touching anything', () => {
+    const env = { PATH: process.env.PATH!, DATABASE_URL: 'postgres://db.invalid/dunning', TEMPORAL_ADDRESS: 'temporal.invalid:7233' };
+    const main = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], { env, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(main.status, 1, main.stderr);
+    assert.match(main.stderr, /Invalid configuration:\n  PAYMENT_WEBHOOK_SECRET: must be set to a secret of your own/);
+    assert.match(main.stderr, /  DEMO: must be set explicitly/);
+    const worker = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'worker.js')], { env: { ...env, PUBLIC_BASE_URL: 'http://collections.example.com' }, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(worker.status, 1, worker.stderr);
+    assert.match(worker.stderr, /PUBLIC_BASE_URL: must start with https:\/\//);
+  });
+
+  it('the local Twilio sink signs with a new token each start, never a value printed anywhere', async () => {
+    const [a, b] = await Promise.all([startTwilioSink(), startTwilioSink()]);
+    try {
+      assert.notEqual(a.authToken, b.authToken);
+      assert.ok(a.authToken.length >= 32);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { MessageLog, SendOutcome } from '../adapters/message-log.repository';
 import { messageId, type Mailer } from '../adapters/smtp.mailer';
-import { unsubscribeUrl } from '../api/unsubscribe';
+import { unsubscribeUrl } from '../adapters/unsubscribe-link';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import { permanent } from './failures';
 

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
+import type { VerifiedKey } from '../adapters/api-key.repository';
 import { createLedgerRepository } from '../adapters/ledger.repository';
 import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { accountHistory } from '../client/account-history';
@@ -30,6 +31,8 @@ import { accountKey, type AccountProfile } from '../domain/account';
 import { parseAccountsCsv } from '../schemas/account-csv';
 import { unknownCreditor } from '../schemas/creditors.schema';
 import { accountJsonSchema } from '../schemas/account.schema';
+import { contactDetailsChangeSchema } from '../schemas/arrangement.schema';
+import { controlCharacterProblem } from '../schemas/text';
 import { complianceEventSchema } from '../schemas/compliance-event.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { accountErrorResponse, apiError, fieldErrors, invalidField, isUnavailable, temporalUnavailable, type ApiResponse, type RouteContext } from './http';
@@ -39,12 +42,13 @@ import type { ApiDeps } from './server';
 export const MAX_BATCH_ROWS = 5_000;
 
 // ---- request bodies ------------------------------------------------------------------------------
+/** Who acts is the API key (operatorOf), never a name in the body: `operator` is refused as an unknown field. */
 export const controlBodySchema = z
   .object({
     reason: z.string().trim().min(1, 'is required (it is kept in the account history)').max(500),
-    operator: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
+export const contactDetailsChangeBodySchema = contactDetailsChangeSchema.omit({ operator: true }).strict();
 
 /** A compliance event's own fields, without its kind (the route names it). */
 function eventBody(kind: ComplianceEvent['kind']) {
@@ -66,6 +70,13 @@ const callerOf = (ctx: RouteContext) => {
   if (!ctx.caller) throw new Error('an account route ran without an authenticated caller');
   return ctx.caller;
 };
+
+/** The operator the account history names for what a key does: its label and id, from the credential, never from the request. */
+export function operatorOf(key: VerifiedKey): string {
+  const label = key.label.trim();
+  // A label made before labels were checked may hold a line break: then the key id alone.
+  return label && controlCharacterProblem(label) === null ? `${label} (API key ${key.keyId})` : `API key ${key.keyId}`;
+}
 
 /** "Unknown" for a workflow that never existed, "closed" for one that ended (signals and updates cannot tell). */
 async function unknownOrClosed(client: Client, creditorId: string, accountId: string, error: AccountError): Promise<ApiResponse> {
@@ -263,7 +274,10 @@ export const postExtension = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => ({ status: 201, body: await grantExtension(deps.client, creditorId, accountId, ctx.body) }));
 
 export const postAddressChange = (deps: ApiDeps, ctx: RouteContext) =>
-  onAccount(deps, ctx, async (creditorId, accountId) => ({ status: 200, body: await changeContactDetails(deps.client, creditorId, accountId, ctx.body) }));
+  onAccount(deps, ctx, async (creditorId, accountId) => ({
+    status: 200,
+    body: await changeContactDetails(deps.client, creditorId, accountId, { ...(ctx.body as object), operator: operatorOf(callerOf(ctx)) }),
+  }));
 
 // ---- compliance facts --------------------------------------------------------------------------------
 const postEvent = (kind: 'dispute' | 'deceased' | 'bankruptcy') => (deps: ApiDeps, ctx: RouteContext) =>
@@ -276,11 +290,11 @@ export const postDeath = postEvent('deceased');
 export const postBankruptcy = postEvent('bankruptcy');
 
 // ---- operator controls ---------------------------------------------------------------------------
-/** The API key names the operator when the body does not, so the history shows who acted. */
+/** The API key names the operator, so the history shows who acted and a caller cannot write someone else's name. */
 export const postControl = (control: Extract<OperatorControl, 'pause' | 'resume' | 'close'>) => (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
     const body = ctx.body as z.infer<typeof controlBodySchema>;
-    const state = await controlAccount(deps.client, creditorId, accountId, control, { reason: body.reason, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` });
+    const state = await controlAccount(deps.client, creditorId, accountId, control, { reason: body.reason, operator: operatorOf(callerOf(ctx)) });
     return { status: 200, body: state };
   });
 

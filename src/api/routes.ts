@@ -5,11 +5,12 @@
  */
 import type { z } from 'zod';
 import { accountJsonSchema } from '../schemas/account.schema';
-import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { budgetSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
   bankruptcyBodySchema,
   batchJsonSchema,
+  contactDetailsChangeBodySchema,
   controlBodySchema,
   deceasedBodySchema,
   disputeBodySchema,
@@ -163,7 +164,8 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST', path: `${ACCOUNT}/address-changes`, operationId: 'changeContactDetails', tag: 'compliance', summary: 'New contact details (email, phone, address, time zone)',
-    security: 'apiKey', body: json(contactDetailsChangeSchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
+    description: 'The history names the API key (its label) as the operator.',
+    security: 'apiKey', body: json(contactDetailsChangeBodySchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
   },
   {
     method: 'POST', path: `${ACCOUNT}/deaths`, operationId: 'reportDeath', tag: 'compliance', summary: 'The debtor has died',
@@ -179,7 +181,7 @@ export const ROUTES: Route[] = [
     (control): Route => ({
       method: 'POST', path: `${ACCOUNT}/${control}`, operationId: `${control}Account`, tag: 'controls',
       summary: { pause: 'Pause the cadence (its clock stops)', resume: 'Resume a paused account', close: 'Close the account' }[control],
-      description: '`operator` defaults to the API key\'s id, so the history shows who acted.',
+      description: 'The history names the API key (its label and id) as the operator: who acted comes from the credential, not the body.',
       security: 'apiKey', body: json(controlBodySchema),
       responses: { 200: 'The account\'s state', ...WRITE_ERRORS, 422: 'control_refused: it makes no sense now (e.g. resuming an account that is not paused)' },
       handle: postControl(control),
@@ -206,24 +208,25 @@ export const ROUTES: Route[] = [
   // ---- webhooks ----------------------------------------------------------------------------------
   {
     method: 'POST', path: '/webhooks/payments', operationId: 'paymentWebhook', tag: 'webhooks', summary: 'Payment processor events: payment.succeeded, payment.returned',
-    description: 'Header `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`; refused more than 5 minutes away from now; each eventId once.',
+    description: 'Header `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`; refused more than 5 minutes away from now; each eventId once per creditor (claimed atomically: of two deliveries at once, one takes effect).',
     security: 'paymentSignature', body: { kind: 'raw', mediaTypes: { 'application/json': paymentEventSchema }, strictMediaType: false },
-    responses: { 202: '`{ok: true, eventId}` once Temporal has it', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_account', 409: 'replayed_event or account_closed', 422: 'currency_mismatch', 503: 'retry later' },
+    responses: { 202: '`{ok: true, eventId}` once Temporal has it', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_account', 409: 'replayed_event or account_closed', 422: 'currency_mismatch', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
     handle: async (deps, ctx) =>
       handlePaymentWebhook({ client: deps.client, pool: deps.pool, secret: deps.paymentWebhookSecret }, { signatureHeader: header(ctx, 'payment-signature'), rawBody: ctx.rawBody }),
   },
   {
     method: 'POST', path: '/webhooks/email', operationId: 'emailWebhook', tag: 'webhooks', summary: 'Mail provider events: bounce, complaint, reply',
-    description: 'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET. A hard bounce marks the address invalid, a complaint opts it out, a reply is kept for an operator.',
+    description: 'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET; each eventId once. A hard bounce marks the address invalid and a reply is kept for an operator, on the account of the email named by messageId (else the latest email to the address); a complaint opts the address out on every account emailed there.',
     security: 'emailSignature', body: { kind: 'raw', mediaTypes: { 'application/json': emailEventSchema }, strictMediaType: false },
-    responses: { 202: '`{ok: true, eventId, effect, accounts}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_recipient: no email of ours went there', 409: 'replayed_event', 503: 'retry later' },
+    responses: { 202: '`{ok: true, eventId, effect, accounts}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_recipient: no email of ours went there', 409: 'replayed_event', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
     enabled: (deps) => deps.emailWebhookSecret !== undefined,
     handle: async (deps, ctx) => handleEmailWebhook({ client: deps.client, pool: deps.pool, secret: deps.emailWebhookSecret! }, { signatureHeader: header(ctx, 'email-signature'), rawBody: ctx.rawBody }),
   },
   {
     method: 'POST', path: '/webhooks/twilio/sms', operationId: 'twilioInboundSms', tag: 'webhooks', summary: 'Twilio inbound SMS (STOP, START, HELP, PAY, replies)',
+    description: 'A reply and PAY concern the account of the latest text we sent to the number; STOP opts the number out on every account texted there; START opts it back in on the answered creditor\'s accounts.',
     security: 'twilioSignature', body: { kind: 'raw', mediaTypes: { 'application/x-www-form-urlencoded': 'form' }, strictMediaType: false },
-    responses: { 200: 'TwiML', 403: 'the X-Twilio-Signature does not match' },
+    responses: { 200: 'TwiML', 403: 'the X-Twilio-Signature does not match', 503: 'Temporal unreachable; nothing was recorded' },
     produces: 'text/xml',
     enabled: (deps) => deps.twilio !== undefined,
     handle: async (deps, ctx) => {
@@ -253,9 +256,9 @@ export const ROUTES: Route[] = [
       method, path: '/unsubscribe', operationId: method === 'GET' ? 'unsubscribePage' : 'unsubscribe', tag: 'webhooks',
       summary: method === 'GET' ? 'The unsubscribe page of an email link (a button)' : 'Opt the address out (the button, or RFC 8058 one-click)',
       security: 'none',
-      query: [{ name: 'token', type: 'string', required: method === 'GET', description: 'the signed token of the email\'s link' }],
+      query: [{ name: 'token', type: 'string', required: method === 'GET', description: 'the encrypted, expiring token of the email\'s link' }],
       ...(method === 'POST' ? { body: { kind: 'raw' as const, mediaTypes: { 'application/x-www-form-urlencoded': 'form' as const }, strictMediaType: false, maxBytes: 4096 } } : {}),
-      responses: { 200: 'HTML page', 400: 'the link is not valid (HTML page)' },
+      responses: { 200: 'HTML page', 400: 'the link is not valid (HTML page)', 410: 'the link has expired (HTML page)' },
       produces: 'text/html',
       enabled: (deps) => deps.unsubscribeSecret !== undefined,
       handle: async (deps, ctx) => {
@@ -280,7 +283,7 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [budgetSchema, 'Budget'],
   [planRequestSchema, 'PlanRequest'],
   [extensionRequestSchema, 'ExtensionRequest'],
-  [contactDetailsChangeSchema, 'ContactDetailsChange'],
+  [contactDetailsChangeBodySchema, 'ContactDetailsChange'],
   [disputeBodySchema, 'Dispute'],
   [deceasedBodySchema, 'Deceased'],
   [bankruptcyBodySchema, 'Bankruptcy'],

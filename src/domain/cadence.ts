@@ -1,7 +1,7 @@
 import type { AccountProfile, ActiveStage, Channel, Language, Product } from './account';
 import { durationToMs } from './duration';
 import { formatMoney, type Money } from './money';
-import { renderTemplate, type TemplateValues } from './template';
+import { renderHtmlTemplate, renderTemplate, type TemplateValues } from './template';
 
 /**
  * A cadence (dunning strategy) is data: ordered steps, each with a time, an action and
@@ -176,6 +176,6 @@ export function renderStepMessage(cadence: Cadence, step: CadenceStep, language:
   return {
     subject: template.subject === undefined ? null : renderTemplate(template.subject, values),
     text: renderTemplate(template.text, values),
-    html: template.html === undefined ? null : renderTemplate(template.html, values),
+    html: template.html === undefined ? null : renderHtmlTemplate(template.html, values),
   };
 }

@@ -59,13 +59,14 @@ export interface TwilioSink {
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
 
 export const LOCAL_TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(31) + '1';
-export const LOCAL_TWILIO_AUTH_TOKEN = 'local-sink-token';
 
 export async function startTwilioSink(
   options: { port?: number; directory?: string; accountSid?: string; authToken?: string; /** Before each status callback (Twilio's come seconds later). */ statusCallbackDelayMs?: number } = {},
 ): Promise<TwilioSink> {
   const accountSid = options.accountSid ?? LOCAL_TWILIO_ACCOUNT_SID;
-  const authToken = options.authToken ?? LOCAL_TWILIO_AUTH_TOKEN;
+  // A new token each start, never a value anyone could read: the HTTP service checks inbound SMS
+  // and status callbacks against it, so a known token would let anyone forge a STOP or a reply.
+  const authToken = options.authToken ?? randomBytes(24).toString('base64url');
   const received: SunkSms[] = [];
   const callbacks: StatusCallbackCall[] = [];
   const timers = new Set<NodeJS.Timeout>();

@@ -27,6 +27,19 @@ const url = (protocols: string[]) =>
   );
 
 /**
+ * The secrets' values on embedded defaults. They are printed in the README, so anyone could sign
+ * a payment webhook or an unsubscribe link with them: outside the embedded local mode they are
+ * refused (see deploymentProblems).
+ */
+export const SHIPPED_SECRETS = {
+  UNSUBSCRIBE_SECRET: 'local-unsubscribe-link-secret',
+  PAYMENT_WEBHOOK_SECRET: 'local-payment-webhook-secret',
+  EMAIL_WEBHOOK_SECRET: 'local-email-webhook-secret',
+} as const;
+type SecretName = keyof typeof SHIPPED_SECRETS;
+const secret = (name: SecretName) => z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default(SHIPPED_SECRETS[name]));
+
+/**
  * Every setting the product reads from its environment. Anything unset falls back to an
  * embedded default (dev server, embedded Postgres, loopback sinks) when the process runs them.
  */
@@ -73,9 +86,9 @@ export const envSchema = z
 
     API_PORT: port(8080),
     PUBLIC_BASE_URL: url(['http:', 'https:']),
-    UNSUBSCRIBE_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-unsubscribe-link-secret')),
-    PAYMENT_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-payment-webhook-secret')),
-    EMAIL_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default('local-email-webhook-secret')),
+    UNSUBSCRIBE_SECRET: secret('UNSUBSCRIBE_SECRET'),
+    PAYMENT_WEBHOOK_SECRET: secret('PAYMENT_WEBHOOK_SECRET'),
+    EMAIL_WEBHOOK_SECRET: secret('EMAIL_WEBHOOK_SECRET'),
 
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
     DEMO: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true')),
@@ -99,11 +112,67 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment once; a wrong value throws a ConfigError naming each variable at fault. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+/**
+ * Who reads the settings: `product` is `npm start` (src/main.ts: the HTTP service, the worker, the
+ * demo), `worker` a standalone worker (src/worker.ts: it signs unsubscribe links), `cli` the
+ * command line (it serves nothing and signs nothing).
+ */
+export type SettingsRole = 'product' | 'worker' | 'cli';
+
+/** Settings that name a real server or provider: with any of them set, the process is not the embedded local mode. */
+export const REAL_SERVER_SETTINGS = ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID'] as const;
+
+/** Embedded local mode: every piece is the embedded one (dev server, embedded Postgres, loopback sinks). */
+export function isEmbeddedLocalMode(env: Pick<Env, (typeof REAL_SERVER_SETTINGS)[number]>): boolean {
+  return REAL_SERVER_SETTINGS.every((name) => env[name] === undefined);
+}
+
+const isSet = (source: NodeJS.ProcessEnv, name: string) => (source[name] ?? '').trim() !== '';
+
+/**
+ * What must not go out of the embedded local mode: the secrets printed in the README (anyone
+ * could forge a payment, an opt-out or a reply with them), links and signatures on plain http,
+ * and the demo portfolio enrolled because nobody said otherwise (DEMO defaults to true, and would
+ * enroll fictitious debtors into the real ledger and text their numbers).
+ */
+export function deploymentProblems(env: Env, source: NodeJS.ProcessEnv, role: SettingsRole): { variable: string; message: string }[] {
+  if (role === 'cli' || isEmbeddedLocalMode(env)) return [];
+  const named = REAL_SERVER_SETTINGS.filter((name) => env[name] !== undefined).join(', ');
+  const why = `(${named} ${named.includes(',') ? 'name real servers' : 'names a real server'}, so this is not the embedded local mode)`;
+  const problems: { variable: string; message: string }[] = [];
+  const ownSecret = (name: SecretName) => {
+    if (!isSet(source, name)) problems.push({ variable: name, message: `must be set to a secret of your own ${why}` });
+    else if (env[name] === SHIPPED_SECRETS[name]) problems.push({ variable: name, message: `must not be the value printed in the README ${why}` });
+  };
+  const httpsBase = (required: boolean) => {
+    if (env.PUBLIC_BASE_URL === undefined) {
+      if (required) problems.push({ variable: 'PUBLIC_BASE_URL', message: `must be set to the https URL Twilio and debtors reach the service at ${why}` });
+    } else if (new URL(env.PUBLIC_BASE_URL).protocol !== 'https:') problems.push({ variable: 'PUBLIC_BASE_URL', message: `must start with https:// ${why}` });
+  };
+  if (role === 'product') {
+    ownSecret('PAYMENT_WEBHOOK_SECRET');
+    ownSecret('EMAIL_WEBHOOK_SECRET');
+    ownSecret('UNSUBSCRIBE_SECRET');
+    httpsBase(true);
+    if (!isSet(source, 'DEMO')) problems.push({ variable: 'DEMO', message: `must be set explicitly (false for real accounts; true enrolls the demo portfolio into this database) ${why}` });
+  } else {
+    // A standalone worker signs unsubscribe links only when PUBLIC_BASE_URL is set.
+    httpsBase(false);
+    if (env.PUBLIC_BASE_URL !== undefined) ownSecret('UNSUBSCRIBE_SECRET');
+  }
+  return problems;
+}
+
+/**
+ * Parses the environment once; a wrong value throws a ConfigError naming each variable at fault,
+ * and so does anything deploymentProblems finds for the process's role.
+ */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env, role: SettingsRole = 'product'): Env {
   const result = envSchema.safeParse(source);
   if (!result.success)
     throw new ConfigError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message })));
+  const problems = deploymentProblems(result.data, source, role);
+  if (problems.length > 0) throw new ConfigError(problems);
   return result.data;
 }
 
