@@ -36,7 +36,7 @@ import { controlCharacterProblem } from '../schemas/text';
 import { complianceEventSchema } from '../schemas/compliance-event.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { accountErrorResponse, apiError, fieldErrors, invalidField, isUnavailable, temporalUnavailable, type ApiResponse, type RouteContext } from './http';
-import type { ApiDeps } from './server';
+import type { ApiDeps } from './route';
 
 /** The most rows one batch takes; larger portfolios go in several requests (or the CLI). */
 export const MAX_BATCH_ROWS = 5_000;

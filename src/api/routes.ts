@@ -36,40 +36,10 @@ import { emailEventSchema, handleEmailWebhook } from './email-webhook';
 import type { ApiResponse, RouteContext } from './http';
 import { openApiDocument } from './openapi';
 import { handlePaymentWebhook, paymentEventSchema } from './payment-webhook';
-import type { ApiDeps } from './server';
+import type { ApiDeps, Route } from './route';
 import { handleInboundSms } from './twilio-inbound';
 import { handleTwilioStatus } from './twilio-status';
 import { handleUnsubscribe } from './unsubscribe';
-
-export type Security = 'apiKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
-
-export interface Route {
-  method: 'GET' | 'POST';
-  /** OpenAPI path template, e.g. /v1/accounts/{accountId}/promises. */
-  path: string;
-  operationId: string;
-  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'service';
-  summary: string;
-  description?: string;
-  security: Security;
-  /**
-   * json: the body must be application/json and is parsed by `schema` before the handler runs.
-   * raw: the handler reads the text itself (signatures over the exact bytes, CSV, forms);
-   * `strictMediaType` refuses other content types with 415.
-   */
-  body?:
-    | { kind: 'json'; schema: z.ZodType }
-    | { kind: 'raw'; mediaTypes: Record<string, z.ZodType | 'form' | 'csv'>; strictMediaType: boolean; maxBytes?: number };
-  /** Query parameters, for the document (the handler reads them). */
-  query?: { name: string; description: string; type: 'string' | 'integer' | 'boolean'; required?: boolean }[];
-  /** Status → description; the success status first. */
-  responses: Record<number, string>;
-  /** The success body's media type when it is not JSON (TwiML, HTML). */
-  produces?: string;
-  /** Served only with the settings it needs (the document lists it anyway). */
-  enabled?: (deps: ApiDeps) => boolean;
-  handle: (deps: ApiDeps, ctx: RouteContext) => Promise<ApiResponse>;
-}
 
 const ACCOUNT = '/v1/accounts/{accountId}';
 const COMMON_ACCOUNT_ERRORS = {
@@ -89,7 +59,7 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', path: '/v1/openapi.json', operationId: 'openApiDocument', tag: 'service', summary: 'This document (OpenAPI 3.1)', security: 'none',
     responses: { 200: 'The OpenAPI document' },
-    handle: async () => ({ status: 200, body: openApiDocument() }),
+    handle: async () => ({ status: 200, body: openApiDocument(ROUTES, NAMED_SCHEMAS) }),
   },
 
   // ---- accounts ----------------------------------------------------------------------------------

@@ -14,28 +14,10 @@ import { identifier } from '../schemas/account.schema';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
 import { authenticate } from './auth';
 import { apiError, invalidField, isUnavailable, type ApiResponse, type RouteContext } from './http';
-import { ROUTES, type Route } from './routes';
+import type { ApiDeps, Route } from './route';
+import { ROUTES } from './routes';
 
 const MAX_BODY_BYTES = 64 * 1024;
-
-export interface ApiDeps {
-  client: Client;
-  pool: Pool;
-  paymentWebhookSecret: string;
-  /** Twilio signs the public URL it calls: the base of that URL as Twilio sees it (default: this server's). */
-  twilio?: { authToken: string; publicBaseUrl?: string };
-  paymentLinkBaseUrl?: string;
-  /** Signs unsubscribe links; without it /unsubscribe is not served. */
-  unsubscribeSecret?: string;
-  /** Signs the mail provider's events; without it /webhooks/email is not served. */
-  emailWebhookSecret?: string;
-  /** What accounts enrolled through the API start with; without it the enrollment routes are not served. */
-  enrollment?: { taskQueue: string; settings: RenderSettings; creditors?: CreditorDirectory };
-  /** Default: the api_keys table of `pool`. */
-  apiKeys?: ApiKeyRepository;
-  port?: number;
-  log?: (line: string) => void;
-}
 
 interface CompiledRoute {
   route: Route;
