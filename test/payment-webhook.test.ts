@@ -12,6 +12,7 @@ import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey } from '../src/domain/account';
 import { accountStateQuery } from '../src/workflows/definitions';
 import twilio from 'twilio';
+import { Client, Connection } from '@temporalio/client';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { startTimeSkippingStack, UNSUBSCRIBE_SECRET, type TimeSkippingStack } from './helpers/stack';
@@ -128,6 +129,32 @@ describe('Twilio inbound SMS webhook', () => {
       assert.deepEqual(state.compliance!.optOuts, [{ channel: 'sms', address: account.phone }]);
       await handle.terminate('test done');
     });
+    assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 1);
+  });
+
+  it('a STOP holds even when the accounts cannot be told: kept first, answered 503 for Twilio to retry, the next SMS suppressed', async () => {
+    const account = makeAccount();
+    // An HTTP service whose Temporal is unreachable: it can keep the opt-out but not signal it.
+    const cutOff = await startApiServer({ client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), pool: stack.pool, paymentWebhookSecret: SECRET, twilio: { authToken: stack.twilio.authToken } });
+    try {
+      await stack.run(async () => {
+        const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+        const handle = stack.client.workflow.getHandle(workflowId);
+        await stack.env.sleep('1 day');
+        const url = `${cutOff.url}/webhooks/twilio/sms`;
+        const params = { From: account.phone!, To: '+15005550006', Body: 'STOP' };
+        const stop = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(stack.twilio.authToken, url, params) }, body: new URLSearchParams(params).toString() });
+        assert.equal(stop.status, 503, 'not a 200 that would tell Twilio all is done');
+        await stack.env.sleep('4 days');
+        const state = await handle.query(accountStateQuery);
+        assert.deepEqual(state.compliance!.optOuts, [], 'the account itself was never told');
+        const sms2 = state.contacts.find((c) => c.stepId === 'sms-2')!;
+        assert.deepEqual([sms2.status, sms2.rule], ['suppressed', 'reg_f_1006_6_e_opt_out']);
+        await handle.terminate('test done');
+      });
+    } finally {
+      await cutOff.close();
+    }
     assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 1);
   });
 

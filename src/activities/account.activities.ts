@@ -5,6 +5,7 @@
  * it is sent. Both are safe to repeat: the ledger opens once per account, the decision is kept
  * once per key and a message is sent once per idempotency key.
  */
+import type { OptOutRepository } from '../adapters/opt-out.repository';
 import { evaluateContact } from '../domain/contact-policy';
 import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
 import type { createCadenceActivities } from './cadence.activities';
@@ -13,7 +14,7 @@ import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
 
-type Parts = Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
+type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'> } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
   Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
@@ -31,7 +32,12 @@ export function createAccountActivities(parts: Parts) {
 
     /** One contact: the gate's decision (kept), then the message if the gate allows it. */
     async contact(effect: ContactEffect): Promise<EffectValues['contact']> {
-      const decision = evaluateContact(effect.request, effect.rules);
+      // An opt-out kept by an inbound route holds even if its signal to the account was lost.
+      let request = effect.request;
+      const creditorId = effect.accountKey.split('/')[1] ?? '';
+      if (effect.recipient && effect.channel !== 'letter' && (await parts.optOuts.optedOut(effect.channel, effect.recipient, creditorId)))
+        request = { ...request, optOuts: [...request.optOuts, { channel: effect.channel, address: effect.recipient }] };
+      const decision = evaluateContact(request, effect.rules);
       await parts.recordContactDecision({
         idempotencyKey: effect.decisionKey,
         accountKey: effect.accountKey,
@@ -41,7 +47,7 @@ export function createAccountActivities(parts: Parts) {
         rule: decision.rule,
         reason: 'reason' in decision ? decision.reason : null,
         deferredUntil: decision.kind === 'defer' ? decision.until : null,
-        inputs: effect.request,
+        inputs: request,
         decidedAt: effect.request.now,
       });
       const answer = { kind: decision.kind, rule: decision.rule, reason: 'reason' in decision ? decision.reason : null, until: decision.kind === 'defer' ? decision.until : null };

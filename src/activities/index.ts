@@ -7,6 +7,7 @@ import { createMessageLog } from '../adapters/message-log.repository';
 import type { Mailer } from '../adapters/smtp.mailer';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
 import { createComplianceActivities } from './compliance.activities';
@@ -38,6 +39,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
   };
   // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
-  return { ...parts, ...createAccountActivities(parts) };
+  return { ...parts, ...createAccountActivities({ ...parts, optOuts: createOptOutRepository(deps.pool) }) };
 }
 export type Activities = ReturnType<typeof createActivities>;

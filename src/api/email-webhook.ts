@@ -8,12 +8,13 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { createOutboundLookup, type OutboundLookup } from '../adapters/outbound-lookup';
 import { createWebhookEventRepository } from '../adapters/webhook-event.repository';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { identifier } from '../schemas/account.schema';
 import { apiError, type ApiResponse } from './http';
-import { reportToAccounts } from './inbound';
+import { creditorOf, reportToAccounts } from './inbound';
 import { onceForEvent, readSignedEvent } from './signed-webhook';
 
 export const emailEventSchema = z.object({
@@ -69,6 +70,8 @@ export async function handleEmailWebhook(
   // One mail provider serves every creditor: its event ids are unique across it (creditor '').
   return onceForEvent(createWebhookEventRepository(deps.pool), { source: 'email', creditorId: '', eventId: event.eventId }, accounts[0]!, async () => {
     const effect = complianceEventFor(event);
+    // An opt-out is kept first, so it holds at the next email even if telling the accounts fails.
+    if (effect?.kind === 'opt_out') await createOptOutRepository(deps.pool).record('email', event.email, accounts.map(creditorOf), 'complaint');
     if (effect) await reportToAccounts(deps.client, accounts, effect);
     // Marked done once Temporal has every signal: a 2xx means the event cannot be lost.
     return { status: 202, body: { ok: true, eventId: event.eventId, effect: effect?.kind ?? 'none', accounts: accounts.length } };

@@ -233,7 +233,7 @@ export const ROUTES: Route[] = [
       enabled: (deps) => deps.unsubscribeSecret !== undefined,
       handle: async (deps, ctx) => {
         const form = new URLSearchParams(ctx.rawBody);
-        const result = await handleUnsubscribe({ client: deps.client, secret: deps.unsubscribeSecret! }, { method, token: ctx.url.searchParams.get('token') ?? form.get('token') });
+        const result = await handleUnsubscribe({ client: deps.client, pool: deps.pool, secret: deps.unsubscribeSecret! }, { method, token: ctx.url.searchParams.get('token') ?? form.get('token') });
         return { status: result.status, text: result.html, contentType: 'text/html; charset=utf-8' };
       },
     }),

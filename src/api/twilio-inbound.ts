@@ -9,6 +9,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import twilio from 'twilio';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { createOutboundLookup } from '../adapters/outbound-lookup';
 import { smsIntent } from '../domain/sms-keywords';
 import { creditorOf, idsOf, reportToAccounts } from './inbound';
@@ -41,11 +42,15 @@ export async function handleInboundSms(
   switch (intent) {
     case 'opt_out': {
       const accounts = await lookup.accountsMessaged('sms', from);
+      // Kept first: if telling the accounts fails (the answer is then 5xx and Twilio retries), every
+      // contact still finds the opt-out here when it is about to be sent.
+      await createOptOutRepository(deps.pool).record('sms', from, accounts.map(creditorOf), 'reply');
       await reportToAccounts(deps.client, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
       return { status: 200, twiml: twiml('You will receive no more text messages from us. Reply START to receive them again.'), intent, accounts };
     }
     case 'opt_in': {
       const accounts = answered ? (await lookup.accountsMessaged('sms', from)).filter((key) => creditorOf(key) === creditorOf(answered)) : [];
+      if (answered) await createOptOutRepository(deps.pool).remove('sms', from, creditorOf(answered));
       await reportToAccounts(deps.client, accounts, { kind: 'opt_in', channel: 'sms', address: from, source: 'reply' });
       return { status: 200, twiml: twiml('Text messages are on again. Reply STOP to opt out.'), intent, accounts };
     }

@@ -7,6 +7,8 @@
  * link learns no more than the link's owner wrote.
  */
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { readUnsubscribeToken } from '../adapters/unsubscribe-link';
 import { reportComplianceEvent } from '../client/accounts.client';
 import { escapeHtml } from '../domain/template';
@@ -20,7 +22,7 @@ export function maskEmail(email: string): string {
   return at <= 0 ? '…' : `${email[0]}…${email.slice(at)}`;
 }
 
-export async function handleUnsubscribe(deps: { client: Client; secret: string }, request: { method: string; token: string | null }): Promise<{ status: number; html: string }> {
+export async function handleUnsubscribe(deps: { client: Client; pool: Pool; secret: string }, request: { method: string; token: string | null }): Promise<{ status: number; html: string }> {
   const target = request.token ? readUnsubscribeToken(deps.secret, request.token) : ({ ok: false, reason: 'invalid' } as const);
   if (!target.ok)
     return target.reason === 'expired'
@@ -33,6 +35,8 @@ export async function handleUnsubscribe(deps: { client: Client; secret: string }
       html: page('Unsubscribe', `<p>Stop emails about this account to <strong>${shown}</strong>?</p><form method="post"><input type="hidden" name="token" value="${escapeHtml(request.token!)}"><button type="submit">Unsubscribe</button></form>`),
     };
   const [, creditorId, accountId] = target.accountKey.split('/');
+  // Kept first, so it holds at the next email even if telling the account fails (the page then errs and can be retried).
+  await createOptOutRepository(deps.pool).record('email', target.email, [creditorId!], 'link');
   await reportComplianceEvent(deps.client, creditorId!, accountId!, { kind: 'opt_out', channel: 'email', address: target.email, source: 'link' }).catch((error) => {
     if ((error as { code?: string }).code !== 'unknown_account') throw error; // a closed account sends nothing more anyway
   });
