@@ -10,6 +10,7 @@ import type { CreditorDirectory } from '../schemas/creditors.schema';
 import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
+import { createChargeActivities } from './charges.activities';
 import { createComplianceActivities } from './compliance.activities';
 import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
+    ...createChargeActivities({ pool: deps.pool, ledger }),
   };
   // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
   return { ...parts, ...createAccountActivities({ ...parts, optOuts: createOptOutRepository(deps.pool) }) };

@@ -117,6 +117,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     notifyRepresentatives: input.notifyRepresentatives ?? false,
     cadence: input.cadence ?? null,
+    charges: input.charges,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())
@@ -295,6 +296,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return ledger.ledgerSnapshot.executeWithOptions(summary, [effect.input]);
       case 'purge':
         return ledger.purgePersonalData.executeWithOptions(summary, [effect.input]);
+      case 'accrue_charges':
+        return ledger.accrueCharges.executeWithOptions(summary, [effect.input]);
       case 'order': {
         const input = effect.input;
         switch (effect.order) {

@@ -191,6 +191,8 @@ export class World {
         return done({ destination: `https://creditor.example.test/${effect.order}` });
       case 'purge':
         return done({ purged: true });
+      case 'accrue_charges':
+        return done({ balanceMinor: ledger.balanceMinor, creditMinor: ledger.creditMinor, posted: [] });
     }
   }
 }

@@ -53,7 +53,7 @@ export function testCreditors(webhookBaseUrl: string): CreditorDirectory {
     .replaceAll('local-creditor-webhook-secret', WEBHOOK_SECRET);
   const directory = JSON.parse(text);
   // The creditors tests invent, with just what a validation notice and a letter need.
-  for (const id of ['cred-test', 'cred-versioned', 'cred-visible', 'cred-restart'])
+  for (const id of ['cred-test', 'cred-versioned', 'cred-visible', 'cred-restart', 'cred-charges'])
     directory.creditors.push({ id, name: `Test Creditor ${id}`, mailingAddress: ['1 Test Way', 'Springfield, NY 10001'], creditDepartmentEmail: `credit@${id}.example.test` });
   return parseCreditorDirectory(directory);
 }

@@ -8,6 +8,7 @@ import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } f
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
+import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
 import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 
@@ -100,7 +101,13 @@ export type Effect =
   | { kind: 'write_off'; id: string; purpose: { type: 'charge_off'; stepIndex: number } | { type: 'settlement'; planId: string }; input: { accountKey: string; idempotencyKey: string; reason: string; at: string }; summary: string }
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
-  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string };
+  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | {
+      kind: 'accrue_charges';
+      id: string;
+      input: { accountKey: string; currency: string; through: string; at: string; rules: ChargeRules; cap: ChargeCap; suspensions: Suspension[] };
+      summary: string;
+    };
 
 /** An arrangement's latest state for reports; kept without waiting for an answer. */
 export interface ArrangementSnapshot {
@@ -137,6 +144,7 @@ export interface EffectValues {
   ledger_snapshot: { balanceMinor: number; creditMinor: number };
   order: { destination: string };
   purge: unknown;
+  accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
 
 /** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */
