@@ -20,16 +20,18 @@ import { ensureLocalApiKeys } from './local/api-keys';
 import { enrollAccounts, type EnrollResult } from './client/accounts.client';
 import { registerSearchAttributes } from './client/search-attributes';
 import { createFolderLetterGateway } from './adapters/letters';
+import { createPayloadEncryption, type PayloadEncryption } from './adapters/payload-encryption';
 import { createPool } from './adapters/postgres';
 import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
 import { startEmbeddedPostgres } from './local/embedded-postgres';
+import { ensureLocalPayloadKeyFile, LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
 import { startSmtpSink, type SmtpSink } from './local/smtp-sink';
 import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev-server';
 import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
 import { startWebhookSink, type WebhookSink } from './local/webhook-sink';
 import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { ConfigError, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 import { createDunningWorker, prepareDatabase } from './worker';
@@ -90,6 +92,8 @@ export interface Product {
   databaseUrl: string;
   /** The product's own pool; ended by stop(). */
   pool: Pool;
+  /** Payload encryption of every Temporal connection (the data keys, the codecs). */
+  encryption: PayloadEncryption;
   /** The loopback sinks started (null where a setting named a real service). */
   sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string };
   creditors: CreditorDirectory;
@@ -153,6 +157,17 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
     if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
     prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
+
+    // Payload encryption: configured master keys, else (embedded Temporal only) a key file made once in the data folder.
+    const localKeyFile = join(dataDir, LOCAL_PAYLOAD_KEY_FILE);
+    if (!env.PAYLOAD_KEYS && !env.PAYLOAD_KEYS_FILE) {
+      if (env.TEMPORAL_ADDRESS) throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: 'a Temporal server other than the embedded one needs PAYLOAD_KEYS or PAYLOAD_KEYS_FILE (the master keys of payload encryption)' }]);
+      if (ensureLocalPayloadKeyFile(localKeyFile)) say(`payload encryption: generated a master key in ${localKeyFile} (keep it: without it these accounts cannot be read back from Temporal; PAYLOAD_KEYS or PAYLOAD_KEYS_FILE set your own)`);
+    }
+    const keyring = loadPayloadKeyring(env, localKeyFile)!;
+    const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: say });
+    stops.push(() => encryption.close());
+    say(`payload encryption: every Temporal payload sealed with per-account data keys, master key "${keyring.keys[0]!.id}" from ${keyring.source}`);
 
     let creditors: CreditorDirectory;
     let webhooks: WebhookSink | null = null;
@@ -224,6 +239,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       creditors,
       letters: createFolderLetterGateway(lettersDir),
       unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
+      dataConverter: encryption.dataConverter,
     });
     stops.push(created.close);
     worker = created.worker;
@@ -234,7 +250,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
 
     const connection = await Connection.connect(connectionOptions);
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: encryption.dataConverter });
     // A dev server's SQLite file from an older version lacks newer search attributes; a cluster may too.
     await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE)
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
@@ -288,6 +304,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       apiUrl: api.url,
       databaseUrl,
       pool,
+      encryption,
       sinks: { smtp, twilio: twilioSink, webhooks, lettersDir },
       creditors,
       worker,

@@ -38,10 +38,12 @@ import { PORTFOLIO_FORMATS, renderPortfolioReport, type PortfolioFormat } from '
 import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
+import { createPayloadEncryption } from './adapters/payload-encryption';
+import { LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { ConfigError, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export const EXIT = { ok: 0, usage: 1, rejectedRows: 2, account: 3, unavailable: 4 } as const;
@@ -55,15 +57,28 @@ interface Output {
 
 async function connect(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
   const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
+  // Payloads are encrypted with data keys kept in Postgres: the configured master keys, else `npm start`'s key file.
+  const keyring = loadPayloadKeyring(env, join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE));
+  if (!keyring) throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: `no master keys: set PAYLOAD_KEYS or PAYLOAD_KEYS_FILE (\`npm start\` keeps its own in ${join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE)})` }]);
+  const pool = createPool(databaseUrl(env), 2);
+  const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE });
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...temporalConnectionOptions(env, address), connectTimeout: '5s' });
   } catch (error) {
+    await pool.end();
     const failure = new Error(`cannot reach Temporal at ${address} (is \`npm start\` running, or TEMPORAL_ADDRESS set?): ${(error as Error).message}`);
     (failure as Error & { exitCode: number }).exitCode = EXIT.unavailable;
     throw failure;
   }
-  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: encryption.dataConverter }),
+    close: async () => {
+      await connection.close();
+      await encryption.close();
+      await pool.end();
+    },
+  };
 }
 
 /** Runs fn with a Temporal client and always closes the connection. */

@@ -4,17 +4,19 @@
  * `npm start` runs one in-process on the embedded defaults.
  */
 import { resolve } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from './activities';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createFolderLetterGateway, type LetterGateway } from './adapters/letters';
+import { createPayloadEncryption } from './adapters/payload-encryption';
 import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
 import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
-import { parseEnv, type Env } from './schemas/config.schema';
+import { loadPayloadKeyring, parseEnv, type Env } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface WorkerSettings {
@@ -29,6 +31,8 @@ export interface WorkerSettings {
   creditors: CreditorDirectory;
   letters: LetterGateway;
   unsubscribe?: { baseUrl: string; secret: string };
+  /** Payload encryption (src/adapters/payload-encryption.ts): required, so no worker writes personal data in clear. */
+  dataConverter: DataConverter;
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
@@ -48,6 +52,7 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     taskQueue: settings.taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities,
+    dataConverter: settings.dataConverter,
   });
   return { worker, close: () => mailer.close() };
 }
@@ -60,10 +65,13 @@ export async function prepareDatabase(pool: Pool, cadencesDir: string): Promise<
 }
 
 export function requireForStandaloneWorker(env: Env) {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'CREDITORS_FILE', 'LETTERS_DIR'] as const).filter((name) => env[name] === undefined);
+  const missing: string[] = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'CREDITORS_FILE', 'LETTERS_DIR'] as const).filter((name) => env[name] === undefined);
+  const keyring = loadPayloadKeyring(env);
+  if (!keyring) missing.push('PAYLOAD_KEYS or PAYLOAD_KEYS_FILE');
   if (missing.length > 0)
     throw new Error(`A standalone worker needs ${missing.join(', ')} (and TWILIO_AUTH_TOKEN, TWILIO_FROM); use \`npm start\` for the embedded defaults.`);
   return {
+    keyring: keyring!.keys,
     address: env.TEMPORAL_ADDRESS!,
     databaseUrl: env.DATABASE_URL!,
     smtpUrl: env.SMTP_URL!,
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
   const pool = createPool(required.databaseUrl);
   const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
   prepared.cadences.problems.forEach((p) => console.error(`cadence not saved: ${p}`));
+  const encryption = await createPayloadEncryption({ pool, keyring: required.keyring, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: (line) => console.warn(line) });
   const connection = await NativeConnection.connect(temporalConnectionOptions(env, required.address));
   const { worker, close } = await createDunningWorker({
     connection,
@@ -94,12 +103,14 @@ async function main(): Promise<void> {
     creditors,
     letters: createFolderLetterGateway(required.lettersDir),
     unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
+    dataConverter: encryption.dataConverter,
   });
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   } finally {
     close();
     await connection.close();
+    await encryption.close();
     await pool.end();
   }
 }
