@@ -176,6 +176,9 @@ describe('deceased debtor', () => {
       assert.equal(outcome.stage, 'closed');
       state = await handle.query(accountStateQuery);
       assert.equal(state.compliance!.personalDataPurged, true);
+      // From the running workflow the purge retires the account's data keys (its history stays readable for replays and queries).
+      const keys = await stack.pool.query('SELECT count(*)::int AS n FROM data_keys WHERE account_key = $1 AND retired_at IS NOT NULL AND destroyed_at IS NULL', [key(account)]);
+      assert.ok(keys.rows[0].n >= 1, 'the purge retired the account\'s data keys');
       await recordHistory(handle, 'v2-deceased-then-purged');
     });
     const leftovers = await stack.pool.query(

@@ -13,6 +13,12 @@
  * Crypto-shredding: destroyDataKeys() drops an account's key material in the caller's transaction
  * (the personal-data purge) and tells every process through Postgres NOTIFY to forget its cached
  * copies when the transaction commits; a process that lost its listening connection forgets all.
+ *
+ * A workflow that is still running cannot lose the keys of its own history: the next replay (a
+ * worker restart, a cache eviction, a query) would fail. So a purge from inside the workflow
+ * retires the keys instead (retireDataKeys: nothing new is sealed with them, so the workflow's next
+ * payloads, such as the input of a continue-as-new, get a fresh key), and the next run destroys the
+ * retired keys (destroyDataKeys with retiredOnly) once the run that used them has closed.
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
@@ -22,20 +28,35 @@ import type { DataKey, DataKeyStore, DestroyedKey } from '../crypto/payload-code
 import type { MasterKey } from '../schemas/config.schema';
 import { withTransaction } from './postgres';
 
-export const DATA_KEYS_DESTROYED_CHANNEL = 'dunning_data_keys_destroyed';
+/** NOTIFY channel: an account's keys were retired or destroyed (payload: the account key). */
+export const DATA_KEYS_CHANNEL = 'dunning_data_keys_changed';
 
 type Row = { key_id: string; account_key: string; master_key_id: string; wrapped_key: Buffer | null; destroyed_at: Date | null };
+type Db = Pool | PoolClient;
 const COLUMNS = 'key_id, account_key, master_key_id, wrapped_key, destroyed_at';
 /** A wrapped key is bound to its id and owner: moved to another row, it does not open. */
 const wrapContext = (keyId: string, owner: string) => `${keyId}|${owner}`;
 
+const notifyChange = (db: Db, accountKey: string) => db.query('SELECT pg_notify($1, $2)', [DATA_KEYS_CHANNEL, accountKey]);
+
 /**
- * Destroys every data key of the account (the tombstone rows stay), in the caller's transaction,
- * and notifies every process at commit. Returns how many keys were destroyed now.
+ * Destroys the data keys of the account (the tombstone rows stay): all of them, or (retiredOnly)
+ * those retired earlier. In the caller's transaction; every process forgets them at commit.
+ * Returns how many keys were destroyed now.
  */
-export async function destroyDataKeys(db: Pool | PoolClient, accountKey: string): Promise<number> {
-  const { rowCount } = await db.query('UPDATE data_keys SET wrapped_key = NULL, destroyed_at = now() WHERE account_key = $1 AND destroyed_at IS NULL', [accountKey]);
-  await db.query('SELECT pg_notify($1, $2)', [DATA_KEYS_DESTROYED_CHANNEL, accountKey]);
+export async function destroyDataKeys(db: Db, accountKey: string, options: { retiredOnly?: boolean } = {}): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE data_keys SET wrapped_key = NULL, destroyed_at = now() WHERE account_key = $1 AND destroyed_at IS NULL AND ($2::boolean IS NOT TRUE OR retired_at IS NOT NULL)`,
+    [accountKey, options.retiredOnly ?? false],
+  );
+  await notifyChange(db, accountKey);
+  return rowCount ?? 0;
+}
+
+/** Retires the account's live keys: they still open what they sealed, but new payloads get a new key. Returns how many. */
+export async function retireDataKeys(db: Db, accountKey: string): Promise<number> {
+  const { rowCount } = await db.query('UPDATE data_keys SET retired_at = now() WHERE account_key = $1 AND retired_at IS NULL AND destroyed_at IS NULL', [accountKey]);
+  await notifyChange(db, accountKey);
   return rowCount ?? 0;
 }
 
@@ -76,7 +97,7 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
     withTransaction(pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('data_key/' || $1, 0))`, [owner]);
       const { rows } = await client.query<Row>(
-        `SELECT ${COLUMNS} FROM data_keys WHERE account_key = $1 AND master_key_id = $2 AND destroyed_at IS NULL ORDER BY created_at DESC, key_id LIMIT 1`,
+        `SELECT ${COLUMNS} FROM data_keys WHERE account_key = $1 AND master_key_id = $2 AND retired_at IS NULL AND destroyed_at IS NULL ORDER BY created_at DESC, key_id LIMIT 1`,
         [owner, newest.id],
       );
       if (rows[0]) return unwrap(rows[0]) as DataKey;
@@ -110,14 +131,16 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
     };
     state.client.on('error', restart);
     state.client.on('notification', (message) => {
-      if (message.channel === DATA_KEYS_DESTROYED_CHANNEL && message.payload) forget(message.payload);
+      if (message.channel === DATA_KEYS_CHANNEL && message.payload) forget(message.payload);
     });
-    await state.client.query(`LISTEN ${DATA_KEYS_DESTROYED_CHANNEL}`);
+    await state.client.query(`LISTEN ${DATA_KEYS_CHANNEL}`);
   }
 
   const store: DataKeyStore & {
-    /** Destroys the account's keys now (its own transaction) and forgets them here at once. */
-    destroyAccountKeys(accountKey: string): Promise<number>;
+    /** Destroys the account's keys (all, or the retired ones) now and forgets them here at once. */
+    destroyAccountKeys(accountKey: string, options?: { retiredOnly?: boolean }): Promise<number>;
+    /** Retires the account's keys now: new payloads of the account get a new key. */
+    retireAccountKeys(accountKey: string): Promise<number>;
     forget(owner: string | null): void;
     /** Re-wraps every live data key under the newest master key; returns how many moved. */
     rewrap(): Promise<number>;
@@ -153,10 +176,16 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
       return found;
     },
 
-    async destroyAccountKeys(accountKey) {
-      const destroyed = await destroyDataKeys(pool, accountKey);
+    async destroyAccountKeys(accountKey, destroyOptions) {
+      const destroyed = await destroyDataKeys(pool, accountKey, destroyOptions);
       forget(accountKey);
       return destroyed;
+    },
+
+    async retireAccountKeys(accountKey) {
+      const retired = await retireDataKeys(pool, accountKey);
+      forget(accountKey);
+      return retired;
     },
 
     forget,
@@ -182,7 +211,7 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
     async close() {
       if (listener && !listener.stopped) {
         listener.stopped = true;
-        await listener.client.query(`UNLISTEN ${DATA_KEYS_DESTROYED_CHANNEL}`).catch(() => undefined);
+        await listener.client.query(`UNLISTEN ${DATA_KEYS_CHANNEL}`).catch(() => undefined);
         listener.client.release();
       }
       listener = null;

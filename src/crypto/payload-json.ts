@@ -29,7 +29,7 @@ export function payloadFromJson(json: PayloadJson): Payload {
 }
 
 export function payloadToJson(payload: Payload): PayloadJson {
-  const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
   return {
     metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, b64(v)])),
     data: b64(payload.data ?? new Uint8Array()),
