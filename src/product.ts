@@ -25,6 +25,8 @@ import { createPool } from './adapters/postgres';
 import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
 import { startEmbeddedPostgres } from './local/embedded-postgres';
 import { ensureLocalPayloadKeyFile, LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
+import { ensureLocalOperatorKey } from './local/operator-key';
+import { createOperatorKeyRepository } from './adapters/operator-key.repository';
 import { startSmtpSink, type SmtpSink } from './local/smtp-sink';
 import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev-server';
 import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
@@ -89,6 +91,8 @@ export interface Product {
   client: Client;
   /** The HTTP service, e.g. http://127.0.0.1:8080. */
   apiUrl: string;
+  /** The codec endpoint the embedded UI uses (with its operator key in the path); null when Temporal is not embedded. */
+  uiCodecEndpoint: string | null;
   databaseUrl: string;
   /** The product's own pool; ended by stop(). */
   pool: Pool;
@@ -207,7 +211,11 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
 
     let address = env.TEMPORAL_ADDRESS;
     let uiUrl: string | null = null;
+    let uiCodecEndpoint: string | null = null;
     if (!address) {
+      // The embedded UI reads accounts through the product's codec endpoint; it has no login, so its operator key is in the URL.
+      const operatorKey = await ensureLocalOperatorKey(createOperatorKeyRepository(pool), join(dataDir, 'operator-key.local.json'));
+      uiCodecEndpoint = `http://127.0.0.1:${env.API_PORT}/codec/ui/${operatorKey.key}`;
       const cliPath = await resolveTemporalCli(env.TEMPORAL_CLI_PATH);
       const server = await startTemporalDevServer({
         cliPath,
@@ -217,6 +225,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
         namespace: env.TEMPORAL_NAMESPACE,
         searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
         logFile: join(dataDir, 'temporal', 'server.log'),
+        uiCodecEndpoint,
       });
       stops.push(server.stop);
       address = server.address;
@@ -256,6 +265,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
       .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
 
+    const allowedOrigins = env.TEMPORAL_UI_ORIGINS ?? (uiUrl ? [uiUrl, uiUrl.replace('127.0.0.1', 'localhost')] : []);
     const api = await startApiServer({
       client,
       pool,
@@ -264,11 +274,16 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       emailWebhookSecret: env.EMAIL_WEBHOOK_SECRET,
+      codecEndpoint: { codec: encryption.readerCodec, namespace: env.TEMPORAL_NAMESPACE, allowedOrigins },
       enrollment: { taskQueue: env.TEMPORAL_TASK_QUEUE, settings: renderSettings(env), creditors },
       port: env.API_PORT,
       log: say,
     });
     stops.push(api.close);
+    say(
+      `codec endpoint ${api.url}/codec (operator keys: operator-key create)` +
+        (uiCodecEndpoint ? `; the Temporal UI decrypts through it, the history holds only ciphertext` : allowedOrigins.length > 0 ? `; CORS for ${allowedOrigins.join(', ')}` : '; no UI origin allowed (TEMPORAL_UI_ORIGINS)'),
+    );
     say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status`);
     if (!env.CREDITORS_FILE) {
       // The local creditors get one API key each, kept in the data folder for curl (never for a real directory).
@@ -302,6 +317,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       temporal: { address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, uiUrl, embedded: uiUrl !== null },
       client,
       apiUrl: api.url,
+      uiCodecEndpoint,
       databaseUrl,
       pool,
       encryption,

@@ -19,6 +19,8 @@
  *   node dist/src/starter.js dispute <creditorId> <accountId> --via phone [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
+ *   node dist/src/starter.js operator-key create --operator NAME | operator-key revoke <keyId> | operator-key list
+ *   node dist/src/starter.js payload-keys rewrap
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
  * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
@@ -40,6 +42,7 @@ import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
 import { createPayloadEncryption } from './adapters/payload-encryption';
 import { LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
+import { operatorKeyCommand, payloadKeysCommand, type KeyCommandIo } from './keys-cli';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
@@ -55,11 +58,28 @@ interface Output {
   print(human: string, data: unknown): void;
 }
 
-async function connect(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
-  const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
-  // Payloads are encrypted with data keys kept in Postgres: the configured master keys, else `npm start`'s key file.
+/** The master keys of payload encryption: the configured ones, else `npm start`'s key file. */
+function masterKeys(env: Env) {
   const keyring = loadPayloadKeyring(env, join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE));
   if (!keyring) throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: `no master keys: set PAYLOAD_KEYS or PAYLOAD_KEYS_FILE (\`npm start\` keeps its own in ${join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE)})` }]);
+  return keyring.keys;
+}
+
+/** Runs a key command on its own pool (DATABASE_URL, default the embedded one). */
+async function keyCommand(env: Env, out: Output, fn: (pool: ReturnType<typeof createPool>, io: KeyCommandIo) => Promise<void>): Promise<number> {
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    await fn(pool, { print: out.print, usage: (message) => new UsageError(message) });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function connect(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
+  const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
+  // Payloads are encrypted with data keys kept in Postgres.
+  const keyring = { keys: masterKeys(env) };
   const pool = createPool(databaseUrl(env), 2);
   const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE });
   let connection: Connection;
@@ -513,6 +533,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await historyCommand(args, env, out);
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
+      case 'operator-key':
+        return await keyCommand(env, out, (pool, io) => operatorKeyCommand(args, options, pool, io));
+      case 'payload-keys':
+        return await keyCommand(env, out, (pool, io) => payloadKeysCommand(args, pool, masterKeys(env), io));
       case 'cadence':
         return await cadenceCommand(args, env, out);
       case 'event':
@@ -520,7 +544,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'report':
         return await reportCommand(args, flags, options, env, write);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, operator-key, payload-keys, report, cadence`);
     }
   } catch (error) {
     const code =

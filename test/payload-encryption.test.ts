@@ -14,7 +14,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createDataKeyRepository, type DataKeyRepository } from '../src/adapters/data-key.repository';
-import { createPayloadEncryption, FAILURE_CONVERTER_PATH, type PayloadEncryption } from '../src/adapters/payload-encryption';
+import { createPayloadEncryption, type PayloadEncryption } from '../src/adapters/payload-encryption';
 import { LruCache } from '../src/crypto/lru';
 import { DataKeyDestroyedError, EncryptionCodec, ENCRYPTED_ENCODING, META } from '../src/crypto/payload-codec';
 import { isPayloadJson, payloadFromJson } from '../src/crypto/payload-json';
@@ -182,7 +182,7 @@ describe('every kind of payload, through a worker and a client', () => {
     const encryption: PayloadEncryption = await createPayloadEncryption({ pool: db.pool, keyring: [NEW, OLD], namespace: 'default', listen: true });
     opened.push(encryption);
     const codec = new RecordingCodec(encryption.codec);
-    const dataConverter = { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
+    const dataConverter = { payloadCodecs: [codec] };
     const env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
       client: { dataConverter },
@@ -192,7 +192,7 @@ describe('every kind of payload, through a worker and a client', () => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: 'probe',
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./helpers/probe.workflow'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
+        workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./helpers/probe.workflow'), logger: new DefaultLogger('WARN') }),
         activities: { echo: async (t: string) => `${t} echoed` },
         dataConverter,
       });

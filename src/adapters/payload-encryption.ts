@@ -10,8 +10,6 @@ import { EncryptionCodec } from '../crypto/payload-codec';
 import type { MasterKey } from '../schemas/config.schema';
 import { createDataKeyRepository, type DataKeyRepository } from './data-key.repository';
 
-export const FAILURE_CONVERTER_PATH = require.resolve('../crypto/failure-converter');
-
 export interface PayloadEncryption {
   keys: DataKeyRepository;
   /** For workers and clients: a payload whose key was destroyed throws DataKeyDestroyedError. */
@@ -30,7 +28,10 @@ export async function createPayloadEncryption(options: { pool: Pool; keyring: Ma
     keys,
     codec,
     readerCodec: new EncryptionCodec({ store: keys, namespace: options.namespace, onDestroyed: 'placeholder' }),
-    dataConverter: { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH },
+    // Failure messages stay in clear (the default failure converter): the SDK does not decode encoded
+    // failure attributes on every path (a failed query's message would be lost), so failures must not
+    // quote personal data; payloads, details and results are encrypted.
+    dataConverter: { payloadCodecs: [codec] },
     close: () => keys.close(),
   };
 }

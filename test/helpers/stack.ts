@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCadenceRepository } from '../../src/adapters/cadence.repository';
-import { createPayloadEncryption, FAILURE_CONVERTER_PATH, type PayloadEncryption } from '../../src/adapters/payload-encryption';
+import { createPayloadEncryption, type PayloadEncryption } from '../../src/adapters/payload-encryption';
 import { parsePayloadKeyring } from '../../src/schemas/config.schema';
 import { createFolderLetterGateway } from '../../src/adapters/letters';
 import { createSmtpMailer, type Mailer } from '../../src/adapters/smtp.mailer';
@@ -119,7 +119,7 @@ export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-link-secret';
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundled once per test file: a Worker runs only once, so each test gets a new one over the same bundle. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
   return bundle;
 }
 
