@@ -40,9 +40,10 @@ export interface MasterKey {
  */
 export function parsePayloadKeyring(text: string): MasterKey[] {
   const entries = text
-    .split(/[\n,]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '');
+    .split('\n')
+    .flatMap((line) => line.replace(/#.*$/, '').split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   if (entries.length === 0) throw new Error('holds no key (expected id:base64key, newest first)');
   const keys: MasterKey[] = [];
   entries.forEach((entry, i) => {
