@@ -33,7 +33,7 @@ import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
 import { startWebhookSink, type WebhookSink } from './local/webhook-sink';
 import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, smtpTls, type Env } from './schemas/config.schema';
 import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 import { createDunningWorker, prepareDatabase } from './worker';
@@ -155,7 +155,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       databaseUrl = db.url;
       say(`Postgres (embedded) at 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, data in ${db.dataDir}`);
     }
-    const pool = createPool(databaseUrl);
+    // DATABASE_TLS and SMTP_TLS apply to the servers named by DATABASE_URL and SMTP_URL, not to the embedded loopback ones.
+    const pool = createPool(databaseUrl, undefined, env.DATABASE_URL ? databaseTls(env) : null);
     stops.push(() => pool.end());
     const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
     if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
@@ -242,6 +243,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       pool,
       smtpUrl,
+      smtpTls: env.SMTP_URL ? smtpTls(env) : null,
       emailFrom: env.EMAIL_FROM,
       optOutEmail: env.OPT_OUT_EMAIL,
       twilio,

@@ -46,7 +46,7 @@ import { operatorKeyCommand, payloadKeysCommand, type KeyCommandIo } from './key
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export const EXIT = { ok: 0, usage: 1, rejectedRows: 2, account: 3, unavailable: 4 } as const;
@@ -67,7 +67,7 @@ function masterKeys(env: Env) {
 
 /** Runs a key command on its own pool (DATABASE_URL, default the embedded one). */
 async function keyCommand(env: Env, out: Output, fn: (pool: ReturnType<typeof createPool>, io: KeyCommandIo) => Promise<void>): Promise<number> {
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     await fn(pool, { print: out.print, usage: (message) => new UsageError(message) });
     return EXIT.ok;
@@ -80,7 +80,7 @@ async function connect(env: Env): Promise<{ client: Client; close(): Promise<voi
   const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
   // Payloads are encrypted with data keys kept in Postgres.
   const keyring = { keys: masterKeys(env) };
-  const pool = createPool(databaseUrl(env), 2);
+  const pool = createPool(databaseUrl(env), 2, databaseTls(env));
   const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE });
   let connection: Connection;
   try {
@@ -201,7 +201,7 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
     out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)`, { valid: true, name: cadence.name, version: cadence.version });
     return EXIT.ok;
   }
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const { status } = await createCadenceRepository(pool).save(cadence, file);
     out.print(`cadence ${cadence.name} v${cadence.version} ${status}`, { name: cadence.name, version: cadence.version, status });
@@ -356,7 +356,7 @@ async function disputeCommand(args: string[], options: Map<string, string>, env:
 
 async function historyCommand(args: string[], env: Env, out: Output): Promise<number> {
   const [creditorId, accountId] = accountArgs('history', args);
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const ledger = createLedgerRepository(pool);
     return await withClient(env, async (client) => {
@@ -404,7 +404,7 @@ async function apikeyCommand(args: string[], options: Map<string, string>, env: 
       throw new UsageError(`creditor ${creditorId} is not in the creditor directory (${directory.creditors.map((c) => c.id).join(', ')})`);
   }
   if (verb === 'revoke' && !keyId) throw new UsageError('apikey revoke needs the key id (the part after dk_)');
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const keys = createApiKeyRepository(pool);
     if (verb === 'create') {
@@ -450,7 +450,7 @@ async function portfolioReportCommand(flags: Set<string>, options: Map<string, s
   const byExtension = file ? ({ csv: 'csv', html: 'html', htm: 'html', json: 'json' } as Record<string, PortfolioFormat>)[file.split('.').pop()!.toLowerCase()] : undefined;
   const format = (named ?? byExtension ?? 'text') as PortfolioFormat;
   if (!PORTFOLIO_FORMATS.includes(format)) throw new UsageError(`--format must be csv, html, json or text, got "${named}"`);
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const report = await portfolioReport(pool, { from, to, creditorId: options.get('creditor') });
     const text = renderPortfolioReport(report, format);
@@ -473,7 +473,7 @@ async function reportCommand(args: string[], flags: Set<string>, options: Map<st
   if (!from || !to) throw new UsageError('report compliance needs --from and --to (ISO date-times with a zone)');
   const account = options.get('account');
   const [accountCreditor, accountId] = account?.split('/') ?? [];
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const report = await complianceReport(pool, {
       from,

@@ -16,7 +16,7 @@ import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
 import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
-import { loadPayloadKeyring, parseEnv, type Env } from './schemas/config.schema';
+import { databaseTls, loadPayloadKeyring, parseEnv, smtpTls, type Env, type TlsRequirement } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface WorkerSettings {
@@ -25,6 +25,8 @@ export interface WorkerSettings {
   taskQueue: string;
   pool: Pool;
   smtpUrl: string;
+  /** SMTP_TLS: mail only over verified TLS. */
+  smtpTls?: TlsRequirement | null;
   emailFrom: string;
   optOutEmail: string;
   twilio: TwilioSettings;
@@ -36,7 +38,7 @@ export interface WorkerSettings {
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
-  const mailer = createSmtpMailer(settings.smtpUrl, settings.emailFrom);
+  const mailer = createSmtpMailer(settings.smtpUrl, settings.emailFrom, settings.smtpTls);
   const activities = createActivities({
     pool: settings.pool,
     mailer,
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   const env = parseEnv();
   const required = requireForStandaloneWorker(env);
   const creditors = loadCreditorDirectory(required.creditorsFile);
-  const pool = createPool(required.databaseUrl);
+  const pool = createPool(required.databaseUrl, undefined, databaseTls(env));
   const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
   prepared.cadences.problems.forEach((p) => console.error(`cadence not saved: ${p}`));
   const encryption = await createPayloadEncryption({ pool, keyring: required.keyring, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: (line) => console.warn(line) });
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     pool,
     smtpUrl: required.smtpUrl,
+    smtpTls: smtpTls(env),
     emailFrom: env.EMAIL_FROM,
     optOutEmail: env.OPT_OUT_EMAIL,
     twilio: required.twilio,

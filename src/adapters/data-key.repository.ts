@@ -7,7 +7,7 @@
  * Rotation: a new master key (put first in the keyring) wraps every data key created from then on,
  * and an account whose key is wrapped by an older master key gets a new data key for its new
  * payloads; old payloads stay readable as long as the old master key stays in the keyring.
- * `rewrap()` (the CLI's `keys rewrap`) re-wraps every live data key under the newest master key, after
+ * `rewrap()` (the CLI's `payload-keys rewrap`) re-wraps every live data key under the newest master key, after
  * which the older master keys can be removed.
  *
  * Crypto-shredding: destroyDataKeys() drops an account's key material in the caller's transaction

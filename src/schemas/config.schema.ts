@@ -202,6 +202,27 @@ export function loadPayloadKeyring(env: Pick<Env, 'PAYLOAD_KEYS' | 'PAYLOAD_KEYS
   }
 }
 
+/** A connection that must use TLS, its server certificate checked against the system's CAs or `ca`. */
+export interface TlsRequirement {
+  /** PEM of the CA (or self-signed certificate) to trust instead of the system's. */
+  ca?: string;
+}
+
+function tlsRequirement(required: boolean, caPath: string | undefined, variable: string): TlsRequirement | null {
+  if (!required) return null;
+  if (caPath === undefined) return {};
+  try {
+    return { ca: readFileSync(caPath, 'utf8') };
+  } catch (error) {
+    throw new ConfigError([{ variable, message: `cannot read ${caPath}: ${(error as Error).message}` }]);
+  }
+}
+
+/** DATABASE_TLS: Postgres only over verified TLS (null: as DATABASE_URL says). */
+export const databaseTls = (env: Pick<Env, 'DATABASE_TLS' | 'DATABASE_TLS_CA_PATH'>) => tlsRequirement(env.DATABASE_TLS, env.DATABASE_TLS_CA_PATH, 'DATABASE_TLS_CA_PATH');
+/** SMTP_TLS: mail only over verified TLS, smtps:// or STARTTLS (null: as SMTP_URL says). */
+export const smtpTls = (env: Pick<Env, 'SMTP_TLS' | 'SMTP_TLS_CA_PATH'>) => tlsRequirement(env.SMTP_TLS, env.SMTP_TLS_CA_PATH, 'SMTP_TLS_CA_PATH');
+
 /** What every enrolled account is given for rendering its messages. */
 export function renderSettings(env: Env) {
   return {
