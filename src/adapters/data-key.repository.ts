@@ -88,7 +88,7 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
     if (row.destroyed_at || !row.wrapped_key) return { keyId: row.key_id, owner: row.account_key, destroyedAt: (row.destroyed_at ?? new Date(0)).toISOString() };
     const master = masters.get(row.master_key_id);
     if (!master)
-      throw new Error(`data key ${row.key_id} is wrapped by master key "${row.master_key_id}", which is not in the keyring (PAYLOAD_KEYS / PAYLOAD_KEYS_FILE); keep a master key until \`keys rewrap\` has moved its data keys to a newer one`);
+      throw new Error(`data key ${row.key_id} is wrapped by master key "${row.master_key_id}", which is not in the keyring (PAYLOAD_KEYS / PAYLOAD_KEYS_FILE); keep a master key until \`payload-keys rewrap\` has moved its data keys to a newer one`);
     return { keyId: row.key_id, owner: row.account_key, masterKeyId: row.master_key_id, key: open(master, row.wrapped_key, wrapContext(row.key_id, row.account_key)) };
   }
 
