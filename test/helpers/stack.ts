@@ -149,11 +149,18 @@ export async function startTimeSkippingStack(options: TestWorkerOptions = {}): P
   quietRuntime();
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
+  // The sinks first: the environment's client needs their database for payload encryption.
   const sinks = await startSinks();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
-    client: { dataConverter: sinks.encryption.dataConverter },
-  });
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path } },
+      client: { dataConverter: sinks.encryption.dataConverter },
+    });
+  } catch (error) {
+    await sinks.close(); // nothing left open to hold the test process
+    throw error;
+  }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   // TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the test server's clock forward, to
   // check that no test depends on the date or the hour it runs at (scripts/calendar-sweep.mjs).
