@@ -88,7 +88,7 @@ describe('account workflow on the standard cadence', () => {
       assert.equal(outcome.stage, 'paid');
       assert.equal(outcome.balance.amountMinor, 0);
       assert.equal(outcome.contactsSent, 4);
-      await recordHistory(handle, 'v2-standard-full-cadence-then-paid');
+      await recordHistory(handle, 'standard-full-cadence-then-paid');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -105,7 +105,7 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'notice-email']);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'paid']);
-      await recordHistory(handle, 'v2-standard-paid-on-day-2');
+      await recordHistory(handle, 'standard-paid-on-day-2');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     assert.equal(smsTo(account.phone!).length, 0);
@@ -146,7 +146,7 @@ describe('account workflow on the standard cadence', () => {
       assert.match(smsTo(account.phone!)[0]!.body, /\$200\.00 is past due/);
       assert.equal(emailsTo(account.email!)[1]!.subject, `Final notice: $200.00 due on account ${account.accountId}`);
       await handle.terminate('test done');
-      await recordHistory(handle, 'v2-standard-partial-payment-duplicate-free');
+      await recordHistory(handle, 'standard-partial-payment-duplicate-free');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -160,7 +160,7 @@ describe('account workflow on the standard cadence', () => {
       const state = await handle.query(accountStateQuery);
       assert.equal(state.contacts.find((c) => c.stepId === 'notice-email')!.status, 'sent');
       await handle.terminate('test done');
-      await recordHistory(handle, 'v2-standard-email-retried');
+      await recordHistory(handle, 'standard-email-retried');
     });
     assert.equal(emailsTo(account.email!).length, 1);
     const { rows } = await stack.pool.query(`SELECT attempts, status FROM outbound_messages WHERE account_key = $1 AND channel = 'email'`, [accountKey(account.creditorId, account.accountId)]);

@@ -162,7 +162,7 @@ describe('promises to pay', () => {
       assert.match(skipped!.detail!, /promise promise-1 broken: moved on to a harder step/);
       assert.deepEqual(await sent(handle), ['validation-notice', 'notice-email', 'second-email'], 'the SMS reminder never went; the next email did, at once');
       assert.equal((await arrangementRow(account, 'promise-1')).status, 'broken');
-      await recordHistory(handle, 'v2-promise-broken');
+      await recordHistory(handle, 'promise-broken');
     });
   });
 
@@ -288,7 +288,7 @@ describe('repayment plans', () => {
       assert.equal(watched.status, 'completed');
       assert.equal(view.stage, 'paid');
       assert.equal((await arrangementRow(account, 'plan-1')).status, 'completed');
-      await recordHistory(handle, 'v2-plan-late-missed-completed');
+      await recordHistory(handle, 'plan-late-missed-completed');
       await assertWorkflowMatchesLedger(handle, account);
     });
   });
@@ -313,7 +313,7 @@ describe('repayment plans', () => {
       assert.match(skipped?.detail ?? '', /plan plan-1 in default: moved on to a harder step/);
       assert.ok(view.contacts.some((c) => c.stepId === 'second-email' && c.status === 'sent'), 'collection resumed');
       assert.equal((await arrangementRow(account, 'plan-1')).status, 'defaulted');
-      await recordHistory(handle, 'v2-plan-default');
+      await recordHistory(handle, 'plan-default');
       await assertWorkflowMatchesLedger(handle, account);
     });
   });
@@ -333,7 +333,7 @@ describe('repayment plans', () => {
       await stack.env.sleep('1 minute');
       const view = await state(handle);
       assert.equal(view.stage, 'settled');
-      await recordHistory(handle, 'v2-settlement');
+      await recordHistory(handle, 'settlement');
       assert.equal(view.balance.amountMinor, 0);
       const writeOff = await stack.pool.query(`SELECT amount_minor FROM ledger_transactions WHERE account_key = $1 AND kind = 'write_off'`, [key(account)]);
       assert.deepEqual(writeOff.rows.map((r) => Number(r.amount_minor)), [150_00]);
@@ -363,7 +363,7 @@ describe('credit extensions', () => {
       assert.equal(view.arrangements!.extensions[0]!.status, 'ended');
       assert.equal(view.stage, 'reminding');
       assert.ok(view.contacts.some((c) => c.stepId === 'reminder-sms' && c.status === 'sent'), 'dunning resumed after the new date');
-      await recordHistory(handle, 'v2-extension-then-resumed');
+      await recordHistory(handle, 'extension-then-resumed');
     });
   });
 });
@@ -391,7 +391,7 @@ describe('ledger postings through the workflow', () => {
       await stack.env.sleep('4 days');
       view = await state(handle);
       assert.ok(view.contacts.some((c) => c.stepId === 'reminder-sms' && c.status === 'sent'), 'the cadence goes on from where it stood');
-      await recordHistory(handle, 'v2-payment-returned-reopened');
+      await recordHistory(handle, 'payment-returned-reopened');
       await assertWorkflowMatchesLedger(handle, account);
     });
   });
@@ -402,7 +402,7 @@ describe('ledger postings through the workflow', () => {
       const started = await stack.client.workflow.start('accountWorkflow', {
         workflowId: key(account),
         taskQueue: stack.taskQueue,
-        args: [{ account, cadence, settings, maxHistoryEvents: 60, arrangementRules: { ...DEFAULT_ARRANGEMENT_RULES, reopenWindowDays: 60 } }],
+        args: [{ account, cadence, settings, maxHistoryEvents: 30, arrangementRules: { ...DEFAULT_ARRANGEMENT_RULES, reopenWindowDays: 60 } }],
       });
       const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(key(account));
       await stack.env.sleep('1 hour');

@@ -3,7 +3,8 @@
  * letters, orders and stage history; operator controls; continue-as-new with signals in flight.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { enrollAccount } from '../src/client/accounts.client';
@@ -24,7 +25,7 @@ import {
 } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
-import { recordHistory } from './helpers/histories';
+import { HISTORIES_DIR, recordHistory } from './helpers/histories';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
@@ -102,7 +103,7 @@ describe('sample cadences, enrollment to end', () => {
       assert.match(calls.rows[0].script, /Ask for Test Debtor only/);
       const decisions = await stack.pool.query(`SELECT count(*)::int AS n FROM contact_decisions WHERE account_key = $1 AND decision = 'allow'`, [key(account)]);
       assert.equal(decisions.rows[0].n, 6);
-      await recordHistory(handle, 'v2-utility-to-disconnection');
+      await recordHistory(handle, 'utility-to-disconnection');
       await handle.terminate('test done');
     });
   });
@@ -149,7 +150,7 @@ describe('sample cadences, enrollment to end', () => {
       assert.ok(packet, 'placement email sent to the attorney');
       const documents = await stack.pool.query('SELECT kind FROM documents WHERE account_key = $1 ORDER BY kind', [key(account)]);
       assert.deepEqual(documents.rows.map((r) => r.kind), ['letter', 'letter', 'letter', 'placement_contacts_csv', 'placement_ledger_csv', 'placement_packet']);
-      await recordHistory(handle, 'v2-medical-to-placement');
+      await recordHistory(handle, 'medical-to-placement');
     });
     await assertLedgerBalances(stack.pool);
   });
@@ -223,7 +224,7 @@ describe('contact window and operator controls', () => {
       const closed = await handle.executeUpdate(closeAccountUpdate, { args: [{ reason: 'creditor recalled the account' }] });
       assert.equal(closed.stage, 'closed');
       assert.equal((await handle.result()).stage, 'closed');
-      await recordHistory(handle, 'v2-operator-controls');
+      await recordHistory(handle, 'operator-controls');
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'paused', 'reminding', 'reminding']);
       assert.equal(emailsTo(account.email!).length, 4);
     });
@@ -324,8 +325,34 @@ describe('continue-as-new', () => {
       const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'payment'`, [key(account)]);
       assert.equal(rows[0].n, 12);
       await handle.terminate('test done');
-      await recordHistory(handle, 'v2-continued-as-new-run');
+      await recordHistory(handle, 'continued-as-new-run');
     });
     await assertLedgerBalances(stack.pool);
   });
 });
+
+describe('engine versions', () => {
+  it('an account carried across continue-as-new from the second engine goes on, on this one, where it stood', async () => {
+    // The input of a run recorded on the second engine, carrying its state (test/histories/v2-continued-as-new-run.json).
+    const recorded = JSON.parse(readFileSync(join(HISTORIES_DIR, 'v2-continued-as-new-run.json'), 'utf8'));
+    const input = JSON.parse(Buffer.from(recorded.events[0].workflowExecutionStartedEventAttributes.input.payloads[0].data, 'base64').toString('utf8'));
+    assert.equal(input.carried.engine, 2);
+    await stack.run(async () => {
+      const handle = await stack.client.workflow.start('accountWorkflow', { workflowId: key(input.account), taskQueue: stack.taskQueue, args: [{ ...input, maxHistoryEvents: undefined }] });
+      await stack.env.sleep('1 hour');
+      const state = await handle.query(accountStateQuery);
+      assert.equal(state.stage, input.carried.stage);
+      assert.equal(state.balance.amountMinor, input.carried.balanceMinor);
+      assert.deepEqual(state.payments.map((p) => p.paymentId), input.carried.payments.map((p: { paymentId: string }) => p.paymentId));
+      assert.deepEqual(state.contacts.map((c) => c.stepId), input.carried.contacts.map((c: { stepId: string }) => c.stepId), 'nothing sent again');
+      // It runs on this engine now (its history has the engine-v3 marker), and takes controls as before.
+      const history = await handle.fetchHistory();
+      const patches = history.events!.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [Buffer.from(e.markerRecordedEventAttributes.details!['patch-data']!.payloads![0]!.data!).toString()] : []));
+      assert.deepEqual(patches.map((p) => JSON.parse(p).id), ['engine-v3']);
+      const paused = await handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: 'checking the move' }] });
+      assert.equal(paused.stage, 'paused');
+      await handle.terminate('test done');
+    });
+  });
+});
+

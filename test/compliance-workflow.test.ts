@@ -76,7 +76,7 @@ describe('validation notice and disputes', () => {
       const held = (Date.parse(sms.at) - Date.parse(state.enrolledAt)) / 86_400_000;
       assert.ok(held >= 15 && held < 16, `SMS on day ${held}`);
       await handle.terminate('test done');
-      await recordHistory(handle, 'v2-dispute-then-verification');
+      await recordHistory(handle, 'dispute-then-verification');
     });
   });
 
@@ -136,7 +136,7 @@ describe('opt-outs, cease, attorney', () => {
         'sms-2:suppressed:reg_f_1006_6_e_opt_out',
       ]);
       await handle.terminate('test done');
-      await recordHistory(handle, 'v2-sms-opt-out-by-reply');
+      await recordHistory(handle, 'sms-opt-out-by-reply');
     });
     assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 0);
     assert.equal(stack.smtp.messages().filter((m) => m.to.includes(account.email!)).length, 2);
@@ -179,7 +179,7 @@ describe('deceased debtor', () => {
       // From the running workflow the purge retires the account's data keys (its history stays readable for replays and queries).
       const keys = await stack.pool.query('SELECT count(*)::int AS n FROM data_keys WHERE account_key = $1 AND retired_at IS NOT NULL AND destroyed_at IS NULL', [key(account)]);
       assert.ok(keys.rows[0].n >= 1, 'the purge retired the account\'s data keys');
-      await recordHistory(handle, 'v2-deceased-then-purged');
+      await recordHistory(handle, 'deceased-then-purged');
     });
     const leftovers = await stack.pool.query(
       `SELECT count(*)::int AS n FROM outbound_messages WHERE account_key = $1 AND (recipient LIKE '%' || $2 || '%' OR body LIKE '%' || $3 || '%')`,

@@ -7,6 +7,7 @@ import { createMessageLog } from '../adapters/message-log.repository';
 import type { Mailer } from '../adapters/smtp.mailer';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
 import { createComplianceActivities } from './compliance.activities';
 import { createDocumentActivities } from './document.activities';
@@ -28,7 +29,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const ledger = createLedgerRepository(deps.pool);
   const documents = createDocumentRepository(deps.pool);
-  return {
+  const parts = {
     ...createLedgerActivities(ledger, deps.pool),
     ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe }),
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
@@ -36,5 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
   };
+  // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
+  return { ...parts, ...createAccountActivities(parts) };
 }
 export type Activities = ReturnType<typeof createActivities>;

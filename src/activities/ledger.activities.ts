@@ -1,21 +1,7 @@
 import type { Pool } from 'pg';
 import { LedgerError, type AdjustmentInput, type LedgerRepository, type OpenAccountInput, type PostPaymentInput, type ReversePaymentInput, type WriteOffInput } from '../adapters/ledger.repository';
+import type { ArrangementSnapshot } from '../domain/engine';
 import { permanent } from './failures';
-
-/** An arrangement's current state, as the workflow knows it; upserted so reports see the latest. */
-export interface ArrangementSnapshot {
-  arrangementId: string;
-  accountKey: string;
-  creditorId: string;
-  kind: 'promise' | 'plan' | 'extension';
-  status: string;
-  amountMinor: number | null;
-  currency: string;
-  dueDate: string | null;
-  createdAt: string;
-  resolvedAt: string | null;
-  detail: Record<string, unknown>;
-}
 
 export function createLedgerActivities(ledger: LedgerRepository, pool: Pool) {
   async function translate<T>(work: () => Promise<T>): Promise<T> {

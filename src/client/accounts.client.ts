@@ -62,7 +62,8 @@ export async function enrollAccount(
         { key: searchAttributes.currency, value: account.currency },
         ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
       ],
-      staticSummary: `${account.debtorName} · ${account.product} · ${balance} due ${account.dueDate}`,
+      // No personal data here: summaries and details are readable by anyone who can read the namespace.
+      staticSummary: `${account.creditorId} / ${account.accountId} · ${account.product} · ${balance} due ${account.dueDate}`,
       staticDetails: [
         `**Creditor** ${account.creditorId} · **Account** ${account.accountId}`,
         cadence ? `**Cadence** ${cadence.name} v${cadence.version} (chosen at enrollment)` : '**Cadence** chosen by the creditor\'s segmentation',

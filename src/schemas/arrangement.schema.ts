@@ -1,7 +1,7 @@
 /** Arrangement requests and payment returns as they cross a boundary (HTTP, command line). */
 import { z } from 'zod';
 import { PLAN_FREQUENCIES, PROMISE_CHANNELS } from '../domain/arrangements';
-import { RETURN_REASONS } from '../workflows/definitions';
+import { RETURN_REASONS } from '../domain/engine/records';
 import { identifier, isCalendarDate } from './account.schema';
 
 const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').refine(Number.isSafeInteger, 'is too large');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ComplianceEvent } from '../workflows/definitions';
+import type { ComplianceEvent } from '../domain/engine/records';
 
 const when = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional();
 const note = z.string().max(500).optional();

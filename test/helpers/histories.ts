@@ -7,6 +7,11 @@ import { decodePayloadsIn } from '../../src/crypto/payload-json';
 import { ROOT } from './fixtures';
 
 export const HISTORIES_DIR = join(ROOT, 'test', 'histories');
+/**
+ * The engine new accounts start on (the workflow's newest patch marker): recordings are named
+ * after it, so those of earlier engines stay beside them and keep replaying.
+ */
+export const CURRENT_ENGINE = 'v3';
 
 let historyCodec: PayloadCodec | undefined;
 /** The codec of the test's Temporal connections (startSinks sets it): histories are recorded decoded, so they replay without this run's keys. */
@@ -27,5 +32,5 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   if (process.env.RECORD_HISTORIES !== '1') return;
   if (!historyCodec) throw new Error('recordHistory: no codec (start the sinks with startSinks)');
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  writeFileSync(join(HISTORIES_DIR, `${name}.json`), JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n');
+  writeFileSync(join(HISTORIES_DIR, `${CURRENT_ENGINE}-${name}.json`), JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n');
 }

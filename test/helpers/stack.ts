@@ -151,15 +151,21 @@ export async function startTimeSkippingStack(options: TestWorkerOptions = {}): P
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
   // The sinks first: the environment's client needs their database for payload encryption.
   const sinks = await startSinks();
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path } },
-      client: { dataConverter: sinks.encryption.dataConverter },
-    });
-  } catch (error) {
-    await sinks.close(); // nothing left open to hold the test process
-    throw error;
+  // The SDK gives the Java server 5 s to start; a busy machine (the JVM starting on 2 loaded cores)
+  // can take longer, so a start that timed out is tried again before the file fails.
+  let env: TestWorkflowEnvironment | undefined;
+  for (let attempt = 1; !env; attempt++) {
+    try {
+      env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+        client: { dataConverter: sinks.encryption.dataConverter },
+      });
+    } catch (error) {
+      if (attempt >= 4 || !/did not start within/.test((error as Error).message)) {
+        await sinks.close(); // nothing left open to hold the test process
+        throw error;
+      }
+    }
   }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   // TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the test server's clock forward, to

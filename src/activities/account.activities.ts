@@ -1,0 +1,69 @@
+/**
+ * The two activities of the account engine's own shape: opening an account (ledger and cadence
+ * in one), and one contact that asks the contact-policy gate, keeps its decision as proof and, if
+ * allowed, sends — so a contact is one activity, and the gate looks at the contact at the moment
+ * it is sent. Both are safe to repeat: the ledger opens once per account, the decision is kept
+ * once per key and a message is sent once per idempotency key.
+ */
+import { evaluateContact } from '../domain/contact-policy';
+import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
+import type { createCadenceActivities } from './cadence.activities';
+import type { createDocumentActivities } from './document.activities';
+import type { createEscalationActivities } from './escalation.activities';
+import type { createLedgerActivities } from './ledger.activities';
+import type { createNotificationActivities } from './notification.activities';
+
+type Parts = Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
+  Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
+  Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
+  Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
+  Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'>;
+
+export function createAccountActivities(parts: Parts) {
+  return {
+    /** Opens the account in the ledger with its debts and, without a cadence named at enrollment, picks one by segmentation. */
+    async openAccount(effect: Extract<Effect, { kind: 'open_account' }>): Promise<EffectValues['open_account']> {
+      const opened = await parts.openLedgerAccount(effect.ledger);
+      if (!effect.selectCadence) return { balanceMinor: opened.balanceMinor, cadence: null, rule: null };
+      const selected = await parts.selectCadence(effect.selectCadence);
+      return { balanceMinor: opened.balanceMinor, cadence: selected.cadence, rule: selected.rule };
+    },
+
+    /** One contact: the gate's decision (kept), then the message if the gate allows it. */
+    async contact(effect: ContactEffect): Promise<EffectValues['contact']> {
+      const decision = evaluateContact(effect.request, effect.rules);
+      await parts.recordContactDecision({
+        idempotencyKey: effect.decisionKey,
+        accountKey: effect.accountKey,
+        stepId: effect.stepId,
+        channel: effect.channel,
+        decision: decision.kind,
+        rule: decision.rule,
+        reason: 'reason' in decision ? decision.reason : null,
+        deferredUntil: decision.kind === 'defer' ? decision.until : null,
+        inputs: effect.request,
+        decidedAt: effect.request.now,
+      });
+      const answer = { kind: decision.kind, rule: decision.rule, reason: 'reason' in decision ? decision.reason : null, until: decision.kind === 'defer' ? decision.until : null };
+      if (decision.kind !== 'allow') return { decision: answer, reference: null };
+      const to = effect.recipient!;
+      const base = { idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, stepId: effect.stepId };
+      let reference: string;
+      switch (effect.channel) {
+        case 'email':
+          reference = (await parts.sendEmail({ ...base, to, subject: effect.subject ?? '', text: effect.text, html: effect.html })).providerMessageId;
+          break;
+        case 'sms':
+          reference = (await parts.sendSms({ ...base, to, body: effect.text })).providerMessageId;
+          break;
+        case 'call':
+          reference = (await parts.createCallTask({ idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, phone: to, script: effect.text, voicemail: effect.voicemail })).taskId;
+          break;
+        case 'letter':
+          reference = (await parts.sendLetter({ ...effect.letter!, idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, subject: effect.subject ?? '', body: effect.text })).documentId;
+          break;
+      }
+      return { decision: answer, reference };
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * What the engine asks the workflow to do (commands) and what comes back (events). The engine
+ * never performs a side effect: it names it, with everything the activity needs, and waits for its
+ * result as an event. One effect is awaited at a time, so the account's story is a sequence.
+ */
+import type { AllocationRule } from '../allocation';
+import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } from '../account';
+import type { Cadence } from '../cadence';
+import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
+import type { ArrangementRules, BudgetRequest } from '../arrangements';
+import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
+import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
+
+/** A letter's envelope and page: to whom, where, and the figures printed on it. */
+export interface LetterDetails {
+  creditorId: string;
+  debtorName: string;
+  address: AccountProfile['address'];
+  language: Language;
+  balanceMinor: number;
+  currency: string;
+  dateIso: string;
+  paymentLink: string;
+}
+
+/**
+ * One contact with the debtor (or their representative): the gate decides with `request` and
+ * `rules`, the decision is kept as proof, and only an allowed contact is sent — in one activity.
+ */
+export interface ContactEffect {
+  kind: 'contact';
+  id: string;
+  /** What this contact is for, so its result lands in the right place. */
+  purpose: { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null } | { type: 'notice' } | { type: 'representative' };
+  idempotencyKey: string;
+  /** Key of the gate's decision in the proof table: one per attempt (a deferral and the later send are two). */
+  decisionKey: string;
+  accountKey: string;
+  stepId: string;
+  channel: 'email' | 'sms' | 'call' | 'letter';
+  recipient: string | null;
+  request: ContactRequest;
+  rules: ContactRules;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  /** Letters: how to print and mail it. */
+  letter?: LetterDetails;
+  /** Calls: the limited-content voicemail (§1006.2(j)). */
+  voicemail?: string;
+  /** For the UI: what this is, without personal data. */
+  summary: string;
+}
+
+export interface OrderEffect {
+  kind: 'order';
+  id: string;
+  order: 'credit_department' | 'disconnection' | 'repossession' | 'placement';
+  stepIndex: number;
+  input: {
+    idempotencyKey: string;
+    accountKey: string;
+    creditorId: string;
+    accountId: string;
+    debtorName: string;
+    balanceMinor: number;
+    currency: string;
+    subject?: string;
+    text?: string;
+    serviceId?: string;
+    collateralVin?: string;
+    address?: string[];
+    account?: AccountProfile;
+    contacts?: ContactRecord[];
+    stageHistory?: StageChange[];
+    openingBalanceMinor?: number;
+  };
+  summary: string;
+}
+
+export type Effect =
+  | {
+      kind: 'open_account';
+      id: string;
+      ledger: { accountKey: string; creditorId: string; accountId: string; currency: string; openingBalanceMinor: number; dueDate: string; debts?: DebtLine[]; allocationRule?: AllocationRule };
+      /** Segmentation picks the cadence: the account's profile and the time it is chosen at. */
+      selectCadence: { account: AccountProfile; nowIso: string } | null;
+      summary: string;
+    }
+  | {
+      kind: 'validation_notice';
+      id: string;
+      input: { idempotencyKey: string; accountKey: string; account: AccountProfile; dateIso: string; periodEnds: string; paymentLink: string; collectorName: string };
+      summary: string;
+    }
+  | ContactEffect
+  | { kind: 'post_payment'; id: string; input: { accountKey: string; paymentId: string; amountMinor: number; currency: string; receivedAt: string }; summary: string }
+  | { kind: 'reverse_payment'; id: string; input: { accountKey: string; paymentId: string; returnId: string; reason: string; returnedAt: string; feeMinor: number }; summary: string }
+  | { kind: 'post_adjustment'; id: string; input: { accountKey: string; adjustmentId: string; kind: LedgerAdjustment['kind']; amountMinor: number; currency: string; description: string; at: string }; summary: string }
+  | { kind: 'write_off'; id: string; purpose: { type: 'charge_off'; stepIndex: number } | { type: 'settlement'; planId: string }; input: { accountKey: string; idempotencyKey: string; reason: string; at: string }; summary: string }
+  | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
+  | OrderEffect
+  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string };
+
+/** An arrangement's latest state for reports; kept without waiting for an answer. */
+export interface ArrangementSnapshot {
+  arrangementId: string;
+  accountKey: string;
+  creditorId: string;
+  kind: 'promise' | 'plan' | 'extension';
+  status: string;
+  amountMinor: number | null;
+  currency: string;
+  dueDate: string | null;
+  createdAt: string;
+  resolvedAt: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type Command =
+  | Effect
+  | { kind: 'save_arrangement'; snapshot: ArrangementSnapshot; summary: string }
+  /** Nothing to do until then (null: until a message arrives). */
+  | { kind: 'wait'; until: string | null }
+  | { kind: 'continue_as_new' }
+  | { kind: 'complete'; outcome: AccountOutcome };
+
+/** The results activities give back (what each effect kind resolves to). */
+export interface EffectValues {
+  open_account: { balanceMinor: number; cadence: Cadence | null; rule: number | null };
+  validation_notice: { documentId: string };
+  contact: { decision: { kind: 'allow' | 'defer' | 'suppress'; rule: string; reason: string | null; until: string | null }; reference: string | null };
+  post_payment: { balanceMinor: number; creditMinor?: number; overpaymentMinor?: number };
+  reverse_payment: { balanceMinor: number; creditMinor: number; feeMinor: number };
+  post_adjustment: { balanceMinor: number; creditMinor: number };
+  write_off: { balanceMinor: number; writtenOffMinor: number };
+  ledger_snapshot: { balanceMinor: number; creditMinor: number };
+  order: { destination: string };
+  purge: unknown;
+}
+
+/** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */
+export interface EffectFailure {
+  type: string | null;
+  message: string;
+  permanent: boolean;
+}
+
+/** Operator controls and arrangement requests, as updates bring them (already validated). */
+export type Control =
+  | { kind: 'pause'; request: OperatorRequest }
+  | { kind: 'resume'; request: OperatorRequest }
+  | { kind: 'skip'; request: OperatorRequest }
+  | { kind: 'repeat'; request: OperatorRequest }
+  | { kind: 'close'; request: OperatorRequest }
+  /** The shell loads the named cadence before the move is applied. */
+  | { kind: 'move'; request: OperatorRequest & { cadence: string; version?: number }; cadence?: Cadence }
+  | { kind: 'contact_details'; request: ContactDetailsChange }
+  | { kind: 'promise'; request: PromiseRequest }
+  | { kind: 'plan'; request: PlanRequest }
+  | { kind: 'extension'; request: ExtensionRequest };
+
+export type EngineEvent =
+  /** The run began: a new account, or one continued as new. */
+  | { kind: 'started'; at: string }
+  /** Woken: the awaited time came, or a message changed something. `historyLong`: time to continue as new. */
+  | { kind: 'tick'; at: string; historyLong?: boolean }
+  | { kind: 'effect_done'; at: string; id: string; value: unknown; historyLong?: boolean }
+  | { kind: 'effect_failed'; at: string; id: string; failure: EffectFailure; historyLong?: boolean }
+  | { kind: 'payment_received'; at: string; payment: PaymentReceived }
+  | { kind: 'payment_returned'; at: string; returned: PaymentReturned }
+  | { kind: 'adjustment'; at: string; adjustment: LedgerAdjustment }
+  | { kind: 'compliance'; at: string; event: ComplianceEvent }
+  /** A promise from an inbound system: a refused one is recorded, not thrown. */
+  | { kind: 'promise_signal'; at: string; request: PromiseRequest }
+  | { kind: 'control'; at: string; control: Control };
+
+export type { ArrangementRules, BudgetRequest, ContactChannel };

@@ -1,0 +1,85 @@
+/**
+ * Legal facts about the account (disputes, cease requests, representation, death, bankruptcy,
+ * opt-outs and opt-ins, conversations, replies, undeliverable addresses, military duty), applied
+ * the moment they arrive so they hold before the next contact. A malformed one is recorded, never thrown.
+ */
+import { updateHold, type Ctx } from './context';
+import type { ComplianceEvent } from './records';
+
+export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
+  const s = ctx.s;
+  const c = s.compliance;
+  const at = ctx.at;
+  const record = (detail: string) => c.events.push({ kind: String(event?.kind), at, detail });
+  switch (event?.kind) {
+    case 'dispute': {
+      const received = (event.receivedAt ?? at).slice(0, 10);
+      // Without a validation notice yet, the period has not even started: treat the dispute as within it.
+      const within = !c.validationNotice || received <= c.validationNotice.periodEnds;
+      if (within && c.dispute !== 'pending_verification') {
+        c.dispute = 'pending_verification';
+        c.disputeHeldAt = at;
+        updateHold(ctx);
+      } else if (!within) c.disputedOutsideValidationPeriod = true;
+      record(`${within ? 'within' : 'outside'} the validation period, by ${event.via}${event.note ? `: ${event.note}` : ''}`);
+      return;
+    }
+    case 'verification_sent':
+      if (c.dispute === 'pending_verification') {
+        c.dispute = 'verified';
+        c.disputeHeldAt = null;
+        updateHold(ctx);
+      }
+      record(`verification sent${event.note ? `: ${event.note}` : ''}`);
+      return;
+    case 'cease_communication':
+      c.flags.ceaseCommunication = true;
+      record(`by ${event.via}`);
+      return;
+    case 'refusal_to_pay':
+      c.flags.refusedToPay = true;
+      record(`by ${event.via}`);
+      return;
+    case 'attorney_representation':
+      c.flags.attorneyRepresented = true;
+      record(`represented by ${event.attorney}`);
+      return;
+    case 'deceased':
+      c.flags.deceased = true;
+      if (event.estateRepresentative) c.representative = { ...event.estateRepresentative, role: 'estate', notifiedAt: null };
+      record(`date of death ${event.dateOfDeath ?? 'unknown'}`);
+      return;
+    case 'bankruptcy':
+      c.flags.bankruptcy = true;
+      if (event.trustee) c.representative = { ...event.trustee, role: 'trustee', notifiedAt: null };
+      record(`case ${event.caseNumber}${event.chapter ? `, chapter ${event.chapter}` : ''}`);
+      return;
+    case 'opt_out':
+      if (!c.optOuts.some((o) => o.channel === event.channel && o.address === event.address)) c.optOuts.push({ channel: event.channel, address: event.address });
+      record(`${event.channel} ${event.address} by ${event.source}`);
+      return;
+    case 'opt_in':
+      c.optOuts = c.optOuts.filter((o) => !(o.channel === event.channel && o.address === event.address));
+      c.consents.push({ channel: event.channel, address: event.address, consented: true });
+      record(`${event.channel} ${event.address} by ${event.source}`);
+      return;
+    case 'telephone_conversation':
+      c.conversations.push(event.at ?? at);
+      record(event.note ?? 'telephone conversation about the debt');
+      return;
+    case 'debtor_reply':
+      s.answeredSinceLastStep = true;
+      record(`${event.channel} from ${event.from}: ${String(event.text).slice(0, 300)}`);
+      return;
+    case 'contact_invalid':
+      if (!s.invalidContacts.some((i) => i.channel === event.channel && i.address === event.address)) s.invalidContacts.push({ channel: event.channel, address: event.address, reason: event.reason, at });
+      record(`${event.channel} ${event.address} cannot be delivered to (${event.reason}, from ${event.source})`);
+      return;
+    case 'active_military_duty':
+      c.activeMilitaryDuty = event.active === true;
+      record(`${event.active ? 'on' : 'no longer on'} active duty${event.note ? `: ${event.note}` : ''}`);
+      return;
+    default:
+      c.events.push({ kind: 'rejected_event', at, detail: `unknown compliance event ${JSON.stringify(event).slice(0, 200)}` });
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The account engine: `decide(state, event, config)` returns the new state and the commands to
+ * carry out. Pure and deterministic: no Temporal, no I/O, no clock (the event brings its instant).
+ *
+ * Messages (payments, compliance facts, operator controls) only change the state; the planner runs
+ * when the workflow wakes (`tick`) or an effect's result arrives, and decides the next thing to do,
+ * in this order:
+ *   open the account → post money in order → paid? → collection stopped? → continue as new? →
+ *   validation notice → an arrangement message → the arrangement holding the cadence →
+ *   the next cadence step when it is due → wait.
+ * An ended account waits out its reopen window (paid or settled) and, for a deceased debtor, the
+ * retention period before its personal data is purged; then the workflow completes.
+ */
+import { isEndStage } from '../account';
+import { localDateTime, validationPeriodEnd } from '../contact-policy';
+import { cancelOnEnd, closeArrangementOnPaid, endArrangement, promiseChecked, promiseSignalled, settlementWrittenOff, watchArrangement } from './arrangement-watch';
+import type { Command, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent } from './commands';
+import { applyComplianceEvent } from './compliance';
+import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
+import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
+import { applyControl } from './controls';
+import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
+import { redactPersonalData } from './redaction';
+import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
+import type { EngineConfig, EngineState } from './state';
+import { accountView } from './visibility';
+
+export interface Decision {
+  state: EngineState;
+  commands: Command[];
+  /** What an update answers. */
+  reply?: unknown;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_COLLECTOR_NAME = 'Dunning Collections';
+/** A planner that neither asks for anything nor waits after this many steps has a bug: fail loudly. */
+const MAX_TRANSITIONS = 1_000;
+
+export function decide(state: EngineState, event: EngineEvent, config: EngineConfig): Decision {
+  const ctx = makeCtx(state, config, event.at);
+  switch (event.kind) {
+    case 'started':
+    case 'tick':
+      break;
+    case 'effect_done':
+    case 'effect_failed':
+      effectResult(ctx, event.id, event.kind === 'effect_done' ? { value: event.value } : { failure: event.failure });
+      break;
+    case 'payment_received':
+      paymentArrived(ctx, event.payment);
+      overtakeNotice(ctx);
+      return settle(ctx);
+    case 'payment_returned':
+      returnArrived(ctx, event.returned);
+      overtakeNotice(ctx);
+      return settle(ctx);
+    case 'adjustment':
+      adjustmentArrived(ctx, event.adjustment);
+      overtakeNotice(ctx);
+      return settle(ctx);
+    case 'compliance':
+      applyComplianceEvent(ctx, event.event);
+      return settle(ctx);
+    case 'promise_signal':
+      promiseSignalled(ctx, event.request);
+      return settle(ctx);
+    case 'control': {
+      const answer = applyControl(ctx, event.control);
+      ctx.reply = answer === undefined ? accountView(ctx.s, config) : answer;
+      return settle(ctx);
+    }
+  }
+  plan(ctx, 'historyLong' in event ? event.historyLong === true : false);
+  return settle(ctx);
+}
+
+const settle = (ctx: Ctx): Decision => ({ state: ctx.s, commands: ctx.out, ...(ctx.reply !== undefined ? { reply: ctx.reply } : {}) });
+
+// ---- planning --------------------------------------------------------------------------------------
+
+function plan(ctx: Ctx, historyLong: boolean): void {
+  for (let n = 0; n < MAX_TRANSITIONS; n++) {
+    if (ctx.s.awaiting || ctx.out.some((c) => c.kind === 'wait' || c.kind === 'continue_as_new' || c.kind === 'complete')) return;
+    planOnce(ctx, historyLong);
+  }
+  throw new Error(`the account engine made ${MAX_TRANSITIONS} transitions without asking for anything or waiting`);
+}
+
+const wait = (ctx: Ctx, until: string | null): void => void ctx.out.push({ kind: 'wait', until });
+
+/** One transition: a change of state, an effect asked for, or a wait. */
+function planOnce(ctx: Ctx, historyLong: boolean): void {
+  const s = ctx.s;
+  if (s.done) return complete(ctx);
+  if (!s.ledgerOpened) {
+    // A refused opening (no such cadence, say) pauses the account; resuming tries again.
+    if (s.stage === 'paused') return wait(ctx, null);
+    return perform(ctx, {
+      kind: 'open_account',
+      ledger: { accountKey: ctx.config.accountKey, creditorId: s.profile.creditorId, accountId: s.profile.accountId, currency: s.profile.currency, openingBalanceMinor: s.profile.balanceMinor, dueDate: s.profile.dueDate, debts: s.profile.debts, allocationRule: ctx.config.allocationRule },
+      selectCadence: s.cadence ? null : { account: s.profile, nowIso: ctx.at },
+      summary: `open ledger account with ${money(ctx, s.profile.balanceMinor)} due${s.cadence ? '' : '; choose cadence by segmentation'}`,
+    });
+  }
+  if (planLedgerWork(ctx)) return;
+  if (isEndStage(s.stage)) return planEnded(ctx, historyLong);
+  if (s.balanceMinor <= 0) {
+    closeArrangementOnPaid(ctx);
+    dropNotice(ctx);
+    return markPaid(ctx);
+  }
+  const stopped = collectionStopped(ctx);
+  if (stopped) {
+    if (planRepresentativeNotice(ctx)) return;
+    dropNotice(ctx);
+    changeStage(ctx, 'closed', stopped);
+    return;
+  }
+  if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
+  if (planValidationNotice(ctx)) return;
+  if (s.notice && planNotice(ctx)) return;
+  // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
+  if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
+  refreshNextAction(ctx);
+  const next = nextStep(ctx);
+  // §1006.38: a dispute within the validation period stops collection until verification is sent.
+  if (s.compliance.dispute === 'pending_verification') {
+    s.nextAction = { description: 'waiting for dispute verification', at: ctx.at };
+    return wait(ctx, null);
+  }
+  if (s.stage === 'paused' || !next) return wait(ctx, null);
+  if (next.dueAtMs > ctx.nowMs) return wait(ctx, new Date(next.dueAtMs).toISOString());
+  runStep(ctx, next.step, s.nextStepIndex);
+}
+
+/**
+ * Regulation F §1006.34: the validation notice, itemized from the ledger, is the first
+ * communication; its period decides how a dispute is treated. If it cannot be sent, nothing else
+ * may go out: the account pauses for an operator, and resuming tries again.
+ */
+function planValidationNotice(ctx: Ctx): boolean {
+  const s = ctx.s;
+  if (s.compliance.validationNotice || s.contacts.some((c) => c.status === 'sent') || s.stage === 'paused') return false;
+  const today = localDateTime(ctx.at, s.profile.timezone).date;
+  const periodEnds = validationPeriodEnd(today);
+  perform(ctx, {
+    kind: 'validation_notice',
+    input: {
+      idempotencyKey: `${ctx.config.accountKey}/validation-notice`,
+      accountKey: ctx.config.accountKey,
+      account: s.profile,
+      dateIso: today,
+      periodEnds,
+      paymentLink: paymentLink(ctx),
+      collectorName: ctx.config.settings.collectorName ?? DEFAULT_COLLECTOR_NAME,
+    },
+    summary: `validation notice mailed; validation period ends ${periodEnds}`,
+  });
+  return true;
+}
+
+/** Closed, placed, charged off, paid or settled: the reopen window, the purge after a death, the end. */
+function planEnded(ctx: Ctx, historyLong: boolean): void {
+  const s = ctx.s;
+  cancelOnEnd(ctx);
+  dropNotice(ctx);
+  const windowCloses = reopenWindow(ctx);
+  if (!isEndStage(s.stage)) return; // reopened: collection goes on where it stood
+  if (windowCloses) {
+    if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
+    return wait(ctx, windowCloses);
+  }
+  s.nextAction = null;
+  if (s.compliance.flags.deceased && !s.compliance.personalDataPurged) {
+    // The financial record stays; personal data goes once the retention period (§1006.100) has passed.
+    s.purgeAt ??= new Date(ctx.nowMs + ctx.config.retentionDays * DAY_MS).toISOString();
+    if (ctx.nowMs < Date.parse(s.purgeAt)) {
+      s.nextAction = { description: 'purge personal data', at: s.purgeAt };
+      if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
+      return wait(ctx, s.purgeAt);
+    }
+    return perform(ctx, { kind: 'purge', input: { accountKey: ctx.config.accountKey, reason: 'debtor deceased; retention period over' }, summary: 'personal data purged after retention' });
+  }
+  s.done = true;
+}
+
+function complete(ctx: Ctx): void {
+  const s = ctx.s;
+  ctx.out.push({ kind: 'complete', outcome: { stage: s.stage, balance: { amountMinor: s.balanceMinor, currency: s.profile.currency }, contactsSent: s.contacts.filter((c) => c.status === 'sent').length } });
+}
+
+// ---- results of effects ----------------------------------------------------------------------------
+
+type Outcome<T> = { value: T } | { failure: EffectFailure };
+
+function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
+  const s = ctx.s;
+  const effect = s.awaiting;
+  if (!effect || effect.id !== id) return; // not the effect being waited for (cannot happen; ignored)
+  s.awaiting = null;
+  const as = <K extends keyof EffectValues>(o: Outcome<unknown>) => o as Outcome<EffectValues[K]>;
+  switch (effect.kind) {
+    case 'open_account':
+      return accountOpened(ctx, as<'open_account'>(outcome));
+    case 'validation_notice':
+      return validationNoticeSent(ctx, effect, outcome);
+    case 'contact':
+      return contactDone(ctx, effect, as<'contact'>(outcome));
+    case 'post_payment':
+      return paymentPosted(ctx, as<'post_payment'>(outcome));
+    case 'reverse_payment':
+      return paymentReversed(ctx, as<'reverse_payment'>(outcome));
+    case 'post_adjustment':
+      return adjustmentPosted(ctx, as<'post_adjustment'>(outcome));
+    case 'ledger_snapshot':
+      return promiseChecked(ctx, as<'ledger_snapshot'>(outcome));
+    case 'write_off': {
+      const o = as<'write_off'>(outcome);
+      if (effect.purpose.type === 'settlement') return settlementWrittenOff(ctx, effect.purpose.planId, o);
+      if ('value' in o) s.balanceMinor = o.value.balanceMinor;
+      return escalationResult(ctx, effect.purpose.stepIndex, o, () => `${money(ctx, (o as { value: EffectValues['write_off'] }).value.writtenOffMinor)} written off`);
+    }
+    case 'order':
+      return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
+    case 'purge':
+      return redactPersonalData(ctx);
+  }
+}
+
+function accountOpened(ctx: Ctx, outcome: Outcome<EffectValues['open_account']>): void {
+  const s = ctx.s;
+  if ('failure' in outcome) {
+    s.stageBeforePause = s.stage;
+    s.pausedReason = `the account could not be opened: ${outcome.failure.message}`;
+    s.pausedAt = ctx.at;
+    changeStage(ctx, 'paused', s.pausedReason);
+    updateHold(ctx);
+    return;
+  }
+  s.ledgerOpened = true;
+  s.balanceMinor = outcome.value.balanceMinor;
+  if (!s.cadence && outcome.value.cadence) {
+    const { cadence, rule } = outcome.value;
+    s.cadence = cadence;
+    s.stageHistory[0]!.reason = `enrolled on cadence ${cadence.name} v${cadence.version} (${rule === null ? 'creditor default' : `segmentation rule ${rule + 1}`})`;
+  }
+}
+
+function validationNoticeSent(ctx: Ctx, effect: Extract<Effect, { kind: 'validation_notice' }>, outcome: Outcome<unknown>): void {
+  const s = ctx.s;
+  if ('failure' in outcome) {
+    s.stageBeforePause = s.stage;
+    s.pausedReason = `validation notice not sent: ${outcome.failure.message}`;
+    s.pausedAt = ctx.at;
+    changeStage(ctx, 'paused', s.pausedReason);
+    updateHold(ctx);
+    return;
+  }
+  s.compliance.validationNotice = { sentAt: ctx.at, periodEnds: effect.input.periodEnds };
+  s.contacts.push({ stepId: 'validation-notice', channel: 'letter', at: ctx.at, status: 'sent', reason: null, recipient: s.profile.debtorName, providerMessageId: effect.input.idempotencyKey, rule: 'required_notice' });
+}
+
+function contactDone(ctx: Ctx, effect: ContactEffect, outcome: Outcome<EffectValues['contact']>): void {
+  const purpose = effect.purpose;
+  if (purpose.type === 'step') return contactStepResult(ctx, { ...effect, purpose }, outcome);
+  if (purpose.type === 'notice') return noticeResult(ctx, effect, outcome);
+  representativeResult(ctx, effect, outcome);
+}
+
+export { accountView, endArrangement };

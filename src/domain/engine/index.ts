@@ -1,0 +1,8 @@
+/** The account engine: pure rules over plain state; the workflow is its shell. */
+export { decide, type Decision } from './engine';
+export { EngineRefusal } from './context';
+export { checkControl } from './controls';
+export { planProposals } from './arrangement-watch';
+export { accountView, changedVisibility, currentDetails, visibility, type Visibility } from './visibility';
+export { fromCarried, initialState, type EngineConfig, type EngineState } from './state';
+export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot } from './commands';

@@ -1,0 +1,225 @@
+/**
+ * What the engine knows about one account, and what it is configured with. The state is plain
+ * JSON (no Map, Set, Date or bigint): it is carried whole across continue-as-new and shown by
+ * queries. Every time is an ISO instant that arrived with an event: the engine has no clock.
+ */
+import type { AllocationRule } from '../allocation';
+import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
+import type { ArrangementRules } from '../arrangements';
+import type { ArrangementMessageKind } from '../arrangement-messages';
+import type { Cadence, RenderSettings } from '../cadence';
+import type { ConsentRecord, RulePack } from '../contact-policy';
+import type {
+  AdjustmentRecord,
+  ComplianceView,
+  ExtensionRecord,
+  InvalidContact,
+  LedgerAdjustment,
+  NextAction,
+  PaymentReceived,
+  PaymentReturned,
+  PlanRecord,
+  PromiseRecord,
+  StepRecord,
+} from './records';
+import type { Effect } from './commands';
+
+/** What the account is configured with: the workflow's input, fixed for the account's life. */
+export interface EngineConfig {
+  accountKey: string;
+  settings: RenderSettings;
+  contactRules?: RulePack;
+  arrangementRules: ArrangementRules;
+  allocationRule?: AllocationRule;
+  /** Days personal data is kept after collection ends for a deceased debtor (§1006.100). */
+  retentionDays: number;
+  notifyRepresentatives: boolean;
+  /** The cadence named at enrollment; without it segmentation picks one when the account opens. */
+  cadence: Cadence | null;
+}
+
+/** The promise, plan or extension that holds the cadence now. */
+export interface ActiveArrangement {
+  kind: 'promise' | 'plan' | 'extension';
+  id: string;
+  /** Payments from this index on count towards it. */
+  paymentsFrom: number;
+  stageBefore: Stage;
+}
+
+/** What the law lets the product do with this account, from the facts recorded so far. */
+export interface ComplianceState extends ComplianceView {
+  /** Consents given after enrollment (opt-ins); enrollment consents come from the account. */
+  consents: ConsentRecord[];
+  conversations: string[];
+  /** When collection was suspended for a dispute; the cadence clock stops until verification. */
+  disputeHeldAt: string | null;
+}
+
+/** A message about an arrangement on its way: email, else SMS, else a letter, each through the gate. */
+export interface PendingNotice {
+  kind: ArrangementMessageKind;
+  id: string;
+  values: { amount: string; date: string };
+  /** Index into the channels tried in order (email, SMS, letter). */
+  option: number;
+  /** How many times the contact window deferred the current channel. */
+  deferrals: number;
+  /** Deferred by the gate: until when, by which rule, and whether a payment came meanwhile (then it is dropped, recorded). */
+  deferred: { until: string; rule: string; overtaken: boolean } | null;
+}
+
+export interface EngineState {
+  engine: 3;
+  profile: AccountProfile;
+  cadence: Cadence | null;
+  stage: Stage;
+  stageBeforePause: Stage | null;
+  pausedReason: string | null;
+  pausedAt: string | null;
+  /** Whole days the cadence clock was stopped by holds: every later step moves that much. */
+  clockShiftMs: number;
+  balanceMinor: number;
+  /** Overpayments held as a credit for the debtor. */
+  creditMinor: number;
+  enrolledAt: string;
+  cadenceStartedAt: string;
+  ledgerOpened: boolean;
+  nextStepIndex: number;
+  /** A deferral by the contact-policy gate: the current step waits at least until then. */
+  stepNotBefore: string | null;
+  /** The current step is due at this time instead of its schedule (a harder step after a broken promise). */
+  stepDueAt: string | null;
+  /** Counts step executions, so a repeated step gets its own idempotency key. */
+  stepRuns: number;
+  lastStepAt: string | null;
+  answeredSinceLastStep: boolean;
+  pendingPayments: PaymentReceived[];
+  pendingReturns: PaymentReturned[];
+  pendingAdjustments: LedgerAdjustment[];
+  contacts: ContactRecord[];
+  payments: PaymentRecord[];
+  adjustments: AdjustmentRecord[];
+  steps: StepRecord[];
+  stageHistory: StageChange[];
+  nextAction: NextAction | null;
+  compliance: ComplianceState;
+  arrangement: ActiveArrangement | null;
+  promises: PromiseRecord[];
+  plans: PlanRecord[];
+  extensions: ExtensionRecord[];
+  invalidContacts: InvalidContact[];
+  /** When the account was paid or settled; it stays open for returned payments a while. */
+  endedAt: string | null;
+  stageBeforeEnd: Stage | null;
+  /** Since when the cadence clock has been stopped by a hold (pause, dispute, arrangement); overlapping holds count once. */
+  holdStartedAt: string | null;
+  /** An arrangement message being sent. */
+  notice: PendingNotice | null;
+  /** After a death, personal data is purged at this time (the retention period after collection ended). */
+  purgeAt: string | null;
+  /** An order the creditor's system did not acknowledge yet (it was down): retried with growing pauses until it is. */
+  orderRetry: { stepIndex: number; attempts: number; lastError: string } | null;
+  /** The effect whose result the engine waits for (one at a time); its id matches the result. */
+  awaiting: Effect | null;
+  /** Counts effects, so each gets a unique id. */
+  effects: number;
+  /** Collection is over: the workflow completes once nothing more can happen. */
+  done: boolean;
+}
+
+export function emptyCompliance(): ComplianceState {
+  return {
+    flags: { ceaseCommunication: false, refusedToPay: false, attorneyRepresented: false, deceased: false, bankruptcy: false },
+    dispute: 'none',
+    disputedOutsideValidationPeriod: false,
+    validationNotice: null,
+    activeMilitaryDuty: false,
+    representative: null,
+    optOuts: [],
+    events: [],
+    personalDataPurged: false,
+    consents: [],
+    conversations: [],
+    disputeHeldAt: null,
+  };
+}
+
+export function initialState(profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
+  return {
+    engine: 3,
+    profile,
+    cadence,
+    stage: 'notice',
+    stageBeforePause: null,
+    pausedReason: null,
+    pausedAt: null,
+    clockShiftMs: 0,
+    balanceMinor: profile.balanceMinor,
+    creditMinor: 0,
+    enrolledAt: at,
+    cadenceStartedAt: at,
+    ledgerOpened: false,
+    nextStepIndex: 0,
+    stepNotBefore: null,
+    stepDueAt: null,
+    stepRuns: 0,
+    lastStepAt: null,
+    answeredSinceLastStep: false,
+    pendingPayments: [],
+    pendingReturns: [],
+    pendingAdjustments: [],
+    contacts: [],
+    payments: [],
+    adjustments: [],
+    steps: [],
+    stageHistory: [{ stage: 'notice', at, reason: cadence ? `enrolled on cadence ${cadence.name} v${cadence.version}` : 'enrolled' }],
+    nextAction: null,
+    compliance: emptyCompliance(),
+    arrangement: null,
+    promises: [],
+    plans: [],
+    extensions: [],
+    invalidContacts: [],
+    endedAt: null,
+    stageBeforeEnd: null,
+    holdStartedAt: null,
+    notice: null,
+    purgeAt: null,
+    orderRetry: null,
+    awaiting: null,
+    effects: 0,
+    done: false,
+  };
+}
+
+/**
+ * The state an account carried across continue-as-new from an earlier engine, completed with
+ * what this engine adds (fields the earlier one did not have take their neutral value). An
+ * effect the earlier run was waiting for is not carried: continue-as-new happens between effects.
+ */
+export function fromCarried(carried: Record<string, unknown> & { engine?: number }, profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
+  if (carried.engine === 3) return carried as unknown as EngineState;
+  const base = initialState(profile, cadence, at);
+  if (carried.engine !== 2) {
+    // The first engine: enrollment facts, payments and contacts; its cadence position carries over.
+    const v1 = carried as unknown as { enrolledAt: string; nextStepIndex: number; balanceMinor: number; stage: Stage; ledgerOpened: boolean; pendingPayments: PaymentReceived[]; contacts: ContactRecord[]; payments: PaymentRecord[]; stageHistory: StageChange[] };
+    return { ...base, enrolledAt: v1.enrolledAt, cadenceStartedAt: v1.enrolledAt, nextStepIndex: v1.nextStepIndex, stepRuns: v1.nextStepIndex, balanceMinor: v1.balanceMinor, stage: v1.stage, ledgerOpened: v1.ledgerOpened, pendingPayments: v1.pendingPayments, contacts: v1.contacts, payments: v1.payments, stageHistory: v1.stageHistory };
+  }
+  const v2 = carried as unknown as Partial<EngineState> & { compliance?: Partial<ComplianceState> };
+  const merged = { ...base } as unknown as Record<string, unknown>;
+  for (const [name, value] of Object.entries(v2)) if (value !== undefined && name !== 'controlVersion' && name !== 'engine') merged[name] = value;
+  const state = merged as unknown as EngineState;
+  state.engine = 3;
+  state.compliance = { ...emptyCompliance(), ...(v2.compliance ?? {}) } as ComplianceState;
+  state.profile = v2.profile ?? profile;
+  state.cadence = v2.cadence ?? cadence;
+  if (v2.holdStartedAt === undefined) {
+    const since = [state.stage === 'paused' ? state.pausedAt : null, state.compliance.dispute === 'pending_verification' ? state.compliance.disputeHeldAt : null]
+      .filter((t): t is string => t !== null)
+      .sort()[0];
+    state.holdStartedAt = since ?? null;
+  }
+  state.awaiting = null;
+  return state;
+}

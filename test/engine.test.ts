@@ -1,0 +1,305 @@
+/**
+ * The account engine's rules, one by one, without any server: `decide` driven through a pure
+ * stand-in of the world (test/helpers/engine-world.ts). Expected times come from the product's
+ * calendar functions.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AccountProfile } from '../src/domain/account';
+import { addDays } from '../src/domain/arrangements';
+import type { Cadence } from '../src/domain/cadence';
+import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
+import { changedVisibility, decide, fromCarried, initialState, visibility } from '../src/domain/engine';
+import { zonedTimeToUtcMs } from '../src/domain/schedule';
+import { parseCadence } from '../src/schemas/cadence.schema';
+import { World } from './helpers/engine-world';
+
+const NY = 'America/New_York';
+/** Monday 2 November 2026, 10:00 in New York: inside the contact window. */
+const START = new Date(zonedTimeToUtcMs('2026-11-02', '10:00', NY)).toISOString();
+
+const cadence: Cadence = parseCadence({
+  name: 'rules',
+  version: 1,
+  steps: [
+    { id: 'notice', action: 'email', after: '0d', template: 't' },
+    { id: 'text', action: 'sms', after: '3d', template: 's' },
+    { id: 'letter', action: 'letter', after: '7d', template: 'l' },
+    { id: 'warning', action: 'email', after: '10d', template: 't', stage: 'escalated' },
+    { id: 'disconnect', action: 'order_disconnection', after: '20d' },
+    { id: 'close', action: 'close', after: '60d' },
+  ],
+  templates: {
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
+  },
+});
+
+function account(overrides: Partial<AccountProfile> = {}): AccountProfile {
+  return {
+    accountId: 'A-1',
+    creditorId: 'cred-rules',
+    product: 'utility',
+    debtorName: 'Rule Debtor',
+    email: 'rule@example.test',
+    phone: '+12125550123',
+    language: 'en',
+    address: { line1: '1 Main St', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' },
+    timezone: NY,
+    currency: 'USD',
+    balanceMinor: 500_00,
+    dueDate: '2026-09-01',
+    consent: { email: true, sms: true },
+    serviceId: 'SVC-9',
+    collateralVin: null,
+    insuranceClaimId: null,
+    ...overrides,
+  };
+}
+
+const world = (overrides: Partial<AccountProfile> = {}, options: Partial<ConstructorParameters<typeof World>[1]> = {}) => new World(account(overrides), { start: START, cadence, ...options });
+const sentIds = (w: World) => w.state.contacts.filter((c) => c.status === 'sent').map((c) => c.stepId);
+const stepAt = (w: World, id: string) => w.state.contacts.find((c) => c.stepId === id)?.at;
+
+describe('a new account', () => {
+  it('opens the ledger, mails the validation notice first, then the first step, and waits for the next one', () => {
+    const w = world();
+    assert.deepEqual(sentIds(w), ['validation-notice', 'notice']);
+    assert.equal(w.state.stage, 'reminding');
+    assert.equal(w.state.compliance.validationNotice!.periodEnds, validationPeriodEnd('2026-11-02'));
+    // The SMS is due 3 days after enrollment at the same local time.
+    assert.equal(w.wakeAt, zonedTimeToUtcMs('2026-11-05', '10:00', NY));
+    assert.equal(w.state.nextAction!.description, 'sms text');
+  });
+
+  it('runs the cadence in order and ends with the close step', () => {
+    const w = world();
+    w.advance({ days: 61 });
+    assert.deepEqual(sentIds(w), ['validation-notice', 'notice', 'text', 'letter', 'warning']);
+    assert.equal(w.orders.length, 1);
+    assert.equal(w.state.stage, 'closed');
+    assert.ok(w.completed);
+  });
+
+  it('holds a remedy until the day after the validation period, at 09:00 local', () => {
+    const w = world();
+    w.advance({ days: 30 });
+    assert.equal(w.orders.length, 0, 'day 20 is inside the validation period');
+    w.advance({ days: 15 });
+    const allowedFrom = zonedTimeToUtcMs(addDays(validationPeriodEnd('2026-11-02'), 1), '09:00', NY);
+    assert.equal(w.orders.length, 1);
+    const ordered = w.state.steps.find((s) => s.stepId === 'disconnect')!;
+    assert.equal(Date.parse(ordered.at), allowedFrom);
+  });
+});
+
+describe('the contact window', () => {
+  it('defers a step due at night to 08:00 local, and sends it then', () => {
+    const night = new Date(zonedTimeToUtcMs('2026-11-02', '23:30', NY)).toISOString();
+    const w = new World(account(), { start: night, cadence });
+    assert.deepEqual(sentIds(w), ['validation-notice'], 'letters are not timed; the email waits');
+    assert.equal(w.wakeAt, zonedTimeToUtcMs('2026-11-03', '08:00', NY));
+    w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-03', '08:00', NY)).toISOString() });
+    assert.equal(localDateTime(stepAt(w, 'notice')!, NY).hour, 8);
+  });
+
+  it('an SMS opt-out suppresses the SMS step, and email goes on', () => {
+    const w = world();
+    w.comply({ kind: 'opt_out', channel: 'sms', address: '+12125550123', source: 'reply' });
+    w.advance({ days: 11 });
+    const text = w.state.contacts.find((c) => c.stepId === 'text')!;
+    assert.equal(text.status, 'suppressed');
+    assert.equal(text.rule, 'reg_f_1006_6_e_opt_out');
+    assert.equal(w.state.contacts.find((c) => c.stepId === 'warning')!.status, 'sent');
+  });
+
+  it('a bounced email falls back to SMS, with the opt-out text added', () => {
+    const w = world();
+    w.comply({ kind: 'contact_invalid', channel: 'email', address: 'rule@example.test', reason: 'hard bounce', source: 'bounce' });
+    w.advance({ days: 11 });
+    const warning = w.sent.find((s) => s.effect.stepId === 'warning')!;
+    assert.equal(warning.effect.channel, 'sms');
+    assert.match(warning.effect.text, /STOP/);
+    assert.match(w.state.steps.find((s) => s.stepId === 'warning')!.detail!, /instead of email: rule@example.test is undeliverable/);
+  });
+});
+
+describe('money', () => {
+  it('a payment posts before the next step; paid ends the reminders and waits out the reopen window', () => {
+    const w = world();
+    w.advance({ days: 1 });
+    w.pay({ paymentId: 'P1', amountMinor: 500_00 });
+    assert.equal(w.state.stage, 'paid');
+    assert.equal(w.state.nextAction!.description, 'close once no payment can come back');
+    w.advance({ days: 30 });
+    assert.deepEqual(sentIds(w), ['validation-notice', 'notice']);
+    w.advance({ days: 100 });
+    assert.ok(w.completed, 'the workflow completes after the reopen window (120 days)');
+  });
+
+  it('the same payment id twice posts once; a foreign currency is refused without reaching the ledger', () => {
+    const w = world();
+    w.pay({ paymentId: 'P1', amountMinor: 100_00 });
+    w.pay({ paymentId: 'P1', amountMinor: 100_00 });
+    w.pay({ paymentId: 'P2', amountMinor: 100_00, currency: 'EUR' });
+    assert.deepEqual(w.state.payments.map((p) => [p.paymentId, p.status]), [['P1', 'posted'], ['P2', 'rejected']]);
+    assert.equal(w.state.balanceMinor, 400_00);
+  });
+
+  it('a returned payment reopens a paid account where the cadence stood, the days paid not counting', () => {
+    const w = world();
+    w.pay({ paymentId: 'P1', amountMinor: 500_00 });
+    w.advance({ days: 10 });
+    w.returned({ paymentId: 'P1', returnId: 'R1', reason: 'insufficient_funds' });
+    assert.equal(w.state.stage, 'reminding');
+    assert.match(w.state.stageHistory.at(-1)!.reason, /^reopened: payment P1 returned: insufficient_funds/);
+    assert.equal(w.state.clockShiftMs, 10 * 86_400_000);
+  });
+
+  it('an overpayment is held as a credit and reported', () => {
+    const w = world();
+    w.pay({ paymentId: 'P1', amountMinor: 600_00 });
+    assert.equal(w.state.creditMinor, 100_00);
+    assert.match(w.state.steps.find((s) => s.action === 'overpayment')!.detail!, /\$100\.00 of payment P1 beyond the balance is held as a credit/);
+  });
+});
+
+describe('arrangements', () => {
+  const promise = (w: World, days: number) => w.control({ kind: 'promise', request: { amountMinor: 200_00, date: addDays('2026-11-02', days), channel: 'phone', takenBy: 'ana' } });
+
+  it('a broken promise resumes the cadence at a harder step, due at once', () => {
+    const w = world();
+    promise(w, 5);
+    assert.equal(w.state.stage, 'promised');
+    w.advance({ days: 10 }); // promise date + 3 days' grace, checked the next morning
+    const record = w.state.promises[0]!;
+    assert.equal(record.status, 'broken');
+    assert.equal(Date.parse(record.resolvedAt!), zonedTimeToUtcMs(addDays('2026-11-02', 5 + 3 + 1), '09:00', NY));
+    assert.deepEqual(w.state.steps.filter((s) => s.status === 'skipped').map((s) => s.stepId), ['text'], 'the SMS is skipped for the harder step');
+    assert.equal(stepAt(w, 'letter'), record.resolvedAt);
+  });
+
+  it('a partly kept promise asks for the rest and resumes the cadence', () => {
+    const w = world();
+    promise(w, 5);
+    w.pay({ paymentId: 'P1', amountMinor: 50_00 });
+    w.advance({ days: 10 });
+    assert.equal(w.state.promises[0]!.status, 'partial');
+    const ask = w.sent.find((s) => s.effect.stepId.startsWith('promise_partial'))!;
+    assert.match(ask.effect.text, /\$150\.00 of the amount you promised/);
+  });
+
+  it('a kept promise ends at the payment, and the promise is saved for reports each time it changes', () => {
+    const w = world();
+    promise(w, 5);
+    w.pay({ paymentId: 'P1', amountMinor: 200_00 });
+    assert.equal(w.state.promises[0]!.status, 'kept');
+    assert.equal(w.state.stage, 'reminding');
+    assert.deepEqual(w.saves.map((c) => c.kind === 'save_arrangement' && c.snapshot.status), ['open', 'kept']);
+  });
+
+  it('refuses a promise above the balance, naming the field, and changes nothing', () => {
+    const w = world();
+    const before = JSON.stringify(w.state);
+    assert.throws(() => w.control({ kind: 'promise', request: { amountMinor: 900_00, date: '2026-11-05', channel: 'phone', takenBy: 'ana' } }), (e: Error & { field?: string }) => e.field === 'amountMinor');
+    assert.equal(JSON.stringify(w.state), before);
+  });
+
+  it('a plan in default after two misses resumes collection and tells the debtor', () => {
+    const w = world();
+    w.control({ kind: 'plan', request: { frequency: 'weekly', instalmentMinor: 100_00, acceptedBy: 'ana' } });
+    assert.equal(w.state.stage, 'on_plan');
+    w.advance({ days: 40 });
+    const plan = w.state.plans[0]!;
+    assert.equal(plan.status, 'defaulted');
+    assert.equal(plan.misses, 2);
+    assert.ok(w.sent.some((s) => s.effect.stepId.startsWith('plan_default')));
+  });
+});
+
+describe('holds and operators', () => {
+  it('a dispute within the period holds the cadence until verification; the held days move the rest', () => {
+    const w = world();
+    w.comply({ kind: 'dispute', via: 'letter' });
+    w.advance({ days: 12 });
+    assert.deepEqual(sentIds(w), ['validation-notice', 'notice']);
+    assert.equal(w.state.nextAction!.description, 'waiting for dispute verification');
+    w.comply({ kind: 'verification_sent' });
+    w.advance({ days: 4 });
+    // The SMS was due on day 3; 12 days held move it to day 15.
+    assert.equal(Date.parse(stepAt(w, 'text')!), zonedTimeToUtcMs(addDays('2026-11-02', 15), '10:00', NY));
+  });
+
+  it('pause and resume: refused when they make no sense, and the clock stops while paused', () => {
+    const w = world();
+    assert.throws(() => w.control({ kind: 'resume', request: { reason: 'x' } }), /not paused/);
+    w.control({ kind: 'pause', request: { reason: 'in hospital', operator: 'ana' } });
+    assert.throws(() => w.control({ kind: 'pause', request: { reason: 'again' } }), /already paused/);
+    w.advance({ days: 5 });
+    assert.deepEqual(sentIds(w), ['validation-notice', 'notice']);
+    w.control({ kind: 'resume', request: { reason: 'home' } });
+    w.advance({ days: 3 });
+    assert.equal(Date.parse(stepAt(w, 'text')!), zonedTimeToUtcMs(addDays('2026-11-02', 8), '10:00', NY));
+    assert.equal(w.state.steps.find((s) => s.action === 'pause')!.detail, 'in hospital (by ana)');
+  });
+
+  it('a refused order is recorded and the account waits for an operator, escalated', () => {
+    const w = world({}, { refuse: { order: 'order_refused: 422 unknown service' } });
+    w.advance({ days: 50 });
+    const step = w.state.steps.find((s) => s.stepId === 'disconnect')!;
+    assert.equal(step.status, 'failed');
+    assert.equal(w.state.stage, 'escalated');
+  });
+
+  it('an order nobody acknowledges is tried again later, with growing pauses, until it is: once', () => {
+    const w = world({}, { failFirst: { order: 3 } });
+    w.advance({ days: 45 });
+    assert.equal(w.orders.length, 1, 'acknowledged once, after three failures');
+    const done = w.state.steps.find((s) => s.stepId === 'disconnect')!;
+    assert.equal(done.status, 'done');
+    const firstTry = zonedTimeToUtcMs(addDays(validationPeriodEnd('2026-11-02'), 1), '09:00', NY);
+    // Retried 1, 2 and 4 minutes after each failure.
+    assert.equal(Date.parse(done.at), firstTry + (1 + 2 + 4) * 60_000);
+    assert.equal(w.state.orderRetry, null);
+  });
+
+  it('a deceased debtor: collection stops at once, personal data is purged after retention, the ledger facts stay', () => {
+    const w = world();
+    w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });
+    assert.equal(w.state.stage, 'closed');
+    assert.ok(!w.completed);
+    w.advance({ days: 3 * 365 + 1 });
+    assert.ok(w.completed);
+    const text = JSON.stringify(w.state);
+    for (const personal of ['Rule Debtor', 'rule@example.test', '+12125550123', '1 Main St', 'Albany', '12207']) assert.ok(!text.includes(personal), `${personal} is gone`);
+    assert.equal(w.state.balanceMinor, 500_00);
+    assert.equal(w.state.compliance.personalDataPurged, true);
+  });
+});
+
+describe('the engine itself', () => {
+  it('never changes the state it is given', () => {
+    const state = initialState(account(), cadence, START);
+    const copy = JSON.stringify(state);
+    decide(state, { kind: 'started', at: START }, new World(account(), { start: START, cadence }).config);
+    decide(state, { kind: 'payment_received', at: START, payment: { paymentId: 'P', amountMinor: 1, currency: 'USD' } }, new World(account(), { start: START, cadence }).config);
+    assert.equal(JSON.stringify(state), copy);
+  });
+
+  it('a state carried across continue-as-new is the same state', () => {
+    const w = world();
+    w.advance({ days: 4 });
+    const carried = fromCarried(JSON.parse(JSON.stringify(w.state)), account(), cadence, w.now());
+    assert.deepEqual(carried, w.state);
+  });
+
+  it('upserts search attributes only when a visible value changed (days past due ride along)', () => {
+    const w = world();
+    const before = visibility(w.state, w.now());
+    assert.equal(changedVisibility(before, visibility(w.state, new Date(w.nowMs + 3 * 86_400_000).toISOString())), null, 'only days past due moved');
+    w.advance({ days: 4 });
+    const changed = changedVisibility(before, visibility(w.state, w.now()));
+    assert.deepEqual(Object.keys(changed!).sort(), ['daysPastDue', 'nextActionAt']);
+  });
+});
