@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createDataKeyRepository, type DataKeyRepository } from '../src/adapters/data-key.repository';
 import { createPayloadEncryption, type PayloadEncryption } from '../src/adapters/payload-encryption';
@@ -21,7 +20,7 @@ import { isPayloadJson, payloadFromJson } from '../src/crypto/payload-json';
 import { parsePayloadKeyring, type MasterKey } from '../src/schemas/config.schema';
 import { createTestDatabase } from './helpers/database';
 import { probeQuery, probeSignal, probeUpdate, probeWorkflow } from './helpers/probe.workflow';
-import { quietRuntime, TEST_PAYLOAD_KEYS } from './helpers/stack';
+import { createTimeSkippingEnv, quietRuntime, TEST_PAYLOAD_KEYS } from './helpers/stack';
 
 const [NEW, OLD] = parsePayloadKeyring(TEST_PAYLOAD_KEYS) as [MasterKey, MasterKey];
 const text = (payload: Payload) => Buffer.from(payload.data ?? []).toString('utf8');
@@ -183,10 +182,7 @@ describe('every kind of payload, through a worker and a client', () => {
     opened.push(encryption);
     const codec = new RecordingCodec(encryption.codec);
     const dataConverter = { payloadCodecs: [codec] };
-    const env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
-      client: { dataConverter },
-    });
+    const env = await createTimeSkippingEnv(dataConverter);
     try {
       const workflowId = 'account/cred-crypto/PROBE-1';
       const worker = await Worker.create({

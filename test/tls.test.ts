@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
 import { createPool } from '../src/adapters/postgres';
 import { createSmtpMailer } from '../src/adapters/smtp.mailer';
@@ -19,7 +18,7 @@ import { startSmtpSink, type SmtpSink } from '../src/local/smtp-sink';
 import { parseEnv } from '../src/schemas/config.schema';
 import { temporalConnectionOptions } from '../src/temporal-connection';
 import { freePort } from './helpers/product';
-import { quietRuntime } from './helpers/stack';
+import { createTimeSkippingEnv, quietRuntime } from './helpers/stack';
 
 let dir: string;
 let cert: string;
@@ -102,7 +101,7 @@ describe('DATABASE_TLS', () => {
 describe('TEMPORAL_TLS', () => {
   it('does not speak to a Temporal server in clear', { timeout: 60_000 }, async () => {
     quietRuntime();
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
+    const env = await createTimeSkippingEnv();
     try {
       const address = env.address;
       const plain = await Connection.connect({ ...temporalConnectionOptions(parseEnv({}), address), connectTimeout: '5s' });

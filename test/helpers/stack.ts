@@ -5,6 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { createActivities } from '../../src/activities';
 import { registerSearchAttributes } from '../../src/client/search-attributes';
@@ -145,27 +146,33 @@ export interface TimeSkippingStack extends Sinks {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export async function startTimeSkippingStack(options: TestWorkerOptions = {}): Promise<TimeSkippingStack> {
-  quietRuntime();
+/**
+ * The time-skipping test server with a client using `dataConverter`. The SDK gives the Java server
+ * 5 s to start; a busy machine (the JVM starting on 2 loaded cores) can take longer, so a start that
+ * timed out is tried again before the test fails.
+ */
+export async function createTimeSkippingEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: { dataConverter } });
+    } catch (error) {
+      if (attempt >= 6 || !/did not start within/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+export async function startTimeSkippingStack(options: TestWorkerOptions = {}): Promise<TimeSkippingStack> {
+  quietRuntime();
   // The sinks first: the environment's client needs their database for payload encryption.
   const sinks = await startSinks();
-  // The SDK gives the Java server 5 s to start; a busy machine (the JVM starting on 2 loaded cores)
-  // can take longer, so a start that timed out is tried again before the file fails.
-  let env: TestWorkflowEnvironment | undefined;
-  for (let attempt = 1; !env; attempt++) {
-    try {
-      env = await TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path } },
-        client: { dataConverter: sinks.encryption.dataConverter },
-      });
-    } catch (error) {
-      if (attempt >= 4 || !/did not start within/.test((error as Error).message)) {
-        await sinks.close(); // nothing left open to hold the test process
-        throw error;
-      }
-    }
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await createTimeSkippingEnv(sinks.encryption.dataConverter);
+  } catch (error) {
+    await sinks.close(); // nothing left open to hold the test process
+    throw error;
   }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   // TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the test server's clock forward, to
