@@ -4,17 +4,19 @@
  * `npm start` runs one in-process on the embedded defaults.
  */
 import { resolve } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from './activities';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createFolderLetterGateway, type LetterGateway } from './adapters/letters';
+import { createPayloadEncryption } from './adapters/payload-encryption';
 import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
 import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
-import { parseEnv, type Env } from './schemas/config.schema';
+import { databaseTls, loadPayloadKeyring, parseEnv, smtpTls, type Env, type TlsRequirement } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface WorkerSettings {
@@ -23,16 +25,20 @@ export interface WorkerSettings {
   taskQueue: string;
   pool: Pool;
   smtpUrl: string;
+  /** SMTP_TLS: mail only over verified TLS. */
+  smtpTls?: TlsRequirement | null;
   emailFrom: string;
   optOutEmail: string;
   twilio: TwilioSettings;
   creditors: CreditorDirectory;
   letters: LetterGateway;
   unsubscribe?: { baseUrl: string; secret: string };
+  /** Payload encryption (src/adapters/payload-encryption.ts): required, so no worker writes personal data in clear. */
+  dataConverter: DataConverter;
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
-  const mailer = createSmtpMailer(settings.smtpUrl, settings.emailFrom);
+  const mailer = createSmtpMailer(settings.smtpUrl, settings.emailFrom, settings.smtpTls);
   const activities = createActivities({
     pool: settings.pool,
     mailer,
@@ -48,6 +54,7 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     taskQueue: settings.taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities,
+    dataConverter: settings.dataConverter,
   });
   return { worker, close: () => mailer.close() };
 }
@@ -60,10 +67,13 @@ export async function prepareDatabase(pool: Pool, cadencesDir: string): Promise<
 }
 
 export function requireForStandaloneWorker(env: Env) {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'CREDITORS_FILE', 'LETTERS_DIR'] as const).filter((name) => env[name] === undefined);
+  const missing: string[] = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'CREDITORS_FILE', 'LETTERS_DIR'] as const).filter((name) => env[name] === undefined);
+  const keyring = loadPayloadKeyring(env);
+  if (!keyring) missing.push('PAYLOAD_KEYS or PAYLOAD_KEYS_FILE');
   if (missing.length > 0)
     throw new Error(`A standalone worker needs ${missing.join(', ')} (and TWILIO_AUTH_TOKEN, TWILIO_FROM); use \`npm start\` for the embedded defaults.`);
   return {
+    keyring: keyring!.keys,
     address: env.TEMPORAL_ADDRESS!,
     databaseUrl: env.DATABASE_URL!,
     smtpUrl: env.SMTP_URL!,
@@ -78,9 +88,10 @@ async function main(): Promise<void> {
   const env = parseEnv(process.env, 'worker');
   const required = requireForStandaloneWorker(env);
   const creditors = loadCreditorDirectory(required.creditorsFile);
-  const pool = createPool(required.databaseUrl);
+  const pool = createPool(required.databaseUrl, undefined, databaseTls(env));
   const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
   prepared.cadences.problems.forEach((p) => console.error(`cadence not saved: ${p}`));
+  const encryption = await createPayloadEncryption({ pool, keyring: required.keyring, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: (line) => console.warn(line) });
   const connection = await NativeConnection.connect(temporalConnectionOptions(env, required.address));
   const { worker, close } = await createDunningWorker({
     connection,
@@ -88,18 +99,21 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     pool,
     smtpUrl: required.smtpUrl,
+    smtpTls: smtpTls(env),
     emailFrom: env.EMAIL_FROM,
     optOutEmail: env.OPT_OUT_EMAIL,
     twilio: required.twilio,
     creditors,
     letters: createFolderLetterGateway(required.lettersDir),
     unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
+    dataConverter: encryption.dataConverter,
   });
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   } finally {
     close();
     await connection.close();
+    await encryption.close();
     await pool.end();
   }
 }

@@ -49,6 +49,8 @@ export async function startTemporalDevServer(options: {
   namespace: string;
   searchAttributes: string[];
   logFile: string;
+  /** The UI's remote codec (--ui-codec-endpoint): the UI decrypts payloads through it. */
+  uiCodecEndpoint?: string;
 }): Promise<DevServer> {
   mkdirSync(dirname(resolve(options.dbFile)), { recursive: true });
   mkdirSync(dirname(resolve(options.logFile)), { recursive: true });
@@ -61,6 +63,7 @@ export async function startTemporalDevServer(options: {
     '--namespace', options.namespace,
     '--log-level', 'warn',
     ...options.searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(options.logFile, { flags: 'a' });

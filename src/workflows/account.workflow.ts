@@ -240,7 +240,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         armTimer(null);
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
         await condition(allHandlersFinished);
-        return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
+        // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
+        return continueAsNew<typeof accountWorkflow>({ ...input, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();
@@ -296,6 +297,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return ledger.ledgerSnapshot.executeWithOptions(summary, [effect.input]);
       case 'purge':
         return ledger.purgePersonalData.executeWithOptions(summary, [effect.input]);
+      case 'destroy_keys':
+        return ledger.destroyRetiredDataKeys.executeWithOptions(summary, [effect.input]);
       case 'accrue_charges':
         return ledger.accrueCharges.executeWithOptions(summary, [effect.input]);
       case 'order': {

@@ -102,6 +102,7 @@ export type Effect =
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
   | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | { kind: 'destroy_keys'; id: string; input: { accountKey: string }; summary: string }
   | {
       kind: 'accrue_charges';
       id: string;
@@ -144,6 +145,7 @@ export interface EffectValues {
   ledger_snapshot: { balanceMinor: number; creditMinor: number };
   order: { destination: string };
   purge: unknown;
+  destroy_keys: unknown;
   accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
 

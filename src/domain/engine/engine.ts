@@ -94,6 +94,12 @@ const wait = (ctx: Ctx, until: string | null): void => void ctx.out.push({ kind:
 /** One transition: a change of state, an effect asked for, or a wait. */
 function planOnce(ctx: Ctx, historyLong: boolean): void {
   const s = ctx.s;
+  // After the purge: a new run (no personal data in its history), which then destroys the retired data keys.
+  if (s.keysToDestroy === 'continue_first') {
+    s.keysToDestroy = 'destroy';
+    return void ctx.out.push({ kind: 'continue_as_new' });
+  }
+  if (s.keysToDestroy === 'destroy') return perform(ctx, { kind: 'destroy_keys', input: { accountKey: ctx.config.accountKey }, summary: "the account's retired data keys destroyed" });
   if (s.done) return complete(ctx);
   if (!s.ledgerOpened) {
     // A refused opening (no such cadence, say) pauses the account; resuming tries again.
@@ -237,6 +243,10 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);
+    case 'destroy_keys':
+      s.keysToDestroy = null;
+      s.done = true;
+      return;
     case 'accrue_charges':
       return chargesPosted(ctx, effect.input.through, as<'accrue_charges'>(outcome));
   }

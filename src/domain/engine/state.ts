@@ -126,6 +126,12 @@ export interface EngineState {
   chargesThrough: string | null;
   /** Days on which nothing is charged: a dispute awaiting verification, a plan being kept. */
   chargeSuspensions: Suspension[];
+  /**
+   * After the purge: the account's data keys were retired (a running workflow cannot lose the keys
+   * of its own history); the run continues as new with the redacted state and the next run destroys
+   * them, which reaches Temporal's copy of the earlier runs at once (crypto-shredding).
+   */
+  keysToDestroy: 'continue_first' | 'destroy' | null;
   /** An order the creditor's system did not acknowledge yet (it was down): retried with growing pauses until it is. */
   orderRetry: { stepIndex: number; attempts: number; lastError: string } | null;
   /** The effect whose result the engine waits for (one at a time); its id matches the result. */
@@ -199,6 +205,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     notice: null,
     purgeAt: null,
     orderRetry: null,
+    keysToDestroy: null,
     chargesThrough: null,
     chargeSuspensions: [],
     awaiting: null,
