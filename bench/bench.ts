@@ -62,6 +62,8 @@ interface Args {
   webhookSeconds: number;
   actions: boolean;
   topologyPhases: boolean;
+  /** Dev server with SQLite's default pragmas (to compare with WAL + synchronous=normal). */
+  sqliteDefaults: boolean;
   out: string;
 }
 
@@ -79,6 +81,7 @@ function parseArgs(argv: string[]): Args {
     webhookSeconds: Number(value('webhook-seconds') ?? 20),
     actions: !argv.includes('--no-actions'),
     topologyPhases: !argv.includes('--actions-only'),
+    sqliteDefaults: argv.includes('--sqlite-defaults'),
     out: value('out') ?? join(ROOT, 'bench-results'),
   };
 }
@@ -133,6 +136,7 @@ async function benchTopology(kind: 'dev-server' | 'cluster', args: Args) {
     workers: args.workers,
     dataDir,
     env,
+    sqlitePragmas: args.sqliteDefaults ? [] : undefined,
     log: (line) => progress(`${kind}: ${line}`),
     onWorkerStats: (name, stats) => {
       latest = { t: Date.now(), workers: { ...latest.workers, [name]: stats } };
@@ -348,7 +352,17 @@ const CADENCE_ACCOUNTS: Record<string, Partial<AccountProfile>> = {
   medical: { creditorId: 'cred-valley-clinic', product: 'medical', insuranceClaimId: 'CLM-1' },
 };
 
-async function actionsPerAccount(): Promise<{ perCadence: Record<string, ActionCount>; rows: Row[] }> {
+/** History events by type (rows) per cadence (columns). */
+function eventsByTypeTable(perCadence: Record<string, ActionCount>): string {
+  const names = Object.keys(perCadence);
+  const types = [...new Set(names.flatMap((n) => Object.keys(perCadence[n]!.eventsByType)))].sort();
+  const lines = [`| event type | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`];
+  for (const type of types) lines.push(`| ${type} | ${names.map((n) => perCadence[n]!.eventsByType[type] ?? 0).join(' | ')} |`);
+  lines.push(`| **events** | ${names.map((n) => perCadence[n]!.events).join(' | ')} |`, `| **billable actions** | ${names.map((n) => perCadence[n]!.billableActions).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+async function actionsPerAccount(): Promise<{ perCadence: Record<string, ActionCount>; rows: Row[]; eventsTable: string }> {
   progress('actions: time-skipping test server, one account per shipped cadence for 90 simulated days (no payment)');
   const serverPath = execFileSync('bash', [join(ROOT, 'scripts', 'ensure-test-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
   const scratch = mkdtempSync(join(tmpdir(), 'dunning-bench-actions-'));
@@ -400,7 +414,7 @@ async function actionsPerAccount(): Promise<{ perCadence: Record<string, ActionC
       ratio: '—',
       note: Object.entries(c.actionsByKind).map(([k, v]) => `${k} ${v}`).join(', ') + (c.runs > 1 ? `; ${c.runs} runs` : ''),
     }));
-    return { perCadence, rows };
+    return { perCadence, rows, eventsTable: eventsByTypeTable(perCadence) };
   } finally {
     await env.teardown();
     await Promise.all([smtp.close(), twilio.close(), webhooks.close()]);
@@ -429,14 +443,14 @@ async function main(): Promise<void> {
     for (const kind of args.temporal) {
       const { result, rows } = await benchTopology(kind, args);
       report[kind] = result;
-      const title = kind === 'cluster' ? `Temporal server v1.29.1 on Postgres, ${result.numHistoryShards} history shards` : 'Temporal CLI dev server (SQLite, WAL, synchronous=normal), 1 history shard';
+      const title = kind === 'cluster' ? `Temporal server v1.29.1 on Postgres, ${result.numHistoryShards} history shards` : `Temporal CLI dev server (SQLite${args.sqliteDefaults ? ' with its default pragmas' : ', WAL, synchronous=normal'}), 1 history shard`;
       sections.push(`### ${title}, ${args.workers} worker processes\n\n${table(rows)}`);
       process.stdout.write(`\n${sections[sections.length - 1]}\n`);
     }
   if (args.actions) {
-    const { perCadence, rows } = await actionsPerAccount();
+    const { perCadence, rows, eventsTable } = await actionsPerAccount();
     report.actions = perCadence;
-    sections.push(`### Events and billable actions per account, 90 days\n\n${table(rows)}`);
+    sections.push(`### Events and billable actions per account, 90 days\n\n${table(rows)}\n\n${eventsTable}`);
     process.stdout.write(`\n${sections[sections.length - 1]}\n`);
   }
   report.finishedAt = new Date().toISOString();

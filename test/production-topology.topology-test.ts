@@ -100,10 +100,9 @@ test('a worker killed with SIGKILL during a burst of reminders: each reminder se
     if ((await sentCount(pool, 'burst-reminder', prefix)) >= 5) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const inFlightAtKill = victim.stats?.inFlightActivities ?? 0;
   victim.child.kill('SIGKILL');
   await victim.exited;
-  say(`worker-1 killed with SIGKILL (${inFlightAtKill} activities in flight by its last report); worker-2 carries on`);
+  say('worker-1 killed with SIGKILL; worker-2 carries on');
 
   const statuses = await payments;
   assert.deepEqual([...new Set(statuses)], [202], 'every payment delivery was accepted');
@@ -139,6 +138,7 @@ test('a worker killed with SIGKILL during a burst of reminders: each reminder se
   const copies = sunk.length - ACCOUNTS;
   say(`${sunk.length} reminder emails at the sink for ${ACCOUNTS} debtors (${copies} resent copies under the same Message-ID)`);
   // The one gap the README names: SMTP accepted a message, then the worker died before the commit.
-  // Only an activity the killed worker was running at that moment can be sent twice.
-  assert.ok(copies <= Math.max(inFlightAtKill, 0), `${copies} resent copies, more than the ${inFlightAtKill} activities worker-1 had in flight`);
+  // Only an activity the killed worker was running at that moment can be sent twice (at most its activity slots).
+  const slots = topology.product.settings.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  assert.ok(copies <= slots, `${copies} resent copies, more than the ${slots} activities worker-1 could have had in flight`);
 });

@@ -52,7 +52,7 @@ export const envSchema = z
     DATABASE_POOL_MAX: count(20, 1),
 
     /** Worker tuning (README, Tuning): workflows kept in memory, task slots, pollers, a periodic stats line. */
-    WORKER_MAX_CACHED_WORKFLOWS: count(1000),
+    WORKER_MAX_CACHED_WORKFLOWS: count(500),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(40, 2),
     WORKER_MAX_CONCURRENT_ACTIVITIES: count(40, 1),
     WORKER_WORKFLOW_TASK_POLLERS: count(8, 1),
