@@ -67,7 +67,7 @@ export async function startTemporalDevServer(options: {
     '--log-level', 'warn',
     // Write-ahead log and fewer fsyncs: readers stop blocking the single writer, and a commit no
     // longer waits for a disk flush (a crash of the machine may lose the last commits, never corrupt
-    // the file). README, Tuning, has the measured difference.
+    // the file). README, Tuning; `npm run bench -- --sqlite-defaults` runs without them to compare.
     ...(options.sqlitePragmas ?? SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
     ...options.searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
   ];
