@@ -36,7 +36,7 @@ import { loadCadenceFile } from './schemas/cadence.schema';
 import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, smtpTls, type Env } from './schemas/config.schema';
 import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createDunningWorker, prepareDatabase } from './worker';
+import { createDunningWorker, prepareDatabase, workerTuning } from './worker';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -72,6 +72,13 @@ export interface ProductOptions {
   demo?: boolean;
   /** Each progress line, without a prefix; default: none. */
   log?: (line: string) => void;
+  /**
+   * Run a worker inside this process (default true). The production topology (src/topology.ts)
+   * says false and runs its workers as separate processes (src/worker.ts).
+   */
+  inProcessWorker?: boolean;
+  /** The UI of the Temporal server named by TEMPORAL_ADDRESS (a Temporal UI server), for the links printed. */
+  temporalUiUrl?: string;
 }
 
 export interface Product {
@@ -101,12 +108,13 @@ export interface Product {
   /** The loopback sinks started (null where a setting named a real service). */
   sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string };
   creditors: CreditorDirectory;
-  worker: Worker;
+  /** The in-process worker (null with inProcessWorker: false). */
+  worker: Worker | null;
   /** The demo's enrollments (null without the demo). */
   demo: { results: (EnrollResult | { status: 'failed'; workflowId: string; error: string })[] } | null;
   /** The UI's workflow list, filtered by a visibility query (null without the UI). */
   uiWorkflowsUrl(query?: string): string | null;
-  /** Settles when the worker stops: after stop(), or on the Runtime's shutdown signals (Ctrl-C); rejects if it fails. */
+  /** Settles when the worker stops: after stop(), or on the Runtime's shutdown signals (Ctrl-C); rejects if it fails. Without an in-process worker: after stop(). */
   running: Promise<void>;
   /** Stops the worker, then everything else in the reverse order of start. Safe to call more than once. */
   stop(): Promise<void>;
@@ -135,6 +143,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
   let running: Promise<void> | undefined;
   let worker: Worker | undefined;
   let stopping: Promise<void> | undefined;
+  let stopped: () => void = () => undefined;
 
   const stop = () => {
     stopping ??= (async () => {
@@ -143,6 +152,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
         await running.catch(() => undefined); // the caller of running sees its failure
       }
       for (const step of stops.reverse()) await Promise.resolve().then(step).catch((error) => say(`while stopping: ${(error as Error).message}`));
+      stopped();
     })();
     return stopping;
   };
@@ -156,7 +166,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       say(`Postgres (embedded) at 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, data in ${db.dataDir}`);
     }
     // DATABASE_TLS and SMTP_TLS apply to the servers named by DATABASE_URL and SMTP_URL, not to the embedded loopback ones.
-    const pool = createPool(databaseUrl, undefined, env.DATABASE_URL ? databaseTls(env) : null);
+    const pool = createPool(databaseUrl, env.DATABASE_POOL_MAX, env.DATABASE_URL ? databaseTls(env) : null);
     stops.push(() => pool.end());
     const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
     if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
@@ -235,29 +245,33 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     }
 
     const connectionOptions = temporalConnectionOptions(env, address);
-    const workerConnection = await NativeConnection.connect(connectionOptions);
-    stops.push(() => workerConnection.close());
-    const created = await createDunningWorker({
-      connection: workerConnection,
-      namespace: env.TEMPORAL_NAMESPACE,
-      taskQueue: env.TEMPORAL_TASK_QUEUE,
-      pool,
-      smtpUrl,
-      smtpTls: env.SMTP_URL ? smtpTls(env) : null,
-      emailFrom: env.EMAIL_FROM,
-      optOutEmail: env.OPT_OUT_EMAIL,
-      twilio,
-      creditors,
-      letters: createFolderLetterGateway(lettersDir),
-      unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
-      dataConverter: encryption.dataConverter,
-    });
-    stops.push(created.close);
-    worker = created.worker;
-    running = worker.run();
-    // Until someone awaits it, a failure of the worker must not become an unhandled rejection.
-    running.catch(() => undefined);
-    say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}" in namespace "${env.TEMPORAL_NAMESPACE}"`);
+    if (options.inProcessWorker ?? true) {
+      const workerConnection = await NativeConnection.connect(connectionOptions);
+      stops.push(() => workerConnection.close());
+      const created = await createDunningWorker({
+        connection: workerConnection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        pool,
+        smtpUrl,
+        smtpTls: env.SMTP_URL ? smtpTls(env) : null,
+        emailFrom: env.EMAIL_FROM,
+        optOutEmail: env.OPT_OUT_EMAIL,
+        twilio,
+        creditors,
+        letters: createFolderLetterGateway(lettersDir),
+        unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
+        tuning: workerTuning(env),
+        dataConverter: encryption.dataConverter,
+      });
+      stops.push(created.close);
+      worker = created.worker;
+      running = worker.run();
+      // Until someone awaits it, a failure of the worker must not become an unhandled rejection.
+      running.catch(() => undefined);
+      say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}" in namespace "${env.TEMPORAL_NAMESPACE}"`);
+    } else running = new Promise<void>((done) => (stopped = done));
+    uiUrl ??= options.temporalUiUrl ?? null;
 
     const connection = await Connection.connect(connectionOptions);
     stops.push(() => connection.close());
@@ -316,7 +330,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     return {
       settings: env,
       dataDir,
-      temporal: { address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, uiUrl, embedded: uiUrl !== null },
+      temporal: { address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, uiUrl, embedded: env.TEMPORAL_ADDRESS === undefined },
       client,
       apiUrl: api.url,
       uiCodecEndpoint,
@@ -325,7 +339,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       encryption,
       sinks: { smtp, twilio: twilioSink, webhooks, lettersDir },
       creditors,
-      worker,
+      worker: worker ?? null,
       demo,
       uiWorkflowsUrl: (query?: string) =>
         uiUrl && `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows${query ? `?query=${encodeURIComponent(query)}` : ''}`,

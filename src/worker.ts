@@ -35,6 +35,30 @@ export interface WorkerSettings {
   unsubscribe?: { baseUrl: string; secret: string };
   /** Payload encryption (src/adapters/payload-encryption.ts): required, so no worker writes personal data in clear. */
   dataConverter: DataConverter;
+  /** Cache, slots and pollers (README, Tuning); default: workerTuning() of the defaults. */
+  tuning?: WorkerTuning;
+}
+
+/** How much one worker process holds and runs at once (README, Tuning says why each value). */
+export interface WorkerTuning {
+  /** Workflows kept in memory between their tasks: the bound on the worker's memory, whatever the number of open accounts. */
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+  workflowTaskPollers: number;
+  activityTaskPollers: number;
+}
+
+export function workerTuning(env: Pick<Env, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' | 'WORKER_MAX_CONCURRENT_ACTIVITIES' | 'WORKER_WORKFLOW_TASK_POLLERS' | 'WORKER_ACTIVITY_TASK_POLLERS'>): WorkerTuning {
+  const maxCachedWorkflows = env.WORKER_MAX_CACHED_WORKFLOWS;
+  return {
+    maxCachedWorkflows,
+    // The SDK refuses more concurrent workflow tasks than cached workflows (unless the cache is off).
+    maxConcurrentWorkflowTaskExecutions: maxCachedWorkflows > 0 ? Math.min(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, maxCachedWorkflows) : env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    workflowTaskPollers: env.WORKER_WORKFLOW_TASK_POLLERS,
+    activityTaskPollers: env.WORKER_ACTIVITY_TASK_POLLERS,
+  };
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
@@ -48,6 +72,7 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     optOutEmail: settings.optOutEmail,
     unsubscribe: settings.unsubscribe,
   });
+  const tuning = settings.tuning ?? workerTuning(parseEnv({}));
   const worker = await Worker.create({
     connection: settings.connection,
     namespace: settings.namespace,
@@ -55,6 +80,11 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     workflowsPath: require.resolve('./workflows'),
     activities,
     dataConverter: settings.dataConverter,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.activityTaskPollers },
   });
   return { worker, close: () => mailer.close() };
 }
@@ -88,7 +118,7 @@ async function main(): Promise<void> {
   const env = parseEnv(process.env, 'worker');
   const required = requireForStandaloneWorker(env);
   const creditors = loadCreditorDirectory(required.creditorsFile);
-  const pool = createPool(required.databaseUrl, undefined, databaseTls(env));
+  const pool = createPool(required.databaseUrl, env.DATABASE_POOL_MAX, databaseTls(env));
   const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
   prepared.cadences.problems.forEach((p) => console.error(`cadence not saved: ${p}`));
   const encryption = await createPayloadEncryption({ pool, keyring: required.keyring, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: (line) => console.warn(line) });
@@ -107,15 +137,50 @@ async function main(): Promise<void> {
     letters: createFolderLetterGateway(required.lettersDir),
     unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
     dataConverter: encryption.dataConverter,
+    tuning: workerTuning(env),
   });
+  const stats = env.WORKER_STATS_INTERVAL_MS > 0 ? reportWorkerStats(worker, env.WORKER_STATS_INTERVAL_MS) : undefined;
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   } finally {
+    if (stats) clearInterval(stats);
     close();
     await connection.close();
     await encryption.close();
     await pool.end();
   }
+}
+
+/**
+ * One JSON line every intervalMs on stdout, `worker-stats {...}`: memory and the SDK's counters,
+ * for an operator's log shipper and for `npm run bench` (memory per cached and per open account).
+ * The first line comes at once (the topology waits for it as the sign that the worker polls).
+ */
+export function reportWorkerStats(worker: Worker, intervalMs: number): NodeJS.Timeout {
+  // Under `node --expose-gc` (the bench sets it) a full collection runs first, so the heap figure is
+  // what the worker really retains, not garbage waiting for the next collection.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const report = () => {
+    gc?.();
+    const status = worker.getStatus();
+    const memory = process.memoryUsage();
+    const line = {
+      at: new Date().toISOString(),
+      pid: process.pid,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
+      cachedWorkflows: status.numCachedWorkflows,
+      inFlightActivations: status.numInFlightWorkflowActivations,
+      inFlightActivities: status.numInFlightActivities,
+      state: status.runState,
+    };
+    process.stdout.write(`worker-stats ${JSON.stringify(line)}\n`);
+  };
+  const timer = setInterval(report, intervalMs);
+  setImmediate(report);
+  timer.unref();
+  return timer;
 }
 
 if (require.main === module) {

@@ -5,6 +5,8 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const port = (fallback: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a whole port number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535').default(fallback));
+const count = (fallback: number, min = 0) =>
+  z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be ${min} or more`).default(fallback));
 const bool = z.preprocess(
   emptyToUndefined,
   z
@@ -105,6 +107,16 @@ export const envSchema = z
     TEMPORAL_UI_PORT: port(8233),
 
     DATABASE_URL: url(['postgres:', 'postgresql:']),
+    /** Connections each worker or service process keeps to Postgres (README, Tuning). */
+    DATABASE_POOL_MAX: count(20, 1),
+
+    /** Worker tuning (README, Tuning): workflows kept in memory, task slots, pollers, a periodic stats line. */
+    WORKER_MAX_CACHED_WORKFLOWS: count(500),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(40, 2),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: count(40, 1),
+    WORKER_WORKFLOW_TASK_POLLERS: count(8, 1),
+    WORKER_ACTIVITY_TASK_POLLERS: count(8, 1),
+    WORKER_STATS_INTERVAL_MS: count(0),
     EMBEDDED_POSTGRES_PORT: port(54329),
 
     SMTP_URL: url(['smtp:', 'smtps:']),
