@@ -264,6 +264,24 @@ describe('holds and operators', () => {
     assert.equal(w.state.orderRetry, null);
   });
 
+  it('a service disconnected by order is ordered back on once the debt is paid, and on a plan only if the creditor says so', () => {
+    const w = world();
+    w.advance({ days: 45 });
+    assert.deepEqual(w.orders.map((o) => o.kind === 'order' && o.order), ['disconnection']);
+    assert.equal(w.state.service?.status, 'disconnected');
+    w.control({ kind: 'plan', request: { frequency: 'monthly', acceptedBy: 'ana' } });
+    assert.equal(w.orders.length, 1, 'this creditor does not reconnect on a plan');
+    w.pay({ paymentId: 'ALL', amountMinor: 500_00 });
+    assert.deepEqual(w.orders.map((o) => o.kind === 'order' && o.order), ['disconnection', 'reconnection']);
+    assert.equal(w.state.service?.status, 'reconnected');
+    assert.match(w.state.stageHistory.at(-1)!.reason, /^service SVC-9 reconnected: the balance is paid/);
+
+    const onPlan = world({}, { config: { reconnectOnPlan: true } });
+    onPlan.advance({ days: 45 });
+    onPlan.control({ kind: 'plan', request: { frequency: 'monthly', acceptedBy: 'ana' } });
+    assert.deepEqual(onPlan.orders.map((o) => o.kind === 'order' && o.order), ['disconnection', 'reconnection']);
+  });
+
   it('a deceased debtor: collection stops at once, personal data is purged after retention, the ledger facts stay', () => {
     const w = world();
     w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });

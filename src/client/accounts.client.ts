@@ -90,6 +90,7 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     notifyRepresentatives: creditor?.notifyRepresentatives ?? false,
     arrangementRules: arrangementRulesFor(creditor),
     allocationRule: creditor?.allocationRule ?? 'oldest_first',
+    reconnectOnPlan: creditor?.disconnection?.reconnectOnPlan ?? false,
     ...(creditor?.charges && (creditor.charges.lateFee || creditor.charges.interest)
       ? { charges: { rules: { lateFee: creditor.charges.lateFee, interest: creditor.charges.interest }, capOverrides: creditor.charges.capOverrides } }
       : {}),

@@ -66,8 +66,11 @@ const creditorSchema = z.object({
   name: z.string().min(1),
   mailingAddress: z.array(z.string().min(1)).min(1, 'needs at least one line'),
   creditDepartmentEmail: z.email({ error: 'must be an email address' }),
-  /** Utilities: where disconnection orders go (signed webhook, retried until acknowledged). */
-  disconnection: webhook.optional(),
+  /**
+   * Utilities: where disconnection orders go (signed webhook, retried until acknowledged); a
+   * reconnection order goes the same way when the debt is paid, or on a plan if `reconnectOnPlan`.
+   */
+  disconnection: webhook.and(z.object({ reconnectOnPlan: z.boolean().default(false) })).optional(),
   /** Lenders: the recovery agent who receives repossession orders, by email or webhook. */
   repossession: z.union([z.object({ email: z.email() }), webhook]).optional(),
   /** Attorney or agency that receives placements (packet as PDF and CSV by email). */

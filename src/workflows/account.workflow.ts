@@ -118,6 +118,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     notifyRepresentatives: input.notifyRepresentatives ?? false,
     cadence: input.cadence ?? null,
     charges: input.charges,
+    reconnectOnPlan: input.reconnectOnPlan,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())
@@ -308,6 +309,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
             return orders.notifyCreditDepartment.executeWithOptions(summary, [{ ...input, subject: input.subject ?? '', text: input.text ?? '' }]);
           case 'disconnection':
             return orders.orderServiceDisconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
+          case 'reconnection':
+            return orders.orderServiceReconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
           case 'repossession':
             return orders.orderRepossession.executeWithOptions(summary, [{ ...input, collateralVin: input.collateralVin!, subject: input.subject ?? '', text: input.text ?? '', address: input.address ?? [] }]);
           case 'placement':

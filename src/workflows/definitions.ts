@@ -64,6 +64,8 @@ export interface AccountWorkflowInput {
   arrangementRules?: ArrangementRules;
   /** How payments are spread over the account's debts (oldest first when absent). */
   allocationRule?: AllocationRule;
+  /** A plan the debtor accepts gets a disconnected service back on (the creditor's choice; a payment in full always does). */
+  reconnectOnPlan?: boolean;
   /** Late fees and interest the creditor's contract allows (none when absent), and its overrides of the state caps. */
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }

@@ -56,7 +56,8 @@ export interface ContactEffect {
 export interface OrderEffect {
   kind: 'order';
   id: string;
-  order: 'credit_department' | 'disconnection' | 'repossession' | 'placement';
+  order: 'credit_department' | 'disconnection' | 'reconnection' | 'repossession' | 'placement';
+  /** The cadence step that ordered it; -1 for a reconnection (ordered by the account's state, not a step). */
   stepIndex: number;
   input: {
     idempotencyKey: string;

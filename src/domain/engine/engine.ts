@@ -18,6 +18,7 @@ import { cancelOnEnd, closeArrangementOnPaid, endArrangement, promiseChecked, pr
 import type { Command, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent } from './commands';
 import { chargesPosted, nextChargeWakeMs, planCharges } from './charges';
 import { applyComplianceEvent } from './compliance';
+import { disconnected, planReconnection, reconnectionResult } from './service';
 import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
 import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
 import { applyControl } from './controls';
@@ -130,6 +131,7 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
   if (s.stage === 'current' && ctx.nowMs >= delinquentFromMs(s.profile.dueDate, s.profile.timezone)) return changeStage(ctx, 'notice', `past due: ${s.profile.dueDate} has passed`);
   if (planValidationNotice(ctx)) return;
   if (planCharges(ctx)) return;
+  if (planReconnection(ctx)) return;
   if (s.notice && planNotice(ctx)) return;
   // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
   if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
@@ -180,6 +182,7 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
   const s = ctx.s;
   cancelOnEnd(ctx);
   dropNotice(ctx);
+  if (planReconnection(ctx)) return;
   const windowCloses = reopenWindow(ctx);
   if (!isEndStage(s.stage)) return; // reopened: collection goes on where it stood
   if (windowCloses) {
@@ -240,6 +243,8 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return escalationResult(ctx, effect.purpose.stepIndex, o, () => `${money(ctx, (o as { value: EffectValues['write_off'] }).value.writtenOffMinor)} written off`);
     }
     case 'order':
+      if (effect.order === 'reconnection') return reconnectionResult(ctx, as<'order'>(outcome));
+      disconnected(ctx, effect, outcome);
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);

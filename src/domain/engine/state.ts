@@ -38,6 +38,8 @@ export interface EngineConfig {
   notifyRepresentatives: boolean;
   /** The cadence named at enrollment; without it segmentation picks one when the account opens. */
   cadence: Cadence | null;
+  /** Whether a plan the debtor accepted gets a disconnected service back on (as a payment in full does). */
+  reconnectOnPlan?: boolean;
   /** Late fees and interest the contract allows, and the creditor's overrides of the state caps; absent: none. */
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
@@ -122,6 +124,8 @@ export interface EngineState {
   notice: PendingNotice | null;
   /** After a death, personal data is purged at this time (the retention period after collection ended). */
   purgeAt: string | null;
+  /** A utility service cut off by an order of this account, and whether it was ordered back on. */
+  service: { serviceId: string; status: 'disconnected' | 'reconnected'; at: string; reconnectRetry?: { attempts: number; lastError: string; notBefore: string } } | null;
   /** The debtor's local date through which late fees and interest were charged (null: never yet). */
   chargesThrough: string | null;
   /** Days on which nothing is charged: a dispute awaiting verification, a plan being kept. */
@@ -206,6 +210,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     purgeAt: null,
     orderRetry: null,
     keysToDestroy: null,
+    service: null,
     chargesThrough: null,
     chargeSuspensions: [],
     awaiting: null,

@@ -295,5 +295,7 @@ export function orderDone(effect: OrderEffect, value: EffectValues['order']): st
       return `repossession order to ${value.destination}`;
     case 'placement':
       return `placed with ${value.destination}`;
+    case 'reconnection':
+      return `reconnection of ${effect.input.serviceId} acknowledged by ${value.destination}`;
   }
 }
