@@ -33,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
   const documents = createDocumentRepository(deps.pool);
   const parts = {
     ...createLedgerActivities(ledger, deps.pool),
-    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe }),
+    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe, optOuts: createOptOutRepository(deps.pool) }),
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),

@@ -13,6 +13,7 @@ export function createOrderLog(pool: Pool) {
       const outcome = await deliverOnce(
         pool,
         {
+          key: order.idempotencyKey,
           insert: {
             text: `INSERT INTO escalation_orders (idempotency_key, account_key, kind, destination, payload, status)
                    VALUES ($1, $2, $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
