@@ -14,9 +14,11 @@ import type {
   AccountStateView,
   ComplianceEvent,
   ContactDetailsChange,
+  DebtorPageView,
   ExtensionRecord,
   LedgerAdjustment,
   OperatorRequest,
+  PaymentFailed,
   PaymentReceived,
   PaymentReturned,
   PlanRecord,
@@ -43,6 +45,11 @@ export const acceptPlanUpdate = defineUpdate<PlanRecord, [PlanRequest]>('acceptP
 export const grantExtensionUpdate = defineUpdate<ExtensionRecord, [ExtensionRequest]>('grantExtension');
 
 export const complianceEventSignal = defineSignal<[ComplianceEvent]>('complianceEvent');
+
+/** A payment the processor declined: recorded; an automatic payment from a method on file is retried by its decline code. */
+export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed');
+/** What the debtor's own page shows, once the visitor has answered the verification question. */
+export const debtorPageQuery = defineQuery<DebtorPageView>('debtorPage');
 
 export const accountStateQuery = defineQuery<AccountStateView>('accountState');
 
@@ -85,6 +92,7 @@ export const searchAttributes = {
   daysPastDue: defineSearchAttributeKey('DunningDaysPastDue', SearchAttributeType.INT),
   cadenceName: defineSearchAttributeKey('DunningCadence', SearchAttributeType.KEYWORD),
   cadenceVersion: defineSearchAttributeKey('DunningCadenceVersion', SearchAttributeType.INT),
+  openQuestions: defineSearchAttributeKey('DunningOpenQuestions', SearchAttributeType.INT),
 } as const;
 
 /** "Name=Type" pairs, as `temporal server start-dev --search-attribute` and the operator CLI take them. */
