@@ -13,8 +13,10 @@ import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
-import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
-import { parseEnv, type Env } from './schemas/config.schema';
+import { debtorPageSettingsFor, loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { debtorPageBaseUrl, parseEnv, type Env } from './schemas/config.schema';
+import { createPageLinkSigner, type PageLinkSigner } from './adapters/debtor-page.repository';
+import { processorsFromDirectory, type PaymentProcessors } from './adapters/payment-processor';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface WorkerSettings {
@@ -29,6 +31,10 @@ export interface WorkerSettings {
   creditors: CreditorDirectory;
   letters: LetterGateway;
   unsubscribe?: { baseUrl: string; secret: string };
+  /** Signs the link to the debtor's page into every message (without it {{paymentLink}} stays unsigned). */
+  pageLinks?: PageLinkSigner;
+  /** Each creditor's payment processor, for retries of failed automatic payments. */
+  payments?: PaymentProcessors;
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
@@ -41,6 +47,8 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     creditors: settings.creditors,
     optOutEmail: settings.optOutEmail,
     unsubscribe: settings.unsubscribe,
+    pageLinks: settings.pageLinks,
+    payments: settings.payments,
   });
   const worker = await Worker.create({
     connection: settings.connection,
@@ -94,6 +102,11 @@ async function main(): Promise<void> {
     creditors,
     letters: createFolderLetterGateway(required.lettersDir),
     unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
+    pageLinks:
+      env.PUBLIC_BASE_URL || env.PAYMENT_LINK_BASE_URL
+        ? createPageLinkSigner({ pool, secret: env.PORTAL_SECRET, baseUrl: debtorPageBaseUrl(env), linkDays: (creditorId) => debtorPageSettingsFor(creditors, creditorId).linkDays })
+        : undefined,
+    payments: processorsFromDirectory(creditors, {}),
   });
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

@@ -51,6 +51,8 @@ export interface ChargeResult {
 
 export interface PaymentProcessor {
   readonly name: string;
+  /** Where its hosted checkout page is (the debtor's page allows form posts to end there: CSP form-action). */
+  readonly checkoutOrigin: string;
   createCheckout(request: CheckoutRequest): Promise<Checkout>;
   retrieveCheckout(id: string): Promise<Checkout>;
   chargeSavedMethod(request: SavedMethodCharge): Promise<ChargeResult>;
@@ -102,7 +104,7 @@ export class ProcessorError extends Error {
   }
 }
 
-export function createStripeStyleProcessor(options: { name?: string; apiBaseUrl: string; secretKey: string; timeoutMs?: number }): PaymentProcessor {
+export function createStripeStyleProcessor(options: { name?: string; apiBaseUrl: string; secretKey: string; checkoutOrigin?: string; timeoutMs?: number }): PaymentProcessor {
   const base = options.apiBaseUrl.replace(/\/$/, '');
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, idempotencyKey?: string): Promise<{ status: number; json: T }> => {
     const response = await fetch(`${base}${path}`, {
@@ -135,6 +137,7 @@ export function createStripeStyleProcessor(options: { name?: string; apiBaseUrl:
   });
   return {
     name: options.name ?? 'stripe-style',
+    checkoutOrigin: options.checkoutOrigin ?? new URL(base).origin,
     async createCheckout(request) {
       const { status, json } = await call<StripeCheckoutSession>(
         'POST',
@@ -175,4 +178,28 @@ export function createStripeStyleProcessor(options: { name?: string; apiBaseUrl:
       return { status: 'declined', paymentIntentId: json.id, declineCode: json.last_payment_error?.decline_code ?? json.last_payment_error?.code ?? 'generic_decline', message: json.last_payment_error?.message ?? json.status };
     },
   };
+}
+
+/**
+ * Each creditor's processor from the directory: `payments: {processor: 'stripe', secretKeyEnv}`
+ * names a Stripe-style API and the environment variable of its key; `loopback`, or nothing, the
+ * product's loopback processor when one runs (npm start), else none.
+ */
+export function processorsFromDirectory(
+  creditors: { creditors: { id: string; payments?: { processor: 'loopback' } | { processor: 'stripe'; apiBaseUrl: string; secretKeyEnv: string } }[] },
+  options: { loopback?: { baseUrl: string; secretKey: string }; env?: NodeJS.ProcessEnv },
+): PaymentProcessors {
+  const env = options.env ?? process.env;
+  const loopback = options.loopback ? createStripeStyleProcessor({ name: 'loopback', apiBaseUrl: options.loopback.baseUrl, secretKey: options.loopback.secretKey }) : null;
+  const byCreditor = new Map<string, PaymentProcessor | null>();
+  for (const creditor of creditors.creditors) {
+    const settings = creditor.payments;
+    if (settings?.processor === 'stripe') {
+      const key = env[settings.secretKeyEnv];
+      if (!key) throw new Error(`creditor ${creditor.id}: environment variable ${settings.secretKeyEnv} (the processor's secret key) is not set`);
+      const official = new URL(settings.apiBaseUrl).hostname === 'api.stripe.com';
+      byCreditor.set(creditor.id, createStripeStyleProcessor({ name: 'stripe', apiBaseUrl: settings.apiBaseUrl, secretKey: key, ...(official ? { checkoutOrigin: 'https://checkout.stripe.com' } : {}) }));
+    } else byCreditor.set(creditor.id, loopback);
+  }
+  return { forCreditor: (creditorId) => byCreditor.get(creditorId) ?? null };
 }

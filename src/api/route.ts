@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { ApiKeyRepository } from '../adapters/api-key.repository';
+import type { PaymentProcessors } from '../adapters/payment-processor';
 import type { RenderSettings } from '../domain/cadence';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
 import type { ApiResponse, RouteContext } from './http';
@@ -24,10 +25,23 @@ export interface ApiDeps {
   emailWebhookSecret?: string;
   /** What accounts enrolled through the API start with; without it the enrollment routes are not served. */
   enrollment?: { taskQueue: string; settings: RenderSettings; creditors?: CreditorDirectory };
+  /** The debtor's own page (/p/…); without it the page is not served. */
+  debtorPage?: DebtorPageDeps;
   /** Default: the api_keys table of `pool`. */
   apiKeys?: ApiKeyRepository;
   port?: number;
   log?: (line: string) => void;
+}
+
+export interface DebtorPageDeps {
+  /** PORTAL_SECRET: the links' MACs, sessions and CSRF tokens are keyed by it. */
+  secret: string;
+  /** Where debtors reach the page, e.g. https://collect.example.com/p (the links' base). */
+  baseUrl: string;
+  creditors: CreditorDirectory;
+  processors: PaymentProcessors;
+  /** How long a session lasts after the right answer (default 30 minutes). */
+  sessionMinutes?: number;
 }
 
 export type Security = 'apiKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
@@ -37,7 +51,7 @@ export interface Route {
   /** OpenAPI path template, e.g. /v1/accounts/{accountId}/promises. */
   path: string;
   operationId: string;
-  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'service';
+  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'service' | 'debtor page';
   summary: string;
   description?: string;
   security: Security;

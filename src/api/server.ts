@@ -137,12 +137,12 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
           : apiError(500, 'internal_error', 'the request failed on our side; it may or may not have taken effect');
     }
     if (!res.headersSent) {
-      const headers = { ...response.headers, 'content-type': response.text !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
+      const headers = { ...response.headers, 'content-type': response.text !== undefined || response.bytes !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
       res.writeHead(response.status, headers);
     }
     if (response.status === 204) return res.end();
     // A body we did not read (413) must not hold the connection open.
-    res.end(response.text ?? JSON.stringify(response.body ?? {}));
+    res.end(response.bytes ?? response.text ?? JSON.stringify(response.body ?? {}));
     if (!req.complete) req.resume();
   });
   const port = await listenOnLoopback(server, deps.port);

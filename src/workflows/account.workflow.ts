@@ -202,7 +202,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         ...('daysPastDue' in changed ? [{ key: searchAttributes.daysPastDue, value: visible.daysPastDue }] : []),
         ...('cadenceName' in changed ? [{ key: searchAttributes.cadenceName, value: visible.cadenceName }] : []),
         ...('cadenceVersion' in changed ? [{ key: searchAttributes.cadenceVersion, value: visible.cadenceVersion }] : []),
-        ...('openQuestions' in changed ? [{ key: searchAttributes.openQuestions, value: visible.openQuestions }] : []),
+        ...('openQuestions' in changed ? [{ key: searchAttributes.questionOpen, value: visible.openQuestions > 0 }] : []),
       ]);
       published = visible;
     }

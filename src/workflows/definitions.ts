@@ -92,12 +92,13 @@ export const searchAttributes = {
   daysPastDue: defineSearchAttributeKey('DunningDaysPastDue', SearchAttributeType.INT),
   cadenceName: defineSearchAttributeKey('DunningCadence', SearchAttributeType.KEYWORD),
   cadenceVersion: defineSearchAttributeKey('DunningCadenceVersion', SearchAttributeType.INT),
-  openQuestions: defineSearchAttributeKey('DunningOpenQuestions', SearchAttributeType.INT),
+  /** A question from the debtor's page waits for a person (Bool: the dev server's SQLite visibility allows only three Int attributes). */
+  questionOpen: defineSearchAttributeKey('DunningQuestionOpen', SearchAttributeType.BOOL),
 } as const;
 
 /** "Name=Type" pairs, as `temporal server start-dev --search-attribute` and the operator CLI take them. */
 export const SEARCH_ATTRIBUTE_REGISTRATIONS: string[] = Object.values(searchAttributes).map((key) => {
-  const type = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DATETIME]: 'Datetime' }[
+  const type = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DATETIME]: 'Datetime', [SearchAttributeType.BOOL]: 'Bool' }[
     key.type as string
   ];
   return `${key.name}=${type}`;
