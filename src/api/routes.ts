@@ -40,7 +40,8 @@ import type { ApiDeps, Route } from './route';
 import { handleInboundSms } from './twilio-inbound';
 import { handleTwilioStatus } from './twilio-status';
 import { handleUnsubscribe } from './unsubscribe';
-import { DEBTOR_PAGE_ROUTES, pageLinkSigner } from './debtor-page/routes';
+import { questionAnsweredBodySchema, revokeLinksBodySchema } from './debtor-page/operator-api';
+import { DEBTOR_PAGE_OPERATOR_ROUTES, DEBTOR_PAGE_ROUTES, pageLinkSigner } from './debtor-page/routes';
 
 const ACCOUNT = '/v1/accounts/{accountId}';
 const COMMON_ACCOUNT_ERRORS = {
@@ -249,6 +250,7 @@ export const ROUTES: Route[] = [
 
   // ---- the debtor's own page ----------------------------------------------------------------------
   ...DEBTOR_PAGE_ROUTES,
+  ...DEBTOR_PAGE_OPERATOR_ROUTES,
 ];
 
 function header(ctx: RouteContext, name: string): string | undefined {
@@ -273,4 +275,6 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [paymentReturnSchema, 'PaymentReturn'],
   [paymentEventSchema, 'PaymentEvent'],
   [emailEventSchema, 'EmailEvent'],
+  [questionAnsweredBodySchema, 'QuestionAnswered'],
+  [revokeLinksBodySchema, 'RevokePageLinks'],
 ]);

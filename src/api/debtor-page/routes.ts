@@ -6,6 +6,7 @@ import { createPageLinkSigner } from '../../adapters/debtor-page.repository';
 import { debtorPageSettingsFor } from '../../schemas/creditors.schema';
 import type { ApiDeps, Route } from '../route';
 import * as pageHandlers from './debtor-page';
+import { listQuestions, questionAnswered, questionAnsweredBodySchema, revokeLinks, revokeLinksBodySchema } from './operator-api';
 
 const PAGE = '/p/{token}';
 const form = { kind: 'raw' as const, mediaTypes: { 'application/x-www-form-urlencoded': 'form' as const }, strictMediaType: true, maxBytes: 16 * 1024 };
@@ -55,4 +56,31 @@ export const DEBTOR_PAGE_ROUTES: Route[] = [
   post(`${PAGE}/question`, 'debtorPageQuestion', 'A question kept for a person (debtor_questions, and the account told)', pageHandlers.question),
   get(`${PAGE}/done/{what}`, 'debtorPageDone', 'The confirmation page of an action', pageHandlers.done),
   post(`${PAGE}/sign-out`, 'debtorPageSignOut', 'End the session', pageHandlers.signOut, { responses: { 303: 'to the verification page', ...POST_ERRORS } }),
+];
+
+const KEY_ERRORS = { 400: 'invalid_field (with `field`) or malformed_body', 401: 'unauthorized: missing, unknown or revoked API key', 415: 'unsupported_media_type: send application/json', 503: 'unavailable: retry later' };
+
+/** What operators do about the page, with an API key of the account's creditor. */
+export const DEBTOR_PAGE_OPERATOR_ROUTES: Route[] = [
+  {
+    method: 'GET', path: '/v1/questions', operationId: 'listQuestions', tag: 'debtor page', summary: 'Questions debtors wrote on their page, waiting for a person',
+    description: 'The API key\'s creditor\'s questions, oldest first; `?status=all` includes those answered. Accounts with an open question are also found by the search attribute `DunningQuestionOpen = true`.',
+    security: 'apiKey', query: [{ name: 'status', type: 'string', description: 'open (default) or all' }],
+    responses: { 200: '`{questions: [{questionId, accountId, askedAt, language, text, status, answeredAt, answeredBy, note}]}`', 401: KEY_ERRORS[401] },
+    handle: listQuestions,
+  },
+  {
+    method: 'POST', path: '/v1/accounts/{accountId}/questions/{questionId}/answered', operationId: 'questionAnswered', tag: 'debtor page', summary: 'A person answered the question (by phone, mail…)',
+    description: 'Marks it answered once, naming the API key; the account is told, so the question leaves its details and DunningQuestionOpen.',
+    security: 'apiKey', body: { kind: 'json', schema: questionAnsweredBodySchema },
+    responses: { 200: '`{questionId, status: "answered"}`', 404: 'unknown_question (also another creditor\'s)', 409: 'already_answered', ...KEY_ERRORS },
+    handle: questionAnswered,
+  },
+  {
+    method: 'POST', path: '/v1/accounts/{accountId}/page-links/revoke', operationId: 'revokePageLinks', tag: 'debtor page', summary: 'Withdraw every link to the account\'s page (and the sessions on them)',
+    description: 'For a lost phone or a forwarded message: every link issued so far answers 410 from now on; the next message carries a new one.',
+    security: 'apiKey', body: { kind: 'json', schema: revokeLinksBodySchema },
+    responses: { 200: '`{accountId, revoked}`: how many open links were withdrawn', ...KEY_ERRORS },
+    handle: revokeLinks,
+  },
 ];
