@@ -214,7 +214,8 @@ function amountOf(s: SignedIn, text: string | null, max: number | null): { minor
 
 /** Plain text: no markup, no control characters (line breaks only where `multiline`), bounded. */
 function plain(t: Strings, text: string | null, options: { max: number; required?: boolean; multiline?: boolean }): { value: string | null } | { error: string } {
-  const value = (text ?? '').trim();
+  // A textarea sends CRLF line breaks; they are kept as LF.
+  const value = (text ?? '').replace(/\r\n?/g, '\n').trim();
   if (value === '') return options.required ? { error: t.required } : { value: null };
   if (value.length > options.max) return { error: t.tooLong(options.max) };
   const checked = options.multiline ? value.replace(/\r?\n/g, ' ') : value;
@@ -689,6 +690,7 @@ ${field({ name: 'postalCode', label: t.postalCode, value: values.postalCode ?? v
   })}<button type="submit">${t.savePrefs}</button></form>
 <h2>${t.optOutLegend}</h2><form method="post" action="${e(`${s.base}/opt-out`)}">${csrfField(s.csrf)}${choices({
     name: 'channel',
+    id: 'optout',
     legend: t.optOutLegend,
     type: 'checkbox',
     items: [

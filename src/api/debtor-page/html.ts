@@ -92,12 +92,13 @@ export function textarea(options: { name: string; label: string; value?: string 
 }
 
 /** Radio buttons or checkboxes in a fieldset whose legend names the group. */
-export function choices(options: { name: string; legend: string; type?: 'radio' | 'checkbox'; items: { value: string; label: string; checked?: boolean }[]; error?: string }): string {
+export function choices(options: { name: string; legend: string; type?: 'radio' | 'checkbox'; items: { value: string; label: string; checked?: boolean }[]; error?: string; id?: string }): string {
   const type = options.type ?? 'radio';
-  const errorId = `f-${options.name}-error`;
+  const idBase = `f-${options.id ?? options.name}`;
+  const errorId = `${idBase}-error`;
   return `<fieldset${options.error ? ` aria-describedby="${errorId}"` : ''}><legend>${e(options.legend)}</legend>${options.error ? `<span class="field-error" id="${errorId}">${e(options.error)}</span>` : ''}${options.items
     .map((item, i) => {
-      const id = `f-${options.name}-${i}`;
+      const id = `${idBase}-${i}`;
       return `<div class="choice"><input type="${type}" id="${id}" name="${e(options.name)}" value="${e(item.value)}"${item.checked ? ' checked' : ''}><label for="${id}">${e(item.label)}</label></div>`;
     })
     .join('')}</fieldset>`;
