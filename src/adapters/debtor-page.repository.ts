@@ -1,5 +1,5 @@
 /**
- * The debtor's page links, sessions and verification answers (migration 012), and the token in a
+ * The debtor's page links, sessions and verification answers (migration 018), and the token in a
  * link: 16 bytes of link id and a 16-byte HMAC-SHA256 tag over it under a key derived from
  * PORTAL_SECRET, base64url (43 characters). Nothing about the account is readable in the URL;
  * nobody can make a link without the secret; what a link opens, until when and whether it was

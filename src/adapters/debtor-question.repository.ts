@@ -1,5 +1,5 @@
 /**
- * Questions debtors write on their page, kept for a person to answer (migration 012). The account
+ * Questions debtors write on their page, kept for a person to answer (migration 018). The account
  * keeps only the question's id and whether it is open; the text stays here, with the account.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** Every attempt to take money through a processor (migration 012), once per idempotency key. */
+/** Every attempt to take money through a processor (migration 018), once per idempotency key. */
 import type { Pool } from 'pg';
 
 export interface PaymentAttempt {
