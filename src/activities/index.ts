@@ -14,6 +14,7 @@ import type { PaymentProcessors } from '../adapters/payment-processor';
 import { createPaymentActivities } from './payment.activities';
 import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
+import { createChargeActivities } from './charges.activities';
 import { createComplianceActivities } from './compliance.activities';
 import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
@@ -40,12 +41,13 @@ export function createActivities(deps: ActivityDeps) {
   const documents = createDocumentRepository(deps.pool);
   const parts = {
     ...createLedgerActivities(ledger, deps.pool),
-    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe }),
+    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe, optOuts: createOptOutRepository(deps.pool) }),
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createPaymentActivities({ processors: deps.payments, attempts: createPaymentAttemptRepository(deps.pool) }),
+    ...createChargeActivities({ pool: deps.pool, ledger }),
   };
   // The validation notice's link to the debtor's page is signed for that letter.
   const pageLinks = deps.pageLinks;

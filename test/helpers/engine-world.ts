@@ -200,6 +200,10 @@ export class World {
         const answer = this.options.charges?.shift() ?? { status: 'succeeded' as const };
         return done({ status: answer.status, paymentId: `pi_retry_${this.charges.length}`, declineCode: answer.status === 'declined' ? (answer.declineCode ?? 'generic_decline') : null, message: answer.status === 'declined' ? 'declined' : null });
       }
+      case 'destroy_keys':
+        return done({ done: true });
+      case 'accrue_charges':
+        return done({ balanceMinor: ledger.balanceMinor, creditMinor: ledger.creditMinor, posted: [] });
     }
   }
 }

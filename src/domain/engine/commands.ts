@@ -8,6 +8,7 @@ import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } f
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
+import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
 import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 
@@ -57,7 +58,8 @@ export interface ContactEffect {
 export interface OrderEffect {
   kind: 'order';
   id: string;
-  order: 'credit_department' | 'disconnection' | 'repossession' | 'placement';
+  order: 'credit_department' | 'disconnection' | 'reconnection' | 'repossession' | 'placement';
+  /** The cadence step that ordered it; -1 for a reconnection (ordered by the account's state, not a step). */
   stepIndex: number;
   input: {
     idempotencyKey: string;
@@ -103,6 +105,13 @@ export type Effect =
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
   | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | { kind: 'destroy_keys'; id: string; input: { accountKey: string }; summary: string }
+  | {
+      kind: 'accrue_charges';
+      id: string;
+      input: { accountKey: string; currency: string; through: string; at: string; rules: ChargeRules; cap: ChargeCap; suspensions: Suspension[] };
+      summary: string;
+    }
   /** A retry of a failed automatic payment from the payment method on file, through the creditor's processor. */
   | { kind: 'charge_on_file'; id: string; input: ChargeOnFileInput; summary: string };
 
@@ -156,6 +165,8 @@ export interface EffectValues {
   order: { destination: string };
   purge: unknown;
   charge_on_file: { status: 'succeeded' | 'declined' | 'processing'; paymentId: string; declineCode: string | null; message: string | null };
+  destroy_keys: unknown;
+  accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
 
 /** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */
