@@ -15,6 +15,9 @@ import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
 import { createNotificationActivities } from './notification.activities';
+import type { PayerGateway } from '../adapters/payer.client';
+import type { SkipTraceProvider } from '../adapters/skip-trace.client';
+import { createWorkActivities } from './work.activities';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -24,6 +27,12 @@ export interface ActivityDeps {
   creditors: CreditorDirectory;
   optOutEmail: string;
   unsubscribe?: { baseUrl: string; secret: string };
+  /** Locating debtors; without one a person does it (the work queue). */
+  skipTrace?: SkipTraceProvider;
+  /** Insurance claims' status and appeals; without one a claim step records that none is configured. */
+  payer?: PayerGateway;
+  /** The neutral business name of location letters (VOICEMAIL_BUSINESS_NAME). */
+  locationBusinessName?: string;
 }
 
 /** All activities, closed over their dependencies; workflows import only the type. */
@@ -37,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
+    ...createWorkActivities({ pool: deps.pool, documents, letters: deps.letters, creditors: deps.creditors, skipTrace: deps.skipTrace, payer: deps.payer, locationBusinessName: deps.locationBusinessName ?? 'Client Services' }),
   };
   // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
   return { ...parts, ...createAccountActivities({ ...parts, optOuts: createOptOutRepository(deps.pool) }) };

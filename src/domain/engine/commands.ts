@@ -10,6 +10,7 @@ import type { ContactChannel, ContactRequest, ContactRules } from '../contact-po
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
 import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
+import type { PostalAddress, WorkItemDraft, WorkOutcomeRequest } from './work-records';
 
 /** A letter's envelope and page: to whom, where, and the figures printed on it. */
 export interface LetterDetails {
@@ -31,7 +32,14 @@ export interface ContactEffect {
   kind: 'contact';
   id: string;
   /** What this contact is for, so its result lands in the right place. */
-  purpose: { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null } | { type: 'notice' } | { type: 'representative' };
+  purpose:
+    | { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null }
+    | { type: 'notice' }
+    | { type: 'representative' }
+    /** §1006.10: asking a trace candidate (a possible third party) how to reach the debtor. */
+    | { type: 'location'; candidateId: string }
+    /** An operator's answer to the debtor's question (a work item). */
+    | { type: 'answer'; itemId: string };
   idempotencyKey: string;
   /** Key of the gate's decision in the proof table: one per attempt (a deferral and the later send are two). */
   decisionKey: string;
@@ -100,7 +108,55 @@ export type Effect =
   | { kind: 'write_off'; id: string; purpose: { type: 'charge_off'; stepIndex: number } | { type: 'settlement'; planId: string }; input: { accountKey: string; idempotencyKey: string; reason: string; at: string }; summary: string }
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
-  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string };
+  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | WorkEffect;
+
+/** Effects of the work for people and outside services (work items, skip tracing, insurance claims). */
+export type WorkEffect =
+  | { kind: 'record_work_item'; id: string; input: { accountKey: string; creditorId: string; accountId: string; item: WorkItemDraft }; summary: string }
+  | {
+      kind: 'trace_request';
+      id: string;
+      input: { accountKey: string; creditorId: string; reference: string; subject: { name: string; addresses: PostalAddress[]; phones: string[]; emails: string[] } };
+      summary: string;
+    }
+  | {
+      kind: 'claim_status';
+      id: string;
+      purpose: { type: 'step'; stepIndex: number } | { type: 'follow_up' };
+      input: ClaimStatusInput;
+      summary: string;
+    }
+  | { kind: 'claim_appeal'; id: string; input: ClaimAppealInput; summary: string };
+
+/** A 276 claim status inquiry, as the engine names it (the payer adapter builds the transaction). */
+export interface ClaimStatusInput {
+  accountKey: string;
+  creditorId: string;
+  reference: string;
+  claimId: string;
+  payerClaimControlNumber: string | null;
+  patientName: string;
+  serviceDate: string;
+  chargeMinor: number;
+  currency: string;
+}
+
+export interface ClaimAppealInput {
+  accountKey: string;
+  creditorId: string;
+  accountId: string;
+  idempotencyKey: string;
+  claimId: string;
+  payerName: string;
+  payerClaimControlNumber: string | null;
+  denial: { code: string; reason: string };
+  billedMinor: number;
+  currency: string;
+  patientName: string;
+  serviceDate: string;
+  dateIso: string;
+}
 
 /** An arrangement's latest state for reports; kept without waiting for an answer. */
 export interface ArrangementSnapshot {
@@ -137,6 +193,11 @@ export interface EffectValues {
   ledger_snapshot: { balanceMinor: number; creditMinor: number };
   order: { destination: string };
   purge: unknown;
+  record_work_item: { itemId: string };
+  trace_request: { traceId: string | null; candidates: { kind: 'email' | 'phone' | 'address'; value: string; address?: PostalAddress; confidence: number }[] };
+  /** The 277 answer: category (A, P, R, E, F…) and status code, amounts in minor units. */
+  claim_status: { category: string; code: string; payerName: string | null; payerClaimControlNumber: string | null; billedMinor: number; paidMinor: number; denial: { code: string; reason: string } | null };
+  claim_appeal: { documentId: string };
 }
 
 /** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */
@@ -158,7 +219,9 @@ export type Control =
   | { kind: 'contact_details'; request: ContactDetailsChange }
   | { kind: 'promise'; request: PromiseRequest }
   | { kind: 'plan'; request: PlanRequest }
-  | { kind: 'extension'; request: ExtensionRequest };
+  | { kind: 'extension'; request: ExtensionRequest }
+  /** An operator's outcome of a work item (work-outcomes.ts). */
+  | { kind: 'work_outcome'; request: WorkOutcomeRequest };
 
 export type EngineEvent =
   /** The run began: a new account, or one continued as new. */

@@ -24,6 +24,11 @@ import { redactPersonalData } from './redaction';
 import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
 import type { EngineConfig, EngineState } from './state';
 import { accountView } from './visibility';
+import { claimAppealResult, claimHoldsCadence, claimStatusResult, planClaim, runClaimStep } from './claims';
+import { inquiryResult, mailReturned, planLocating, traceResult } from './locating';
+import { planVisitDeadline, runVisit } from './visits';
+import { planWorkOutbox, workItemKept, workWake } from './work';
+import { answerResult, complianceWork, planAnswer } from './work-outcomes';
 
 export interface Decision {
   state: EngineState;
@@ -60,7 +65,9 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
       overtakeNotice(ctx);
       return settle(ctx);
     case 'compliance':
-      applyComplianceEvent(ctx, event.event);
+      if (event.event?.kind === 'mail_returned') mailReturned(ctx, event.event);
+      else applyComplianceEvent(ctx, event.event);
+      complianceWork(ctx, event.event);
       return settle(ctx);
     case 'promise_signal':
       promiseSignalled(ctx, event.request);
@@ -104,6 +111,7 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     });
   }
   if (planLedgerWork(ctx)) return;
+  if (planWorkOutbox(ctx)) return;
   if (isEndStage(s.stage)) return planEnded(ctx, historyLong);
   if (s.balanceMinor <= 0) {
     closeArrangementOnPaid(ctx);
@@ -120,6 +128,9 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
   if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
   if (planValidationNotice(ctx)) return;
   if (s.notice && planNotice(ctx)) return;
+  // Work for people and outside services: a visit's deadline, an answer to send, a claim to follow, a debtor to locate.
+  planVisitDeadline(ctx);
+  if (planAnswer(ctx) || planClaim(ctx) || planLocating(ctx)) return;
   // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
   if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
   refreshNextAction(ctx);
@@ -129,8 +140,14 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     s.nextAction = { description: 'waiting for dispute verification', at: ctx.at };
     return wait(ctx, null);
   }
-  if (s.stage === 'paused' || !next) return wait(ctx, null);
-  if (next.dueAtMs > ctx.nowMs) return wait(ctx, new Date(next.dueAtMs).toISOString());
+  if (s.stage === 'paused' || !next) return wait(ctx, workWake(ctx, null));
+  if (claimHoldsCadence(ctx)) {
+    s.nextAction = { description: 'waiting for the insurance claim (nothing is the patient\'s to pay yet)', at: s.claim?.nextCheckAt ?? ctx.at };
+    return wait(ctx, workWake(ctx, null));
+  }
+  if (next.dueAtMs > ctx.nowMs) return wait(ctx, workWake(ctx, next.dueAtMs));
+  if (next.step.action === 'field_visit') return runVisit(ctx, next.step, s.nextStepIndex);
+  if (next.step.action === 'claim_status') return runClaimStep(ctx, next.step, s.nextStepIndex);
   runStep(ctx, next.step, s.nextStepIndex);
 }
 
@@ -225,6 +242,14 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);
+    case 'record_work_item':
+      return workItemKept(ctx, effect.input.item.id);
+    case 'trace_request':
+      return traceResult(ctx, as<'trace_request'>(outcome));
+    case 'claim_status':
+      return claimStatusResult(ctx, effect.purpose, as<'claim_status'>(outcome));
+    case 'claim_appeal':
+      return claimAppealResult(ctx, as<'claim_appeal'>(outcome));
   }
 }
 
@@ -265,6 +290,8 @@ function contactDone(ctx: Ctx, effect: ContactEffect, outcome: Outcome<EffectVal
   const purpose = effect.purpose;
   if (purpose.type === 'step') return contactStepResult(ctx, { ...effect, purpose }, outcome);
   if (purpose.type === 'notice') return noticeResult(ctx, effect, outcome);
+  if (purpose.type === 'location') return inquiryResult(ctx, { ...effect, purpose }, outcome);
+  if (purpose.type === 'answer') return answerResult(ctx, effect, outcome);
   representativeResult(ctx, effect, outcome);
 }
 

@@ -5,4 +5,7 @@ export { checkControl } from './controls';
 export { planProposals } from './arrangement-watch';
 export { accountView, changedVisibility, currentDetails, visibility, type Visibility } from './visibility';
 export { fromCarried, initialState, type EngineConfig, type EngineState } from './state';
+export { WORK_KINDS, WORK_OUTCOMES, type WorkKind, type WorkItemDraft, type WorkOutcomeRequest } from './work-records';
+export { appealLetterLines } from './claims';
+export type { ClaimAppealInput, ClaimStatusInput, WorkEffect } from './commands';
 export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot } from './commands';

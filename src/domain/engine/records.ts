@@ -108,7 +108,9 @@ export type ComplianceEvent =
   /** An address that cannot be delivered to (bounce, undelivered SMS): the cadence falls back to another channel. */
   | { kind: 'contact_invalid'; channel: 'email' | 'sms'; address: string; reason: string; source: 'bounce' | 'status_callback' | 'operator' }
   /** SCRA: the debtor is on active military duty; no repossession while it lasts. */
-  | { kind: 'active_military_duty'; active: boolean; note?: string };
+  | { kind: 'active_military_duty'; active: boolean; note?: string }
+  /** The post office returned a letter: the postal address (the account's when absent) cannot be written to. */
+  | { kind: 'mail_returned'; address?: AccountProfile['address']; reason: string; source: 'post_office' | 'print_vendor' | 'operator' };
 /** The only person collection may still write to after a death (the estate) or a bankruptcy (the trustee). */
 export interface Representative {
   name: string;
