@@ -32,7 +32,13 @@ import { loadCadenceFile } from './schemas/cadence.schema';
 import { parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createDunningWorker, prepareDatabase } from './worker';
+import { createDunningWorker, outsideServices, prepareDatabase } from './worker';
+import { createOperatorKeyRepository } from './adapters/operator-key.repository';
+import { createPayerClient } from './adapters/payer.client';
+import { createSkipTraceClient } from './adapters/skip-trace.client';
+import { ensureLocalOperatorKey } from './local/operator-key';
+import { startPayerSink, type PayerSink } from './local/payer-sink';
+import { startSkipTraceSink, type SkipTraceSink } from './local/skip-trace-sink';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -52,6 +58,9 @@ export interface ProductPorts {
   smtpSink: number;
   smsSink: number;
   webhookSink: number;
+  /** The loopback skip-trace provider and payer (SKIP_TRACE_SINK_PORT, PAYER_SINK_PORT); unused when SKIP_TRACE_URL / PAYER_URL name real ones. */
+  skipTraceSink?: number;
+  payerSink?: number;
   /** The embedded Postgres (EMBEDDED_POSTGRES_PORT); unused with a databaseUrl. */
   postgres: number;
 }
@@ -91,7 +100,9 @@ export interface Product {
   /** The product's own pool; ended by stop(). */
   pool: Pool;
   /** The loopback sinks started (null where a setting named a real service). */
-  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string };
+  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string; skipTrace: SkipTraceSink | null; payer: PayerSink | null };
+  /** npm start's operator key for the work queue (all local creditors), kept in the data folder; null with a real creditor directory. */
+  operatorKey: string | null;
   creditors: CreditorDirectory;
   worker: Worker;
   /** The demo's enrollments (null without the demo). */
@@ -119,6 +130,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     SMTP_SINK_PORT: ports.smtpSink ?? base.SMTP_SINK_PORT,
     SMS_SINK_PORT: ports.smsSink ?? base.SMS_SINK_PORT,
     WEBHOOK_SINK_PORT: ports.webhookSink ?? base.WEBHOOK_SINK_PORT,
+    SKIP_TRACE_SINK_PORT: ports.skipTraceSink ?? base.SKIP_TRACE_SINK_PORT,
+    PAYER_SINK_PORT: ports.payerSink ?? base.PAYER_SINK_PORT,
     EMBEDDED_POSTGRES_PORT: ports.postgres ?? base.EMBEDDED_POSTGRES_PORT,
   };
   const dataDir = resolve(env.DUNNING_DATA_DIR);
@@ -190,6 +203,23 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       say(`Twilio-compatible SMS sink at ${twilioSink.baseUrl}, every SMS kept in ${twilioSink.directory}`);
     }
 
+    // Skip tracing and insurance claims: the settings' services, else the product's own loopback ones.
+    let { skipTrace, payer } = outsideServices(env);
+    let skipTraceSink: SkipTraceSink | null = null;
+    let payerSink: PayerSink | null = null;
+    if (!skipTrace) {
+      skipTraceSink = await startSkipTraceSink({ port: env.SKIP_TRACE_SINK_PORT });
+      stops.push(skipTraceSink.close);
+      skipTrace = createSkipTraceClient({ baseUrl: skipTraceSink.baseUrl, apiKey: skipTraceSink.apiKey });
+      say(`skip-trace provider (loopback) at ${skipTraceSink.baseUrl}`);
+    }
+    if (!payer) {
+      payerSink = await startPayerSink({ port: env.PAYER_SINK_PORT });
+      stops.push(payerSink.close);
+      payer = createPayerClient({ baseUrl: payerSink.baseUrl, apiKey: payerSink.apiKey });
+      say(`payer (loopback, 276/277 as JSON) at ${payerSink.baseUrl}`);
+    }
+
     let address = env.TEMPORAL_ADDRESS;
     let uiUrl: string | null = null;
     if (!address) {
@@ -224,6 +254,9 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       creditors,
       letters: createFolderLetterGateway(lettersDir),
       unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
+      skipTrace,
+      payer,
+      locationBusinessName: env.VOICEMAIL_BUSINESS_NAME,
     });
     stops.push(created.close);
     worker = created.worker;
@@ -240,6 +273,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
       .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
 
+    let operatorKey: string | null = null;
     const api = await startApiServer({
       client,
       pool,
@@ -251,6 +285,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       enrollment: { taskQueue: env.TEMPORAL_TASK_QUEUE, settings: renderSettings(env), creditors },
       port: env.API_PORT,
       log: say,
+      workQueue: { secure: (env.PUBLIC_BASE_URL ?? '').startsWith('https://') },
     });
     stops.push(api.close);
     say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status`);
@@ -258,6 +293,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       // The local creditors get one API key each, kept in the data folder for curl (never for a real directory).
       const local = await ensureLocalApiKeys(createApiKeyRepository(pool), creditors.creditors.map((c) => c.id), join(dataDir, 'api-keys.local.json'));
       say(`API keys of the local creditors in ${local.file}${local.created.length > 0 ? ` (new: ${local.created.join(', ')})` : ''}`);
+      operatorKey = await ensureLocalOperatorKey(createOperatorKeyRepository(pool), creditors.creditors.map((c) => c.id), join(dataDir, 'operator-key.local.json'));
+      say(`work queue at ${api.url}/queue; the local operator key is in ${join(dataDir, 'operator-key.local.json')}`);
     }
 
     let demo: Product['demo'] = null;
@@ -288,7 +325,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       apiUrl: api.url,
       databaseUrl,
       pool,
-      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir },
+      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir, skipTrace: skipTraceSink, payer: payerSink },
+      operatorKey,
       creditors,
       worker,
       demo,

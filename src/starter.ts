@@ -20,6 +20,7 @@
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
+ *   node dist/src/starter.js operatorkey create --label "…" --creditors <id>[,<id>…] | operatorkey revoke <keyId> | operatorkey list
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
  * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
@@ -31,6 +32,7 @@ import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.sche
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
+import { createOperatorKeyRepository } from './adapters/operator-key.repository';
 import { createApiKeyRepository } from './adapters/api-key.repository';
 import { createLedgerRepository } from './adapters/ledger.repository';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
@@ -418,6 +420,44 @@ async function apikeyCommand(args: string[], options: Map<string, string>, env: 
   }
 }
 
+/** Operator keys of the work queue page (separate from API keys): scoped to creditors, shown once, stored as a hash. */
+async function operatorkeyCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [verb, keyId] = args;
+  const usage = 'operatorkey create --label "…" --creditors <id>[,<id>…] | operatorkey revoke <keyId> | operatorkey list';
+  if (verb !== 'create' && verb !== 'revoke' && verb !== 'list') throw new UsageError(usage);
+  const creditorIds = (options.get('creditors') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  const label = options.get('label') ?? '';
+  if (verb === 'create') {
+    if (creditorIds.length === 0) throw new UsageError('operatorkey create needs --creditors <id>[,<id>…]');
+    const labelProblem = label.trim() === '' ? 'is required (the person who holds the key)' : label.length > 200 ? 'must be at most 200 characters' : controlCharacterProblem(label);
+    if (labelProblem) throw new UsageError(`--label ${labelProblem}`);
+    const directory = creditorDirectory(env);
+    const unknown = directory ? creditorIds.filter((id) => !directory.creditors.some((c) => c.id === id)) : [];
+    if (unknown.length > 0) throw new UsageError(`not in the creditor directory: ${unknown.join(', ')}`);
+  }
+  if (verb === 'revoke' && !keyId) throw new UsageError('operatorkey revoke needs the key id (the part after ok_)');
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const keys = createOperatorKeyRepository(pool);
+    if (verb === 'create') {
+      const created = await keys.create({ label: label.trim(), creditorIds });
+      out.print(`Operator key ${created.keyId} for ${created.label} (${creditorIds.join(', ')}):\n${created.key}\nIt is shown only now (only its hash is kept). Sign in at /queue with it.`, created);
+      return EXIT.ok;
+    }
+    if (verb === 'list') {
+      const list = await keys.list();
+      out.print(list.map((k) => `${k.keyId} ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'} ${k.label} (${k.creditorIds.join(', ')})`).join('\n') || 'no operator keys', { keys: list });
+      return EXIT.ok;
+    }
+    const outcome = await keys.revoke(keyId!);
+    if (outcome === 'unknown') throw new UsageError(`no operator key ${keyId}`);
+    out.print(outcome === 'revoked' ? `operator key ${keyId} revoked (its sessions ended)` : `operator key ${keyId} was already revoked`, { keyId, status: outcome });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 /** The creditor directory, for each creditor's own contact rules; the local one unless CREDITORS_FILE names another. */
 function creditorDirectory(env: Env) {
   const path = env.CREDITORS_FILE ?? join(__dirname, '..', '..', 'config', 'creditors.local.json');
@@ -537,6 +577,8 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await historyCommand(args, env, out);
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
+      case 'operatorkey':
+        return await operatorkeyCommand(args, options, env, out);
       case 'cadence':
         return await cadenceCommand(args, env, out);
       case 'event':
@@ -546,7 +588,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'unapplied':
         return await unappliedCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence, unapplied`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, operatorkey, report, cadence, unapplied`);
     }
   } catch (error) {
     const code =

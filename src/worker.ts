@@ -12,6 +12,8 @@ import { createFolderLetterGateway, type LetterGateway } from './adapters/letter
 import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
+import { createPayerClient, type PayerGateway } from './adapters/payer.client';
+import { createSkipTraceClient, type SkipTraceProvider } from './adapters/skip-trace.client';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
 import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { parseEnv, type Env } from './schemas/config.schema';
@@ -29,6 +31,10 @@ export interface WorkerSettings {
   creditors: CreditorDirectory;
   letters: LetterGateway;
   unsubscribe?: { baseUrl: string; secret: string };
+  skipTrace?: SkipTraceProvider;
+  payer?: PayerGateway;
+  /** VOICEMAIL_BUSINESS_NAME: signs location letters (it must not say debt collection). */
+  locationBusinessName?: string;
 }
 
 export async function createDunningWorker(settings: WorkerSettings): Promise<{ worker: Worker; close(): void }> {
@@ -41,6 +47,9 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     creditors: settings.creditors,
     optOutEmail: settings.optOutEmail,
     unsubscribe: settings.unsubscribe,
+    skipTrace: settings.skipTrace,
+    payer: settings.payer,
+    locationBusinessName: settings.locationBusinessName,
   });
   const worker = await Worker.create({
     connection: settings.connection,
@@ -74,6 +83,15 @@ export function requireForStandaloneWorker(env: Env) {
   };
 }
 
+/** The skip-trace provider and the payer the settings name (none: a person locates, claims are not followed). */
+export function outsideServices(env: Env): { skipTrace?: SkipTraceProvider; payer?: PayerGateway; locationBusinessName: string } {
+  return {
+    ...(env.SKIP_TRACE_URL && env.SKIP_TRACE_API_KEY ? { skipTrace: createSkipTraceClient({ baseUrl: env.SKIP_TRACE_URL, apiKey: env.SKIP_TRACE_API_KEY }) } : {}),
+    ...(env.PAYER_URL && env.PAYER_API_KEY ? { payer: createPayerClient({ baseUrl: env.PAYER_URL, apiKey: env.PAYER_API_KEY }) } : {}),
+    locationBusinessName: env.VOICEMAIL_BUSINESS_NAME,
+  };
+}
+
 async function main(): Promise<void> {
   const env = parseEnv(process.env, 'worker');
   const required = requireForStandaloneWorker(env);
@@ -94,6 +112,7 @@ async function main(): Promise<void> {
     creditors,
     letters: createFolderLetterGateway(required.lettersDir),
     unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
+    ...outsideServices(env),
   });
   try {
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

@@ -26,6 +26,8 @@ export interface ApiDeps {
   enrollment?: { taskQueue: string; settings: RenderSettings; creditors?: CreditorDirectory };
   /** Default: the api_keys table of `pool`. */
   apiKeys?: ApiKeyRepository;
+  /** Serve the operators' work queue page under /queue (operator keys; `secure`: https, so Secure cookies and HSTS). */
+  workQueue?: { secure: boolean };
   port?: number;
   log?: (line: string) => void;
 }

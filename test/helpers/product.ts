@@ -45,6 +45,8 @@ export async function startTestProduct(options: { demo?: boolean; env?: Record<s
     smtpSink: await freePort(),
     smsSink: await freePort(),
     webhookSink: await freePort(),
+    skipTraceSink: await freePort(),
+    payerSink: await freePort(),
   };
   const lines: string[] = [];
   const cleanUp = async () => {

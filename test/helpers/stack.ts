@@ -22,6 +22,10 @@ import { createTwilioSmsGateway } from '../../src/adapters/twilio.sms';
 import { startSmtpSink, type SmtpSink } from '../../src/local/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../../src/local/twilio-sink';
 import { createTestDatabase } from './database';
+import { createPayerClient } from '../../src/adapters/payer.client';
+import { createSkipTraceClient } from '../../src/adapters/skip-trace.client';
+import { startPayerSink, type PayerSink } from '../../src/local/payer-sink';
+import { startSkipTraceSink, type SkipTraceSink } from '../../src/local/skip-trace-sink';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -34,6 +38,8 @@ export const TWILIO_FROM = '+15005550006';
 export const TASK_QUEUE = 'dunning-test';
 
 export interface Sinks {
+  skipTrace: SkipTraceSink;
+  payer: PayerSink;
   smtp: SmtpSink;
   twilio: TwilioSink;
   webhooks: WebhookSink;
@@ -60,11 +66,13 @@ export function testCreditors(webhookBaseUrl: string): CreditorDirectory {
 
 /** Real sinks and a fresh database with the shipped cadences saved, as a worker finds them. */
 export async function startSinks(): Promise<Sinks> {
-  const [smtp, twilio, webhooks, db] = await Promise.all([startSmtpSink(), startTwilioSink(), startWebhookSink({ secret: WEBHOOK_SECRET }), createTestDatabase()]);
+  const [smtp, twilio, webhooks, db, skipTrace, payer] = await Promise.all([startSmtpSink(), startTwilioSink(), startWebhookSink({ secret: WEBHOOK_SECRET }), createTestDatabase(), startSkipTraceSink(), startPayerSink()]);
   const report = await syncCadenceFiles(createCadenceRepository(db.pool), join(ROOT, 'cadences'));
   if (report.problems.length > 0) throw new Error(`shipped cadences do not load:\n${report.problems.join('\n')}`);
   const lettersDir = mkdtempSync(join(tmpdir(), 'dunning-letters-'));
   return {
+    skipTrace,
+    payer,
     smtp,
     twilio,
     webhooks,
@@ -73,7 +81,7 @@ export async function startSinks(): Promise<Sinks> {
     pool: db.pool,
     databaseUrl: db.url,
     async close() {
-      await Promise.all([smtp.close(), twilio.close(), webhooks.close()]);
+      await Promise.all([smtp.close(), twilio.close(), webhooks.close(), skipTrace.close(), payer.close()]);
       await db.drop();
       rmSync(lettersDir, { recursive: true, force: true });
     },
@@ -94,6 +102,8 @@ export function testActivities(sinks: Sinks, mailer: Mailer, options: TestWorker
     creditors: sinks.creditors,
     optOutEmail: 'optout@example.test',
     unsubscribe: { baseUrl: 'https://collections.example.test', secret: UNSUBSCRIBE_SECRET },
+    skipTrace: createSkipTraceClient({ baseUrl: sinks.skipTrace.baseUrl, apiKey: sinks.skipTrace.apiKey }),
+    payer: createPayerClient({ baseUrl: sinks.payer.baseUrl, apiKey: sinks.payer.apiKey }),
   });
 }
 

@@ -6,6 +6,7 @@
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { Money } from '../money';
 import type { ExtensionRequest, Instalment, PlanTerms, PromiseRequest } from '../arrangements';
+import type { ClaimState, LocatingState, OpenWorkItem, VisitState } from './work-records';
 
 /** A payment as reported by a payment system; the ledger posts it once per paymentId. */
 export interface PaymentReceived {
@@ -168,6 +169,8 @@ export interface AccountStateView {
   adjustments?: AdjustmentRecord[];
   /** Addresses found undeliverable. */
   invalidContacts?: InvalidContact[];
+  /** Locating, a field visit, an insurance claim, and the work items open for people. */
+  work?: { locating: LocatingState | null; returnedMail: string[]; visit: VisitState | null; claim: ClaimState | null; openItems: OpenWorkItem[] };
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */

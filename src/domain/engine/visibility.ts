@@ -91,6 +91,7 @@ export function accountView(state: EngineState, config: EngineConfig): AccountSt
     arrangements: { active: state.arrangement ? { kind: state.arrangement.kind, id: state.arrangement.id } : null, promises: state.promises, plans: state.plans, extensions: state.extensions },
     invalidContacts: state.invalidContacts,
     adjustments: state.adjustments,
+    work: { locating: state.locating, returnedMail: state.returnedMail, visit: state.visit, claim: state.claim, openItems: state.openWork },
     compliance: {
       flags: c.flags,
       dispute: c.dispute,
