@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createOperatorKeyRepository, type OperatorSession } from '../src/adapters/operator-key.repository';
+import { portfolioReport } from '../src/adapters/portfolio-report';
+import { renderPortfolioReport } from '../src/adapters/portfolio-report-output';
 import { enrollAccount } from '../src/client/accounts.client';
 import { createWorkQueue } from '../src/client/work-queue';
 import { type AccountProfile } from '../src/domain/account';
@@ -216,5 +218,18 @@ describe('insurance claims', () => {
       await handle.terminate('test done');
       await assertLedgerBalances(stack.pool);
     });
+  });
+});
+
+describe('the portfolio report', () => {
+  it('counts the work queue per creditor and kind: made, completed, open at the end of the period', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const report = await portfolioReport(stack.pool, { from: day(-1), to: day(1), creditorId: 'cred-test' });
+    const kind = (k: string) => report.workQueue.find((w) => w.kind === k)!;
+    assert.deepEqual(kind('field_visit'), { creditorId: 'cred-test', kind: 'field_visit', created: 5, completed: 5, openAtEnd: 0 });
+    assert.deepEqual(kind('trace_manual'), { creditorId: 'cred-test', kind: 'trace_manual', created: 1, completed: 1, openAtEnd: 0 });
+    assert.equal(kind('insurer_denial').openAtEnd, 1);
+    const csv = renderPortfolioReport(report, 'csv');
+    assert.match(csv, /,cred-test,,work_queue,,field_visit,completed,count,5,/);
   });
 });

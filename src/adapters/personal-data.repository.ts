@@ -41,6 +41,9 @@ const REDACTIONS: readonly string[] = [
           reason = contact_decision_redacted_reason(reason, inputs),
           redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Work-queue items (migration 012): what the person had to do stays (kind, title, outcome), not the debtor's words or addresses.
+  `UPDATE work_items SET detail = '{"redacted": true}'::jsonb, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
 ];
 
 async function purgeInTransaction(client: PoolClient, accountKey: string, reason: string): Promise<PurgeResult> {
