@@ -111,6 +111,10 @@ describe('locating', () => {
       const inquiry = stack.smtp.messages().find((m) => m.to.includes(candidate))!;
       assert.ok(inquiry, 'a location inquiry went to the candidate email');
       assert.doesNotMatch(`${inquiry.subject}\n${inquiry.text}`, /debt|owe|balance|collect|\$/i);
+      // Nor its headers: from the neutral business name, no creditor or account named.
+      assert.match(inquiry.from, /^"?Client Services"? <collections@example\.test>$/);
+      assert.doesNotMatch(inquiry.headers['list-unsubscribe'] ?? '', /cred-test|account/);
+      assert.doesNotMatch(inquiry.headers['message-id'] ?? '', /cred-test|account/);
       assert.equal((await openItems(account.accountId, 'trace_confirm')).length, 1);
       await stack.env.sleep('3 days');
       assert.equal((await state(handle)).contacts.filter((c) => c.stepId === 'text').length, 0, 'the cadence is held while locating');

@@ -59,7 +59,7 @@ export function createAccountActivities(parts: Parts) {
       let reference: string;
       switch (effect.channel) {
         case 'email':
-          reference = (await parts.sendEmail({ ...base, to, subject: effect.subject ?? '', text: effect.text, html: effect.html })).providerMessageId;
+          reference = (await parts.sendEmail({ ...base, to, subject: effect.subject ?? '', text: effect.text, html: effect.html, ...(effect.senderName ? { location: { businessName: effect.senderName } } : {}) })).providerMessageId;
           break;
         case 'sms':
           reference = (await parts.sendSms({ ...base, to, body: effect.text })).providerMessageId;

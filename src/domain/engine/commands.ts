@@ -56,6 +56,8 @@ export interface ContactEffect {
   letter?: LetterDetails;
   /** Calls: the limited-content voicemail (§1006.2(j)). */
   voicemail?: string;
+  /** A §1006.10 location inquiry is sent under this neutral business name, not the collector's. */
+  senderName?: string;
   /** For the UI: what this is, without personal data. */
   summary: string;
 }

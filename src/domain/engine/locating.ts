@@ -136,6 +136,7 @@ function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
     ...(channel === 'letter' && address
       ? { letter: { creditorId: s.profile.creditorId, debtorName: 'Resident', address, language: s.profile.language, balanceMinor: 0, currency: s.profile.currency, dateIso: ctx.at.slice(0, 10), paymentLink: '' } }
       : {}),
+    senderName: business,
     summary: `location inquiry to a candidate ${candidate.kind} (${candidate.confidence}%)`,
   });
   return true;
