@@ -1,7 +1,7 @@
 -- The operators' work queue (issue 13): tasks the account engine makes for people (debtor replies,
 -- disputes to verify, refused steps, trace results, field visits, insurer denials), claims on any
--- queue item whatever table it comes from, operator keys (scoped to creditors, stored hashed) and
--- their signed-in sessions; appeal letters are kept with the account's documents.
+-- queue item whatever table it comes from, the creditors an operator key (013) may work for and
+-- its signed-in sessions; appeal letters are kept with the account's documents.
 
 CREATE TABLE work_items (
   item_id       text PRIMARY KEY,            -- <account key>/work/<n>: the engine's id, so a retried activity keeps it once
@@ -33,16 +33,10 @@ CREATE TABLE work_claims (
   PRIMARY KEY (source, item_id)
 );
 
--- Operator keys: ok_<id>_<secret>; only the SHA-256 of the secret is kept. Separate from creditors'
--- API keys: an operator works for one or more creditors (the scope), never through the REST API.
-CREATE TABLE operator_keys (
-  key_id         text PRIMARY KEY,
-  label          text NOT NULL,
-  creditor_ids   text[] NOT NULL CHECK (cardinality(creditor_ids) > 0),
-  secret_sha256  bytea NOT NULL CHECK (octet_length(secret_sha256) = 32),
-  created_at     timestamptz NOT NULL DEFAULT now(),
-  revoked_at     timestamptz
-);
+-- Operator keys are main's (013_operator_keys, dko_<id>_<secret>, also the codec endpoint's credential):
+-- the work queue adds their scope. A key with creditors listed opens the queue page for those
+-- creditors only; a key without (a codec-only key) cannot sign in to the queue.
+ALTER TABLE operator_keys ADD COLUMN creditor_ids text[] CHECK (creditor_ids IS NULL OR cardinality(creditor_ids) > 0);
 
 -- A signed-in page session: the cookie carries a random token, only its SHA-256 is kept, with the
 -- form token (CSRF) of the session; a revoked key ends its sessions.
