@@ -40,6 +40,7 @@ before(async () => {
     twilio: { authToken: stack.twilio.authToken },
     unsubscribeSecret: 'test-unsubscribe-link-secret',
     emailWebhookSecret: 'test-email-webhook-secret',
+    codecEndpoint: { codec: stack.encryption.readerCodec, namespace: 'default', allowedOrigins: [] },
     // Each run of the stack has its own task queue: read it when an account is enrolled.
     enrollment: { get taskQueue() { return stack.taskQueue; }, settings, creditors: stack.creditors },
   });

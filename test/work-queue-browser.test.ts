@@ -98,7 +98,10 @@ describe('the work queue in a browser', () => {
     const apiKey = (await createApiKeyRepository(product.pool).create({ creditorId: 'cred-metro-power', label: 'billing' })).key;
     const withApiKey = await fetch(`${base}/queue/login`, form({ operatorKey: apiKey, csrf: loginCookie }));
     assert.equal(withApiKey.headers.get('location'), '/queue/login?error=1', 'a creditor API key does not sign in');
-    const other = await createOperatorKeyRepository(product.pool).create({ label: 'Olga Other', creditorIds: ['cred-swift-auto'] });
+    const codecOnly = (await createOperatorKeyRepository(product.pool).create('Cody Codec')).key;
+    const withCodecKey = await fetch(`${base}/queue/login`, form({ operatorKey: codecOnly, csrf: loginCookie }));
+    assert.equal(withCodecKey.headers.get('location'), '/queue/login?error=1', 'an operator key made without creditors (codec only) does not sign in');
+    const other = await createOperatorKeyRepository(product.pool).create('Olga Other', ['cred-swift-auto']);
     const otherLogin = await fetch(`${base}/queue/login`, form({ operatorKey: other.key, csrf: loginCookie }));
     assert.equal(otherLogin.status, 303);
     const otherSession = /dq_session=([^;]+)/.exec(otherLogin.headers.get('set-cookie') ?? '')![1]!;

@@ -29,7 +29,7 @@ let session: OperatorSession;
 before(async () => {
   stack = await startTimeSkippingStack();
   const keys = createOperatorKeyRepository(stack.pool);
-  const created = await keys.create({ label: 'Ana Operator', creditorIds: ['cred-test'] });
+  const created = await keys.create('Ana Operator', ['cred-test']);
   session = (await keys.signIn(created.key))!.session;
 });
 after(async () => {

@@ -7,8 +7,10 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { ApiKeyRepository } from '../adapters/api-key.repository';
+import type { OperatorKeyRepository } from '../adapters/operator-key.repository';
 import type { RenderSettings } from '../domain/cadence';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
+import type { CodecEndpointSettings } from './codec-server';
 import type { ApiResponse, RouteContext } from './http';
 
 export interface ApiDeps {
@@ -28,18 +30,22 @@ export interface ApiDeps {
   apiKeys?: ApiKeyRepository;
   /** Serve the operators' work queue page under /queue (operator keys; `secure`: https, so Secure cookies and HSTS). */
   workQueue?: { secure: boolean };
+  /** The codec endpoint (/codec/…) for the Temporal UI and CLI; without it those routes are not served. */
+  codecEndpoint?: CodecEndpointSettings;
+  /** Default: the operator_keys table of `pool`. */
+  operatorKeys?: OperatorKeyRepository;
   port?: number;
   log?: (line: string) => void;
 }
 
-export type Security = 'apiKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
+export type Security = 'apiKey' | 'operatorKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
 
 export interface Route {
   method: 'GET' | 'POST';
   /** OpenAPI path template, e.g. /v1/accounts/{accountId}/promises. */
   path: string;
   operationId: string;
-  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'service';
+  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'codec' | 'service';
   summary: string;
   description?: string;
   security: Security;
@@ -57,6 +63,8 @@ export interface Route {
   responses: Record<number, string>;
   /** The success body's media type when it is not JSON (TwiML, HTML). */
   produces?: string;
+  /** Called from the Temporal UI in the browser: CORS for its origins only (preflight included). */
+  cors?: boolean;
   /** Served only with the settings it needs (the document lists it anyway). */
   enabled?: (deps: ApiDeps) => boolean;
   handle: (deps: ApiDeps, ctx: RouteContext) => Promise<ApiResponse>;

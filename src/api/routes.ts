@@ -32,6 +32,7 @@ import {
   postAdjustment,
   postReturn,
 } from './accounts-api';
+import { codecBodySchema, handleCodec } from './codec-server';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
 import type { ApiResponse, RouteContext } from './http';
 import { openApiDocument } from './openapi';
@@ -221,6 +222,33 @@ export const ROUTES: Route[] = [
       return { status: result.status };
     },
   },
+  // ---- codec server (Temporal UI and CLI) ---------------------------------------------------------
+  ...(['decode', 'encode'] as const).flatMap((operation): Route[] => {
+    const common = {
+      method: 'POST' as const, tag: 'codec' as const, security: 'operatorKey' as const, cors: true,
+      body: { kind: 'raw' as const, mediaTypes: { 'application/json': codecBodySchema }, strictMediaType: false, maxBytes: 16 * 1024 * 1024 },
+      responses: {
+        200: `\`{payloads: [...]}\` ${operation}d, in the same order${operation === 'decode' ? ' (a purged account\'s payload reads "[personal data destroyed: …]")' : ''}`,
+        400: 'malformed_body, invalid_field or unknown_namespace (X-Namespace)',
+        401: 'unauthorized: missing, unknown or revoked operator key',
+        403: 'origin_not_allowed: a browser origin other than the Temporal UI\'s',
+        413: 'body_too_large',
+      },
+      enabled: (deps: ApiDeps) => deps.codecEndpoint !== undefined,
+      handle: async (deps: ApiDeps, ctx: RouteContext) => handleCodec(deps.codecEndpoint!, operation, ctx),
+    };
+    const what = operation === 'decode' ? 'Decrypt payloads for the Temporal UI or CLI' : 'Encrypt payloads the Temporal UI or CLI sends (namespace key)';
+    return [
+      {
+        ...common, path: `/codec/${operation}`, operationId: `codec${operation === 'decode' ? 'Decode' : 'Encode'}`, summary: what,
+        description: 'Temporal\'s codec server protocol; header `X-Namespace`; `Authorization: Bearer dko_…` (an operator key: `operator-key create --operator NAME`). For the Temporal CLI: `--codec-endpoint <base>/codec --codec-auth "Bearer dko_…"`.',
+      },
+      {
+        ...common, path: `/codec/ui/{operatorKey}/${operation}`, operationId: `codecUi${operation === 'decode' ? 'Decode' : 'Encode'}`, summary: `${what} (the key in the path)`,
+        description: 'The same, for a Temporal UI that cannot send a header (the dev server\'s UI has no login): its codec endpoint is `<base>/codec/ui/<operator key>`, so whoever can open that UI can decode, as before encryption. A UI with a login passes its user\'s access token instead.',
+      },
+    ];
+  }),
   ...(['GET', 'POST'] as const).map(
     (method): Route => ({
       method, path: '/unsubscribe', operationId: method === 'GET' ? 'unsubscribePage' : 'unsubscribe', tag: 'webhooks',

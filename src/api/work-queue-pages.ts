@@ -211,7 +211,7 @@ function loginPage(token: string, failed: boolean): string {
   <input type="hidden" name="csrf" value="${h(token)}">
   <p><label for="operatorKey">Operator key</label><br>
   <input id="operatorKey" name="operatorKey" type="password" autocomplete="current-password" required aria-describedby="keyHint"${failed ? ' aria-invalid="true"' : ''}></p>
-  <p id="keyHint" class="hint">Your personal key starts with <code>ok_</code>. Creditors' API keys do not work here.</p>
+  <p id="keyHint" class="hint">Your operator key starts with <code>dko_</code> and must be made for your creditors (<code>operator-key create --creditors</code>). Creditors' API keys do not work here.</p>
   <p><button type="submit">Sign in</button></p>
 </form>`,
   );

@@ -7,6 +7,7 @@ import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, first
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
+import { delinquentFromMs } from '../domain/schedule';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import type { UnappliedPayment } from '../adapters/unapplied-payments.repository';
@@ -60,7 +61,8 @@ export async function enrollAccount(
         { key: searchAttributes.creditorId, value: account.creditorId },
         { key: searchAttributes.accountId, value: account.accountId },
         { key: searchAttributes.product, value: account.product },
-        { key: searchAttributes.stage, value: 'notice' },
+        // Enrolled before its due date it is not delinquent yet (the engine says so too).
+        { key: searchAttributes.stage, value: Date.now() < delinquentFromMs(account.dueDate, account.timezone) ? 'current' : 'notice' },
         { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
         { key: searchAttributes.currency, value: account.currency },
         ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
@@ -88,6 +90,10 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     notifyRepresentatives: creditor?.notifyRepresentatives ?? false,
     arrangementRules: arrangementRulesFor(creditor),
     allocationRule: creditor?.allocationRule ?? 'oldest_first',
+    reconnectOnPlan: creditor?.disconnection?.reconnectOnPlan ?? false,
+    ...(creditor?.charges && (creditor.charges.lateFee || creditor.charges.interest)
+      ? { charges: { rules: { lateFee: creditor.charges.lateFee, interest: creditor.charges.interest }, capOverrides: creditor.charges.capOverrides } }
+      : {}),
   };
 }
 

@@ -1,24 +1,26 @@
 /**
- * `npm start`'s operator key for the work queue: one key for every local creditor, created once
- * and kept in the data folder (mode 0600) so a person can sign in to /queue at once. Only local:
- * a real deployment creates each person's key with `operatorkey create` and shows it once.
+ * `npm start`'s operator key: for the embedded Temporal UI (the dev server's UI has no login and so
+ * cannot send a credential, so its codec endpoint carries the key in the path, /codec/ui/<key>)
+ * and for the work queue page (/queue), scoped to every local creditor so a person can sign in at
+ * once. Created once, kept in the data folder (mode 0600), reused while valid and covering the same
+ * creditors. Only local: a real deployment creates each person's key with `operator-key create`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { OperatorKeyRepository } from '../adapters/operator-key.repository';
 
-export const LOCAL_OPERATOR_LABEL = 'local operator (npm start)';
+export const LOCAL_UI_OPERATOR = 'Temporal UI (npm start)';
 
-export async function ensureLocalOperatorKey(keys: OperatorKeyRepository, creditorIds: string[], file: string): Promise<string> {
+export async function ensureLocalOperatorKey(keys: OperatorKeyRepository, file: string, creditorIds: string[] = []): Promise<{ key: string; created: boolean }> {
+  const sameScope = (saved: string[] | undefined) => [...(saved ?? [])].sort().join() === [...creditorIds].sort().join();
   if (existsSync(file)) {
     try {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as { key?: string; creditorIds?: string[] };
-      // Reused while the database still accepts it and it covers the same creditors.
-      if (saved.key && [...(saved.creditorIds ?? [])].sort().join() === [...creditorIds].sort().join() && (await keys.verify(saved.key))) return saved.key;
+      if (saved.key && sameScope(saved.creditorIds) && (await keys.verify(saved.key))) return { key: saved.key, created: false };
     } catch {
       // unreadable: a new key replaces it
     }
   }
-  const created = await keys.create({ label: LOCAL_OPERATOR_LABEL, creditorIds });
-  writeFileSync(file, JSON.stringify({ keyId: created.keyId, key: created.key, creditorIds }, null, 2) + '\n', { mode: 0o600 });
-  return created.key;
+  const { key } = await keys.create(LOCAL_UI_OPERATOR, creditorIds.length > 0 ? creditorIds : undefined);
+  writeFileSync(file, JSON.stringify({ operator: LOCAL_UI_OPERATOR, key, creditorIds }, null, 2) + '\n', { mode: 0o600 });
+  return { key, created: true };
 }

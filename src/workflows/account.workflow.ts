@@ -123,6 +123,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     notifyRepresentatives: input.notifyRepresentatives ?? false,
     cadence: input.cadence ?? null,
+    charges: input.charges,
+    reconnectOnPlan: input.reconnectOnPlan,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())
@@ -246,7 +248,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         armTimer(null);
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
         await condition(allHandlersFinished);
-        return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
+        // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
+        return continueAsNew<typeof accountWorkflow>({ ...input, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();
@@ -312,6 +315,10 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return outside.inquireClaimStatus.executeWithOptions(summary, [effect.input]);
       case 'claim_appeal':
         return outside.sendClaimAppeal.executeWithOptions(summary, [effect.input]);
+      case 'destroy_keys':
+        return ledger.destroyRetiredDataKeys.executeWithOptions(summary, [effect.input]);
+      case 'accrue_charges':
+        return ledger.accrueCharges.executeWithOptions(summary, [effect.input]);
       case 'order': {
         const input = effect.input;
         switch (effect.order) {
@@ -319,6 +326,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
             return orders.notifyCreditDepartment.executeWithOptions(summary, [{ ...input, subject: input.subject ?? '', text: input.text ?? '' }]);
           case 'disconnection':
             return orders.orderServiceDisconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
+          case 'reconnection':
+            return orders.orderServiceReconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
           case 'repossession':
             return orders.orderRepossession.executeWithOptions(summary, [{ ...input, collateralVin: input.collateralVin!, subject: input.subject ?? '', text: input.text ?? '', address: input.address ?? [] }]);
           case 'placement':

@@ -212,6 +212,10 @@ export class World {
       case 'claim_appeal':
         this.appeals.push(effect);
         return done({ documentId: effect.input.idempotencyKey });
+      case 'destroy_keys':
+        return done({ done: true });
+      case 'accrue_charges':
+        return done({ balanceMinor: ledger.balanceMinor, creditMinor: ledger.creditMinor, posted: [] });
     }
   }
 }

@@ -8,6 +8,7 @@ import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } f
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
+import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
 import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 import type { PostalAddress, WorkItemDraft, WorkOutcomeRequest } from './work-records';
@@ -65,7 +66,8 @@ export interface ContactEffect {
 export interface OrderEffect {
   kind: 'order';
   id: string;
-  order: 'credit_department' | 'disconnection' | 'repossession' | 'placement';
+  order: 'credit_department' | 'disconnection' | 'reconnection' | 'repossession' | 'placement';
+  /** The cadence step that ordered it; -1 for a reconnection (ordered by the account's state, not a step). */
   stepIndex: number;
   input: {
     idempotencyKey: string;
@@ -111,6 +113,13 @@ export type Effect =
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
   | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | { kind: 'destroy_keys'; id: string; input: { accountKey: string }; summary: string }
+  | {
+      kind: 'accrue_charges';
+      id: string;
+      input: { accountKey: string; currency: string; through: string; at: string; rules: ChargeRules; cap: ChargeCap; suspensions: Suspension[] };
+      summary: string;
+    }
   | WorkEffect;
 
 /** Effects of the work for people and outside services (work items, skip tracing, insurance claims). */
@@ -200,6 +209,8 @@ export interface EffectValues {
   /** The 277 answer: category (A, P, R, E, F…) and status code, amounts in minor units. */
   claim_status: { category: string; code: string; payerName: string | null; payerClaimControlNumber: string | null; billedMinor: number; paidMinor: number; denial: { code: string; reason: string } | null };
   claim_appeal: { documentId: string };
+  destroy_keys: unknown;
+  accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
 
 /** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */
