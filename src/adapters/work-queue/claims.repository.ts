@@ -25,10 +25,10 @@ export function createClaimRepository(pool: Pool) {
     async release(source: string, itemId: string, keyId: string): Promise<void> {
       await pool.query('DELETE FROM work_claims WHERE source = $1 AND item_id = $2 AND claimed_by = $3', [source, itemId, keyId]);
     },
-    /** Live claims, with the label of the key that holds each. */
+    /** Live claims, with the operator of the key that holds each. */
     async live(): Promise<Map<string, QueueClaim>> {
       const { rows } = await pool.query<{ source: string; item_id: string; claimed_by: string; label: string; expires_at: Date }>(
-        `SELECT c.source, c.item_id, c.claimed_by, k.label, c.expires_at FROM work_claims c JOIN operator_keys k ON k.key_id = c.claimed_by WHERE c.expires_at > now()`,
+        `SELECT c.source, c.item_id, c.claimed_by, k.operator AS label, c.expires_at FROM work_claims c JOIN operator_keys k ON k.key_id = c.claimed_by WHERE c.expires_at > now()`,
       );
       return new Map(rows.map((r) => [`${r.source}\u0000${r.item_id}`, { by: r.claimed_by, label: r.label, until: r.expires_at.toISOString() }]));
     },
