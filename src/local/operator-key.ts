@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { OperatorKeyRepository } from '../adapters/operator-key.repository';
 
-export const LOCAL_UI_OPERATOR = 'Temporal UI (npm start)';
+export const LOCAL_OPERATOR = 'local operator (npm start)';
 
 export async function ensureLocalOperatorKey(keys: OperatorKeyRepository, file: string, creditorIds: string[] = []): Promise<{ key: string; created: boolean }> {
   const sameScope = (saved: string[] | undefined) => [...(saved ?? [])].sort().join() === [...creditorIds].sort().join();
@@ -20,7 +20,7 @@ export async function ensureLocalOperatorKey(keys: OperatorKeyRepository, file: 
       // unreadable: a new key replaces it
     }
   }
-  const { key } = await keys.create(LOCAL_UI_OPERATOR, creditorIds.length > 0 ? creditorIds : undefined);
-  writeFileSync(file, JSON.stringify({ operator: LOCAL_UI_OPERATOR, key, creditorIds }, null, 2) + '\n', { mode: 0o600 });
+  const { key } = await keys.create(LOCAL_OPERATOR, creditorIds.length > 0 ? creditorIds : undefined);
+  writeFileSync(file, JSON.stringify({ operator: LOCAL_OPERATOR, key, creditorIds }, null, 2) + '\n', { mode: 0o600 });
   return { key, created: true };
 }
