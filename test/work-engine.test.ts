@@ -261,6 +261,33 @@ describe('work items', () => {
     assert.match(answer.effect.text, /It includes last month\.[\s\S]*debt collector/);
   });
 
+  it('an answer given at night waits for the contact window, like every other message', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'work@example.test', text: 'Can I pay next week?' });
+    const item = w.workItems.at(-1)!;
+    w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-02', '22:30', NY)).toISOString() });
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'answered', answer: 'Yes, next Friday works.', operator: 'ana' } });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer').length, 0, 'not sent at 22:30 local');
+    w.advance({ days: 1 });
+    const answers = w.sent.filter((s) => s.effect.purpose.type === 'answer');
+    assert.equal(answers.length, 1, 'sent once, when the window opened');
+    assert.equal(answers[0]!.at, new Date(zonedTimeToUtcMs('2026-11-03', '08:00', NY)).toISOString());
+    assert.match(answers[0]!.effect.text, /Yes, next Friday works\.[\s\S]*debt collector[\s\S]*To stop emails/);
+  });
+
+  it('an answer by SMS goes through the gate too: none to a number the debtor opted out of', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'debtor_reply', channel: 'sms', from: '+12125550123', text: 'Who is this?' });
+    const item = w.workItems.at(-1)!;
+    w.comply({ kind: 'opt_out', channel: 'sms', address: '+12125550123', source: 'reply' });
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'answered', answer: 'We are Dunning Collections.', operator: 'ana' } });
+    w.advance({ days: 2 });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer').length, 0);
+    const record = w.state.contacts.find((c) => c.stepId === 'answer')!;
+    assert.ok(record, 'the answer is recorded with the gate\'s decision');
+    assert.notEqual(record.status, 'sent');
+  });
+
   it('a dispute within the period becomes an item; verification from the queue resumes collection', () => {
     const w = new World(account(), { start: START, cadence });
     w.comply({ kind: 'dispute', via: 'letter' });
