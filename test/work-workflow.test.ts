@@ -4,7 +4,7 @@
  * channel died is traced, a candidate verified by the debtor's reply, and the cadence resumes; a
  * provider that finds nothing gives the search to a person, whose contact details resume it; a
  * field visit with each outcome; a claim denied, appealed, paid by the insurer, and the patient
- * billed only the rest. Outcomes go through the work queue service as an operator's would.
+ * billed only the rest; a debtor's question answered through the gate. Outcomes go through the work queue service as an operator's would.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -118,6 +118,7 @@ describe('locating', () => {
       assert.equal((await openItems(account.accountId, 'trace_confirm')).length, 1);
       await stack.env.sleep('3 days');
       assert.equal((await state(handle)).contacts.filter((c) => c.stepId === 'text').length, 0, 'the cadence is held while locating');
+      assert.equal(stack.smtp.messages().filter((m) => m.to.includes(candidate)).length, 1, '§1006.10: the third party is asked once, not again days later');
 
       await signal(handle, { kind: 'debtor_reply', channel: 'email', from: candidate, text: 'Yes, this is Tess.' });
       await stack.env.sleep('1 hour');
@@ -154,6 +155,30 @@ describe('locating', () => {
       assert.equal((await openItems(account.accountId, 'trace_manual')).length, 0);
       await stack.env.sleep('4 days');
       assert.equal((await state(handle)).contacts.find((c) => c.stepId === 'text')?.recipient, 'found.by.hand@example.test');
+      await handle.terminate('test done');
+    });
+  });
+});
+
+describe('answers to debtors', () => {
+  it('a question answered from the queue goes out through the gate, by the same mailer, with the disclosure and the opt-out', async () => {
+    const account = makeAccount({ debtorName: 'Quinn Asker' });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('1 hour');
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: account.email!, text: 'Why is the amount higher than last month?' });
+      await stack.env.sleep('1 minute');
+      const [item] = await openItems(account.accountId, 'debtor_reply');
+      assert.ok(item, 'the question is in the work queue');
+      assert.deepEqual(await completeItem('debtor_reply', item.item_id, { outcome: 'answered', answer: 'It includes the late fee of October.' }), { ok: true });
+      await stack.env.sleep('1 day');
+      const answers = stack.smtp.messages().filter((m) => m.to.includes(account.email!) && m.text.includes('It includes the late fee of October.'));
+      assert.equal(answers.length, 1, 'sent once');
+      assert.match(answers[0]!.text, /debt collector/);
+      assert.ok(answers[0]!.headers['list-unsubscribe'], 'the opt-out header of every email');
+      const { rows } = await stack.pool.query(`SELECT decision FROM contact_decisions WHERE account_key = $1 AND step_id = 'answer'`, [`account/${account.creditorId}/${account.accountId}`]);
+      assert.ok(rows.length > 0 && rows.at(-1).decision === 'allow', `the gate decided on the answer: ${JSON.stringify(rows)}`);
+      assert.equal((await openItems(account.accountId, 'debtor_reply')).length, 0);
       await handle.terminate('test done');
     });
   });
