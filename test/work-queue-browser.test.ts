@@ -9,9 +9,8 @@
  * of another creditor who cannot see or open the item. Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createApiKeyRepository } from '../src/adapters/api-key.repository';
 import { createOperatorKeyRepository } from '../src/adapters/operator-key.repository';
@@ -19,37 +18,11 @@ import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey } from '../src/domain/account';
 import { renderSettings } from '../src/schemas/config.schema';
 import { accountStateQuery, complianceEventSignal } from '../src/workflows/definitions';
-import { makeDaytimeAccount, ROOT, standardCadence } from './helpers/fixtures';
+import { makeDaytimeAccount, standardCadence } from './helpers/fixtures';
+import { CHROMIUM_ARGS, eventually, findChromium, screenshot } from './helpers/browser';
 import { startTestProduct, type TestProduct } from './helpers/product';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-function findChromium(): string {
-  if (process.env.CHROMIUM_UNAVAILABLE) assert.fail(process.env.CHROMIUM_UNAVAILABLE);
-  const path = process.env.CHROMIUM_PATH;
-  assert.ok(path, 'CHROMIUM_PATH is not set: run the suite with `npm test`, which finds or installs Chromium (scripts/ensure-chromium.sh)');
-  assert.ok(existsSync(path), `CHROMIUM_PATH=${path} does not exist`);
-  return path;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function screenshot(page: Page, name: string, t: TestContext): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, name);
-  await page.screenshot({ path, fullPage: true });
-  t.diagnostic(`screenshot: ${path}`);
-}
 
 /** axe-core's WCAG 2.0/2.1 A and AA rules on the page as shown; the serious and critical violations. */
 async function seriousViolations(page: Page): Promise<string[]> {
