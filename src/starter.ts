@@ -534,7 +534,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out', '--creditors'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
