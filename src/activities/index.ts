@@ -20,6 +20,9 @@ import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
 import { createNotificationActivities } from './notification.activities';
+import type { PayerGateway } from '../adapters/payer.client';
+import type { SkipTraceProvider } from '../adapters/skip-trace.client';
+import { createWorkActivities } from './work.activities';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -33,6 +36,12 @@ export interface ActivityDeps {
   pageLinks?: PageLinkSigner;
   /** Each creditor's payment processor (retries of failed automatic payments). */
   payments?: PaymentProcessors;
+  /** Locating debtors; without one a person does it (the work queue). */
+  skipTrace?: SkipTraceProvider;
+  /** Insurance claims' status and appeals; without one a claim step records that none is configured. */
+  payer?: PayerGateway;
+  /** The neutral business name of location letters (VOICEMAIL_BUSINESS_NAME). */
+  locationBusinessName?: string;
 }
 
 /** All activities, closed over their dependencies; workflows import only the type. */
@@ -47,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createPaymentActivities({ processors: deps.payments, attempts: createPaymentAttemptRepository(deps.pool) }),
+    ...createWorkActivities({ pool: deps.pool, documents, letters: deps.letters, creditors: deps.creditors, skipTrace: deps.skipTrace, payer: deps.payer, locationBusinessName: deps.locationBusinessName ?? 'Client Services' }),
     ...createChargeActivities({ pool: deps.pool, ledger }),
   };
   // The validation notice's link to the debtor's page is signed for that letter.

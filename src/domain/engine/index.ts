@@ -7,3 +7,6 @@ export { accountView, changedVisibility, currentDetails, visibility, type Visibi
 export { fromCarried, initialState, type EngineConfig, type EngineState } from './state';
 export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot, ChargeOnFileInput } from './commands';
 export { debtorPageView, openQuestions } from './self-service';
+export { WORK_KINDS, WORK_OUTCOMES, type WorkKind, type WorkItemDraft, type WorkOutcomeRequest } from './work-records';
+export { appealLetterLines } from './claims';
+export type { ClaimAppealInput, ClaimStatusInput, WorkEffect } from './commands';
