@@ -40,7 +40,7 @@ import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
-import { loadCadenceFile } from './schemas/cadence.schema';
+import { cadenceWarnings, loadCadenceFile } from './schemas/cadence.schema';
 import { ConfigError, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { temporalConnectionOptions } from './temporal-connection';
 
@@ -162,14 +162,16 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
   const [verb, file] = args;
   if ((verb !== 'validate' && verb !== 'save') || !file) throw new UsageError('cadence validate <file> | cadence save <file>');
   const cadence = loadCadenceFile(file); // throws with the step and field at fault
+  const warnings = cadenceWarnings(cadence);
+  const notes = warnings.length > 0 ? `\n  note: ${warnings.join('\n  note: ')}` : '';
   if (verb === 'validate') {
-    out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)`, { valid: true, name: cadence.name, version: cadence.version });
+    out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)${notes}`, { valid: true, name: cadence.name, version: cadence.version, warnings });
     return EXIT.ok;
   }
   const pool = createPool(databaseUrl(env), 1);
   try {
     const { status } = await createCadenceRepository(pool).save(cadence, file);
-    out.print(`cadence ${cadence.name} v${cadence.version} ${status}`, { name: cadence.name, version: cadence.version, status });
+    out.print(`cadence ${cadence.name} v${cadence.version} ${status}${notes}`, { name: cadence.name, version: cadence.version, status, warnings });
     return EXIT.ok;
   } finally {
     await pool.end();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { cadenceWarnings, loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
 import { renderStepMessage, templateValues } from '../src/domain/cadence';
 import { formatMoney } from '../src/domain/money';
 import { makeAccount, ROOT, settings } from './helpers/fixtures';
@@ -96,6 +96,58 @@ describe('cadence documents', () => {
     const message = renderStepMessage(cadence, cadence.steps[0]!, 'es', values);
     assert.match(message.subject!, /^Su cuenta/);
     assert.match(message.text, /1234,56|1\.234,56|1,234\.56/);
+  });
+});
+
+describe('threats in cadence messages (§1006.26(b), §1006.38(b))', () => {
+  const letterCadence = (text: string, marks: object = {}, action = 'letter') => ({
+    name: 'threat', version: 1,
+    steps: [{ id: 'warn', action, after: '20d', template: 'w', ...marks }],
+    templates: { w: { en: { subject: 'Notice', text: `${text} Reply STOP to opt out.` } } },
+  });
+
+  it('refuses a template speaking of attorneys, a suit, a court or legal action on a step not marked threatensSuit', () => {
+    for (const text of ['The account may be referred to an attorney.', 'We may file suit.', 'We will sue you.', 'See you in court.', 'We may take legal action.', 'Podemos presentar una demanda.'])
+      assert.match(errorOf(letterCadence(text)), /steps\.0\.threatensSuit: step "warn": its template "w" \(en\) speaks of legal action/, text);
+    assert.equal(parseCadence(letterCadence('We may file suit.', { threatensSuit: true })).steps[0]!.threatensSuit, true);
+    // "A plan to suit you" is no suit; an order to an attorney's office is legal action too.
+    parseCadence(letterCadence('We can set up a plan to suit you.'));
+    assert.match(errorOf(letterCadence('Placed with our attorney.', {}, 'place_account')), /steps\.0\.threatensSuit/);
+  });
+
+  it('refuses a message to the debtor threatening a remedy on a step not marked threatensRemedy', () => {
+    for (const text of ['Service may be disconnected.', 'The vehicle may be repossessed.', 'Your loan is in default.', 'Wages may be garnished.'])
+      assert.match(errorOf(letterCadence(text)), /steps\.0\.threatensRemedy: step "warn": its template "w" \(en\) threatens a remedy/, text);
+    parseCadence(letterCadence('Service may be disconnected.', { threatensRemedy: true }));
+    // An order to the creditor's own system names the remedy without threatening the debtor.
+    parseCadence({ ...letterCadence('Repossess VIN {{collateralVin}}.', {}, 'order_repossession'), products: ['auto_loan'] });
+  });
+
+  it('flags each step threatening a remedy that can fall inside the validation period', () => {
+    const cadence = parseCadence({
+      name: 'flags', version: 1,
+      steps: [
+        { id: 'early', action: 'letter', after: '14d', template: 'w', threatensRemedy: true },
+        { id: 'chained', action: 'letter', after: '20d', from: 'previous_step', template: 'w', threatensRemedy: true },
+        { id: 'late', action: 'letter', after: '45d', template: 'w', threatensRemedy: true },
+        { id: 'due', action: 'letter', after: '30d', from: 'due_date', template: 'w', threatensRemedy: true },
+        { id: 'plain', action: 'letter', after: '46d', template: 'p' },
+      ],
+      templates: { w: { en: { subject: 'Notice', text: 'Service may be disconnected.' } }, p: { en: { subject: 'Notice', text: 'Please pay.' } } },
+    });
+    const warnings = cadenceWarnings(cadence);
+    assert.equal(warnings.length, 3);
+    assert.match(warnings[0]!, /^steps\.0 \(early\): threatens a remedy and comes on day 14 after enrollment, inside the validation period \(it ends 35-41 days/);
+    assert.match(warnings[1]!, /^steps\.1 \(chained\): .*day 34 after enrollment/);
+    assert.match(warnings[2]!, /^steps\.3 \(due\): threatens a remedy and is counted from the due date/);
+    // The shipped cadences: the auto-loan notice of default (day 14) and the utility disconnection warning (day 35).
+    assert.deepEqual(cadenceWarnings(loadCadenceFile(join(ROOT, 'cadences', 'auto-loan.yaml'))).map((w) => w.split(':')[0]), ['steps.3 (default-letter)']);
+    assert.deepEqual(cadenceWarnings(loadCadenceFile(join(ROOT, 'cadences', 'utility.yaml'))).map((w) => w.split(':')[0]), ['steps.5 (disconnection-warning)']);
+  });
+
+  it('the shipped cadences mark every step that threatens or starts legal action', () => {
+    const medical = loadCadenceFile(join(ROOT, 'cadences', 'medical.yaml'));
+    assert.deepEqual(medical.steps.filter((s) => s.threatensSuit).map((s) => s.id), ['final-letter', 'placement']);
   });
 });
 

@@ -303,3 +303,71 @@ describe('the engine itself', () => {
     assert.deepEqual(Object.keys(changed!).sort(), ['daysPastDue', 'nextActionAt']);
   });
 });
+
+describe('threats of suit and of remedies (§1006.26(b), §1006.38(b))', () => {
+  const threats = parseCadence({
+    name: 'threats',
+    version: 1,
+    steps: [
+      { id: 'notice', action: 'email', after: '0d', template: 't' },
+      { id: 'warning', action: 'letter', after: '10d', template: 'w', threatensRemedy: true },
+      { id: 'suit-letter', action: 'letter', after: '50d', template: 's', threatensSuit: true },
+      { id: 'place', action: 'place_account', after: '60d', template: 'p', threatensSuit: true },
+    ],
+    templates: {
+      t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} is due. Reply STOP to opt out.' } },
+      w: { en: { subject: 'Notice', text: 'Unless {{balance}} is paid, service may be disconnected.' } },
+      s: { en: { subject: 'Notice', text: 'We may refer the account to an attorney and file suit.' } },
+      p: { en: { subject: 'Placement {{accountId}}', text: 'Packet attached.' } },
+    },
+  });
+  const letterAt = (w: World, id: string) => w.sent.find((s) => s.effect.stepId === id)?.at;
+  const periodEnds = validationPeriodEnd('2026-11-02');
+  const dayAfterPeriod = zonedTimeToUtcMs(addDays(periodEnds, 1), '09:00', NY);
+
+  it('holds a message threatening a remedy until the validation period has ended, at 09:00 local the day after', () => {
+    const w = world({}, { cadence: threats });
+    w.advance({ days: 20 });
+    assert.equal(letterAt(w, 'warning'), undefined, 'day 10 is inside the validation period');
+    assert.equal(w.state.nextAction!.at, new Date(dayAfterPeriod).toISOString());
+    w.advance({ days: 30 });
+    assert.equal(Date.parse(letterAt(w, 'warning')!), dayAfterPeriod);
+    assert.doesNotMatch(w.sent.find((s) => s.effect.stepId === 'warning')!.effect.text, /does not change the rights/);
+  });
+
+  it('or, where the creditor chose it, sends it on time with the plain statement of the debtor rights', () => {
+    const w = world({}, { cadence: threats, config: { remedyThreatsInValidationPeriod: 'statement' } });
+    w.advance({ days: 11 });
+    const warning = w.sent.find((s) => s.effect.stepId === 'warning')!;
+    assert.equal(Date.parse(warning.at), zonedTimeToUtcMs('2026-11-12', '10:00', NY));
+    assert.match(warning.effect.text, new RegExp(`does not change the rights described in the validation notice we sent you on 2026-11-02\\. Until ${periodEnds} you may still dispute`));
+    // After the period a threat goes out as written.
+    w.advance({ days: 45 });
+    assert.doesNotMatch(w.sent.find((s) => s.effect.stepId === 'suit-letter')!.effect.text, /does not change the rights/);
+  });
+
+  it('never threatens suit on a time-barred debt, and a placement that did not happen does not end the account as placed', () => {
+    const w = world({ dueDate: '2015-03-01' }, { cadence: threats });
+    w.advance({ days: 70 });
+    assert.deepEqual(w.state.steps.map((s) => [s.stepId, s.status]), [['notice', 'done'], ['warning', 'done'], ['suit-letter', 'suppressed'], ['place', 'suppressed']]);
+    assert.match(w.state.steps[2]!.detail!, /^reg_f_1006_26_b_time_barred: the debt is time-barred in NY since 2018-03-01/);
+    assert.equal(w.orders.length, 0);
+    assert.notEqual(w.state.stage, 'placed');
+  });
+
+  it("takes the creditor's statute-of-limitations figures over the table", () => {
+    // Due 2021-06-01: New York's 3 years in the table make it time-barred; counsel's 6 years for this creditor do not.
+    const table = world({ dueDate: '2021-06-01' }, { cadence: threats });
+    table.advance({ days: 55 });
+    assert.equal(table.state.steps.find((s) => s.stepId === 'suit-letter')!.status, 'suppressed');
+    const reviewed = world({ dueDate: '2021-06-01' }, { cadence: threats, config: { limitationOverrides: { NY: 6 } } });
+    reviewed.advance({ days: 55 });
+    assert.equal(reviewed.state.steps.find((s) => s.stepId === 'suit-letter')!.status, 'done');
+    assert.doesNotMatch(reviewed.sent.find((s) => s.effect.stepId === 'notice')!.effect.text, /will not sue you/);
+    // And the other way: a shorter figure makes a debt the table keeps suable time-barred.
+    const shorter = world({ dueDate: '2025-06-01' }, { cadence: threats, config: { limitationOverrides: { NY: 1 } } });
+    shorter.advance({ days: 55 });
+    assert.equal(shorter.state.steps.find((s) => s.stepId === 'suit-letter')!.status, 'suppressed');
+  });
+});
+

@@ -85,6 +85,8 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     notifyRepresentatives: creditor?.notifyRepresentatives ?? false,
     arrangementRules: arrangementRulesFor(creditor),
     allocationRule: creditor?.allocationRule ?? 'oldest_first',
+    ...(creditor?.limitationYears ? { limitationOverrides: creditor.limitationYears } : {}),
+    remedyThreatsInValidationPeriod: creditor?.remedyThreatsInValidationPeriod ?? 'hold',
   };
 }
 

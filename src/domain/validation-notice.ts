@@ -60,6 +60,16 @@ export function itemize(lines: readonly ReceivableLine[], facts: { itemizationDa
   return item;
 }
 
+/**
+ * §1006.38(b): what a message that threatens a remedy during the validation period says, when the
+ * creditor sends it then rather than holding it, so it does not overshadow the debtor's rights.
+ */
+export function rightsStatement(language: 'en' | 'es', facts: { noticeSentOn: string; periodEnds: string }): string {
+  if (language === 'es')
+    return `Este mensaje no cambia los derechos descritos en el aviso de validación que le enviamos el ${facts.noticeSentOn}. Hasta el ${facts.periodEnds} usted todavía puede disputar toda o parte de la deuda, o pedir el nombre y la dirección del acreedor original; si nos escribe antes de esa fecha, debemos detener el cobro hasta enviarle esa información.`;
+  return `This message does not change the rights described in the validation notice we sent you on ${facts.noticeSentOn}. Until ${facts.periodEnds} you may still dispute all or part of the debt, or ask for the name and address of the original creditor; if you write to us by then, we must stop collection until we send you that information.`;
+}
+
 /** The content of Model Form B-1, in plain text for a letter; amounts from the ledger. */
 export function validationNoticeText(facts: ValidationNoticeFacts): { subject: string; body: string } {
   const m = (amountMinor: number) => formatMoney({ amountMinor, currency: facts.itemization.currency });

@@ -56,6 +56,18 @@ const creditorSchema = z.object({
   /** How a payment is spread over the account's debts. */
   allocationRule: z.enum(ALLOCATION_RULES).default('oldest_first'),
   arrangements: arrangementRulesSchema.optional(),
+  /**
+   * Years to sue by USPS code, as counsel reviewed them for this creditor's debts; each replaces
+   * the shipped table's figure (src/domain/statute-of-limitations.ts) for that state.
+   */
+  limitationYears: z.record(z.string().regex(/^[A-Z]{2}$/, 'must be a USPS code such as NY'), z.number().int().min(1, 'must be at least 1 year').max(30)).optional(),
+  /**
+   * A message that threatens a remedy (disconnection, repossession, default, suit) while the
+   * validation period runs: `hold` it until the period has ended (the default), or send it with a
+   * plain statement that the debtor's rights to dispute and to ask for the original creditor stand
+   * until the period's end (`statement`) (§1006.38(b)).
+   */
+  remedyThreatsInValidationPeriod: z.enum(['hold', 'statement'], { error: 'must be hold or statement' }).default('hold'),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 

@@ -117,6 +117,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     notifyRepresentatives: input.notifyRepresentatives ?? false,
     cadence: input.cadence ?? null,
+    limitationOverrides: input.limitationOverrides,
+    remedyThreatsInValidationPeriod: input.remedyThreatsInValidationPeriod ?? 'hold',
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())

@@ -63,6 +63,10 @@ export interface AccountWorkflowInput {
   arrangementRules?: ArrangementRules;
   /** How payments are spread over the account's debts (oldest first when absent). */
   allocationRule?: AllocationRule;
+  /** The creditor's statute-of-limitations overrides by USPS code (years), over the shipped table. */
+  limitationOverrides?: Record<string, number>;
+  /** A remedy threatened inside the validation period: held until it ends (default), or sent with the statement of rights. */
+  remedyThreatsInValidationPeriod?: 'hold' | 'statement';
 }
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');

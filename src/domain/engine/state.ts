@@ -9,6 +9,7 @@ import type { ArrangementRules } from '../arrangements';
 import type { ArrangementMessageKind } from '../arrangement-messages';
 import type { Cadence, RenderSettings } from '../cadence';
 import type { ConsentRecord, RulePack } from '../contact-policy';
+import type { LimitationOverrides } from '../statute-of-limitations';
 import type {
   AdjustmentRecord,
   ComplianceView,
@@ -36,6 +37,13 @@ export interface EngineConfig {
   notifyRepresentatives: boolean;
   /** The cadence named at enrollment; without it segmentation picks one when the account opens. */
   cadence: Cadence | null;
+  /** The creditor's statute-of-limitations figures by USPS code (reviewed by counsel), over the table's. */
+  limitationOverrides?: LimitationOverrides;
+  /**
+   * A message that threatens a remedy inside the validation period: held until the period has
+   * ended (the default), or sent with the plain statement of the debtor's rights (§1006.38(b)).
+   */
+  remedyThreatsInValidationPeriod?: 'hold' | 'statement';
 }
 
 /** The promise, plan or extension that holds the cadence now. */
