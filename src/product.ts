@@ -149,11 +149,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     }
     const pool = createPool(databaseUrl);
     stops.push(() => pool.end());
-    const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
-    if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
-    if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
-    prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
-
+    // The creditor directory first: the cadences are checked against the creditors that use them.
     let creditors: CreditorDirectory;
     let webhooks: WebhookSink | null = null;
     if (env.CREDITORS_FILE) creditors = loadCreditorDirectory(env.CREDITORS_FILE);
@@ -165,6 +161,11 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       creditors = parseCreditorDirectory(JSON.parse(text), LOCAL_CREDITORS_FILE);
       say(`creditors' systems (webhook sink) at ${webhooks.baseUrl}, every order kept in ${join(dataDir, 'sinks', 'webhooks')}`);
     }
+    const prepared = await prepareDatabase(pool, env.CADENCES_DIR, creditors);
+    if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
+    if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
+    prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
+
     const lettersDir = env.LETTERS_DIR ?? join(dataDir, 'sinks', 'letters');
     say(`letters (print-and-mail stand-in) kept as PDF in ${lettersDir}`);
 

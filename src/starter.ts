@@ -26,7 +26,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCreditorDirectory } from './schemas/creditors.schema';
+import { cadenceCreditorProblems, loadCreditorDirectory } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
@@ -162,6 +162,10 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
   const [verb, file] = args;
   if ((verb !== 'validate' && verb !== 'save') || !file) throw new UsageError('cadence validate <file> | cadence save <file>');
   const cadence = loadCadenceFile(file); // throws with the step and field at fault
+  // The creditors whose segmentation uses the cadence must be able to run it (call steps need a contact person).
+  const directory = creditorDirectory(env);
+  const problems = directory ? cadenceCreditorProblems(cadence, directory) : [];
+  if (problems.length > 0) throw new UsageError(`${file}: cadence ${cadence.name} v${cadence.version} ${verb === 'save' ? 'not saved' : 'cannot be used as the creditors stand'}:\n  ${problems.join('\n  ')}`);
   const warnings = cadenceWarnings(cadence);
   const notes = warnings.length > 0 ? `\n  note: ${warnings.join('\n  note: ')}` : '';
   if (verb === 'validate') {

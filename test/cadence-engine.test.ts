@@ -101,6 +101,8 @@ describe('sample cadences, enrollment to end', () => {
       const calls = await stack.pool.query('SELECT phone, script, voicemail FROM call_tasks WHERE account_key = $1', [key(account)]);
       assert.equal(calls.rowCount, 1);
       assert.match(calls.rows[0].script, /Ask for Test Debtor only/);
+      // §1006.2(j): the voicemail names the creditor's contact person (config/creditors.local.json).
+      assert.equal(calls.rows[0].voicemail, 'Hello, this message is for Test Debtor. This is Dana Whitfield from Client Services. Please call us back at +1 555 555 0100. Thank you.');
       // §1006.38(b): the disconnection warning (day 35) waited for the validation period to end.
       const warnedOn = localTime(state.steps!.find((s) => s.stepId === 'disconnection-warning')!.at, account.timezone);
       const { periodEnds } = state.compliance!.validationNotice!;

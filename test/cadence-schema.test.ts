@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cadenceWarnings, loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { cadenceCreditorProblems, creditorsUsingCadence, parseCreditorDirectory } from '../src/schemas/creditors.schema';
+import { runCli } from '../src/starter';
 import { renderStepMessage, templateValues } from '../src/domain/cadence';
 import { formatMoney } from '../src/domain/money';
 import { makeAccount, ROOT, settings } from './helpers/fixtures';
@@ -148,6 +152,45 @@ describe('threats in cadence messages (§1006.26(b), §1006.38(b))', () => {
   it('the shipped cadences mark every step that threatens or starts legal action', () => {
     const medical = loadCadenceFile(join(ROOT, 'cadences', 'medical.yaml'));
     assert.deepEqual(medical.steps.filter((s) => s.threatensSuit).map((s) => s.id), ['final-letter', 'placement']);
+  });
+});
+
+describe('cadences and the creditors that use them', () => {
+  const withCalls = () => loadCadenceFile(join(ROOT, 'cadences', 'utility.yaml'));
+  const directory = (contactPersonName?: string) =>
+    parseCreditorDirectory({
+      creditors: [{ id: 'cred-a', name: 'A', mailingAddress: ['1 A St'], creditDepartmentEmail: 'a@example.test', ...(contactPersonName ? { contactPersonName } : {}) }, { id: 'cred-b', name: 'B', mailingAddress: ['1 B St'], creditDepartmentEmail: 'b@example.test' }],
+      segmentation: { 'cred-a': { rules: [{ product: 'utility', cadence: 'utility' }] } },
+    });
+
+  it('a cadence with call steps needs a contact person at every creditor whose segmentation uses it', () => {
+    const problems = cadenceCreditorProblems(withCalls(), directory());
+    assert.deepEqual(problems, ['creditor cred-a uses cadence utility (segmentation rule 1), whose call steps leave a voicemail, but has no contactPersonName: a limited-content voicemail must name a person the debtor can call back (§1006.2(j))']);
+    assert.deepEqual(cadenceCreditorProblems(withCalls(), directory('Dana Whitfield')), []);
+    // cred-b runs the directory default (standard), which has no calls.
+    assert.deepEqual(cadenceCreditorProblems(loadCadenceFile(join(ROOT, 'cadences', 'standard.json')), directory()), []);
+    assert.deepEqual(creditorsUsingCadence(directory(), 'standard').map((u) => [u.creditor.id, u.how]), [['cred-a', "the directory's default cadence"], ['cred-b', "the directory's default cadence"]]);
+  });
+
+  it('the command line refuses to save (or pass) such a cadence, naming the creditor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'creditors-'));
+    const file = join(dir, 'creditors.json');
+    writeFileSync(file, JSON.stringify({ creditors: [{ id: 'cred-a', name: 'A', mailingAddress: ['1 A St'], creditDepartmentEmail: 'a@example.test' }], segmentation: { 'cred-a': { rules: [{ cadence: 'utility' }] } } }));
+    const previous = { CREDITORS_FILE: process.env.CREDITORS_FILE, DATABASE_URL: process.env.DATABASE_URL };
+    process.env.CREDITORS_FILE = file;
+    process.env.DATABASE_URL = 'postgres://nobody@127.0.0.1:1/none'; // refused before any database is reached
+    try {
+      let output = '';
+      const code = await runCli(['cadence', 'save', join(ROOT, 'cadences', 'utility.yaml')], (t) => (output += t));
+      assert.equal(code, 1);
+      assert.match(output, /cadence utility v2 not saved:\n {2}creditor cred-a uses cadence utility \(segmentation rule 1\).*no contactPersonName/);
+      output = '';
+      assert.equal(await runCli(['cadence', 'validate', join(ROOT, 'cadences', 'auto-loan.yaml')], (t) => (output += t)), 0);
+      assert.match(output, /is valid \(6 steps\)\n {2}note: steps\.3 \(default-letter\): threatens a remedy/);
+    } finally {
+      for (const [name, value] of Object.entries(previous)) if (value === undefined) delete process.env[name]; else process.env[name] = value;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -371,3 +371,32 @@ describe('threats of suit and of remedies (§1006.26(b), §1006.38(b))', () => {
   });
 });
 
+describe('the limited-content voicemail (§1006.2(j))', () => {
+  const calls = parseCadence({
+    name: 'calls', version: 1,
+    steps: [{ id: 'call', action: 'call', after: '1d', template: 'c' }],
+    templates: { c: { en: { text: 'Ask for {{debtorName}}; account {{accountId}}.' } } },
+  });
+  it("names the creditor's contact person, whom the debtor can call back", () => {
+    const w = world({}, { cadence: calls, config: { voicemailContactName: 'Dana Whitfield' } });
+    w.advance({ days: 2 });
+    const call = w.sent.find((s) => s.effect.stepId === 'call')!;
+    assert.equal(call.effect.voicemail, 'Hello, this message is for Rule Debtor. This is Dana Whitfield from Client Services. Please call us back at +1 555 555 0100. Thank you.');
+  });
+
+  it('without a contact person, leaves no voicemail and tells the caller so', () => {
+    const w = world({}, { cadence: calls });
+    w.advance({ days: 2 });
+    const call = w.sent.find((s) => s.effect.stepId === 'call')!;
+    assert.equal(call.effect.voicemail, undefined);
+    assert.match(call.effect.text, /Leave no voicemail: no contact person is configured/);
+  });
+
+  it('refuses to move an account to a cadence with call steps when the creditor has no contact person', () => {
+    const w = world();
+    assert.throws(() => w.control({ kind: 'move', request: { reason: 'try calls', cadence: 'calls' }, cadence: calls }), /has call steps, and creditor cred-rules has no contactPersonName/);
+    const named = world({}, { config: { voicemailContactName: 'Dana Whitfield' } });
+    named.control({ kind: 'move', request: { reason: 'try calls', cadence: 'calls' }, cadence: calls });
+    assert.equal(named.state.cadence!.name, 'calls');
+  });
+});

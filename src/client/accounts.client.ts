@@ -9,7 +9,7 @@ import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentSchema } from '../schemas/payment.schema';
-import { arrangementRulesFor, type CreditorDirectory } from '../schemas/creditors.schema';
+import { arrangementRulesFor, cadenceCreditorProblems, type CreditorDirectory } from '../schemas/creditors.schema';
 import {
   acceptPlanUpdate,
   accountStateQuery,
@@ -44,6 +44,10 @@ export async function enrollAccount(
 ): Promise<EnrollResult> {
   const { account, cadence } = options;
   const workflowId = accountKey(account.creditorId, account.accountId);
+  // A cadence named at enrollment ties it to the creditor as segmentation would: it must be able to run it.
+  const creditor = options.creditors?.creditors.find((c) => c.id === account.creditorId);
+  const problems = cadence && creditor ? cadenceCreditorProblems(cadence, [creditor]) : [];
+  if (problems.length > 0) throw new AccountError('invalid_request', `cadence: ${problems.join('; ')}`, 'cadence');
   const balance = formatMoney({ amountMinor: account.balanceMinor, currency: account.currency });
   try {
     await client.workflow.start<typeof accountWorkflow>('accountWorkflow', {
@@ -87,6 +91,7 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     allocationRule: creditor?.allocationRule ?? 'oldest_first',
     ...(creditor?.limitationYears ? { limitationOverrides: creditor.limitationYears } : {}),
     remedyThreatsInValidationPeriod: creditor?.remedyThreatsInValidationPeriod ?? 'hold',
+    ...(creditor?.contactPersonName ? { voicemailContactName: creditor.contactPersonName } : {}),
   };
 }
 

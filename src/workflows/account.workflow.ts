@@ -119,6 +119,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     cadence: input.cadence ?? null,
     limitationOverrides: input.limitationOverrides,
     remedyThreatsInValidationPeriod: input.remedyThreatsInValidationPeriod ?? 'hold',
+    voicemailContactName: input.voicemailContactName ?? null,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())

@@ -67,6 +67,8 @@ export interface AccountWorkflowInput {
   limitationOverrides?: Record<string, number>;
   /** A remedy threatened inside the validation period: held until it ends (default), or sent with the statement of rights. */
   remedyThreatsInValidationPeriod?: 'hold' | 'statement';
+  /** The creditor's contact person named in limited-content voicemails (§1006.2(j)). */
+  voicemailContactName?: string;
 }
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');

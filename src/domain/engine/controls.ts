@@ -59,6 +59,9 @@ export function checkControl(state: EngineState, config: EngineConfig, at: strin
       if (typeof control.request.cadence !== 'string' || control.request.cadence === '') refuse('cadence (a saved cadence name) is required');
       if (control.cadence?.products && !control.cadence.products.includes(state.profile.product))
         refuse(`cadence ${control.cadence.name} is for ${control.cadence.products.join(', ')}, not ${state.profile.product}`);
+      // §1006.2(j): its call steps' voicemails must name a person, and this creditor has none configured.
+      if (control.cadence?.steps.some((step) => step.action === 'call') && !config.voicemailContactName)
+        refuse(`cadence ${control.cadence.name} has call steps, and creditor ${state.profile.creditorId} has no contactPersonName for their voicemails`);
       return;
     case 'contact_details':
       requireReason(control.request);

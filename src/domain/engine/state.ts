@@ -44,6 +44,8 @@ export interface EngineConfig {
    * ended (the default), or sent with the plain statement of the debtor's rights (§1006.38(b)).
    */
   remedyThreatsInValidationPeriod?: 'hold' | 'statement';
+  /** The natural person a limited-content voicemail names (§1006.2(j)); without one no voicemail is left. */
+  voicemailContactName?: string | null;
 }
 
 /** The promise, plan or extension that holds the cadence now. */

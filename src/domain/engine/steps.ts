@@ -24,6 +24,25 @@ const DEFAULT_COLLECTOR_NAME = 'Dunning Collections';
 const DEFAULT_VOICEMAIL_BUSINESS = 'Client Services';
 const DEFAULT_CALLBACK_PHONE = '+1 555 555 0100';
 
+/** What a call task says when no contact person is configured: a voicemail naming nobody is not a limited-content message. */
+export const NO_VOICEMAIL = 'Leave no voicemail: no contact person is configured for this creditor, and a limited-content message must name one (§1006.2(j)).';
+
+/**
+ * The limited-content message a caller may leave (§1006.2(j)): the debtor's name, the creditor's
+ * configured contact person (a natural person the debtor can call back), a business name that
+ * does not say debt collection, a callback number. Undefined without a contact person.
+ */
+function voicemailFor(ctx: Ctx): string | undefined {
+  const callerName = ctx.config.voicemailContactName;
+  if (!callerName) return undefined;
+  return limitedContentMessage({
+    debtorName: ctx.s.profile.debtorName,
+    callerName,
+    businessName: ctx.config.settings.voicemailBusinessName ?? DEFAULT_VOICEMAIL_BUSINESS,
+    callbackPhone: ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE,
+  });
+}
+
 /** The next step and when it is due, or null when the cadence has run out. */
 export function nextStep(ctx: Ctx): { step: CadenceStep; dueAtMs: number } | null {
   const s = ctx.s;
@@ -142,8 +161,10 @@ export function runStep(ctx: Ctx, step: CadenceStep, index: number): 'done' | 'a
     const recipient = recipientFor(ctx, channel);
     const fallbackFrom = channel !== step.action ? `${step.action}: ${step.action === 'email' ? account.email : account.phone}` : null;
     let rendered: RenderedMessage;
+    let voicemail: string | undefined;
     try {
       rendered = message(ctx, step, overshadow ? [overshadow.statement] : []);
+      if (channel === 'call') voicemail = voicemailFor(ctx);
     } catch (error) {
       // A message that cannot be composed from the data: recorded, and the cadence goes on.
       if (!(error instanceof RangeError)) throw error;
@@ -152,17 +173,9 @@ export function runStep(ctx: Ctx, step: CadenceStep, index: number): 'done' | 'a
       return finishStep(ctx, step);
     }
     let text = rendered.text;
-    let voicemail: string | undefined;
     // A text written for another channel still tells how to opt out, as every text must.
     if (channel === 'sms' && step.action !== 'sms' && !/\bSTOP\b/.test(text)) text = `${text} Reply STOP to opt out.`;
-    if (channel === 'call') {
-      voicemail = limitedContentMessage({
-        debtorName: account.debtorName,
-        callerName: 'your caller',
-        businessName: ctx.config.settings.voicemailBusinessName ?? DEFAULT_VOICEMAIL_BUSINESS,
-        callbackPhone: ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE,
-      });
-    }
+    if (channel === 'call' && !voicemail) text = `${text}\n\n${NO_VOICEMAIL}`;
     requestContact(ctx, {
       purpose: { type: 'step', stepIndex: index, runKey: runKey(ctx, step), fallbackFrom },
       idempotencyKey: runKey(ctx, step),
