@@ -12,7 +12,7 @@ import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy
 import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
-import { accountStateQuery, complianceEventSignal, ledgerAdjustmentSignal, type ComplianceEvent, type LedgerAdjustment } from '../src/workflows/definitions';
+import { accountStateQuery, changeContactDetailsUpdate, complianceEventSignal, ledgerAdjustmentSignal, type ComplianceEvent, type LedgerAdjustment } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence, testDate } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
@@ -164,6 +164,22 @@ describe('opt-outs, cease, attorney', () => {
     });
     assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 0);
     assert.equal(stack.smtp.messages().filter((m) => m.to.includes(account.email!)).length, 2);
+  });
+
+  it('a new number has no SMS consent until it is given for it: texts stop at the change, email goes on', async () => {
+    const account = makeAccount();
+    const newPhone = `+1917555${account.phone!.slice(-4)}`;
+    await stack.run(async () => {
+      const handle = await enroll(account, mixed);
+      await stack.env.sleep('16 hours');
+      await handle.executeUpdate(changeContactDetailsUpdate, { args: [{ phone: newPhone, reason: 'debtor moved', operator: 'ana' }] });
+      await stack.env.sleep('4 days');
+      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'email-1:sent', 'sms-1:suppressed:tcpa_consent', 'email-2:sent', 'sms-2:suppressed:tcpa_consent']);
+      const decision = await stack.pool.query(`SELECT reason FROM contact_decisions WHERE account_key = $1 AND step_id = 'sms-1' AND decision = 'suppress'`, [key(account)]);
+      assert.match(decision.rows[0].reason, new RegExp(`no recorded consent to texts at \\${newPhone}`));
+      await handle.terminate('test done');
+    });
+    assert.equal(stack.twilio.messages().filter((m) => m.to === newPhone || m.to === account.phone).length, 0);
   });
 
   it('a request to cease communication, and attorney representation, suppress every later contact', async () => {

@@ -400,3 +400,62 @@ describe('the limited-content voicemail (§1006.2(j))', () => {
     assert.equal(named.state.cadence!.name, 'calls');
   });
 });
+
+describe('consent belongs to the number or address (TCPA)', () => {
+  const texts = parseCadence({
+    name: 'texts', version: 1,
+    steps: [
+      { id: 'e1', action: 'email', after: '0d', template: 't' },
+      { id: 's1', action: 'sms', after: '2d', template: 's' },
+      { id: 's2', action: 'sms', after: '4d', template: 's' },
+      { id: 'e2', action: 'email', after: '6d', template: 't' },
+    ],
+    templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } } },
+  });
+  const contact = (w: World, id: string) => w.state.contacts.find((c) => c.stepId === id)!;
+
+  it('a changed number has no SMS consent until it is given for that number; the consent says where it came from', () => {
+    const w = world({}, { cadence: texts });
+    w.control({ kind: 'contact_details', request: { phone: '+12125550999', reason: 'debtor moved' } });
+    w.advance({ days: 3 });
+    assert.equal(contact(w, 's1').status, 'suppressed');
+    assert.equal(contact(w, 's1').rule, 'tcpa_consent');
+    w.comply({ kind: 'opt_in', channel: 'sms', address: '+12125550999', source: 'form' });
+    w.advance({ days: 2 });
+    assert.equal(contact(w, 's2').status, 'sent');
+    assert.equal(contact(w, 's2').recipient, '+12125550999');
+    assert.deepEqual(w.state.compliance.consents.map((c) => [c.channel, c.address, c.consented, c.source]), [
+      ['email', 'rule@example.test', true, 'enrollment'],
+      ['sms', '+12125550123', true, 'enrollment'],
+      ['sms', '+12125550999', true, 'form'],
+    ]);
+    assert.ok(w.state.compliance.consents.every((c) => typeof c.at === 'string'));
+  });
+
+  it('consent given with the new number counts for it', () => {
+    const w = world({}, { cadence: texts });
+    w.control({ kind: 'contact_details', request: { phone: '+12125550999', consent: { sms: true, source: 'debtor gave the number by phone' }, reason: 'new number' } });
+    w.advance({ days: 3 });
+    assert.equal(contact(w, 's1').status, 'sent');
+    assert.equal(w.state.compliance.consents.at(-1)!.source, 'contact change: debtor gave the number by phone');
+  });
+
+  it('where a pack requires opt-in for email (New York City), a changed email address has none', () => {
+    const nyc = { address: { line1: '1 Broadway', city: 'New York', region: 'NY', postalCode: '10004', country: 'US' } };
+    const w = world(nyc, { cadence: texts });
+    assert.equal(contact(w, 'e1').status, 'sent', 'the enrolled address has its opt-in');
+    w.control({ kind: 'contact_details', request: { email: 'new@example.test', reason: 'new address' } });
+    w.advance({ days: 7 });
+    assert.equal(contact(w, 'e2').status, 'suppressed');
+    assert.equal(contact(w, 'e2').rule, 'email_opt_in_consent');
+  });
+
+  it('an earlier state without consent records gets the enrolled addresses\' consents, not the current ones', () => {
+    const w = world({}, { cadence: texts });
+    w.control({ kind: 'contact_details', request: { phone: '+12125550999', reason: 'debtor moved' } });
+    const older = JSON.parse(JSON.stringify(w.state));
+    older.compliance.consents = [];
+    const carried = fromCarried(older, account(), texts, w.now());
+    assert.deepEqual(carried.compliance.consents.map((c) => [c.address, c.source]), [['rule@example.test', 'enrollment'], ['+12125550123', 'enrollment']]);
+  });
+});

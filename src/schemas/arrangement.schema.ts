@@ -62,6 +62,12 @@ export const contactDetailsChangeSchema = z.object({
     country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
   }).optional(),
   timezone: z.string().optional(),
+  /** Consent given with the new details, for those addresses only, and where it came from (e.g. "debtor gave the number by phone"). */
+  consent: z.object({
+    email: z.boolean().optional(),
+    sms: z.boolean().optional(),
+    source: z.string().trim().min(1, 'is required: where the consent came from').max(200),
+  }).strict().optional(),
   reason: z.string().trim().min(1, 'is required'),
   operator: z.string().optional(),
 }).strict();

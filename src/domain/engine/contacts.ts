@@ -6,7 +6,7 @@
 import { isEndStage, type ContactRecord } from '../account';
 import { renderArrangementMessage } from '../arrangement-messages';
 import { templateValues } from '../cadence';
-import { rulesFor, type ContactChannel, type ContactRequest } from '../contact-policy';
+import { hasConsent, rulesFor, type ContactChannel, type ContactRequest } from '../contact-policy';
 import { formatMoney } from '../money';
 import { candidateZones } from '../us-zones';
 import type { ContactEffect, EffectFailure, EffectValues, LetterDetails } from './commands';
@@ -28,11 +28,8 @@ export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: str
     timezones: candidateZones(account.timezone, account.address.country, account.address.region, account.phone),
     state: account.address.country === 'US' ? account.address.region : null,
     city: account.address.city,
-    consents: [
-      ...(account.email ? [{ channel: 'email' as const, address: account.email, consented: account.consent.email }] : []),
-      ...(account.phone ? [{ channel: 'sms' as const, address: account.phone, consented: account.consent.sms }] : []),
-      ...compliance.consents,
-    ],
+    // Consent per address (the enrollment's for the enrolled addresses, then what was given since): a changed number has none of its own.
+    consents: compliance.consents,
     optOuts: compliance.optOuts,
     flags: compliance.flags,
     dispute: compliance.dispute,
@@ -52,11 +49,14 @@ export function isInvalid(ctx: Ctx, channel: 'email' | 'sms', address: string | 
   return address !== null && ctx.s.invalidContacts.some((i) => i.channel === channel && i.address === address);
 }
 
-/** The step's own channel unless its address is undeliverable: then email ⇄ SMS, else a letter. */
+/** Consent recorded for that address (the last record for it decides). */
+export const consentedAt = (ctx: Ctx, channel: 'email' | 'sms', address: string | null) => address !== null && hasConsent(ctx.s.compliance.consents, channel, address);
+
+/** The step's own channel unless its address is undeliverable: then email ⇄ SMS (where that address has consent), else a letter. */
 export function deliverableChannel(ctx: Ctx, action: 'email' | 'sms' | 'call' | 'letter'): 'email' | 'sms' | 'call' | 'letter' {
   const account = ctx.s.profile;
-  if (action === 'email' && isInvalid(ctx, 'email', account.email)) return account.phone && !isInvalid(ctx, 'sms', account.phone) && account.consent.sms ? 'sms' : 'letter';
-  if (action === 'sms' && isInvalid(ctx, 'sms', account.phone)) return account.email && !isInvalid(ctx, 'email', account.email) && account.consent.email ? 'email' : 'letter';
+  if (action === 'email' && isInvalid(ctx, 'email', account.email)) return account.phone && !isInvalid(ctx, 'sms', account.phone) && consentedAt(ctx, 'sms', account.phone) ? 'sms' : 'letter';
+  if (action === 'sms' && isInvalid(ctx, 'sms', account.phone)) return account.email && !isInvalid(ctx, 'email', account.email) && consentedAt(ctx, 'email', account.email) ? 'email' : 'letter';
   return action;
 }
 

@@ -145,6 +145,12 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       const changed: string[] = [];
       if (change.email !== undefined) (account.email = change.email), changed.push('email');
       if (change.phone !== undefined) (account.phone = change.phone), changed.push('phone');
+      // Consent belongs to the address: a new number or email address has none until it is given
+      // for it, here with the change (the debtor gave it, and said so) or later by an opt-in.
+      const given = change.consent;
+      const source = `contact change: ${given?.source ?? ''}`.trim();
+      if (given?.email !== undefined && account.email) s.compliance.consents.push({ channel: 'email', address: account.email, consented: given.email, source, at: ctx.at });
+      if (given?.sms !== undefined && account.phone) s.compliance.consents.push({ channel: 'sms', address: account.phone, consented: given.sms, source, at: ctx.at });
       if (change.address) (account.address = change.address), changed.push('address');
       if (change.timezone) (account.timezone = change.timezone), changed.push('time zone');
       return operatorChange(ctx, `contact details changed (${changed.join(', ') || 'nothing'})`, change);

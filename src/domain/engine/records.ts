@@ -78,10 +78,15 @@ export interface ArrangementsView {
   extensions: ExtensionRecord[];
 }
 
-/** New contact details (a move, a new number); each needs a reason. */
+/**
+ * New contact details (a move, a new number); each needs a reason. A new number or email address
+ * has no consent until it is given for it: `consent` records that the debtor gave it with the new
+ * address (e.g. a number the debtor gave for the debt, for texts), and where that came from.
+ */
 export interface ContactDetailsChange {
   email?: string | null;
   phone?: string | null;
+  consent?: { email?: boolean; sms?: boolean; source: string };
   address?: AccountProfile['address'];
   timezone?: string;
   reason: string;
@@ -124,6 +129,8 @@ export interface ComplianceView {
   activeMilitaryDuty?: boolean;
   representative?: (Representative & { role: 'estate' | 'trustee'; notifiedAt: string | null }) | null;
   optOuts: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string }[];
+  /** Consent per address, oldest first, with where it came from and when (engine v3). */
+  consents?: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string; consented: boolean; source?: string; at?: string }[];
   events: { kind: string; at: string; detail: string }[];
   personalDataPurged: boolean;
 }

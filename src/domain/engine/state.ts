@@ -59,7 +59,7 @@ export interface ActiveArrangement {
 
 /** What the law lets the product do with this account, from the facts recorded so far. */
 export interface ComplianceState extends ComplianceView {
-  /** Consents given after enrollment (opt-ins); enrollment consents come from the account. */
+  /** Consent per address, oldest first: the enrollment's, then opt-ins and consents given with new details. */
   consents: ConsentRecord[];
   conversations: string[];
   /** When collection was suspended for a dispute; the cadence clock stops until verification. */
@@ -155,7 +155,17 @@ export function emptyCompliance(): ComplianceState {
   };
 }
 
+/** The consents the account was enrolled with, each tied to the address it was given for. */
+export function enrollmentConsents(profile: AccountProfile, at: string): ConsentRecord[] {
+  return [
+    ...(profile.email ? [{ channel: 'email' as const, address: profile.email, consented: profile.consent.email, source: 'enrollment', at }] : []),
+    ...(profile.phone ? [{ channel: 'sms' as const, address: profile.phone, consented: profile.consent.sms, source: 'enrollment', at }] : []),
+  ];
+}
+
 export function initialState(profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
+  const compliance = emptyCompliance();
+  compliance.consents = enrollmentConsents(profile, at);
   return {
     engine: 3,
     profile,
@@ -185,7 +195,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     steps: [],
     stageHistory: [{ stage: 'notice', at, reason: cadence ? `enrolled on cadence ${cadence.name} v${cadence.version}` : 'enrolled' }],
     nextAction: null,
-    compliance: emptyCompliance(),
+    compliance,
     arrangement: null,
     promises: [],
     plans: [],
@@ -209,12 +219,12 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
  * effect the earlier run was waiting for is not carried: continue-as-new happens between effects.
  */
 export function fromCarried(carried: Record<string, unknown> & { engine?: number }, profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
-  if (carried.engine === 3) return carried as unknown as EngineState;
   const base = initialState(profile, cadence, at);
+  if (carried.engine === 3) return completed(carried as unknown as EngineState, base, profile);
   if (carried.engine !== 2) {
     // The first engine: enrollment facts, payments and contacts; its cadence position carries over.
     const v1 = carried as unknown as { enrolledAt: string; nextStepIndex: number; balanceMinor: number; stage: Stage; ledgerOpened: boolean; pendingPayments: PaymentReceived[]; contacts: ContactRecord[]; payments: PaymentRecord[]; stageHistory: StageChange[] };
-    return { ...base, enrolledAt: v1.enrolledAt, cadenceStartedAt: v1.enrolledAt, nextStepIndex: v1.nextStepIndex, stepRuns: v1.nextStepIndex, balanceMinor: v1.balanceMinor, stage: v1.stage, ledgerOpened: v1.ledgerOpened, pendingPayments: v1.pendingPayments, contacts: v1.contacts, payments: v1.payments, stageHistory: v1.stageHistory };
+    return { ...base, compliance: { ...base.compliance, consents: enrollmentConsents(profile, v1.enrolledAt) }, enrolledAt: v1.enrolledAt, cadenceStartedAt: v1.enrolledAt, nextStepIndex: v1.nextStepIndex, stepRuns: v1.nextStepIndex, balanceMinor: v1.balanceMinor, stage: v1.stage, ledgerOpened: v1.ledgerOpened, pendingPayments: v1.pendingPayments, contacts: v1.contacts, payments: v1.payments, stageHistory: v1.stageHistory };
   }
   const v2 = carried as unknown as Partial<EngineState> & { compliance?: Partial<ComplianceState> };
   const merged = { ...base } as unknown as Record<string, unknown>;
@@ -222,6 +232,8 @@ export function fromCarried(carried: Record<string, unknown> & { engine?: number
   const state = merged as unknown as EngineState;
   state.engine = 3;
   state.compliance = { ...emptyCompliance(), ...(v2.compliance ?? {}) } as ComplianceState;
+  // The earlier engines tied enrollment consent to whatever number the account had; here it is the enrolled one's.
+  state.compliance.consents = withEnrollmentConsents(state.compliance.consents, profile, state.enrolledAt);
   state.profile = v2.profile ?? profile;
   state.cadence = v2.cadence ?? cadence;
   if (v2.holdStartedAt === undefined) {
@@ -231,5 +243,20 @@ export function fromCarried(carried: Record<string, unknown> & { engine?: number
     state.holdStartedAt = since ?? null;
   }
   state.awaiting = null;
+  return state;
+}
+
+/** Enrollment consents first, unless the records have them already (`profile` is the account as enrolled: the workflow's input). */
+function withEnrollmentConsents(consents: ConsentRecord[], profile: AccountProfile, at: string): ConsentRecord[] {
+  return consents.some((c) => c.source === 'enrollment') ? consents : [...enrollmentConsents(profile, at), ...consents];
+}
+
+/**
+ * A state this engine carried, from a build that knew fewer fields: the missing ones take their
+ * neutral value (none is missing when the same build carried it, and the state is then unchanged).
+ */
+function completed(carried: EngineState, base: EngineState, profile: AccountProfile): EngineState {
+  const state = { ...base, ...carried, compliance: { ...base.compliance, ...carried.compliance } };
+  state.compliance.consents = withEnrollmentConsents(carried.compliance.consents ?? [], profile, carried.enrolledAt);
   return state;
 }

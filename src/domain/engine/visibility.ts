@@ -99,6 +99,7 @@ export function accountView(state: EngineState, config: EngineConfig): AccountSt
       activeMilitaryDuty: c.activeMilitaryDuty ?? false,
       representative: c.representative ?? null,
       optOuts: c.optOuts,
+      consents: c.consents,
       events: c.events,
       personalDataPurged: c.personalDataPurged,
     },
