@@ -17,6 +17,8 @@
  *   node dist/src/starter.js plan <creditorId> <accountId> --frequency monthly [--income N --expenses N --instalment N --down-payment N --settlement N] --accepted-by NAME
  *   node dist/src/starter.js extend <creditorId> <accountId> --until YYYY-MM-DD --reason "…" --granted-by NAME [--approver NAME]
  *   node dist/src/starter.js dispute <creditorId> <accountId> --via phone [--note "…"]
+ *   node dist/src/starter.js dial <creditorId> <accountId> --operator NAME [--phone +1…] [--task TASK_ID]   ("dialling now": allow, defer or suppress)
+ *   node dist/src/starter.js call-outcome <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation --operator NAME [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
  *
@@ -28,7 +30,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cadenceCreditorProblems, loadCreditorDirectory } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
-import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
+import { AccountError, acceptPlan, accountState, controlAccount, dialNow, enrollAccounts, grantExtension, proposePlans, recordCallOutcome, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
 import { createApiKeyRepository } from './adapters/api-key.repository';
 import { createLedgerRepository } from './adapters/ledger.repository';
@@ -203,6 +205,7 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
 const ARRANGEMENT_OPTIONS = [
   '--label', '--payment-id', '--return-id', '--amount', '--date', '--channel', '--taken-by', '--frequency', '--income', '--expenses',
   '--instalment', '--down-payment', '--settlement', '--start-date', '--accepted-by', '--until', '--granted-by', '--approver', '--via', '--note',
+  '--phone', '--task',
 ];
 
 function accountArgs(command: string, args: string[]): [string, string] {
@@ -321,6 +324,30 @@ async function disputeCommand(args: string[], options: Map<string, string>, env:
   return withClient(env, async (client) => {
     await reportComplianceEvent(client, creditorId, accountId, event);
     out.print(`dispute (via ${event.via}) recorded for ${creditorId}/${accountId}; within the validation period collection stops until verification is sent`, { recorded: true });
+    return EXIT.ok;
+  });
+}
+
+/** "Dialling now": prints the gate's answer for the call about to be placed (exit 0 whatever it is: it is an answer, not a failure). */
+async function dialCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('dial', args);
+  const request = { operator: requiredOption(options, 'operator', 'dial'), ...(options.get('phone') ? { phone: options.get('phone') } : {}), ...(options.get('task') ? { taskId: options.get('task') } : {}) };
+  return withClient(env, async (client) => {
+    const answer = await dialNow(client, creditorId, accountId, request);
+    const what =
+      answer.decision === 'allow' ? `allow: call ${answer.phone} now` : answer.decision === 'defer' ? `defer: do not call before ${answer.until} (${answer.rule}: ${answer.reason})` : `suppress: do not call (${answer.rule}: ${answer.reason})`;
+    out.print(`${what}; attempt ${answer.attemptId}${answer.decision === 'allow' ? ` (report its outcome: call-outcome ${creditorId} ${accountId} ${answer.attemptId} <outcome>)` : ''}`, answer);
+    return EXIT.ok;
+  });
+}
+
+async function callOutcomeCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId, attemptId, outcome] = args;
+  if (!creditorId || !accountId || !attemptId || !outcome) throw new UsageError('call-outcome needs <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation');
+  const request = { outcome, operator: requiredOption(options, 'operator', 'call-outcome'), ...(options.get('note') ? { note: options.get('note') } : {}) };
+  return withClient(env, async (client) => {
+    const attempt = await recordCallOutcome(client, creditorId, accountId, attemptId, request);
+    out.print(`${attempt.id} to ${attempt.phone}: ${attempt.outcome} recorded`, attempt);
     return EXIT.ok;
   });
 }
@@ -502,6 +529,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await disputeCommand(args, options, env, out);
       case 'history':
         return await historyCommand(args, env, out);
+      case 'dial':
+        return await dialCommand(args, options, env, out);
+      case 'call-outcome':
+        return await callOutcomeCommand(args, options, env, out);
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
       case 'cadence':
@@ -511,7 +542,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'report':
         return await reportCommand(args, flags, options, env, write);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, report, cadence`);
     }
   } catch (error) {
     const code =

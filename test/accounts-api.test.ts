@@ -15,6 +15,8 @@ import { createApiKeyRepository, type ApiKeyRepository } from '../src/adapters/a
 import { ROUTES } from '../src/api/routes';
 import { startApiServer } from '../src/api/server';
 import type { AccountProfile } from '../src/domain/account';
+import { localDateTime } from '../src/domain/contact-policy';
+import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { makeAccount, ROOT, settings, SHARED_DATA } from './helpers/fixtures';
 import { freePort } from './helpers/product';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
@@ -244,6 +246,36 @@ describe('an account through the API', () => {
       assert.equal(state.body.compliance.dispute, 'pending_verification');
       assert.equal(state.body.compliance.flags.bankruptcy, true);
       assert.match(state.body.compliance.events.find((e: { kind: string }) => e.kind === 'dispute').detail, /by portal: not mine/);
+    });
+  });
+
+  it('dialling now: the gate answers, each attempt and its outcome are kept; after a conversation calls wait 7 days', async () => {
+    const account = accountJson();
+    await run(async () => {
+      await call('POST', '/v1/accounts', { json: account });
+      // 10:00 the next morning where the debtor is, whatever the test clock says now.
+      const today = localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), account.timezone).date;
+      await stack.env.sleep(zonedTimeToUtcMs(addCalendarDays(today, 1), '10:00', account.timezone) - (await stack.env.currentTimeMs()));
+      const base = `/v1/accounts/${account.accountId}/calls`;
+      const first = await call('POST', base, { json: { operator: 'ana' } });
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual([first.body.attemptId, first.body.decision, first.body.phone], ['call-1', 'allow', account.phone]);
+      const talked = await call('POST', `${base}/call-1/outcome`, { json: { outcome: 'conversation', note: 'will pay Friday' } });
+      assert.equal(talked.status, 200, JSON.stringify(talked.body));
+      assert.equal(talked.body.outcome, 'conversation');
+      const second = await call('POST', base, { json: {} });
+      assert.deepEqual([second.body.attemptId, second.body.decision, second.body.rule], ['call-2', 'defer', 'reg_f_1006_14_b_2_after_conversation']);
+      expectError(await call('POST', `${base}/call-2/outcome`, { json: { outcome: 'no_answer' } }), 422, 'control_refused', 'attemptId');
+      expectError(await call('POST', `${base}/call-9/outcome`, { json: { outcome: 'no_answer' } }), 422, 'control_refused', 'attemptId');
+      expectError(await call('POST', `${base}/call-1/outcome`, { json: { outcome: 'hung up' } }), 400, 'invalid_field', 'outcome');
+      expectError(await call('POST', base, { json: { phone: '555' } }), 400, 'invalid_field', 'phone');
+      const rows = await stack.pool.query(`SELECT attempt_id, decision, rule, operator, outcome, note FROM call_attempts WHERE account_key = $1 ORDER BY attempt_id`, [`account/cred-test/${account.accountId}`]);
+      assert.deepEqual(rows.rows, [
+        { attempt_id: 'call-1', decision: 'allow', rule: 'allowed', operator: 'ana', outcome: 'conversation', note: 'will pay Friday' },
+        { attempt_id: 'call-2', decision: 'defer', rule: 'reg_f_1006_14_b_2_after_conversation', operator: `api key ${(await keys.list()).find((k) => k.label === 'test A')!.keyId}`, outcome: null, note: null },
+      ]);
+      const proof = await stack.pool.query(`SELECT step_id, decision FROM contact_decisions WHERE account_key = $1 AND step_id LIKE 'dial-%' ORDER BY step_id`, [`account/cred-test/${account.accountId}`]);
+      assert.deepEqual(proof.rows, [{ step_id: 'dial-call-1', decision: 'allow' }, { step_id: 'dial-call-2', decision: 'defer' }]);
     });
   });
 

@@ -17,6 +17,7 @@ import { candidateZones } from '../src/domain/us-zones';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { loadCadenceFile } from '../src/schemas/cadence.schema';
 import { join } from 'node:path';
+import type { DialAnswer } from '../src/domain/engine';
 import { World } from './helpers/engine-world';
 import { ROOT } from './helpers/fixtures';
 
@@ -122,7 +123,18 @@ function sequence(seed: number, canAt: number | null): { w: World; facts: Facts 
     else if (roll < 0.87) tryControl({ kind: 'promise', request: { amountMinor: Math.max(1, Math.floor(w.state.balanceMinor / 2)), date: addDays(localDateTime(w.now(), profile.timezone).date, 1 + Math.floor(rnd() * 10)), channel: 'phone', takenBy: 'op' } });
     else if (roll < 0.9) tryControl({ kind: 'plan', request: { frequency: pick(['weekly', 'monthly'] as const), acceptedBy: 'op' } });
     else if (roll < 0.91) tryControl({ kind: 'close', request: { reason: 'done' } });
-    else if (roll < 0.93) {
+    else if (roll < 0.96) {
+      // People dialling now, a few times some hours apart; what came of each allowed call.
+      for (let calls = 1 + Math.floor(rnd() * 6); calls > 0; calls--) {
+        try {
+          const answer = w.control({ kind: 'dial', request: { operator: 'op' } }) as DialAnswer;
+          if (answer.decision === 'allow' && rnd() < 0.8) w.control({ kind: 'call_outcome', request: { attemptId: answer.attemptId, outcome: pick(['no_answer', 'no_answer', 'no_answer', 'voicemail', 'conversation', 'wrong_number'] as const) } });
+        } catch (error) {
+          if ((error as Error).name !== 'EngineRefusal') throw error;
+        }
+        w.advance({ ms: Math.floor(rnd() * 8 * 3_600_000) });
+      }
+    } else if (roll < 0.98) {
       // A new number (same area code, so the same zones): with consent given for it, or without.
       const phone = `${place.phone.slice(0, -4)}${String(1000 + n).slice(-4)}`;
       const consent = rnd() < 0.5;
@@ -157,6 +169,26 @@ function checkInvariants(w: World, facts: Facts, seed: number): void {
     // Nothing after the account ended (a reopened account is open again).
     assert.ok(!isEndStage(stage) || required, `seed ${seed}: ${effect.stepId} sent at ${at} while the account was ${stage}`);
   });
+  // Calls people placed, with the call tasks no one reported dialling (§1006.14(b)(2), independently of the gate):
+  // inside 08:00-21:00 everywhere, never an 8th in 7 x 24 hours, none after a conversation until its 7th day.
+  const dialled = new Set(s.callAttempts.filter((a) => a.decision === 'allow' && a.taskId).map((a) => a.taskId));
+  const calls = [
+    ...s.contacts.filter((c) => c.channel === 'call' && c.status === 'sent' && !dialled.has(c.providerMessageId)).map((c) => Date.parse(c.at)),
+    ...s.callAttempts.filter((a) => a.decision === 'allow').map((a) => Date.parse(a.at)),
+  ];
+  const conversations = s.callAttempts.filter((a) => a.outcome === 'conversation');
+  for (const attempt of s.callAttempts.filter((a) => a.decision === 'allow')) {
+    const t = Date.parse(attempt.at);
+    for (const zone of zones) {
+      const hour = localDateTime(attempt.at, zone).hour;
+      assert.ok(hour >= 8 && hour < 21, `seed ${seed}: call ${attempt.id} at ${attempt.at} is ${hour}:xx in ${zone}`);
+    }
+    const before = calls.filter((c) => c > t - 7 * 86_400_000 && c < t).length;
+    assert.ok(before < 7, `seed ${seed}: call ${attempt.id} at ${attempt.at} after ${before} calls in 7 days`);
+    const day = localDateTime(attempt.at, zones[0]!).date;
+    const talked = conversations.find((c) => Date.parse(c.at) < t && day < addDays(localDateTime(c.at, zones[0]!).date, 7));
+    assert.ok(!talked, `seed ${seed}: call ${attempt.id} on ${day}, after the conversation of ${talked?.at}`);
+  }
 }
 
 describe('the account engine over random event sequences', () => {

@@ -11,6 +11,9 @@ import type { Cadence } from '../src/domain/cadence';
 import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
 import { changedVisibility, decide, fromCarried, initialState, visibility } from '../src/domain/engine';
 import { zonedTimeToUtcMs } from '../src/domain/schedule';
+import type { DialAnswer } from '../src/domain/engine';
+import { callHistory } from '../src/domain/engine/contacts';
+import type { CallOutcome, DialRequest } from '../src/domain/engine/records';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { World } from './helpers/engine-world';
 
@@ -457,5 +460,93 @@ describe('consent belongs to the number or address (TCPA)', () => {
     older.compliance.consents = [];
     const carried = fromCarried(older, account(), texts, w.now());
     assert.deepEqual(carried.compliance.consents.map((c) => [c.address, c.source]), [['rule@example.test', 'enrollment'], ['+12125550123', 'enrollment']]);
+  });
+});
+
+describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2))', () => {
+  const noCalls = parseCadence({ name: 'mail', version: 1, steps: [{ id: 'e1', action: 'email', after: '0d', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } } } });
+  const dial = (w: World, request: Partial<DialRequest> = {}) => w.control({ kind: 'dial', request: { operator: 'ana', ...request } }) as DialAnswer;
+  const outcome = (w: World, attemptId: string, what: CallOutcome) => w.control({ kind: 'call_outcome', request: { attemptId, outcome: what, operator: 'ana' } });
+  const at = (date: string, time: string) => new Date(zonedTimeToUtcMs(date, time, NY)).toISOString();
+
+  it('a call dialled at 22:00 local is deferred to 08:00, the attempt recorded with the gate inputs as proof, and not counted', () => {
+    const w = world({}, { cadence: noCalls });
+    w.advance({ to: at('2026-11-02', '22:00') });
+    const answer = dial(w);
+    assert.deepEqual([answer.decision, answer.rule, answer.until], ['defer', 'reg_f_1006_6_b_1_i_time_of_day', at('2026-11-03', '08:00')]);
+    assert.equal(answer.attemptId, 'call-1');
+    const saved = w.saves.at(-1)!;
+    assert.ok(saved.kind === 'save_call_attempt' && saved.snapshot.decision!.decisionKey === 'account/cred-rules/A-1/dial/call-1' && saved.snapshot.decision!.request.channel === 'call');
+    assert.deepEqual(callHistory(w.state), []);
+    assert.throws(() => outcome(w, 'call-1', 'no_answer'), /call-1 was not allowed \(defer/);
+  });
+
+  it('allows 7 attempts in 7 days and defers the 8th until the first leaves the window', () => {
+    const w = world({}, { cadence: noCalls });
+    const first = w.now();
+    for (let n = 0; n < 7; n++) {
+      w.advance({ to: at(addDays('2026-11-02', Math.floor(n / 2)), n % 2 ? '15:00' : '10:30') });
+      const answer = dial(w);
+      assert.equal(answer.decision, 'allow', `attempt ${n + 1}`);
+      outcome(w, answer.attemptId, n % 3 ? 'no_answer' : 'voicemail');
+    }
+    w.advance({ to: at('2026-11-06', '11:00') });
+    const eighth = dial(w);
+    assert.deepEqual([eighth.decision, eighth.rule], ['defer', 'reg_f_1006_14_b_2_call_frequency']);
+    assert.equal(Date.parse(eighth.until!), Date.parse(at('2026-11-02', '10:30')) + 7 * 86_400_000);
+    assert.ok(Date.parse(first) <= Date.parse(at('2026-11-02', '10:30')));
+  });
+
+  it('after a conversation, no call until the 7th day after it (the conversation day is day 1)', () => {
+    const w = world({}, { cadence: noCalls });
+    w.advance({ to: at('2026-11-03', '10:00') });
+    outcome(w, dial(w).attemptId, 'conversation');
+    assert.deepEqual(w.state.compliance.conversations, [at('2026-11-03', '10:00')]);
+    w.advance({ to: at('2026-11-05', '10:00') });
+    const next = dial(w);
+    assert.deepEqual([next.decision, next.rule, next.until], ['defer', 'reg_f_1006_14_b_2_after_conversation', at('2026-11-10', '08:00')]);
+  });
+
+  it('a call task counts as one attempt until people report dialling it; then its dials count instead', () => {
+    const calls = parseCadence({ name: 'call', version: 1, steps: [{ id: 'call', action: 'call', after: '0d', template: 'c' }], templates: { c: { en: { text: 'Call {{debtorName}}.' } } } });
+    const w = world({}, { cadence: calls, config: { voicemailContactName: 'Dana Whitfield' } });
+    const task = w.state.contacts.find((c) => c.stepId === 'call')!;
+    assert.equal(callHistory(w.state).length, 1, 'the task, created');
+    dial(w, { taskId: task.providerMessageId! });
+    w.advance({ ms: 3_600_000 });
+    dial(w, { taskId: task.providerMessageId! });
+    assert.deepEqual(callHistory(w.state).map((h) => h.at), [w.state.callAttempts[0]!.at, w.state.callAttempts[1]!.at]);
+  });
+
+  it("the same person's calls about the creditor's other accounts count against the caps", () => {
+    const w = world({}, { cadence: noCalls });
+    w.advance({ to: at('2026-11-04', '12:00') });
+    const elsewhere = Array.from({ length: 7 }, (_, n) => ({ accountKey: 'account/cred-rules/A-2', at: at('2026-11-03', `${10 + n}:00`), kind: 'attempt' as const }));
+    const answer = dial(w, { elsewhere });
+    assert.deepEqual([answer.decision, answer.rule], ['defer', 'reg_f_1006_14_b_2_call_frequency']);
+  });
+
+  it('a wrong number is not called or texted again, and a call step falls back to a letter', () => {
+    const later = parseCadence({
+      name: 'later', version: 1,
+      steps: [{ id: 'sms', action: 'sms', after: '2d', template: 's' }, { id: 'call', action: 'call', after: '3d', template: 'c' }],
+      templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, c: { en: { subject: 'Please call us', text: 'Please call us about account {{accountId}}.' } } },
+    });
+    const w = world({ email: null }, { cadence: later });
+    outcome(w, dial(w).attemptId, 'wrong_number');
+    assert.throws(() => dial(w), /\+12125550123 was reported as a wrong number \(call-1/);
+    w.advance({ days: 4 });
+    assert.deepEqual(w.state.contacts.filter((c) => c.stepId !== 'validation-notice').map((c) => [c.stepId, c.channel]), [['sms', 'letter'], ['call', 'letter']]);
+    assert.deepEqual(w.state.invalidContacts.map((i) => i.channel), ['call', 'sms']);
+  });
+
+  it('refuses an outcome for an unknown attempt or one recorded already, and a dial on an ended account', () => {
+    const w = world({}, { cadence: noCalls });
+    assert.throws(() => outcome(w, 'call-9', 'no_answer'), /no call attempt call-9/);
+    const { attemptId } = dial(w);
+    outcome(w, attemptId, 'voicemail');
+    assert.throws(() => outcome(w, attemptId, 'conversation'), /already recorded \(voicemail\)/);
+    w.control({ kind: 'close', request: { reason: 'done' } });
+    assert.throws(() => dial(w), /the account is closed/);
   });
 });

@@ -29,6 +29,9 @@ const REDACTIONS: readonly string[] = [
   `UPDATE call_tasks
       SET phone = '${REDACTED}', script = '${REDACTED}', voicemail = CASE WHEN voicemail IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Calls people placed keep when, by whom, the gate's answer and the outcome; not the number or the note.
+  `UPDATE call_attempts SET phone = '${REDACTED}', note = CASE WHEN note IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
   // Letters and packets hold names and addresses throughout: the bytes go, the row and kind stay.
   `UPDATE documents SET content = ''::bytea, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,

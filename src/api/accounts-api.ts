@@ -14,10 +14,12 @@ import {
   accountState,
   changeContactDetails,
   controlAccount,
+  dialNow,
   enrollAccount,
   enrollAccounts,
   grantExtension,
   proposePlans,
+  recordCallOutcome,
   recordPromise,
   reportComplianceEvent,
   reportPayment,
@@ -28,6 +30,7 @@ import {
 import { accountKey, type AccountProfile } from '../domain/account';
 import { parseAccountsCsv } from '../schemas/account-csv';
 import { accountJsonSchema } from '../schemas/account.schema';
+import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { complianceEventSchema } from '../schemas/compliance-event.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { accountErrorResponse, apiError, fieldErrors, invalidField, isUnavailable, temporalUnavailable, type ApiResponse, type RouteContext } from './http';
@@ -270,6 +273,20 @@ export const postControl = (control: Extract<OperatorControl, 'pause' | 'resume'
     const body = ctx.body as z.infer<typeof controlBodySchema>;
     const state = await controlAccount(deps.client, creditorId, accountId, control, { reason: body.reason, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` });
     return { status: 200, body: state };
+  });
+
+// ---- calls a person places ----------------------------------------------------------------------------
+/** "Dialling now": the gate's answer for a call about to be placed; the attempt is recorded. */
+export const postDial = (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    const body = ctx.body as z.infer<typeof dialRequestSchema>;
+    return { status: 200, body: await dialNow(deps.client, creditorId, accountId, { ...body, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` }) };
+  });
+
+export const postCallOutcome = (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    const body = ctx.body as z.infer<typeof callOutcomeSchema>;
+    return { status: 200, body: await recordCallOutcome(deps.client, creditorId, accountId, ctx.params.attemptId!, { ...body, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` }) };
   });
 
 // ---- money -------------------------------------------------------------------------------------------

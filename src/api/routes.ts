@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { accountJsonSchema } from '../schemas/account.schema';
 import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
   bankruptcyBodySchema,
@@ -29,6 +30,8 @@ import {
   postPlan,
   postPromise,
   postAdjustment,
+  postCallOutcome,
+  postDial,
   postReturn,
 } from './accounts-api';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
@@ -174,6 +177,26 @@ export const ROUTES: Route[] = [
     security: 'apiKey', body: json(bankruptcyBodySchema), responses: { 202: 'Recorded; collection stops', ...WRITE_ERRORS }, handle: postBankruptcy,
   },
 
+  // ---- calls a person places ---------------------------------------------------------------------
+  {
+    method: 'POST', path: `${ACCOUNT}/calls`, operationId: 'dialNow', tag: 'compliance', summary: 'Dialling now: may this call be placed?',
+    description:
+      'Asks the account\'s contact-policy gate about a call a person is placing now (08:00-21:00 in every zone the debtor may be in, ' +
+      '7 attempts in 7 days, none in the 7 days after a conversation, stricter state and creditor rules, with the same person\'s calls ' +
+      'about the creditor\'s other accounts counted) and records the attempt. `decision`: `allow` (place it now), `defer` (not before ' +
+      '`until`) or `suppress` (do not call; `rule` and `reason` say why). Report what came of an allowed call with the outcome route.',
+    security: 'apiKey', body: json(dialRequestSchema),
+    responses: { 200: '`{attemptId, phone, decision: allow|defer|suppress, rule, reason, until}`', ...WRITE_ERRORS, 422: 'control_refused: no number to dial, a number reported wrong, or the account has ended (`field`)' },
+    handle: postDial,
+  },
+  {
+    method: 'POST', path: `${ACCOUNT}/calls/{attemptId}/outcome`, operationId: 'recordCallOutcome', tag: 'compliance', summary: 'What came of an allowed call',
+    description: '`no_answer` and `voicemail` count as attempts; `conversation` also starts the 7 days without calls (the conversation day is day 1); `wrong_number` marks the number as not the debtor\'s (no more calls or texts to it).',
+    security: 'apiKey', body: json(callOutcomeSchema),
+    responses: { 200: 'The attempt with its outcome', ...WRITE_ERRORS, 422: 'control_refused: no such attempt, one not allowed, or an outcome already recorded (`field`)' },
+    handle: postCallOutcome,
+  },
+
   // ---- operator controls -------------------------------------------------------------------------
   ...(['pause', 'resume', 'close'] as const).map(
     (control): Route => ({
@@ -289,4 +312,6 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [paymentReturnSchema, 'PaymentReturn'],
   [paymentEventSchema, 'PaymentEvent'],
   [emailEventSchema, 'EmailEvent'],
+  [dialRequestSchema, 'DialRequest'],
+  [callOutcomeSchema, 'CallOutcome'],
 ]);

@@ -37,6 +37,7 @@ import {
   currentDetails,
   decide,
   EngineRefusal,
+  isSave,
   fromCarried,
   initialState,
   planProposals,
@@ -47,6 +48,7 @@ import {
   type EngineConfig,
   type EngineEvent,
   type EngineState,
+  type SaveCommand,
   type Visibility,
 } from '../domain/engine';
 import {
@@ -60,6 +62,8 @@ import {
   moveToCadenceUpdate,
   pauseAccountUpdate,
   paymentReceivedSignal,
+  placeCallUpdate,
+  recordCallOutcomeUpdate,
   paymentReturnedSignal,
   planProposalsQuery,
   promiseToPaySignal,
@@ -175,6 +179,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   onUpdate(recordPromiseUpdate, (request) => ({ kind: 'promise', request }));
   onUpdate(acceptPlanUpdate, (request) => ({ kind: 'plan', request }));
   onUpdate(grantExtensionUpdate, (request) => ({ kind: 'extension', request }));
+  onUpdate(placeCallUpdate, (request) => ({ kind: 'dial', request }));
+  onUpdate(recordCallOutcomeUpdate, (request) => ({ kind: 'call_outcome', request }));
   onUpdate(
     moveToCadenceUpdate,
     (request) => ({ kind: 'move', request }),
@@ -230,7 +236,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   let decision = apply({ kind: 'started', at: now() });
   for (;;) {
     await runSaves(decision.commands);
-    const next = decision.commands.find((c): c is Exclude<Command, { kind: 'save_arrangement' }> => c.kind !== 'save_arrangement');
+    const next = decision.commands.find((c): c is Exclude<Command, SaveCommand> => !isSave(c));
     if (!next) throw new Error('the account engine decided nothing to do: an engine defect');
     switch (next.kind) {
       case 'complete':
@@ -316,10 +322,12 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     }
   }
 
-  /** Arrangements' latest state for reports: kept before anything else happens. */
+  /** Arrangements' latest state for reports, and calls people placed: kept before anything else happens. */
   async function runSaves(commands: Command[]): Promise<void> {
-    for (const command of commands)
+    for (const command of commands) {
       if (command.kind === 'save_arrangement') await ledger.recordArrangement.executeWithOptions({ summary: command.summary }, [command.snapshot]);
+      if (command.kind === 'save_call_attempt') await ledger.recordCallAttempt.executeWithOptions({ summary: command.summary }, [command.snapshot]);
+    }
   }
 }
 

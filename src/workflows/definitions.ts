@@ -9,9 +9,13 @@ import type { RulePack } from '../domain/contact-policy';
 import type { ArrangementRules, BudgetRequest, ExtensionRequest, PlanProposal, PlanRequest, PromiseRequest } from '../domain/arrangements';
 import type { AllocationRule } from '../domain/allocation';
 import type { AccountProfile } from '../domain/account';
+import type { DialAnswer } from '../domain/engine/calls';
 import type {
   AccountOutcome,
   AccountStateView,
+  CallAttempt,
+  CallOutcomeRequest,
+  DialRequest,
   ComplianceEvent,
   ContactDetailsChange,
   ExtensionRecord,
@@ -79,6 +83,10 @@ export const closeAccountUpdate = defineUpdate<AccountStateView, [OperatorReques
 /** Moves the account to a saved cadence (its newest version unless one is named); it starts from its first step. */
 export const moveToCadenceUpdate = defineUpdate<AccountStateView, [OperatorRequest & { cadence: string; version?: number }]>('moveToCadence');
 export const changeContactDetailsUpdate = defineUpdate<AccountStateView, [ContactDetailsChange]>('changeContactDetails');
+/** "Dialling now": the gate answers allow, defer or suppress for a call a person is placing; the attempt is recorded. */
+export const placeCallUpdate = defineUpdate<DialAnswer, [DialRequest]>('placeCall');
+/** What came of an allowed call: no answer, voicemail left, wrong number, conversation. */
+export const recordCallOutcomeUpdate = defineUpdate<CallAttempt, [CallOutcomeRequest]>('recordCallOutcome');
 
 export const searchAttributes = {
   creditorId: defineSearchAttributeKey('DunningCreditorId', SearchAttributeType.KEYWORD),

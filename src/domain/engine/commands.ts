@@ -8,7 +8,7 @@ import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } f
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
-import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
+import type { AccountOutcome, CallAttempt, CallOutcomeRequest, ComplianceEvent, ContactDetailsChange, DialRequest, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 
 /** A letter's envelope and page: to whom, where, and the figures printed on it. */
@@ -117,13 +117,27 @@ export interface ArrangementSnapshot {
   detail: Record<string, unknown>;
 }
 
+/** A call a person asked to place, for the work queue and the proof: the gate's decision (kept once) and the attempt as it stands. */
+export interface CallAttemptSnapshot {
+  accountKey: string;
+  creditorId: string;
+  attempt: CallAttempt;
+  /** The gate's inputs, kept with its decision as proof (the first time the attempt is saved). */
+  decision: { decisionKey: string; request: ContactRequest } | null;
+}
+
 export type Command =
   | Effect
   | { kind: 'save_arrangement'; snapshot: ArrangementSnapshot; summary: string }
+  | { kind: 'save_call_attempt'; snapshot: CallAttemptSnapshot; summary: string }
   /** Nothing to do until then (null: until a message arrives). */
   | { kind: 'wait'; until: string | null }
   | { kind: 'continue_as_new' }
   | { kind: 'complete'; outcome: AccountOutcome };
+
+/** Records kept for reports and the work queue without waiting for an answer: carried out before anything else. */
+export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_call_attempt' }>;
+export const isSave = (command: Command): command is SaveCommand => command.kind === 'save_arrangement' || command.kind === 'save_call_attempt';
 
 /** The results activities give back (what each effect kind resolves to). */
 export interface EffectValues {
@@ -158,7 +172,10 @@ export type Control =
   | { kind: 'contact_details'; request: ContactDetailsChange }
   | { kind: 'promise'; request: PromiseRequest }
   | { kind: 'plan'; request: PlanRequest }
-  | { kind: 'extension'; request: ExtensionRequest };
+  | { kind: 'extension'; request: ExtensionRequest }
+  /** A person is dialling now: the gate answers allow, defer or suppress, and the attempt is recorded. */
+  | { kind: 'dial'; request: DialRequest }
+  | { kind: 'call_outcome'; request: CallOutcomeRequest };
 
 export type EngineEvent =
   /** The run began: a new account, or one continued as new. */

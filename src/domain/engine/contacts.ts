@@ -6,12 +6,12 @@
 import { isEndStage, type ContactRecord } from '../account';
 import { renderArrangementMessage } from '../arrangement-messages';
 import { templateValues } from '../cadence';
-import { hasConsent, rulesFor, type ContactChannel, type ContactRequest } from '../contact-policy';
+import { hasConsent, rulesFor, type ContactChannel, type ContactHistoryEntry, type ContactRequest } from '../contact-policy';
 import { formatMoney } from '../money';
 import { candidateZones } from '../us-zones';
 import type { ContactEffect, EffectFailure, EffectValues, LetterDetails } from './commands';
 import { balance, changeStage, perform, type Ctx } from './context';
-import type { PendingNotice } from './state';
+import type { EngineState, PendingNotice } from './state';
 
 const CHANNELS = ['email', 'sms', 'letter'] as const;
 /** How often the contact window may push an arrangement message back before it is given up. */
@@ -34,18 +34,33 @@ export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: str
     flags: compliance.flags,
     dispute: compliance.dispute,
     history: [
-      ...ctx.s.contacts.filter((c) => c.status === 'sent').map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const })),
+      ...ctx.s.contacts.filter((c) => c.status === 'sent' && c.channel !== 'call').map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const })),
+      ...callHistory(ctx.s),
       ...compliance.conversations.map((at) => ({ channel: 'call' as const, at, kind: 'conversation' as const })),
     ],
   };
 }
+
+/**
+ * The calls of this account as the gate counts them: each dial the gate allowed is an attempt; a
+ * call task counts as one attempt when it was created, unless people reported dialling it (then
+ * its dials count instead). Conversations come from the compliance record.
+ */
+export function callHistory(state: EngineState): ContactHistoryEntry[] {
+  const dialled = new Set((state.callAttempts ?? []).filter((a) => a.decision === 'allow' && a.taskId).map((a) => a.taskId));
+  return [
+    ...state.contacts.filter((c) => c.status === 'sent' && c.channel === 'call' && !(c.providerMessageId && dialled.has(c.providerMessageId))).map((c) => ({ channel: 'call' as const, at: c.at, kind: 'attempt' as const })),
+    ...(state.callAttempts ?? []).filter((a) => a.decision === 'allow').map((a) => ({ channel: 'call' as const, at: a.at, kind: 'attempt' as const })),
+  ];
+}
+
 
 export function letterRecipient(ctx: Ctx): string {
   const { debtorName, address } = ctx.s.profile;
   return [debtorName, address.line1, `${address.city}, ${address.region} ${address.postalCode}`].join(', ');
 }
 
-export function isInvalid(ctx: Ctx, channel: 'email' | 'sms', address: string | null): boolean {
+export function isInvalid(ctx: Ctx, channel: 'email' | 'sms' | 'call', address: string | null): boolean {
   return address !== null && ctx.s.invalidContacts.some((i) => i.channel === channel && i.address === address);
 }
 
@@ -57,6 +72,8 @@ export function deliverableChannel(ctx: Ctx, action: 'email' | 'sms' | 'call' | 
   const account = ctx.s.profile;
   if (action === 'email' && isInvalid(ctx, 'email', account.email)) return account.phone && !isInvalid(ctx, 'sms', account.phone) && consentedAt(ctx, 'sms', account.phone) ? 'sms' : 'letter';
   if (action === 'sms' && isInvalid(ctx, 'sms', account.phone)) return account.email && !isInvalid(ctx, 'email', account.email) && consentedAt(ctx, 'email', account.email) ? 'email' : 'letter';
+  // A number a caller found to be someone else's is not called again: a letter instead.
+  if (action === 'call' && isInvalid(ctx, 'call', account.phone)) return 'letter';
   return action;
 }
 

@@ -6,6 +6,7 @@
 import { isEndStage } from '../account';
 import { TERMINAL_ACTIONS } from '../cadence';
 import { checkExtension, checkPlan, checkPromise, takeExtension, takePlan, takePromise } from './arrangement-watch';
+import { checkCallOutcome, checkDial, dial, recordCallOutcome } from './calls';
 import type { Control } from './commands';
 import { advance, changeStage, EngineRefusal, note, recordStep, updateHold, type Ctx } from './context';
 import type { OperatorRequest } from './records';
@@ -82,6 +83,14 @@ export function checkControl(state: EngineState, config: EngineConfig, at: strin
       return;
     case 'extension':
       checkExtension(state, config, at, control.request);
+      return;
+    case 'dial':
+      requireOpen(state);
+      checkDial(state, control.request);
+      return;
+    case 'call_outcome':
+      // A call placed before the account ended still has an outcome to record.
+      checkCallOutcome(state, control.request);
   }
 }
 
@@ -96,6 +105,10 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       return takePlan(ctx, control.request);
     case 'extension':
       return takeExtension(ctx, control.request);
+    case 'dial':
+      return dial(ctx, control.request);
+    case 'call_outcome':
+      return recordCallOutcome(ctx, control.request);
     case 'pause':
       s.stageBeforePause = s.stage;
       s.pausedReason = control.request.reason;

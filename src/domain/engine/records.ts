@@ -173,6 +173,8 @@ export interface AccountStateView {
   adjustments?: AdjustmentRecord[];
   /** Addresses found undeliverable. */
   invalidContacts?: InvalidContact[];
+  /** Calls people asked to place ("dialling now"), with the gate's answer and what came of each. */
+  callAttempts?: CallAttempt[];
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */
@@ -190,9 +192,55 @@ export interface AccountOutcome {
 /** A fee, interest or credit, with what became of it. */
 export type AdjustmentRecord = LedgerAdjustment & { at: string; status: 'posted' | 'rejected'; reason: string | null };
 
-/** An address found undeliverable (a bounce, an undelivered text). */
+/** What came of a call a person placed (the 7-in-7 and 7-day rules count attempts and conversations, §1006.14(b)(2)). */
+export const CALL_OUTCOMES = ['no_answer', 'voicemail', 'wrong_number', 'conversation'] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** An attempt or a conversation with the same person about another of the creditor's accounts (for the person's call caps). */
+export interface CallElsewhere {
+  accountKey: string;
+  at: string;
+  kind: 'attempt' | 'conversation';
+}
+
+/** "Dialling now": a person is about to call the debtor and asks whether they may. */
+export interface DialRequest {
+  /** The number to dial; the account's number when absent. */
+  phone?: string;
+  /** The call task being worked, if any: its own creation then no longer counts as an attempt. */
+  taskId?: string;
+  operator: string;
+  /** Calls with the same person on the creditor's other accounts, found by the caller's system (the API looks them up). */
+  elsewhere?: CallElsewhere[];
+}
+
+/** One dial asked for: the gate's answer, and (once reported) what came of the call. */
+export interface CallAttempt {
+  id: string;
+  phone: string;
+  at: string;
+  operator: string;
+  taskId: string | null;
+  decision: 'allow' | 'defer' | 'suppress';
+  rule: string;
+  reason: string | null;
+  /** Deferred: the earliest time the call may be placed. */
+  until: string | null;
+  outcome: CallOutcome | null;
+  outcomeAt: string | null;
+  note: string | null;
+}
+
+export interface CallOutcomeRequest {
+  attemptId: string;
+  outcome: CallOutcome;
+  note?: string;
+  operator?: string;
+}
+
+/** An address found undeliverable (a bounce, an undelivered text), or a number found not to be the debtor's (a wrong number: calls and texts). */
 export interface InvalidContact {
-  channel: 'email' | 'sms';
+  channel: 'email' | 'sms' | 'call';
   address: string;
   reason: string;
   at: string;

@@ -12,6 +12,7 @@ import type { ConsentRecord, RulePack } from '../contact-policy';
 import type { LimitationOverrides } from '../statute-of-limitations';
 import type {
   AdjustmentRecord,
+  CallAttempt,
   ComplianceView,
   ExtensionRecord,
   InvalidContact,
@@ -119,6 +120,8 @@ export interface EngineState {
   plans: PlanRecord[];
   extensions: ExtensionRecord[];
   invalidContacts: InvalidContact[];
+  /** Calls people asked to place ("dialling now") and what came of them. */
+  callAttempts: CallAttempt[];
   /** When the account was paid or settled; it stays open for returned payments a while. */
   endedAt: string | null;
   stageBeforeEnd: Stage | null;
@@ -201,6 +204,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     plans: [],
     extensions: [],
     invalidContacts: [],
+    callAttempts: [],
     endedAt: null,
     stageBeforeEnd: null,
     holdStartedAt: null,

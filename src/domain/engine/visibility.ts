@@ -90,6 +90,7 @@ export function accountView(state: EngineState, config: EngineConfig): AccountSt
     creditBalance: { amountMinor: state.creditMinor, currency },
     arrangements: { active: state.arrangement ? { kind: state.arrangement.kind, id: state.arrangement.id } : null, promises: state.promises, plans: state.plans, extensions: state.extensions },
     invalidContacts: state.invalidContacts,
+    callAttempts: state.callAttempts ?? [],
     adjustments: state.adjustments,
     compliance: {
       flags: c.flags,
