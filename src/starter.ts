@@ -32,6 +32,7 @@ import { cadenceCreditorProblems, loadCreditorDirectory } from './schemas/credit
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, acceptPlan, accountState, controlAccount, dialNow, enrollAccounts, grantExtension, proposePlans, recordCallOutcome, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
+import { callsElsewhere, reportToDebtor } from './client/debtors';
 import { createApiKeyRepository } from './adapters/api-key.repository';
 import { createLedgerRepository } from './adapters/ledger.repository';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
@@ -193,11 +194,19 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
   } catch {
     throw new UsageError('the event must be JSON, e.g. \'{"kind":"dispute","via":"letter"}\'');
   }
-  return withClient(env, async (client) => {
-    await reportComplianceEvent(client, creditorId, accountId, event);
-    out.print(`${(event as { kind: string }).kind} recorded for ${creditorId}/${accountId}`, { recorded: true });
-    return EXIT.ok;
-  });
+  // A fact of the person's (opt-out, cease, attorney, conversation) goes to their other accounts at the creditor too (DATABASE_URL finds them).
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    return await withClient(env, async (client) => {
+      const { kind, accounts } = await reportToDebtor({ client, pool }, creditorId, accountId, event);
+      const others = accounts.filter((a) => a.via === 'same_debtor');
+      const also = others.length > 0 ? `; the same debtor's other accounts: ${others.map((a) => `${a.accountKey.split('/')[2]} (${a.status})`).join(', ')}` : '';
+      out.print(`${kind} recorded for ${creditorId}/${accountId}${also}`, { recorded: true, kind, accounts });
+      return EXIT.ok;
+    });
+  } finally {
+    await pool.end();
+  }
 }
 
 // ---- arrangements, returns, disputes, history, API keys --------------------------------------------
@@ -332,13 +341,19 @@ async function disputeCommand(args: string[], options: Map<string, string>, env:
 async function dialCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
   const [creditorId, accountId] = accountArgs('dial', args);
   const request = { operator: requiredOption(options, 'operator', 'dial'), ...(options.get('phone') ? { phone: options.get('phone') } : {}), ...(options.get('task') ? { taskId: options.get('task') } : {}) };
-  return withClient(env, async (client) => {
-    const answer = await dialNow(client, creditorId, accountId, request);
-    const what =
-      answer.decision === 'allow' ? `allow: call ${answer.phone} now` : answer.decision === 'defer' ? `defer: do not call before ${answer.until} (${answer.rule}: ${answer.reason})` : `suppress: do not call (${answer.rule}: ${answer.reason})`;
-    out.print(`${what}; attempt ${answer.attemptId}${answer.decision === 'allow' ? ` (report its outcome: call-outcome ${creditorId} ${accountId} ${answer.attemptId} <outcome>)` : ''}`, answer);
-    return EXIT.ok;
-  });
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    return await withClient(env, async (client) => {
+      // The same person's calls about the creditor's other accounts count against the caps too.
+      const answer = await dialNow(client, creditorId, accountId, request, await callsElsewhere(pool, creditorId, accountId));
+      const what =
+        answer.decision === 'allow' ? `allow: call ${answer.phone} now` : answer.decision === 'defer' ? `defer: do not call before ${answer.until} (${answer.rule}: ${answer.reason})` : `suppress: do not call (${answer.rule}: ${answer.reason})`;
+      out.print(`${what}; attempt ${answer.attemptId}${answer.decision === 'allow' ? ` (report its outcome: call-outcome ${creditorId} ${accountId} ${answer.attemptId} <outcome>)` : ''}`, answer);
+      return EXIT.ok;
+    });
+  } finally {
+    await pool.end();
+  }
 }
 
 async function callOutcomeCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {

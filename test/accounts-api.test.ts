@@ -318,6 +318,58 @@ describe('an account through the API', () => {
   });
 });
 
+describe('a debtor with several accounts at one creditor', () => {
+  it('a cease request on one account applies to every account of the person, listed in the answer; one enrolled later is held too', async () => {
+    const debtorId = `DEBTOR-${Date.now().toString(36)}`;
+    const first = accountJson({ debtorId });
+    const second = accountJson({ debtorId }); // another email and phone: the creditor's debtor id links them
+    const byPhone = accountJson({ phone: first.phone }); // no debtor id: the same phone links it
+    const stranger = accountJson();
+    await run(async () => {
+      for (const account of [first, second, byPhone, stranger]) assert.equal((await call('POST', '/v1/accounts', { json: account })).status, 201);
+      await stack.env.sleep('1 hour');
+      const ceased = await call('POST', `/v1/accounts/${first.accountId}/cease-requests`, { json: { via: 'letter', note: 'stop writing to me' } });
+      assert.equal(ceased.status, 202, JSON.stringify(ceased.body));
+      assert.deepEqual(
+        [...ceased.body.accounts].sort((a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId)),
+        [
+          { accountId: first.accountId, status: 'recorded', via: 'reported' },
+          { accountId: second.accountId, status: 'recorded', via: 'same_debtor' },
+          { accountId: byPhone.accountId, status: 'recorded', via: 'same_debtor' },
+        ].sort((a, b) => a.accountId.localeCompare(b.accountId)),
+      );
+      await stack.env.sleep('1 hour');
+      for (const account of [second, byPhone]) assert.equal((await call('GET', `/v1/accounts/${account.accountId}`)).body.compliance.flags.ceaseCommunication, true, account.accountId);
+      assert.equal((await call('GET', `/v1/accounts/${stranger.accountId}`)).body.compliance.flags.ceaseCommunication, false);
+      // An account of the person enrolled afterwards: its gate finds the cease request when it would send.
+      const later = accountJson({ debtorId });
+      await call('POST', '/v1/accounts', { json: later });
+      await stack.env.sleep('1 day');
+      const state = (await call('GET', `/v1/accounts/${later.accountId}`)).body;
+      assert.deepEqual(state.contacts.map((c: { stepId: string; status: string; rule: string }) => `${c.stepId}:${c.status}:${c.rule}`), ['validation-notice:sent:required_notice', 'notice-email:suppressed:reg_f_1006_6_c_cease_communication']);
+    });
+  });
+
+  it("the person's calls about one account count against the call caps of the other", async () => {
+    const debtorId = `DEBTOR-CALLS-${Date.now().toString(36)}`;
+    const one = accountJson({ debtorId });
+    const other = accountJson({ debtorId });
+    await run(async () => {
+      for (const account of [one, other]) await call('POST', '/v1/accounts', { json: account });
+      const today = localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), one.timezone).date;
+      await stack.env.sleep(zonedTimeToUtcMs(addCalendarDays(today, 1), '10:00', one.timezone) - (await stack.env.currentTimeMs()));
+      for (let n = 1; n <= 7; n++) {
+        const dialled = await call('POST', `/v1/accounts/${one.accountId}/calls`, { json: { operator: 'ana' } });
+        assert.equal(dialled.body.decision, 'allow', `call ${n}: ${JSON.stringify(dialled.body)}`);
+        await stack.env.sleep('20 minutes');
+      }
+      const eighth = await call('POST', `/v1/accounts/${other.accountId}/calls`, { json: { operator: 'ben' } });
+      assert.deepEqual([eighth.body.decision, eighth.body.rule], ['defer', 'reg_f_1006_14_b_2_call_frequency'], JSON.stringify(eighth.body));
+      assert.match(eighth.body.reason, /^7 call attempts in the last 7 days/);
+    });
+  });
+});
+
 describe('when Temporal cannot be reached', () => {
   it('answers 503 unavailable, and 401 still comes first', async () => {
     // No retries: the client fails at once instead of after its default back-off.

@@ -122,6 +122,24 @@ describe('command line: arrangements', () => {
     });
   });
 
+  it('event: a fact of the person goes to the same debtor\'s other accounts, and the output names them', async () => {
+    await run(async () => {
+      const debtorId = `CLI-DEBTOR-${Date.now().toString(36)}`;
+      const [creditorId, accountId] = await enrolled({ debtorId });
+      const [, otherId] = await enrolled({ debtorId });
+      await stack.env.sleep('1 hour'); // both opened: their debtor is known
+      const attorney = await cli('event', creditorId, accountId, JSON.stringify({ kind: 'attorney_representation', attorney: 'J. Doe, Esq.' }));
+      assert.equal(attorney.code, EXIT.ok, attorney.output);
+      assert.equal(attorney.output, `attorney_representation recorded for ${creditorId}/${accountId}; the same debtor's other accounts: ${otherId} (recorded)\n`);
+      await stack.env.sleep('1 minute');
+      const other = await cli('status', creditorId, otherId, '--json');
+      assert.equal(JSON.parse(other.output).compliance.flags.attorneyRepresented, true);
+      // A fact of one account only (a dispute) stays on it.
+      const dispute = await cli('event', creditorId, accountId, JSON.stringify({ kind: 'dispute', via: 'letter' }), '--json');
+      assert.deepEqual(JSON.parse(dispute.output).accounts.map((a: { via: string }) => a.via), ['reported']);
+    });
+  });
+
   it('reverse, dispute and history; an unknown account exits 3', async () => {
     await run(async () => {
       const account = await enrolled({ balanceMinor: 90_00 });

@@ -501,7 +501,7 @@ describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2)
     const w = world({}, { cadence: noCalls });
     w.advance({ to: at('2026-11-03', '10:00') });
     outcome(w, dial(w).attemptId, 'conversation');
-    assert.deepEqual(w.state.compliance.conversations, [at('2026-11-03', '10:00')]);
+    assert.deepEqual(callHistory(w.state), [{ channel: 'call', at: at('2026-11-03', '10:00'), kind: 'conversation' }], 'one call, the conversation');
     w.advance({ to: at('2026-11-05', '10:00') });
     const next = dial(w);
     assert.deepEqual([next.decision, next.rule, next.until], ['defer', 'reg_f_1006_14_b_2_after_conversation', at('2026-11-10', '08:00')]);

@@ -5,10 +5,12 @@
  * it is sent. Both are safe to repeat: the ledger opens once per account, the decision is kept
  * once per key and a message is sent once per idempotency key.
  */
-import { evaluateContact } from '../domain/contact-policy';
+import { asHistory, type FactsElsewhere } from '../adapters/debtor.repository';
+import { evaluateContact, type ContactRequest } from '../domain/contact-policy';
 import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
 import type { createCadenceActivities } from './cadence.activities';
 import type { createDocumentActivities } from './document.activities';
+import type { createDebtorActivities } from './debtor.activities';
 import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
@@ -17,21 +19,40 @@ type Parts = Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'
   Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
-  Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'>;
+  Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'> &
+  Pick<ReturnType<typeof createDebtorActivities>, 'linkDebtor' | 'debtorFactsElsewhere'>;
+
+/** The gate's request with the person's facts from their other accounts (only what is there: the request is unchanged otherwise). */
+export function withFactsElsewhere(request: ContactRequest, elsewhere: FactsElsewhere): ContactRequest {
+  const telephone = request.channel === 'call' || request.channel === 'voicemail';
+  if (elsewhere.optOuts.length === 0 && !elsewhere.ceaseCommunication && !elsewhere.attorneyRepresented && !(telephone && elsewhere.calls.length > 0)) return request;
+  return {
+    ...request,
+    optOuts: [...request.optOuts, ...elsewhere.optOuts],
+    flags: { ...request.flags, ceaseCommunication: request.flags.ceaseCommunication || elsewhere.ceaseCommunication, attorneyRepresented: request.flags.attorneyRepresented || elsewhere.attorneyRepresented },
+    history: telephone ? [...request.history, ...asHistory(elsewhere.calls)] : request.history,
+  };
+}
 
 export function createAccountActivities(parts: Parts) {
   return {
     /** Opens the account in the ledger with its debts and, without a cadence named at enrollment, picks one by segmentation. */
     async openAccount(effect: Extract<Effect, { kind: 'open_account' }>): Promise<EffectValues['open_account']> {
       const opened = await parts.openLedgerAccount(effect.ledger);
+      if (effect.link) await parts.linkDebtor(effect.link);
       if (!effect.selectCadence) return { balanceMinor: opened.balanceMinor, cadence: null, rule: null };
       const selected = await parts.selectCadence(effect.selectCadence);
       return { balanceMinor: opened.balanceMinor, cadence: selected.cadence, rule: selected.rule };
     },
 
-    /** One contact: the gate's decision (kept), then the message if the gate allows it. */
+    /**
+     * One contact: the gate's decision (kept), then the message if the gate allows it. The gate also
+     * looks at what the person's other accounts at the creditor know at this moment (their opt-outs,
+     * a cease request, an attorney, the calls placed to them), so it applies to the person.
+     */
     async contact(effect: ContactEffect): Promise<EffectValues['contact']> {
-      const decision = evaluateContact(effect.request, effect.rules);
+      const request = withFactsElsewhere(effect.request, await parts.debtorFactsElsewhere({ accountKey: effect.accountKey, at: effect.request.now }));
+      const decision = evaluateContact(request, effect.rules);
       await parts.recordContactDecision({
         idempotencyKey: effect.decisionKey,
         accountKey: effect.accountKey,
@@ -41,7 +62,7 @@ export function createAccountActivities(parts: Parts) {
         rule: decision.rule,
         reason: 'reason' in decision ? decision.reason : null,
         deferredUntil: decision.kind === 'defer' ? decision.until : null,
-        inputs: effect.request,
+        inputs: request,
         decidedAt: effect.request.now,
       });
       const answer = { kind: decision.kind, rule: decision.rule, reason: 'reason' in decision ? decision.reason : null, until: decision.kind === 'defer' ? decision.until : null };

@@ -10,6 +10,7 @@ import type { CreditorDirectory } from '../schemas/creditors.schema';
 import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
 import { createComplianceActivities } from './compliance.activities';
+import { createDebtorActivities } from './debtor.activities';
 import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
+    ...createDebtorActivities({ pool: deps.pool }),
   };
   // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
   return { ...parts, ...createAccountActivities(parts) };

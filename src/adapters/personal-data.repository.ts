@@ -32,6 +32,11 @@ const REDACTIONS: readonly string[] = [
   // Calls people placed keep when, by whom, the gate's answer and the outcome; not the number or the note.
   `UPDATE call_attempts SET phone = '${REDACTED}', note = CASE WHEN note IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Who the debtor was (their other accounts are no longer found through it), and the addresses of their facts.
+  `UPDATE debtor_links SET debtor_id = NULL, email = NULL, phone = NULL, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
+  `UPDATE debtor_facts SET address = CASE WHEN address IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
   // Letters and packets hold names and addresses throughout: the bytes go, the row and kind stay.
   `UPDATE documents SET content = ''::bytea, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { createLedgerRepository } from '../adapters/ledger.repository';
 import { accountHistory } from '../client/account-history';
+import { callsElsewhere, reportToDebtor } from '../client/debtors';
 import {
   AccountError,
   acceptPlan,
@@ -262,6 +263,22 @@ const postEvent = (kind: 'dispute' | 'deceased' | 'bankruptcy') => (deps: ApiDep
     await reportComplianceEvent(deps.client, creditorId, accountId, { ...(ctx.body as object), kind });
     return { status: 202, body: { accepted: true, kind } };
   });
+export const ceaseBodySchema = eventBody('cease_communication');
+export const attorneyBodySchema = eventBody('attorney_representation');
+export const optOutBodySchema = eventBody('opt_out');
+
+/**
+ * A fact of the person's (an opt-out, a cease request, attorney representation): applied to the
+ * account and to every other account of the same debtor at the creditor; the answer lists them.
+ */
+const postPersonFact = (kind: 'cease_communication' | 'attorney_representation' | 'opt_out') => (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    const { accounts } = await reportToDebtor(deps, creditorId, accountId, { ...(ctx.body as object), kind });
+    return { status: 202, body: { accepted: true, kind, accounts: accounts.map((a) => ({ accountId: a.accountKey.split('/')[2], status: a.status, via: a.via })) } };
+  });
+export const postCeaseRequest = postPersonFact('cease_communication');
+export const postAttorney = postPersonFact('attorney_representation');
+export const postOptOut = postPersonFact('opt_out');
 export const postDispute = postEvent('dispute');
 export const postDeath = postEvent('deceased');
 export const postBankruptcy = postEvent('bankruptcy');
@@ -280,7 +297,9 @@ export const postControl = (control: Extract<OperatorControl, 'pause' | 'resume'
 export const postDial = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
     const body = ctx.body as z.infer<typeof dialRequestSchema>;
-    return { status: 200, body: await dialNow(deps.client, creditorId, accountId, { ...body, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` }) };
+    // The same person's calls about the creditor's other accounts count against the caps too.
+    const elsewhere = await callsElsewhere(deps.pool, creditorId, accountId);
+    return { status: 200, body: await dialNow(deps.client, creditorId, accountId, { ...body, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` }, elsewhere) };
   });
 
 export const postCallOutcome = (deps: ApiDeps, ctx: RouteContext) =>

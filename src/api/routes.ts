@@ -9,8 +9,10 @@ import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, ledge
 import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
+  attorneyBodySchema,
   bankruptcyBodySchema,
   batchJsonSchema,
+  ceaseBodySchema,
   controlBodySchema,
   deceasedBodySchema,
   disputeBodySchema,
@@ -20,6 +22,7 @@ import {
   getHistory,
   getPlanProposals,
   MAX_BATCH_ROWS,
+  optOutBodySchema,
   postAddressChange,
   postBankruptcy,
   postControl,
@@ -30,7 +33,10 @@ import {
   postPlan,
   postPromise,
   postAdjustment,
+  postAttorney,
   postCallOutcome,
+  postCeaseRequest,
+  postOptOut,
   postDial,
   postReturn,
 } from './accounts-api';
@@ -168,6 +174,19 @@ export const ROUTES: Route[] = [
     method: 'POST', path: `${ACCOUNT}/address-changes`, operationId: 'changeContactDetails', tag: 'compliance', summary: 'New contact details (email, phone, address, time zone)',
     security: 'apiKey', body: json(contactDetailsChangeSchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
   },
+  ...([
+    ['cease-requests', 'reportCeaseRequest', 'The debtor asks us to stop communicating (§1006.6(c))', 'Only required notices go out afterwards.', ceaseBodySchema],
+    ['attorney-representations', 'reportAttorneyRepresentation', 'The debtor is represented by an attorney (§1006.6(b)(2))', 'Nothing more goes to the debtor.', attorneyBodySchema],
+    ['opt-outs', 'reportOptOut', 'The debtor opts an address or number out of a medium (§1006.6(e), §1006.14(h))', 'That address is not used for that medium again.', optOutBodySchema],
+  ] as const).map(
+    ([segment, operationId, summary, effect, schema]): Route => ({
+      method: 'POST', path: `${ACCOUNT}/${segment}`, operationId, tag: 'compliance', summary,
+      description: `${effect} It belongs to the person, so it applies to every open account of the same debtor at this creditor too (the same \`debtorId\`, email or phone); the answer lists each account affected.`,
+      security: 'apiKey', body: json(schema),
+      responses: { 202: '`{accepted: true, kind, accounts: [{accountId, status: recorded|ended, via: reported|same_debtor}]}`', ...WRITE_ERRORS },
+      handle: { 'cease-requests': postCeaseRequest, 'attorney-representations': postAttorney, 'opt-outs': postOptOut }[segment],
+    }),
+  ),
   {
     method: 'POST', path: `${ACCOUNT}/deaths`, operationId: 'reportDeath', tag: 'compliance', summary: 'The debtor has died',
     security: 'apiKey', body: json(deceasedBodySchema), responses: { 202: 'Recorded; collection stops', ...WRITE_ERRORS }, handle: postDeath,
@@ -283,7 +302,7 @@ export const ROUTES: Route[] = [
       enabled: (deps) => deps.unsubscribeSecret !== undefined,
       handle: async (deps, ctx) => {
         const form = new URLSearchParams(ctx.rawBody);
-        const result = await handleUnsubscribe({ client: deps.client, secret: deps.unsubscribeSecret! }, { method, token: ctx.url.searchParams.get('token') ?? form.get('token') });
+        const result = await handleUnsubscribe({ client: deps.client, secret: deps.unsubscribeSecret!, pool: deps.pool }, { method, token: ctx.url.searchParams.get('token') ?? form.get('token') });
         return { status: result.status, text: result.html, contentType: 'text/html; charset=utf-8' };
       },
     }),
@@ -313,5 +332,8 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [paymentEventSchema, 'PaymentEvent'],
   [emailEventSchema, 'EmailEvent'],
   [dialRequestSchema, 'DialRequest'],
+  [ceaseBodySchema, 'CeaseRequest'],
+  [attorneyBodySchema, 'AttorneyRepresentation'],
+  [optOutBodySchema, 'OptOut'],
   [callOutcomeSchema, 'CallOutcome'],
 ]);

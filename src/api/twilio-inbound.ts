@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import twilio from 'twilio';
 import { reportComplianceEvent } from '../client/accounts.client';
+import { reportToDebtors } from '../client/debtors';
 import { smsIntent } from '../domain/sms-keywords';
 
 export interface InboundSmsResult {
@@ -46,7 +47,8 @@ export async function handleInboundSms(
   };
   switch (intent) {
     case 'opt_out':
-      await each({ kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
+      // The number's opt-out, on every account that texted it and every other account of the same debtors.
+      await reportToDebtors(deps, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
       return { status: 200, twiml: twiml('You will receive no more text messages from us. Reply START to receive them again.'), intent, accounts };
     case 'opt_in':
       await each({ kind: 'opt_in', channel: 'sms', address: from, source: 'reply' });

@@ -327,6 +327,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     for (const command of commands) {
       if (command.kind === 'save_arrangement') await ledger.recordArrangement.executeWithOptions({ summary: command.summary }, [command.snapshot]);
       if (command.kind === 'save_call_attempt') await ledger.recordCallAttempt.executeWithOptions({ summary: command.summary }, [command.snapshot]);
+      if (command.kind === 'save_debtor_link') await ledger.linkDebtor.executeWithOptions({ summary: command.summary }, [command.link]);
     }
   }
 }

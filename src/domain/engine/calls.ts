@@ -77,8 +77,9 @@ export function checkCallOutcome(state: EngineState, request: CallOutcomeRequest
 }
 
 /**
- * What came of a call: a conversation starts the 7-day silence (the conversation day is day 1)
- * and answers the last step; a wrong number is not the debtor's, so it is not called or texted again.
+ * What came of a call: a conversation starts the 7-day silence (the conversation day is day 1; the
+ * attempt counts as the conversation in the gate's history) and answers the last step; a wrong
+ * number is not the debtor's, so it is not called or texted again.
  */
 export function recordCallOutcome(ctx: Ctx, request: CallOutcomeRequest): CallAttempt {
   const s = ctx.s;
@@ -86,10 +87,7 @@ export function recordCallOutcome(ctx: Ctx, request: CallOutcomeRequest): CallAt
   attempt.outcome = request.outcome;
   attempt.outcomeAt = ctx.at;
   attempt.note = request.note?.slice(0, 500) ?? null;
-  if (request.outcome === 'conversation') {
-    s.compliance.conversations.push(attempt.at);
-    s.answeredSinceLastStep = true;
-  }
+  if (request.outcome === 'conversation') s.answeredSinceLastStep = true;
   if (request.outcome === 'wrong_number')
     for (const channel of ['call', 'sms'] as const)
       if (!isInvalid(ctx, channel, attempt.phone)) s.invalidContacts.push({ channel, address: attempt.phone, reason: `wrong number (call ${attempt.id})`, at: ctx.at });

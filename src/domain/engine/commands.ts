@@ -85,6 +85,8 @@ export type Effect =
       ledger: { accountKey: string; creditorId: string; accountId: string; currency: string; openingBalanceMinor: number; dueDate: string; debts?: DebtLine[]; allocationRule?: AllocationRule };
       /** Segmentation picks the cadence: the account's profile and the time it is chosen at. */
       selectCadence: { account: AccountProfile; nowIso: string } | null;
+      /** Who the debtor is, for the person's other accounts at the creditor. */
+      link?: DebtorLinkInput;
       summary: string;
     }
   | {
@@ -117,6 +119,15 @@ export interface ArrangementSnapshot {
   detail: Record<string, unknown>;
 }
 
+/** Who the account's debtor is, so the person's other accounts at the creditor can be found (a debtor id, email, phone). */
+export interface DebtorLinkInput {
+  accountKey: string;
+  creditorId: string;
+  debtorId: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
 /** A call a person asked to place, for the work queue and the proof: the gate's decision (kept once) and the attempt as it stands. */
 export interface CallAttemptSnapshot {
   accountKey: string;
@@ -130,14 +141,15 @@ export type Command =
   | Effect
   | { kind: 'save_arrangement'; snapshot: ArrangementSnapshot; summary: string }
   | { kind: 'save_call_attempt'; snapshot: CallAttemptSnapshot; summary: string }
+  | { kind: 'save_debtor_link'; link: DebtorLinkInput; summary: string }
   /** Nothing to do until then (null: until a message arrives). */
   | { kind: 'wait'; until: string | null }
   | { kind: 'continue_as_new' }
   | { kind: 'complete'; outcome: AccountOutcome };
 
 /** Records kept for reports and the work queue without waiting for an answer: carried out before anything else. */
-export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_call_attempt' }>;
-export const isSave = (command: Command): command is SaveCommand => command.kind === 'save_arrangement' || command.kind === 'save_call_attempt';
+export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_call_attempt' | 'save_debtor_link' }>;
+export const isSave = (command: Command): command is SaveCommand => command.kind === 'save_arrangement' || command.kind === 'save_call_attempt' || command.kind === 'save_debtor_link';
 
 /** The results activities give back (what each effect kind resolves to). */
 export interface EffectValues {

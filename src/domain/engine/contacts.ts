@@ -50,7 +50,8 @@ export function callHistory(state: EngineState): ContactHistoryEntry[] {
   const dialled = new Set((state.callAttempts ?? []).filter((a) => a.decision === 'allow' && a.taskId).map((a) => a.taskId));
   return [
     ...state.contacts.filter((c) => c.status === 'sent' && c.channel === 'call' && !(c.providerMessageId && dialled.has(c.providerMessageId))).map((c) => ({ channel: 'call' as const, at: c.at, kind: 'attempt' as const })),
-    ...(state.callAttempts ?? []).filter((a) => a.decision === 'allow').map((a) => ({ channel: 'call' as const, at: a.at, kind: 'attempt' as const })),
+    // One entry per call placed; one that reached the debtor is a conversation (an attempt that also starts the silence).
+    ...(state.callAttempts ?? []).filter((a) => a.decision === 'allow').map((a) => ({ channel: 'call' as const, at: a.at, kind: a.outcome === 'conversation' ? ('conversation' as const) : ('attempt' as const) })),
   ];
 }
 

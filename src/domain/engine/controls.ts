@@ -7,7 +7,7 @@ import { isEndStage } from '../account';
 import { TERMINAL_ACTIONS } from '../cadence';
 import { checkExtension, checkPlan, checkPromise, takeExtension, takePlan, takePromise } from './arrangement-watch';
 import { checkCallOutcome, checkDial, dial, recordCallOutcome } from './calls';
-import type { Control } from './commands';
+import type { Control, DebtorLinkInput } from './commands';
 import { advance, changeStage, EngineRefusal, note, recordStep, updateHold, type Ctx } from './context';
 import type { OperatorRequest } from './records';
 import { refreshNextAction } from './steps';
@@ -166,9 +166,17 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       if (given?.sms !== undefined && account.phone) s.compliance.consents.push({ channel: 'sms', address: account.phone, consented: given.sms, source, at: ctx.at });
       if (change.address) (account.address = change.address), changed.push('address');
       if (change.timezone) (account.timezone = change.timezone), changed.push('time zone');
+      // The person's other accounts are found by email and phone too: the new ones from now on.
+      if (change.email !== undefined || change.phone !== undefined) ctx.out.push({ kind: 'save_debtor_link', link: debtorLink(ctx), summary: 'debtor link updated' });
       return operatorChange(ctx, `contact details changed (${changed.join(', ') || 'nothing'})`, change);
     }
   }
+}
+
+/** Who the account's debtor is, for finding the person's other accounts at the creditor. */
+export function debtorLink(ctx: Ctx): DebtorLinkInput {
+  const { creditorId, debtorId, email, phone } = ctx.s.profile;
+  return { accountKey: ctx.config.accountKey, creditorId, debtorId: debtorId ?? null, email, phone };
 }
 
 function operatorChange(ctx: Ctx, what: string, request: OperatorRequest): undefined {
