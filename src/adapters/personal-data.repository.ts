@@ -37,6 +37,9 @@ const REDACTIONS: readonly string[] = [
     WHERE account_key = $1 AND redacted_at IS NULL`,
   `UPDATE debtor_facts SET address = CASE WHEN address IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // What the debtor wrote to us (a message may concern several accounts: any of them purged redacts it).
+  `UPDATE debtor_messages SET from_address = '${REDACTED}', subject = CASE WHEN subject IS NULL THEN NULL ELSE '${REDACTED}' END, body = '${REDACTED}', redacted_at = now()
+    WHERE $1 = ANY(account_keys) AND redacted_at IS NULL`,
   // Letters and packets hold names and addresses throughout: the bytes go, the row and kind stay.
   `UPDATE documents SET content = ''::bytea, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
