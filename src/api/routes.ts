@@ -40,6 +40,7 @@ import {
   postDial,
   postReturn,
 } from './accounts-api';
+import { handleInboundOptOutMail, inboundEmailSchema } from './email-replies';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
 import type { ApiResponse, RouteContext } from './http';
 import { openApiDocument } from './openapi';
@@ -256,11 +257,23 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST', path: '/webhooks/email', operationId: 'emailWebhook', tag: 'webhooks', summary: 'Mail provider events: bounce, complaint, reply',
-    description: 'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET. A hard bounce marks the address invalid, a complaint opts it out, a reply is kept for an operator.',
+    description:
+      'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET. A hard bounce marks the address invalid, a complaint opts it out. A reply saying STOP (or a synonym, English or Spanish, ' +
+      'in its first line or subject) or plainly asking to stop emailing opts the address out before the next email, on every account we emailed there; any other reply is kept for the account and for a person (debtor_messages).',
     security: 'emailSignature', body: { kind: 'raw', mediaTypes: { 'application/json': emailEventSchema }, strictMediaType: false },
     responses: { 202: '`{ok: true, eventId, effect, accounts}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_recipient: no email of ours went there', 409: 'replayed_event', 503: 'retry later' },
     enabled: (deps) => deps.emailWebhookSecret !== undefined,
     handle: async (deps, ctx) => handleEmailWebhook({ client: deps.client, pool: deps.pool, secret: deps.emailWebhookSecret! }, { signatureHeader: header(ctx, 'email-signature'), rawBody: ctx.rawBody }),
+  },
+  {
+    method: 'POST', path: '/webhooks/email/inbound', operationId: 'optOutMailbox', tag: 'webhooks', summary: 'Mail to the opt-out address (inbound mail, from the mail provider)',
+    description:
+      'Signed like the email events (`Email-Signature`, EMAIL_WEBHOOK_SECRET): `{eventId, from, to?, subject?, text?}`. The sender\'s address is opted out of email on every account we emailed there ' +
+      '(and the account a List-Unsubscribe subject names), with the same debtors\' other accounts. Anything more it says, or a sender we cannot match, is kept for a person (debtor_messages).',
+    security: 'emailSignature', body: { kind: 'raw', mediaTypes: { 'application/json': inboundEmailSchema }, strictMediaType: false },
+    responses: { 202: '`{ok: true, eventId, effect: opt_out|none, accounts: [{accountKey, status, via}], review}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 409: 'replayed_event', 503: 'retry later' },
+    enabled: (deps) => deps.emailWebhookSecret !== undefined,
+    handle: async (deps, ctx) => handleInboundOptOutMail({ client: deps.client, pool: deps.pool, secret: deps.emailWebhookSecret! }, { signatureHeader: header(ctx, 'email-signature'), rawBody: ctx.rawBody }),
   },
   {
     method: 'POST', path: '/webhooks/twilio/sms', operationId: 'twilioInboundSms', tag: 'webhooks', summary: 'Twilio inbound SMS (STOP, START, HELP, PAY, replies)',
@@ -331,6 +344,7 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [paymentReturnSchema, 'PaymentReturn'],
   [paymentEventSchema, 'PaymentEvent'],
   [emailEventSchema, 'EmailEvent'],
+  [inboundEmailSchema, 'InboundEmail'],
   [dialRequestSchema, 'DialRequest'],
   [ceaseBodySchema, 'CeaseRequest'],
   [attorneyBodySchema, 'AttorneyRepresentation'],

@@ -9,6 +9,8 @@ import type { Pool } from 'pg';
 import twilio from 'twilio';
 import { reportComplianceEvent } from '../client/accounts.client';
 import { reportToDebtors } from '../client/debtors';
+import { createDebtorMessageRepository } from '../adapters/debtor-message.repository';
+import { replyIntent } from '../domain/reply-intent';
 import { smsIntent } from '../domain/sms-keywords';
 
 export interface InboundSmsResult {
@@ -60,8 +62,26 @@ export async function handleInboundSms(
       const link = key ? `${deps.paymentLinkBaseUrl.replace(/\/$/, '')}/${key.split('/').slice(1).map(encodeURIComponent).join('/')}` : deps.paymentLinkBaseUrl;
       return { status: 200, twiml: twiml(`Pay or set up a plan: ${link} Reply STOP to opt out.`), intent, accounts };
     }
-    default:
-      await each({ kind: 'debtor_reply', channel: 'sms', from, text: body.slice(0, 1600) });
+    default: {
+      // Free text: one that plainly asks to stop texting revokes consent like STOP (any reasonable means);
+      // every free text is also kept for a person, who reads a request about calls or all contact.
+      const read = replyIntent(body);
+      const stopTexts = read.intent === 'stop_request' && (read.media.length === 0 || read.media.includes('sms'));
+      const affected = stopTexts ? await reportToDebtors(deps, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' }) : [];
+      if (!stopTexts) await each({ kind: 'debtor_reply', channel: 'sms', from, text: body.slice(0, 1600) });
+      await createDebtorMessageRepository(deps.pool).keep({
+        channel: 'sms',
+        sourceId: `sms/${request.params.MessageSid ?? `${from}/${body}`.slice(0, 200)}`,
+        from,
+        accountKeys: accounts,
+        kind: accounts.length === 0 ? 'unmatched' : read.intent === 'stop_request' ? 'stop_request' : 'reply',
+        subject: null,
+        body: body.slice(0, 1600),
+        reading: { intent: read.intent, media: read.media, everything: read.everything },
+        applied: stopTexts ? `texts opted out on ${affected.length} account(s)` : null,
+      });
+      if (stopTexts) return { status: 200, twiml: twiml('You will receive no more text messages from us. Reply START to receive them again.'), intent: 'opt_out', accounts };
       return { status: 200, twiml: twiml(), intent, accounts };
+    }
   }
 }
