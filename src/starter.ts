@@ -20,7 +20,10 @@
  *   node dist/src/starter.js dial <creditorId> <accountId> --operator NAME [--phone +1…] [--task TASK_ID]   ("dialling now": allow, defer or suppress)
  *   node dist/src/starter.js call-outcome <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation --operator NAME [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
+ *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
+ *   node dist/src/starter.js operator-key create --operator NAME | operator-key revoke <keyId> | operator-key list
+ *   node dist/src/starter.js payload-keys rewrap
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
  * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
@@ -28,7 +31,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cadenceCreditorProblems, loadCreditorDirectory } from './schemas/creditors.schema';
+import { cadenceCreditorProblems, loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, acceptPlan, accountState, controlAccount, dialNow, enrollAccounts, grantExtension, proposePlans, recordCallOutcome, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
@@ -41,10 +44,15 @@ import { PORTFOLIO_FORMATS, renderPortfolioReport, type PortfolioFormat } from '
 import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
+import { createUnappliedPayments, keepUnapplied } from './adapters/unapplied-payments.repository';
+import { createPayloadEncryption } from './adapters/payload-encryption';
+import { LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
+import { operatorKeyCommand, payloadKeysCommand, type KeyCommandIo } from './keys-cli';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { cadenceWarnings, loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { controlCharacterProblem } from './schemas/text';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export const EXIT = { ok: 0, usage: 1, rejectedRows: 2, account: 3, unavailable: 4 } as const;
@@ -56,17 +64,47 @@ interface Output {
   print(human: string, data: unknown): void;
 }
 
+/** The master keys of payload encryption: the configured ones, else `npm start`'s key file. */
+function masterKeys(env: Env) {
+  const keyring = loadPayloadKeyring(env, join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE));
+  if (!keyring) throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: `no master keys: set PAYLOAD_KEYS or PAYLOAD_KEYS_FILE (\`npm start\` keeps its own in ${join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE)})` }]);
+  return keyring.keys;
+}
+
+/** Runs a key command on its own pool (DATABASE_URL, default the embedded one). */
+async function keyCommand(env: Env, out: Output, fn: (pool: ReturnType<typeof createPool>, io: KeyCommandIo) => Promise<void>): Promise<number> {
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    await fn(pool, { print: out.print, usage: (message) => new UsageError(message) });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function connect(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
   const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
+  // Payloads are encrypted with data keys kept in Postgres.
+  const keyring = { keys: masterKeys(env) };
+  const pool = createPool(databaseUrl(env), 2, databaseTls(env));
+  const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE });
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...temporalConnectionOptions(env, address), connectTimeout: '5s' });
   } catch (error) {
+    await pool.end();
     const failure = new Error(`cannot reach Temporal at ${address} (is \`npm start\` running, or TEMPORAL_ADDRESS set?): ${(error as Error).message}`);
     (failure as Error & { exitCode: number }).exitCode = EXIT.unavailable;
     throw failure;
   }
-  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: encryption.dataConverter }),
+    close: async () => {
+      await connection.close();
+      await encryption.close();
+      await pool.end();
+    },
+  };
 }
 
 /** Runs fn with a Temporal client and always closes the connection. */
@@ -85,8 +123,16 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
   // Without --cadence the creditor's segmentation picks the cadence when the workflow starts.
   const cadenceFile = options.get('cadence');
   const cadence = cadenceFile ? loadCadenceFile(cadenceFile) : undefined;
-  const parsed = parseAccountsCsv(readFileSync(file, 'utf8'));
-  const rejected = parsed.errors.map((e) => ({ ...e, text: formatRowError(e) }));
+  const csv = parseAccountsCsv(readFileSync(file, 'utf8'));
+  // Rows of a creditor the directory does not know are refused here, with their line, like any bad value.
+  const directory = creditorDirectory(env);
+  if (!directory) throw new UsageError('enroll needs the creditor directory to check each row\'s creditor: set CREDITORS_FILE');
+  const unknown = csv.accounts.flatMap(({ line, account }) => {
+    const problem = unknownCreditor(directory, account.creditorId);
+    return problem ? [{ line, accountId: account.accountId, field: 'creditor_id', message: problem }] : [];
+  });
+  const parsed = { ...csv, accounts: csv.accounts.filter((a) => !unknown.some((u) => u.line === a.line)) };
+  const rejected = [...csv.errors, ...unknown].sort((a, b) => a.line - b.line).map((e) => ({ ...e, text: formatRowError(e) }));
   if (flags.has('dry-run')) {
     out.print(
       [`${parsed.accounts.length} valid rows, ${rejected.length} errors (dry run: nothing enrolled)`, ...rejected.map((r) => `  rejected ${r.text}`)].join('\n'),
@@ -98,7 +144,7 @@ async function enroll(args: string[], flags: Set<string>, options: Map<string, s
     const results = await enrollAccounts(client, parsed.accounts.map((a) => a.account), {
       cadence,
       settings: renderSettings(env),
-      creditors: creditorDirectory(env),
+      creditors: directory,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
     });
     const rows = results.map((r, i) => ({ line: parsed.accounts[i]!.line, ...r }));
@@ -122,7 +168,16 @@ async function pay(args: string[], env: Env, out: Output): Promise<number> {
     throw new UsageError('pay needs <creditorId> <accountId> <paymentId> <amountMinor> <currency>');
   if (!/^\d+$/.test(amount)) throw new UsageError(`amountMinor: must be a whole number of minor units (cents), got "${amount}"`);
   return withClient(env, async (client) => {
-    await reportPayment(client, creditorId, accountId, { paymentId, amountMinor: Number(amount), currency });
+    // Money for an account that ended or is unknown is kept for an operator (the database is opened only then).
+    const keep = async (payment: Parameters<ReturnType<typeof keepUnapplied>>[0]) => {
+      const pool = createPool(databaseUrl(env), 1);
+      try {
+        await keepUnapplied(pool, 'cli')(payment);
+      } finally {
+        await pool.end();
+      }
+    };
+    await reportPayment(client, creditorId, accountId, { paymentId, amountMinor: Number(amount), currency }, keep);
     out.print(`payment ${paymentId} of ${formatMoney({ amountMinor: Number(amount), currency })} reported to ${creditorId}/${accountId}`, { reported: true, paymentId });
     return EXIT.ok;
   });
@@ -175,7 +230,7 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
     out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)${notes}`, { valid: true, name: cadence.name, version: cadence.version, warnings });
     return EXIT.ok;
   }
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const { status } = await createCadenceRepository(pool).save(cadence, file);
     out.print(`cadence ${cadence.name} v${cadence.version} ${status}${notes}`, { name: cadence.name, version: cadence.version, status, warnings });
@@ -369,7 +424,7 @@ async function callOutcomeCommand(args: string[], options: Map<string, string>, 
 
 async function historyCommand(args: string[], env: Env, out: Output): Promise<number> {
   const [creditorId, accountId] = accountArgs('history', args);
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const ledger = createLedgerRepository(pool);
     return await withClient(env, async (client) => {
@@ -417,11 +472,15 @@ async function apikeyCommand(args: string[], options: Map<string, string>, env: 
       throw new UsageError(`creditor ${creditorId} is not in the creditor directory (${directory.creditors.map((c) => c.id).join(', ')})`);
   }
   if (verb === 'revoke' && !keyId) throw new UsageError('apikey revoke needs the key id (the part after dk_)');
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const keys = createApiKeyRepository(pool);
     if (verb === 'create') {
-      const created = await keys.create({ creditorId: creditorId!, label: options.get('label') });
+      const label = options.get('label');
+      // The label names the operator in account histories: one line, bounded.
+      const labelProblem = label === undefined ? null : label.length > 200 ? 'must be at most 200 characters' : controlCharacterProblem(label);
+      if (labelProblem) throw new UsageError(`--label ${labelProblem}`);
+      const created = await keys.create({ creditorId: creditorId!, label });
       out.print(
         `API key ${created.keyId} for ${created.creditorId}${created.label ? ` (${created.label})` : ''}:\n${created.key}\nIt is shown only now (only its hash is kept). Use it as: Authorization: Bearer ${created.key.slice(0, 18)}…`,
         created,
@@ -448,6 +507,21 @@ function creditorDirectory(env: Env) {
   return env.CREDITORS_FILE || existsSync(path) ? loadCreditorDirectory(path) : undefined;
 }
 
+/** Money that arrived but reached no account (ended, unknown, or refused by the ledger), oldest first. */
+async function unappliedCommand(options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const open = await createUnappliedPayments(pool).listOpen(options.get('creditor'));
+    out.print(
+      [`${open.length} unapplied payment(s)`, ...open.map((p) => `  ${p.recordedAt} ${p.creditorId}/${p.accountId} ${p.paymentId} ${formatMoney({ amountMinor: p.amountMinor, currency: p.currency })} (${p.source}): ${p.reason}`)].join('\n'),
+      { unapplied: open },
+    );
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 function databaseUrl(env: Env): string {
   return env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`;
 }
@@ -463,7 +537,7 @@ async function portfolioReportCommand(flags: Set<string>, options: Map<string, s
   const byExtension = file ? ({ csv: 'csv', html: 'html', htm: 'html', json: 'json' } as Record<string, PortfolioFormat>)[file.split('.').pop()!.toLowerCase()] : undefined;
   const format = (named ?? byExtension ?? 'text') as PortfolioFormat;
   if (!PORTFOLIO_FORMATS.includes(format)) throw new UsageError(`--format must be csv, html, json or text, got "${named}"`);
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const report = await portfolioReport(pool, { from, to, creditorId: options.get('creditor') });
     const text = renderPortfolioReport(report, format);
@@ -486,7 +560,7 @@ async function reportCommand(args: string[], flags: Set<string>, options: Map<st
   if (!from || !to) throw new UsageError('report compliance needs --from and --to (ISO date-times with a zone)');
   const account = options.get('account');
   const [accountCreditor, accountId] = account?.split('/') ?? [];
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const report = await complianceReport(pool, {
       from,
@@ -517,7 +591,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   };
   const [command, ...args] = positional;
   try {
-    const env = parseEnv();
+    const env = parseEnv(process.env, 'cli');
     switch (command) {
       case 'enroll':
         return await enroll(args, flags, options, env, out);
@@ -550,14 +624,20 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await callOutcomeCommand(args, options, env, out);
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
+      case 'operator-key':
+        return await keyCommand(env, out, (pool, io) => operatorKeyCommand(args, options, pool, io));
+      case 'payload-keys':
+        return await keyCommand(env, out, (pool, io) => payloadKeysCommand(args, pool, masterKeys(env), io));
       case 'cadence':
         return await cadenceCommand(args, env, out);
       case 'event':
         return await eventCommand(args, env, out);
       case 'report':
         return await reportCommand(args, flags, options, env, write);
+      case 'unapplied':
+        return await unappliedCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, report, cadence`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, operator-key, payload-keys, report, cadence, unapplied`);
     }
   } catch (error) {
     const code =

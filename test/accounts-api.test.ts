@@ -42,6 +42,7 @@ before(async () => {
     twilio: { authToken: stack.twilio.authToken },
     unsubscribeSecret: 'test-unsubscribe-link-secret',
     emailWebhookSecret: 'test-email-webhook-secret',
+    codecEndpoint: { codec: stack.encryption.readerCodec, namespace: 'default', allowedOrigins: [] },
     // Each run of the stack has its own task queue: read it when an account is enrolled.
     enrollment: { get taskQueue() { return stack.taskQueue; }, settings, creditors: stack.creditors },
   });
@@ -133,6 +134,24 @@ describe('enrollment', () => {
     expectError(await call('GET', '/v1/nothing-here'), 404, 'not_found');
   });
 
+  it('refuses a line break or another control character in any text field that reaches a letter, header, PDF or CSV, naming the field', async () => {
+    const refused = async (json: unknown, field: string) => {
+      const answer = await call('POST', '/v1/accounts', { json });
+      expectError(answer, 400, 'invalid_field', field);
+      return answer.body.error.message as string;
+    };
+    assert.equal(await refused(accountJson({ debtorName: 'Ana\nRivera' }), 'debtorName'), 'debtorName: must be one line without control characters (found a line break)');
+    await refused(accountJson({ address: { line1: '1 Main St\r\nBcc: x@evil.example', city: 'Springfield', region: 'NY', postalCode: '10001', country: 'US' } }), 'address.line1');
+    await refused(accountJson({ collateralVin: '1HGCM\u001b[2J' }), 'collateralVin');
+    await refused(accountJson({ serviceId: 'S'.repeat(101) }), 'serviceId');
+    await refused({ ...accountJson(), debts: [{ debtId: 'D1', description: 'Service\u2028charge', amountMinor: 120_00, dueDate: '2026-01-01' }] }, 'debts.0.description');
+    await refused(accountJson({ email: 'a@example.test\nBcc: x@evil.example' }), 'email');
+    // The batch names the field per row, and the same rules hold for a change of address.
+    const batch = await call('POST', '/v1/accounts/batch?dryRun=true', { json: { accounts: [accountJson({ debtorName: 'Ana\tRivera' })] } });
+    assert.deepEqual(batch.body.results[0].errors, [{ field: 'debtorName', code: 'invalid_field', message: 'must be one line without control characters (found a tab)' }]);
+    expectError(await call('POST', '/v1/accounts/ANY/address-changes', { json: { address: { line1: 'x\ny', city: 'c', region: 'r', postalCode: '1', country: 'US' }, reason: 'moved' } }), 400, 'invalid_field', 'address.line1');
+  });
+
   it('a JSON batch checks every row on its own, enrolls the good rows, and a dry run enrolls nothing', async () => {
     const good = accountJson();
     const alsoGood = accountJson();
@@ -195,7 +214,13 @@ describe('an account through the API', () => {
       assert.equal(paused.body.stage, 'paused');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/pause`, { json: { reason: 'again' } }), 422, 'control_refused');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: {} }), 400, 'invalid_field', 'reason');
-      assert.equal((await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: { reason: 'home again', operator: 'ana' } })).body.stage, 'notice');
+      // Who acted comes from the key, never from the body.
+      expectError(await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: { reason: 'home again', operator: 'the CEO' } }), 400, 'invalid_field', 'operator');
+      const resumed = await call('POST', `/v1/accounts/${account.accountId}/resume`, { json: { reason: 'home again' } });
+      assert.equal(resumed.body.stage, 'notice');
+      const byOperator = (resumed.body.steps as { stepId: string; action: string; detail: string }[]).filter((s) => s.stepId === '(operator)');
+      assert.deepEqual(byOperator.map((s) => s.action), ['pause', 'resume']);
+      for (const step of byOperator) assert.match(step.detail, /^(debtor in hospital|home again) \(by test A \(API key [0-9a-f]{12}\)\)$/);
       const closed = await call('POST', `/v1/accounts/${account.accountId}/close`, { json: { reason: 'creditor recalled it' } });
       assert.equal(closed.body.stage, 'closed');
       const history = closed.body.stageHistory as { stage: string; reason: string }[];
@@ -235,9 +260,11 @@ describe('an account through the API', () => {
       assert.equal((await call('POST', `/v1/accounts/${account.accountId}/disputes`, { json: { note: 'not mine' } })).status, 202);
       expectError(await call('POST', `/v1/accounts/${account.accountId}/disputes`, { json: { via: 'carrier pigeon' } }), 400, 'invalid_field', 'via');
       const moved = await call('POST', `/v1/accounts/${account.accountId}/address-changes`, {
-        json: { phone: '+13125550199', timezone: 'America/Chicago', reason: 'debtor moved', operator: 'ana' },
+        json: { phone: '+13125550199', timezone: 'America/Chicago', reason: 'debtor moved' },
       });
       assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      assert.match(moved.body.steps.find((s: { stepId: string; action: string }) => s.stepId === '(operator)' && s.action.startsWith('contact details changed')).detail, /^debtor moved \(by test A \(API key [0-9a-f]{12}\)\)$/);
+      expectError(await call('POST', `/v1/accounts/${account.accountId}/address-changes`, { json: { phone: '+13125550198', reason: 'x', operator: 'ana' } }), 400, 'invalid_field', 'operator');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/address-changes`, { json: { phone: '555', reason: 'x' } }), 400, 'invalid_field', 'phone');
       expectError(await call('POST', `/v1/accounts/${account.accountId}/bankruptcies`, { json: { chapter: 7 } }), 400, 'invalid_field', 'caseNumber');
       assert.equal((await call('POST', `/v1/accounts/${account.accountId}/bankruptcies`, { json: { caseNumber: '26-10001', chapter: 7 } })).status, 202);

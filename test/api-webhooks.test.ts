@@ -55,6 +55,23 @@ const textsCadence = parseCadence({
 const statusRows = async (account: AccountProfile) =>
   (await stack.pool.query<{ status: string; error_code: string | null }>('SELECT status, error_code FROM message_status_events WHERE account_key = $1 ORDER BY received_at, status', [accountKey(account.creditorId, account.accountId)])).rows;
 
+const postEmail = async (event: unknown, options: { secret?: string; raw?: string } = {}) => {
+  const raw = options.raw ?? JSON.stringify(event);
+  const t = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${api.url}/webhooks/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'email-signature': `t=${t},v1=${signWebhook(options.secret ?? EMAIL_SECRET, t, raw)}` },
+    body: raw,
+  });
+  return { status: response.status, body: (await response.json()) as { effect?: string; error?: { code: string; field?: string } } };
+};
+const postPayment = async (event: unknown) => {
+  const raw = JSON.stringify(event);
+  const t = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${api.url}/webhooks/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': `t=${t},v1=${signPaymentWebhook(PAYMENT_SECRET, t, raw)}` }, body: raw });
+  return { status: response.status, body: (await response.json()) as { error?: { code: string; field?: string } } };
+};
+
 describe('Twilio status callbacks', () => {
   it('the sink signs its callbacks as Twilio does, and +1555010xxxx is its undeliverable range', () => {
     const params = { MessageSid: 'SM' + 'a'.repeat(32), MessageStatus: 'delivered', To: '+12125550100' };
@@ -99,17 +116,6 @@ describe('Twilio status callbacks', () => {
 });
 
 describe('email events', () => {
-  const postEmail = async (event: unknown, options: { secret?: string; raw?: string } = {}) => {
-    const raw = options.raw ?? JSON.stringify(event);
-    const t = Math.floor(Date.now() / 1000);
-    const response = await fetch(`${api.url}/webhooks/email`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'email-signature': `t=${t},v1=${signWebhook(options.secret ?? EMAIL_SECRET, t, raw)}` },
-      body: raw,
-    });
-    return { status: response.status, body: (await response.json()) as { effect?: string; error?: { code: string; field?: string } } };
-  };
-
   it('a hard bounce marks the address invalid, a complaint opts it out, a reply is kept; a replay is 409', async () => {
     const account = makeAccount();
     await run(async () => {
@@ -191,6 +197,37 @@ describe('email events', () => {
     assert.deepEqual((await messagesFrom(`stranger.${account.accountId}@example.test`)).map((m) => m.kind), ['unmatched']);
   });
 
+  it('a reply goes to the account it answered, never to another creditor\'s account at the same address; a complaint opts the address out on both', async () => {
+    const email = `shared.${process.pid}.${Date.now()}@example.test`;
+    const first = makeAccount({ email });
+    const second = makeAccount({ email, creditorId: 'cred-visible' });
+    const repliesOf = async (account: AccountProfile) => {
+      const state = await stack.client.workflow.getHandle(accountKey(account.creditorId, account.accountId)).query(accountStateQuery);
+      return { replies: state.compliance!.events.filter((e) => e.kind === 'debtor_reply').map((e) => e.detail), optOuts: state.compliance!.optOuts };
+    };
+    await run(async () => {
+      await enrollAccount(stack.client, { account: first, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      await enrollAccount(stack.client, { account: second, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      const sent = await stack.pool.query<{ provider_message_id: string }>(`SELECT provider_message_id FROM outbound_messages WHERE account_key = $1 AND channel = 'email' AND status = 'sent'`, [accountKey(first.creditorId, first.accountId)]);
+      const answered = await postEmail({ eventId: `r1-${first.accountId}`, type: 'reply', email, messageId: sent.rows[0]!.provider_message_id, text: 'about the power bill' });
+      assert.deepEqual([answered.status, (answered.body as { accounts?: number }).accounts], [202, 1]);
+      const unreferenced = await postEmail({ eventId: `r2-${first.accountId}`, type: 'reply', email: email.toUpperCase(), text: 'about the latest email' });
+      assert.deepEqual([unreferenced.status, (unreferenced.body as { accounts?: number }).accounts], [202, 1]);
+      const complaint = await postEmail({ eventId: `c-${first.accountId}`, type: 'complaint', email });
+      assert.deepEqual([complaint.status, (complaint.body as { accounts?: number }).accounts], [202, 2]);
+      await stack.env.sleep('1 hour');
+      const a = await repliesOf(first);
+      const b = await repliesOf(second);
+      assert.equal(a.replies.length, 1, JSON.stringify(a.replies));
+      assert.match(a.replies[0]!, /about the power bill/);
+      assert.equal(b.replies.length, 1, JSON.stringify(b.replies));
+      assert.match(b.replies[0]!, /about the latest email/, 'a reply without a Message-ID answers the latest email to the address');
+      assert.deepEqual([a.optOuts, b.optOuts], [[{ channel: 'email', address: email }], [{ channel: 'email', address: email }]]);
+    });
+  });
+
   it('refuses forged, malformed and unknown-recipient events and changes nothing', async () => {
     const forged = await postEmail({ eventId: 'f-1', type: 'complaint', email: 'x@example.test' }, { secret: 'not-the-email-secret' });
     assert.deepEqual([forged.status, forged.body.error?.code], [401, 'bad_signature']);
@@ -206,13 +243,6 @@ describe('email events', () => {
 });
 
 describe('payment webhook: returned payments', () => {
-  const postPayment = async (event: unknown) => {
-    const raw = JSON.stringify(event);
-    const t = Math.floor(Date.now() / 1000);
-    const response = await fetch(`${api.url}/webhooks/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': `t=${t},v1=${signPaymentWebhook(PAYMENT_SECRET, t, raw)}` }, body: raw });
-    return { status: response.status, body: (await response.json()) as { error?: { code: string; field?: string } } };
-  };
-
   it('payment.returned reverses the payment once, with the same signature and replay rules', async () => {
     const account = makeAccount({ balanceMinor: 200_00 });
     await run(async () => {
@@ -234,6 +264,67 @@ describe('payment webhook: returned payments', () => {
       assert.equal(state.balance.amountMinor, 200_00);
       const reversals = await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'reversal'`, [workflowId]);
       assert.equal(reversals.rows[0].n, 1);
+    });
+  });
+});
+
+describe('replay protection', () => {
+  const ledgerPayments = async (account: AccountProfile) =>
+    (await stack.pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'payment'`, [accountKey(account.creditorId, account.accountId)])).rows[0].n as number;
+  const eventRows = async (eventId: string) =>
+    (await stack.pool.query<{ source: string; creditor_id: string; status: string }>('SELECT source, creditor_id, status FROM webhook_events WHERE event_id = $1 ORDER BY source, creditor_id', [eventId])).rows;
+  /** One 202; every other concurrent delivery is told the event is taken (503, retry) or done (409). */
+  const assertOneTookEffect = (answers: { status: number; body: { error?: { code: string } } }[]) => {
+    assert.equal(answers.filter((a) => a.status === 202).length, 1, JSON.stringify(answers));
+    for (const a of answers.filter((x) => x.status !== 202)) assert.ok((a.status === 409 && a.body.error?.code === 'replayed_event') || (a.status === 503 && a.body.error?.code === 'event_in_progress'), JSON.stringify(a));
+  };
+
+  it('concurrent deliveries of one event take effect once, for payments and for email replies', async () => {
+    const account = makeAccount({ balanceMinor: 500_00 });
+    await run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      const payment = { eventId: `evt-${account.accountId}`, type: 'payment.succeeded', creditorId: account.creditorId, accountId: account.accountId, payment: { paymentId: `P-${account.accountId}`, amountMinor: 10_00, currency: 'USD' } };
+      assertOneTookEffect(await Promise.all(Array.from({ length: 5 }, () => postPayment(payment))));
+      const replay = await postPayment(payment);
+      assert.deepEqual([replay.status, replay.body.error?.code], [409, 'replayed_event']);
+      assert.deepEqual(await eventRows(payment.eventId), [{ source: 'payments', creditor_id: account.creditorId, status: 'done' }]);
+
+      const reply = { eventId: `reply-${account.accountId}`, type: 'reply', email: account.email, text: 'once only' };
+      assertOneTookEffect(await Promise.all(Array.from({ length: 5 }, () => postEmail(reply))));
+      await stack.env.sleep('1 hour');
+      const state = await stack.client.workflow.getHandle(workflowId).query(accountStateQuery);
+      assert.equal(state.compliance!.events.filter((e) => e.kind === 'debtor_reply').length, 1, JSON.stringify(state.compliance!.events));
+      assert.equal(await ledgerPayments(account), 1);
+    });
+  });
+
+  it('event ids are scoped per creditor: two creditors\' processors may both send the same id', async () => {
+    const ours = makeAccount();
+    const theirs = makeAccount({ creditorId: 'cred-visible' });
+    const eventId = `evt-shared-${ours.accountId}`;
+    await run(async () => {
+      for (const account of [ours, theirs]) await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      for (const account of [ours, theirs]) {
+        const answer = await postPayment({ eventId, type: 'payment.succeeded', creditorId: account.creditorId, accountId: account.accountId, payment: { paymentId: `P-${account.accountId}`, amountMinor: 10_00, currency: 'USD' } });
+        assert.equal(answer.status, 202, JSON.stringify(answer.body));
+      }
+      await stack.env.sleep('1 hour');
+      assert.deepEqual([await ledgerPayments(ours), await ledgerPayments(theirs)], [1, 1]);
+      assert.deepEqual((await eventRows(eventId)).map((r) => r.creditor_id), ['cred-test', 'cred-visible']);
+    });
+  });
+
+  it('a delivery that did not take effect lets go of the event, so the processor\'s retry succeeds', async () => {
+    const account = makeAccount();
+    const event = { eventId: `evt-early-${account.accountId}`, type: 'payment.succeeded', creditorId: account.creditorId, accountId: account.accountId, payment: { paymentId: `P-${account.accountId}`, amountMinor: 10_00, currency: 'USD' } };
+    await run(async () => {
+      assert.equal((await postPayment(event)).status, 404, 'not enrolled yet');
+      assert.deepEqual(await eventRows(event.eventId), []);
+      await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      assert.equal((await postPayment(event)).status, 202);
+      await stack.env.sleep('1 hour');
+      assert.equal(await ledgerPayments(account), 1);
     });
   });
 });

@@ -194,6 +194,26 @@ describe('cadences and the creditors that use them', () => {
   });
 });
 
+describe('HTML parts', () => {
+  const cadence = parseCadence({
+    name: 'html', version: 1,
+    steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
+    templates: { t: { en: { subject: 'Account of {{debtorName}}', text: 'Dear {{debtorName}}. Reply STOP to opt out.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay</a> or reply STOP.</p>' } } },
+  });
+  const phishing = '<a href="https://evil.example">Pay here</a>';
+
+  it('escapes every substituted value in the HTML part; the text part and subject stay plain', () => {
+    const account = makeAccount({ debtorName: phishing });
+    const values = templateValues(account, { amountMinor: 100_00, currency: 'USD' }, { ...settings, paymentLinkBaseUrl: 'https://pay.example.test/?a=1&b=2' });
+    const message = renderStepMessage(cadence, cadence.steps[0]!, 'en', values);
+    assert.equal(message.html!.split('</p>')[0], '<p>Dear &#60;a href=&#34;https://evil.example&#34;&#62;Pay here&#60;/a&#62;,');
+    assert.doesNotMatch(message.html!, /evil\.example">/);
+    assert.match(message.html!, /<a href="https:\/\/pay\.example\.test\/\?a=1&#38;b=2\/[^"]+">Pay<\/a>/, 'the template\'s own markup stays, the link\'s & is escaped');
+    assert.equal(message.text, `Dear ${phishing}. Reply STOP to opt out.`);
+    assert.equal(message.subject, `Account of ${phishing}`);
+  });
+});
+
 describe('money formatting', () => {
   it('formats integer minor units exactly, whatever the currency exponent', () => {
     assert.equal(formatMoney({ amountMinor: 46012, currency: 'USD' }), '$460.12');

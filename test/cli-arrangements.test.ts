@@ -12,18 +12,18 @@ import { EXIT, runCli } from '../src/starter';
 import { localDateTime } from '../src/domain/contact-policy';
 import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
-import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+import { startTimeSkippingStack, TEST_PAYLOAD_KEYS, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
 const saved = { ...process.env };
 
 before(async () => {
   stack = await startTimeSkippingStack();
-  Object.assign(process.env, { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default', DATABASE_URL: stack.databaseUrl });
+  Object.assign(process.env, { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default', DATABASE_URL: stack.databaseUrl, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS });
   delete process.env.CREDITORS_FILE; // the shipped local directory: cred-metro-power and friends
 });
 after(async () => {
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL']) {
+  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL', 'PAYLOAD_KEYS']) {
     if (saved[name] === undefined) delete process.env[name];
     else process.env[name] = saved[name];
   }
@@ -179,7 +179,9 @@ describe('command line: API keys', () => {
     assert.match(key, /^dk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     assert.deepEqual([creditorId, label], ['cred-metro-power', 'billing system']);
     const keys = createApiKeyRepository(stack.pool);
-    assert.deepEqual(await keys.verify(key), { keyId, creditorId: 'cred-metro-power' });
+    assert.deepEqual(await keys.verify(key), { keyId, creditorId: 'cred-metro-power', label: 'billing system' });
+    const badLabel = await cli('apikey', 'create', '--creditor', 'cred-metro-power', '--label', 'ops\nBcc: x');
+    assert.deepEqual([badLabel.code, /--label must be one line without control characters \(found a line break\)/.test(badLabel.output)], [EXIT.usage, true], badLabel.output);
     const human = await cli('apikey', 'create', '--creditor', 'cred-first-card');
     assert.match(human.output, /^API key [0-9a-f]{12} for cred-first-card:\ndk_\S+\nIt is shown only now/);
     const listed = await cli('apikey', 'list', '--creditor', 'cred-metro-power');

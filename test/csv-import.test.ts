@@ -73,4 +73,43 @@ describe('account CSV import', () => {
     const result = parseAccountsCsv([header, ...rows].join('\n'));
     assert.deepEqual(result.errors.map((e) => [e.line, e.field]), [[2, 'balance_cents'], [3, 'balance_cents'], [4, 'account_id']]);
   });
+
+  it('refuses a line break, a tab or another control character in any text field, naming the line and field', () => {
+    const rows = [
+      goodRow.replace('Ana Rivera', '"Ana\nRivera"'),
+      goodRow.replace('ACC-1', 'ACC-2').replace('1 Main St', '"1 Main St\r\nBcc: x@evil.example"'),
+      goodRow.replace('ACC-1', 'ACC-3').replace('Springfield', 'Spring\tfield'),
+      goodRow.replace('ACC-1', 'ACC-4').replace('SVC-1', 'SVC\u0000-1'),
+      goodRow.replace('ACC-1', 'ACC-5').replace('Ana Rivera', 'Ana \u202Eareviř'),
+      goodRow.replace('ACC-1', 'ACC-6'),
+    ];
+    const result = parseAccountsCsv([header, ...rows].join('\r\n'));
+    assert.deepEqual(
+      result.errors.map((e) => [e.line, e.accountId, e.field]),
+      [[2, 'ACC-1', 'debtor_name'], [4, 'ACC-2', 'address_line1'], [6, 'ACC-3', 'city'], [7, 'ACC-4', 'service_id'], [8, 'ACC-5', 'debtor_name']],
+      'the line a record starts on, even after quoted line breaks',
+    );
+    assert.equal(result.errors[0]!.message, 'must be one line without control characters (found a line break)');
+    assert.match(result.errors[2]!.message, /found a tab/);
+    assert.match(result.errors[3]!.message, /found the control character U\+0000/);
+    assert.match(result.errors[4]!.message, /found the control character U\+202E/);
+    assert.deepEqual(result.accounts.map((a) => [a.line, a.account.accountId]), [[9, 'ACC-6']]);
+  });
+
+  it('trims spaces around a name and bounds every free-text field', () => {
+    const long = 'x'.repeat(201);
+    const rows = [
+      goodRow.replace('Ana Rivera', '"  Ana Rivera \t"'),
+      goodRow.replace('ACC-1', 'ACC-2').replace('Ana Rivera', long),
+      goodRow.replace('ACC-1', 'ACC-3').replace('SVC-1', 'S'.repeat(101)),
+      goodRow.replace('ACC-1', 'ACC-4').replace('ana@example.test', `${'a'.repeat(250)}@example.test`),
+    ];
+    const result = parseAccountsCsv([header, ...rows].join('\n'));
+    assert.equal(result.accounts[0]!.account.debtorName, 'Ana Rivera');
+    assert.deepEqual(result.errors.map((e) => [e.line, e.field, e.message]), [
+      [3, 'debtor_name', 'must be at most 200 characters'],
+      [4, 'service_id', 'must be at most 100 characters'],
+      [5, 'email', 'is not a valid email address'],
+    ]);
+  });
 });

@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApiServer } from '../src/api/server';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
+import { UNSUBSCRIBE_LINK_DAYS, unsubscribeToken } from '../src/adapters/unsubscribe-link';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey } from '../src/domain/account';
 import { accountStateQuery } from '../src/workflows/definitions';
 import twilio from 'twilio';
+import { Client, Connection } from '@temporalio/client';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { startTimeSkippingStack, UNSUBSCRIBE_SECRET, type TimeSkippingStack } from './helpers/stack';
@@ -130,6 +132,32 @@ describe('Twilio inbound SMS webhook', () => {
     assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 1);
   });
 
+  it('a STOP holds even when the accounts cannot be told: kept first, answered 503 for Twilio to retry, the next SMS suppressed', async () => {
+    const account = makeAccount();
+    // An HTTP service whose Temporal is unreachable: it can keep the opt-out but not signal it.
+    const cutOff = await startApiServer({ client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), pool: stack.pool, paymentWebhookSecret: SECRET, twilio: { authToken: stack.twilio.authToken } });
+    try {
+      await stack.run(async () => {
+        const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+        const handle = stack.client.workflow.getHandle(workflowId);
+        await stack.env.sleep('1 day');
+        const url = `${cutOff.url}/webhooks/twilio/sms`;
+        const params = { From: account.phone!, To: '+15005550006', Body: 'STOP' };
+        const stop = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(stack.twilio.authToken, url, params) }, body: new URLSearchParams(params).toString() });
+        assert.equal(stop.status, 503, 'not a 200 that would tell Twilio all is done');
+        await stack.env.sleep('4 days');
+        const state = await handle.query(accountStateQuery);
+        assert.deepEqual(state.compliance!.optOuts, [], 'the account itself was never told');
+        const sms2 = state.contacts.find((c) => c.stepId === 'sms-2')!;
+        assert.deepEqual([sms2.status, sms2.rule], ['suppressed', 'reg_f_1006_6_e_opt_out']);
+        await handle.terminate('test done');
+      });
+    } finally {
+      await cutOff.close();
+    }
+    assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 1);
+  });
+
   it('a free-text reply is kept for an operator', async () => {
     const account = makeAccount();
     await stack.run(async () => {
@@ -163,10 +191,38 @@ describe('Twilio inbound SMS webhook', () => {
     const kept = await stack.pool.query(`SELECT kind, applied FROM debtor_messages WHERE from_address = $1`, [account.phone]);
     assert.deepEqual(kept.rows, [{ kind: 'stop_request', applied: 'texts opted out on 1 account(s)' }]);
   });
+
+  it('a reply and PAY go to the account the text answered; STOP reaches every account texted at the number, START only the answered creditor\'s', async () => {
+    const phone = `+1646555${String(process.pid % 10_000).padStart(4, '0')}`;
+    const first = makeAccount({ phone });
+    const second = makeAccount({ phone, creditorId: 'cred-visible' });
+    const state = (account: typeof first) => stack.client.workflow.getHandle(accountKey(account.creditorId, account.accountId)).query(accountStateQuery);
+    await stack.run(async () => {
+      await enrollAccount(stack.client, { account: first, cadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      await enrollAccount(stack.client, { account: second, cadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      // The latest text to this number was the second creditor's: the reply answers it.
+      await inbound({ From: phone, To: '+15005550006', Body: 'Which bill is this about?' });
+      const pay = await inbound({ From: phone, To: '+15005550006', Body: 'PAY' });
+      assert.match(pay.text, new RegExp(`https://pay\\.example\\.test/cred-visible/${second.accountId}`));
+      assert.doesNotMatch(pay.text, /cred-test/);
+      await stack.env.sleep('1 hour');
+      assert.deepEqual((await state(first)).compliance!.events.filter((e) => e.kind === 'debtor_reply'), [], 'the first creditor does not see the reply');
+      assert.match((await state(second)).compliance!.events.find((e) => e.kind === 'debtor_reply')!.detail, /Which bill is this about\?/);
+      await inbound({ From: phone, To: '+15005550006', Body: 'STOP' });
+      await stack.env.sleep('1 hour');
+      for (const account of [first, second]) assert.deepEqual((await state(account)).compliance!.optOuts, [{ channel: 'sms', address: phone }]);
+      await inbound({ From: phone, To: '+15005550006', Body: 'START' });
+      await stack.env.sleep('1 hour');
+      assert.deepEqual((await state(second)).compliance!.optOuts, [], 'texts are on again for the creditor answered');
+      assert.deepEqual((await state(first)).compliance!.optOuts, [{ channel: 'sms', address: phone }], 'but not for another creditor');
+    });
+  });
 });
 
 describe('unsubscribe link', () => {
-  it('works without logging in, for that address only, and a forged token is refused', async () => {
+  it('works without logging in, for that address only, keeps the address out of the URL, expires, and a forged token is refused', async () => {
     const account = makeAccount();
     await stack.run(async () => {
       const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
@@ -176,11 +232,23 @@ describe('unsubscribe link', () => {
       assert.equal(email.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
       const link = /<(https:\/\/collections\.example\.test\/unsubscribe\?token=[^>]+)>/.exec(email.headers['list-unsubscribe']!)![1]!;
       const local = `${api.url}${new URL(link).pathname}${new URL(link).search}`;
+      // The address is nowhere in the link, in clear or in base64.
+      const token = new URL(link).searchParams.get('token')!;
+      assert.ok(!decodeURIComponent(link).includes(account.email!), link);
+      assert.ok(!Buffer.from(token, 'base64url').toString('latin1').includes(account.email!));
       const page = await fetch(local);
       assert.equal(page.status, 200);
-      assert.match(await page.text(), new RegExp(`Stop emails about this account to <strong>${account.email!.replace('.', '\\.')}`));
-      const forged = await fetch(local.replace(/token=[^.]+/, 'token=' + Buffer.from(JSON.stringify({ a: workflowId, e: 'other@example.test' })).toString('base64url')), { method: 'POST' });
-      assert.equal(forged.status, 400);
+      const html = await page.text();
+      assert.ok(html.includes(`Stop emails about this account to <strong>${account.email![0]}…@example.test</strong>`), html);
+      assert.ok(!html.includes(account.email!), 'the page shows the address masked');
+      const refused = async (path: string, method = 'POST') => (await fetch(`${api.url}${path}`, { method })).status;
+      assert.equal(await refused(`/unsubscribe?token=${Buffer.from(JSON.stringify({ a: workflowId, e: 'other@example.test' })).toString('base64url')}`), 400, 'the old readable format');
+      const flipped = token.slice(0, 20) + (token[20] === 'A' ? 'B' : 'A') + token.slice(21);
+      assert.equal(await refused(`/unsubscribe?token=${flipped}`), 400, 'an altered token');
+      assert.equal(await refused(`/unsubscribe?token=${unsubscribeToken('another-unsubscribe-secret', workflowId, 'other@example.test')}`), 400, 'a token made with another secret');
+      const old = unsubscribeToken(UNSUBSCRIBE_SECRET, workflowId, 'other@example.test', Date.now() - (UNSUBSCRIBE_LINK_DAYS + 1) * 86_400_000);
+      assert.equal(await refused(`/unsubscribe?token=${old}`, 'GET'), 410, 'an expired link');
+      assert.equal(await refused(`/unsubscribe?token=${old}`), 410);
       const done = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
       assert.equal(done.status, 200);
       await stack.env.sleep('8 days');
@@ -190,5 +258,27 @@ describe('unsubscribe link', () => {
       assert.equal(state.contacts.find((c) => c.stepId === 'reminder-sms')!.status, 'sent');
       await handle.terminate('test done');
     });
+  });
+});
+
+describe('HTML email', () => {
+  it('a debtor named with markup gets an email whose HTML part shows the name as text, never as a link', async () => {
+    const phishing = '<a href="https://evil.example">Pay here</a>';
+    const account = makeAccount({ debtorName: phishing });
+    const cadence = parseCadence({
+      name: 'html-email', version: 1,
+      steps: [{ id: 'first-email', action: 'email', after: '0d', template: 't' }],
+      templates: { t: { en: { subject: 'Your account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay now</a>. Reply STOP to opt out.</p>' } } },
+    });
+    await stack.run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      await stack.client.workflow.getHandle(workflowId).terminate('test done');
+    });
+    const email = stack.smtp.messages().find((m) => m.to.includes(account.email!));
+    assert.ok(email, 'the email was sent');
+    assert.ok(email.html!.includes('Dear &#60;a href=&#34;https://evil.example&#34;&#62;Pay here&#60;/a&#62;,'), email.html!);
+    assert.equal([...email.html!.matchAll(/<a /g)].length, 1, 'only the template\'s own link');
+    assert.ok(email.text.includes(`Dear ${phishing},`), 'the text part stays plain');
   });
 });

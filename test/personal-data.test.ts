@@ -191,7 +191,7 @@ describe('purgeAccount', () => {
     const decisionsBefore = (await pool.query('SELECT * FROM contact_decisions WHERE account_key = $1 ORDER BY idempotency_key', [key])).rows;
 
     const result = await personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased; retention period over' });
-    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 1 + 1 + 1 + 2 + 4 });
+    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 1 + 1 + 1 + 2 + 4, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
 
     assert.deepEqual(await personalHits(key, p), []);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
@@ -252,10 +252,10 @@ describe('purgeAccount', () => {
   it('purges once: a second call reports already_purged and changes nothing', async () => {
     const p = person();
     const key = await seedAccount(p);
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 13 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 13, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     const before = await personalTablesSnapshot();
     const ledgerBefore = await ledgerSnapshot();
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 13 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 13, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     assert.deepEqual(await personalTablesSnapshot(), before);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
     const purges = await pool.query('SELECT reason, rows_redacted FROM personal_data_purges WHERE account_key = $1', [key]);
@@ -319,7 +319,7 @@ describe('contact_decisions stays append-only except for its redaction', () => {
     await assert.rejects(pool.query(`UPDATE contact_decisions SET redacted_at = NULL WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     await assert.rejects(pool.query(`DELETE FROM contact_decisions WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     // The repository's purge skips the row already redacted and redacts the rest.
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 12 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 12, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
   });
 
   it('keeps the purge record and the ledger append-only', async () => {

@@ -6,6 +6,7 @@
  * once per key and a message is sent once per idempotency key.
  */
 import { asHistory, type FactsElsewhere } from '../adapters/debtor.repository';
+import type { OptOutRepository } from '../adapters/opt-out.repository';
 import { evaluateContact, type ContactRequest } from '../domain/contact-policy';
 import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
 import type { createCadenceActivities } from './cadence.activities';
@@ -15,7 +16,7 @@ import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
 
-type Parts = Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
+type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'> } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
   Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
@@ -51,7 +52,11 @@ export function createAccountActivities(parts: Parts) {
      * a cease request, an attorney, the calls placed to them), so it applies to the person.
      */
     async contact(effect: ContactEffect): Promise<EffectValues['contact']> {
-      const request = withFactsElsewhere(effect.request, await parts.debtorFactsElsewhere({ accountKey: effect.accountKey, at: effect.request.now }));
+      // What the person's other accounts know, then an opt-out kept by an inbound route (it holds even if its signal to the account was lost).
+      let request = withFactsElsewhere(effect.request, await parts.debtorFactsElsewhere({ accountKey: effect.accountKey, at: effect.request.now }));
+      const creditorId = effect.accountKey.split('/')[1] ?? '';
+      if (effect.recipient && effect.channel !== 'letter' && (await parts.optOuts.optedOut(effect.channel, effect.recipient, creditorId)))
+        request = { ...request, optOuts: [...request.optOuts, { channel: effect.channel, address: effect.recipient }] };
       const decision = evaluateContact(request, effect.rules);
       await parts.recordContactDecision({
         idempotencyKey: effect.decisionKey,

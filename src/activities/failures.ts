@@ -8,6 +8,7 @@ export const PERMANENT_FAILURES = {
   unknownPayment: 'unknown_payment',
   invalidPosting: 'invalid_posting',
   recipientRejected: 'recipient_rejected',
+  recipientOptedOut: 'recipient_opted_out',
   creditorNotConfigured: 'creditor_not_configured',
   orderRefused: 'order_refused',
   cadenceNotFound: 'cadence_not_found',

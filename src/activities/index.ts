@@ -7,8 +7,10 @@ import { createMessageLog } from '../adapters/message-log.repository';
 import type { Mailer } from '../adapters/smtp.mailer';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
+import { createChargeActivities } from './charges.activities';
 import { createComplianceActivities } from './compliance.activities';
 import { createDebtorActivities } from './debtor.activities';
 import { createDocumentActivities } from './document.activities';
@@ -32,14 +34,15 @@ export function createActivities(deps: ActivityDeps) {
   const documents = createDocumentRepository(deps.pool);
   const parts = {
     ...createLedgerActivities(ledger, deps.pool),
-    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe }),
+    ...createNotificationActivities({ messageLog: createMessageLog(deps.pool), mailer: deps.mailer, sms: deps.sms, optOutEmail: deps.optOutEmail, unsubscribe: deps.unsubscribe, optOuts: createOptOutRepository(deps.pool) }),
     ...createCadenceActivities({ pool: deps.pool, cadences: createCadenceRepository(deps.pool), creditors: deps.creditors }),
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createDebtorActivities({ pool: deps.pool }),
+    ...createChargeActivities({ pool: deps.pool, ledger }),
   };
   // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
-  return { ...parts, ...createAccountActivities(parts) };
+  return { ...parts, ...createAccountActivities({ ...parts, optOuts: createOptOutRepository(deps.pool) }) };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,15 +1,35 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { LedgerError, type AdjustmentInput, type LedgerRepository, type OpenAccountInput, type PostPaymentInput, type ReversePaymentInput, type WriteOffInput } from '../adapters/ledger.repository';
 import type { ArrangementSnapshot } from '../domain/engine';
+import { createUnappliedPayments } from '../adapters/unapplied-payments.repository';
 import { permanent } from './failures';
 
+/** The instant if Postgres can keep it, else none (the reason says what was wrong). */
+const validInstant = (iso: string) => {
+  const year = new Date(Date.parse(iso)).getUTCFullYear();
+  return year >= 1900 && year <= 9999 ? iso : null;
+};
+
+/**
+ * Postgres's own refusals of a value (SQLSTATE class 22, data exception: a date out of range, a
+ * number too large; 23514, a check constraint) are facts about the input too: retrying them would
+ * stall the account forever, so they are refused like the ledger's own.
+ */
+function isDataError(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '23514');
+}
+
 export function createLedgerActivities(ledger: LedgerRepository, pool: Pool) {
+  const unapplied = createUnappliedPayments(pool);
   async function translate<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       // Ledger refusals are facts about the input, not outages: retrying cannot help.
       if (error instanceof LedgerError) throw permanent(error.code, error.message);
+      if (isDataError(error)) throw permanent('invalid_posting', `the ledger cannot keep this value: ${error.message}`);
       throw error;
     }
   }
@@ -19,8 +39,17 @@ export function createLedgerActivities(ledger: LedgerRepository, pool: Pool) {
       return translate(() => ledger.openAccount(input));
     },
     /** Posts a payment exactly once per payment id, allocated over the debts; returns the derived balances. */
-    postPayment(input: PostPaymentInput) {
-      return translate(() => ledger.postPayment(input));
+    async postPayment(input: PostPaymentInput) {
+      try {
+        return await translate(() => ledger.postPayment(input));
+      } catch (error) {
+        // Money that arrived and cannot be posted is kept for an operator before it is refused.
+        if (error instanceof ApplicationFailure && error.nonRetryable) {
+          const [, creditorId = '', accountId = ''] = input.accountKey.split('/');
+          await unapplied.record({ creditorId, accountId, paymentId: input.paymentId, amountMinor: input.amountMinor, currency: input.currency, receivedAt: validInstant(input.receivedAt), reason: `${error.type}: ${error.message}`, source: 'workflow' });
+        }
+        throw error;
+      }
     },
     /** Reverses a returned payment once and charges the creditor's fee. */
     reversePayment(input: ReversePaymentInput) {

@@ -19,6 +19,8 @@ export interface ApiKeyRecord {
 export interface VerifiedKey {
   keyId: string;
   creditorId: string;
+  /** Who holds the key, as its creator named it ('' when unnamed): the operator of what the key does. */
+  label: string;
 }
 
 /** Splits a key into its id and secret; null when it cannot be one of ours. */
@@ -56,13 +58,13 @@ export function createApiKeyRepository(pool: Pool) {
     async verify(key: string): Promise<VerifiedKey | null> {
       const parsed = parseApiKey(key);
       if (!parsed) return null;
-      const { rows } = await pool.query<{ creditor_id: string; secret_sha256: Buffer }>(
-        'SELECT creditor_id, secret_sha256 FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL',
+      const { rows } = await pool.query<{ creditor_id: string; secret_sha256: Buffer; label: string }>(
+        'SELECT creditor_id, secret_sha256, label FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL',
         [parsed.keyId],
       );
       const row = rows[0];
       if (!row || !timingSafeEqual(row.secret_sha256, sha256(parsed.secret))) return null;
-      return { keyId: parsed.keyId, creditorId: row.creditor_id };
+      return { keyId: parsed.keyId, creditorId: row.creditor_id, label: row.label };
     },
 
     async revoke(keyId: string): Promise<'revoked' | 'already_revoked' | 'unknown'> {

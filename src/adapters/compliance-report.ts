@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { toCsv } from './csv';
 import { toSafeInteger } from './postgres';
 
 export type GateDecision = 'allow' | 'defer' | 'suppress';
@@ -136,12 +137,6 @@ export async function complianceReport(pool: Pool, query: ComplianceReportQuery)
   }
 }
 
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export const COMPLIANCE_CSV_HEADER = ['period_from', 'period_to', 'creditor_id', 'account_key', 'section', 'measure', 'rule', 'channel', 'count'] as const;
 
 /**
@@ -153,7 +148,7 @@ export function complianceReportCsv(report: ComplianceReport): string {
   const { from, to } = report.period;
   const scopeCreditor = report.scope.creditorId ?? '';
   const scopeAccount = report.scope.accountKey ?? '';
-  const rows: Array<Array<string | number>> = [[...COMPLIANCE_CSV_HEADER]];
+  const rows: Array<Array<string | number>> = [];
   const row = (creditorId: string, accountKey: string, section: string, measure: string, rule: string, channel: string, count: number) => {
     if (!Number.isSafeInteger(count)) throw new RangeError(`count is not a safe integer: ${count}`);
     rows.push([from, to, creditorId, accountKey, section, measure, rule, channel, count]);
@@ -162,5 +157,5 @@ export function complianceReportCsv(report: ComplianceReport): string {
   for (const r of report.byRule) row(scopeCreditor, scopeAccount, 'by_rule', MEASURE_OF[r.decision], r.rule, r.channel, r.count);
   for (const s of report.sentByChannel) row(scopeCreditor, scopeAccount, 'sent_by_channel', 'sent', '', s.channel, s.count);
   for (const account of report.byAccount ?? []) for (const measure of MEASURES) row(account.creditorId, account.accountKey, 'by_account', measure, '', '', account[measure]);
-  return rows.map((fields) => fields.map(csvField).join(',') + '\r\n').join('');
+  return toCsv(COMPLIANCE_CSV_HEADER, rows);
 }

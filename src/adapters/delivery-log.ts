@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import { inTransaction } from './postgres';
 
 export interface DeliveryRecord {
+  /** The idempotency key (the attempts of this delivery are kept under it). */
+  key: string;
   /** INSERT … ON CONFLICT DO NOTHING of the row in its pending state. */
   insert: { text: string; values: unknown[] };
   /** SELECT of (done: boolean, reference: string|null) FOR UPDATE, by the idempotency key. */
@@ -10,13 +12,29 @@ export interface DeliveryRecord {
   markDone: { text: string; values: unknown[] };
 }
 
+export interface DeliveryOutcome {
+  /** delivered now; already_delivered (found done); recovered (an earlier attempt reached the receiver, found by a look-up). */
+  status: 'delivered' | 'already_delivered' | 'recovered';
+  reference: string;
+  /** Earlier attempts whose outcome is unknown: each may have reached the receiver (0 in the normal case). */
+  uncertainAttempts: number;
+}
+
 /**
- * Delivers once per idempotency key: the row is locked while the receiver is called, so a
- * duplicate attempt running at the same time waits and then finds it done. The one gap: a
- * process that dies after the receiver accepted but before the commit delivers again on retry,
- * which is why every receiver also gets the idempotency key (Message-ID, Idempotency-Key).
+ * Delivers once per idempotency key. The row is locked while the receiver is called, so a
+ * duplicate attempt running at the same time waits and then finds it done. Each hand-over is
+ * written first to delivery_attempts on a connection of its own: when a process dies after the
+ * receiver accepted but before the commit (or the commit fails), the retry finds that attempt
+ * open and asks the receiver (`lookUp`) whether it already has the message before sending again.
+ * A receiver without a look-up (SMTP) gets it again under the same idempotency key (Message-ID,
+ * Idempotency-Key), which is all such a receiver allows.
  */
-export async function deliverOnce(pool: Pool, record: DeliveryRecord, deliver: () => Promise<string>): Promise<{ status: 'delivered' | 'already_delivered'; reference: string }> {
+export async function deliverOnce(
+  pool: Pool,
+  record: DeliveryRecord,
+  deliver: () => Promise<string>,
+  lookUp?: (since: Date) => Promise<string | null>,
+): Promise<DeliveryOutcome> {
   const client = await pool.connect();
   try {
     return await inTransaction(client, async () => {
@@ -24,12 +42,42 @@ export async function deliverOnce(pool: Pool, record: DeliveryRecord, deliver: (
       const { rows } = await client.query<{ done: boolean; reference: string | null }>(record.lock.text, record.lock.values);
       const row = rows[0];
       if (!row) throw new Error('delivery row vanished after insert');
-      if (row.done) return { status: 'already_delivered', reference: row.reference ?? '' };
-      const reference = await deliver();
+      if (row.done) return { status: 'already_delivered', reference: row.reference ?? '', uncertainAttempts: 0 };
+      const open = await client.query<{ n: number; since: Date | null }>(
+        `SELECT count(*)::int AS n, min(started_at) AS since FROM delivery_attempts WHERE idempotency_key = $1 AND outcome IS NULL`,
+        [record.key],
+      );
+      const uncertainAttempts = open.rows[0]!.n;
+      if (uncertainAttempts > 0 && lookUp) {
+        // A minute of slack for clocks that disagree between this database and the receiver.
+        const found = await lookUp(new Date(open.rows[0]!.since!.getTime() - 60_000));
+        if (found) {
+          await client.query(record.markDone.text, [found, ...record.markDone.values]);
+          await client.query(`UPDATE delivery_attempts SET outcome = 'recovered', finished_at = now() WHERE idempotency_key = $1 AND outcome IS NULL`, [record.key]);
+          return { status: 'recovered', reference: found, uncertainAttempts };
+        }
+      }
+      const attempt = await pool.query<{ id: string }>(`INSERT INTO delivery_attempts (idempotency_key) VALUES ($1) RETURNING id`, [record.key]);
+      const attemptId = attempt.rows[0]!.id;
+      let reference: string;
+      try {
+        reference = await deliver();
+      } catch (error) {
+        // An answer from the receiver is certain; a lost connection or a timeout is not, and stays open.
+        if (receiverAnswered(error)) await pool.query(`UPDATE delivery_attempts SET outcome = 'refused', finished_at = now() WHERE id = $1`, [attemptId]).catch(() => undefined);
+        throw error;
+      }
       await client.query(record.markDone.text, [reference, ...record.markDone.values]);
-      return { status: 'delivered', reference };
+      await client.query(`UPDATE delivery_attempts SET outcome = 'accepted', finished_at = now() WHERE idempotency_key = $1 AND outcome IS NULL`, [record.key]);
+      return { status: 'delivered', reference, uncertainAttempts };
     });
   } finally {
     client.release();
   }
+}
+
+/** An SMTP reply code, an HTTP status from Twilio or a webhook: the receiver said no, so it does not have the message. */
+function receiverAnswered(error: unknown): boolean {
+  const e = error as { responseCode?: unknown; status?: unknown };
+  return typeof e?.responseCode === 'number' || typeof e?.status === 'number';
 }

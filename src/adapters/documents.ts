@@ -5,6 +5,7 @@
  */
 import type { AccountProfile, Channel, ContactRecord, Language, Product, Stage } from '../domain/account';
 import { formatMoney, money, type Money } from '../domain/money';
+import { toCsv } from './csv';
 import { renderTextPdf, type PdfBlock } from './pdf-writer';
 import type { StatementLine } from './ledger.repository';
 
@@ -137,15 +138,6 @@ export function renderCollectionLetter(input: CollectionLetterInput): Buffer {
     footer: `${input.creditor.name} · ${labels.account} ${input.accountId}`,
     metadata: { author: input.creditor.name, subject: input.subject, createdAt: input.date },
   });
-}
-
-/** RFC 4180: a header row, CRLF after every record, fields quoted when they hold a comma, quote or line break. */
-export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
-  const field = (value: string | number | null | undefined) => {
-    const text = value === null || value === undefined ? '' : String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [header, ...rows].map((row) => row.map(field).join(',') + '\r\n').join('');
 }
 
 export function renderAccountPacket(input: AccountPacketInput): AccountPacket {

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { allocatePayment, type Allocation, type AllocationRule } from '../domain/allocation';
 import type { DebtLine } from '../domain/account';
+import { MAX_AMOUNT_MINOR, MAX_BALANCE_MINOR } from '../domain/money';
 import { toSafeInteger, withTransaction } from './postgres';
 
 export class LedgerError extends Error {
@@ -135,6 +136,7 @@ export function createLedgerRepository(pool: Pool) {
       const debts = input.debts ?? [{ debtId: 'opening', description: 'Opening balance', amountMinor: input.openingBalanceMinor, dueDate: input.dueDate }];
       const total = debts.reduce((sum, d) => sum + d.amountMinor, 0);
       if (total !== input.openingBalanceMinor) throw new LedgerError('invalid_posting', `debts add up to ${total}, not the opening balance of ${input.openingBalanceMinor}`);
+      if (total > MAX_BALANCE_MINOR) throw new LedgerError('invalid_posting', `an opening balance of ${total} is more than ${MAX_BALANCE_MINOR} minor units`);
       return withTransaction(pool, async (client) => {
         await client.query(
           `INSERT INTO debtor_accounts (account_key, creditor_id, account_id, currency, allocation_rule)
@@ -176,7 +178,8 @@ export function createLedgerRepository(pool: Pool) {
      * rule; whatever exceeds the balance is held as a credit. A duplicate returns the balances.
      */
     async postPayment(input: PostPaymentInput): Promise<PaymentPostingResult> {
-      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) throw new LedgerError('invalid_posting', `amountMinor must be a positive whole number of minor units, got ${input.amountMinor}`);
+      postableAmount(input.amountMinor);
+      postableInstant(input.receivedAt, 'receivedAt');
       return withTransaction(pool, async (client) => {
         const account = await lockAccount(client, input.accountKey);
         if (account.currency !== input.currency)
@@ -220,6 +223,7 @@ export function createLedgerRepository(pool: Pool) {
      * its own debt. A second notice of the same return changes nothing.
      */
     async reversePayment(input: ReversePaymentInput): Promise<ReversalResult> {
+      postableInstant(input.returnedAt, 'returnedAt');
       return withTransaction(pool, async (client) => {
         const account = await lockAccount(client, input.accountKey);
         const original = await findTransaction(client, `payment/${account.creditorId}/${input.paymentId}`);
@@ -273,7 +277,8 @@ export function createLedgerRepository(pool: Pool) {
      * what is owed. Once per adjustment id; the same id with other details is refused.
      */
     async postAdjustment(input: AdjustmentInput): Promise<PostingResult> {
-      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) throw new LedgerError('invalid_posting', `amountMinor must be a positive whole number of minor units, got ${input.amountMinor}`);
+      postableAmount(input.amountMinor);
+      postableInstant(input.at, 'at');
       return withTransaction(pool, async (client) => {
         const account = await lockAccount(client, input.accountKey);
         if (account.currency !== input.currency) throw new LedgerError('currency_mismatch', `adjustment ${input.adjustmentId} is in ${input.currency} but account ${input.accountKey} is kept in ${account.currency}`);
@@ -291,6 +296,9 @@ export function createLedgerRepository(pool: Pool) {
           if (overpaymentMinor > 0) throw new LedgerError('invalid_posting', `a credit of ${input.amountMinor} is more than the ${input.amountMinor - overpaymentMinor} owed`);
           entries = [{ ledgerAccount: 'adjustments', debit: input.amountMinor, credit: 0 }, ...allocations.map((a) => ({ ledgerAccount: 'receivable' as const, debtId: a.debtId, debit: 0, credit: a.amountMinor }))];
         } else {
+          const owed = (await debtBalances(client, input.accountKey)).reduce((sum, d) => sum + d.outstandingMinor, 0);
+          if (owed + input.amountMinor > MAX_BALANCE_MINOR)
+            throw new LedgerError('invalid_posting', `a ${input.kind} of ${input.amountMinor} would take the balance past ${MAX_BALANCE_MINOR} minor units`);
           const debtId = `${input.kind}-${input.adjustmentId}`.slice(0, 64);
           await client.query(`INSERT INTO debts (account_key, debt_id, kind, description, due_date) VALUES ($1, $2, $3, $4, $5::date) ON CONFLICT DO NOTHING`, [input.accountKey, debtId, input.kind, input.description, input.at.slice(0, 10)]);
           entries = [
@@ -383,6 +391,19 @@ function describe(row: { kind: TransactionKind; external_id: string | null; reas
     default:
       return row.kind;
   }
+}
+
+/** A positive whole amount the ledger can add up exactly. */
+function postableAmount(amountMinor: number): void {
+  if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new LedgerError('invalid_posting', `amountMinor must be a positive whole number of minor units, got ${amountMinor}`);
+  if (amountMinor > MAX_AMOUNT_MINOR) throw new LedgerError('invalid_posting', `amountMinor ${amountMinor} is more than ${MAX_AMOUNT_MINOR} minor units`);
+}
+
+/** A date-time Postgres can store (years 1900-9999); anything else is a mistake to refuse, not to retry. */
+function postableInstant(iso: string, field: string): void {
+  const ms = Date.parse(iso);
+  const year = Number.isNaN(ms) ? NaN : new Date(ms).getUTCFullYear();
+  if (!(year >= 1900 && year <= 9999)) throw new LedgerError('invalid_posting', `${field} ${JSON.stringify(iso)} is not a date-time the ledger can keep`);
 }
 
 async function lockAccount(client: PoolClient, accountKey: string) {

@@ -20,10 +20,12 @@ export interface SendOutcome {
 /** Every outbound message, sent at most once per idempotency key (see deliverOnce). */
 export function createMessageLog(pool: Pool) {
   return {
-    async sendOnce(message: OutboundMessage, deliver: () => Promise<string>): Promise<SendOutcome> {
+    /** lookUp: asks the provider whether an earlier attempt that never finished already reached it (see deliverOnce). */
+    async sendOnce(message: OutboundMessage, deliver: () => Promise<string>, lookUp?: (since: Date) => Promise<string | null>): Promise<SendOutcome> {
       const outcome = await deliverOnce(
         pool,
         {
+          key: message.idempotencyKey,
           insert: {
             text: `INSERT INTO outbound_messages (idempotency_key, account_key, channel, step_id, recipient, subject, body, status)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
@@ -39,6 +41,7 @@ export function createMessageLog(pool: Pool) {
           },
         },
         deliver,
+        lookUp,
       );
       return { status: outcome.status === 'delivered' ? 'sent' : 'already_sent', providerMessageId: outcome.reference };
     },

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { deliverOnce } from './delivery-log';
 
-export type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'repossession' | 'placement';
+export type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'service_reconnection' | 'repossession' | 'placement';
 
 /** Orders to creditors' systems and agents, each delivered once per idempotency key (see deliverOnce). */
 export function createOrderLog(pool: Pool) {
@@ -13,6 +13,7 @@ export function createOrderLog(pool: Pool) {
       const outcome = await deliverOnce(
         pool,
         {
+          key: order.idempotencyKey,
           insert: {
             text: `INSERT INTO escalation_orders (idempotency_key, account_key, kind, destination, payload, status)
                    VALUES ($1, $2, $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,

@@ -16,17 +16,12 @@ import {
   type Ratio,
   type RollDestination,
 } from '../domain/portfolio-metrics';
+import { toCsv } from './csv';
 
 export const PORTFOLIO_FORMATS = ['text', 'csv', 'html', 'json'] as const;
 export type PortfolioFormat = (typeof PORTFOLIO_FORMATS)[number];
 
 // ---- CSV -------------------------------------------------------------------------------------
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /** Exact decimal of minor units in major units ("1234.56", "-0.05", JPY "1234"), for spreadsheets. */
 export function minorToDecimal(amountMinor: number, currency: string): string {
   if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amount is not a safe integer: ${amountMinor}`);
@@ -54,7 +49,7 @@ export const PORTFOLIO_CSV_HEADER = ['period_from', 'period_to', 'creditor_id', 
  */
 export function portfolioReportCsv(report: PortfolioReport): string {
   const { from, to } = report.period;
-  const rows: Array<Array<string | number>> = [[...PORTFOLIO_CSV_HEADER]];
+  const rows: Array<Array<string | number>> = [];
   const push = (creditorId: string, currency: string, section: string, asOf: string, item: string, measure: string, unit: 'minor' | 'count' | 'percent', value: number | Ratio | null) => {
     if (unit === 'percent') return rows.push([from, to, creditorId, currency, section, asOf, item, measure, unit, percentDigits(value as Ratio | null, 2), '']);
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new RangeError(`${section} ${measure} is not a safe integer: ${String(value)}`);
@@ -100,7 +95,7 @@ export function portfolioReportCsv(report: PortfolioReport): string {
   }
   for (const contact of report.contacts)
     for (const channel of contact.channels) for (const measure of ['sent', 'suppressed', 'deferred', 'failed'] as const) push(contact.creditorId, '', 'contacts', '', channel.channel, measure, 'count', channel[measure]);
-  return rows.map((fields) => fields.map(csvField).join(',') + '\r\n').join('');
+  return toCsv(PORTFOLIO_CSV_HEADER, rows);
 }
 
 // ---- text ------------------------------------------------------------------------------------

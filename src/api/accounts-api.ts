@@ -6,7 +6,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
+import type { VerifiedKey } from '../adapters/api-key.repository';
 import { createLedgerRepository } from '../adapters/ledger.repository';
+import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { accountHistory } from '../client/account-history';
 import { callsElsewhere, reportToDebtor } from '../client/debtors';
 import {
@@ -30,23 +32,27 @@ import {
 } from '../client/accounts.client';
 import { accountKey, type AccountProfile } from '../domain/account';
 import { parseAccountsCsv } from '../schemas/account-csv';
+import { unknownCreditor } from '../schemas/creditors.schema';
 import { accountJsonSchema } from '../schemas/account.schema';
 import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
+import { contactDetailsChangeSchema } from '../schemas/arrangement.schema';
+import { controlCharacterProblem } from '../schemas/text';
 import { complianceEventSchema } from '../schemas/compliance-event.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { accountErrorResponse, apiError, fieldErrors, invalidField, isUnavailable, temporalUnavailable, type ApiResponse, type RouteContext } from './http';
-import type { ApiDeps } from './server';
+import type { ApiDeps } from './route';
 
 /** The most rows one batch takes; larger portfolios go in several requests (or the CLI). */
 export const MAX_BATCH_ROWS = 5_000;
 
 // ---- request bodies ------------------------------------------------------------------------------
+/** Who acts is the API key (operatorOf), never a name in the body: `operator` is refused as an unknown field. */
 export const controlBodySchema = z
   .object({
     reason: z.string().trim().min(1, 'is required (it is kept in the account history)').max(500),
-    operator: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
+export const contactDetailsChangeBodySchema = contactDetailsChangeSchema.omit({ operator: true }).strict();
 
 /** A compliance event's own fields, without its kind (the route names it). */
 function eventBody(kind: ComplianceEvent['kind']) {
@@ -68,6 +74,13 @@ const callerOf = (ctx: RouteContext) => {
   if (!ctx.caller) throw new Error('an account route ran without an authenticated caller');
   return ctx.caller;
 };
+
+/** The operator the account history names for what a key does: its label and id, from the credential, never from the request. */
+export function operatorOf(key: VerifiedKey): string {
+  const label = key.label.trim();
+  // A label made before labels were checked may hold a line break: then the key id alone.
+  return label && controlCharacterProblem(label) === null ? `${label} (API key ${key.keyId})` : `API key ${key.keyId}`;
+}
 
 /** "Unknown" for a workflow that never existed, "closed" for one that ended (signals and updates cannot tell). */
 async function unknownOrClosed(client: Client, creditorId: string, accountId: string, error: AccountError): Promise<ApiResponse> {
@@ -113,11 +126,12 @@ export async function enrollOne(deps: ApiDeps, ctx: RouteContext): Promise<ApiRe
     return { status: result.status === 'started' ? 201 : 200, body: result };
   } catch (error) {
     if (isUnavailable(error)) return temporalUnavailable();
+    if (error instanceof AccountError) return accountErrorResponse(error);
     throw error;
   }
 }
 
-type RowError = { field: string; code: 'invalid_field' | 'creditor_mismatch'; message: string };
+type RowError = { field: string; code: 'invalid_field' | 'creditor_mismatch' | 'unknown_creditor'; message: string };
 interface BatchRow {
   /** JSON: the 1-based position in `accounts`; CSV: the line in the file (the header is line 1). */
   ref: { row: number } | { line: number };
@@ -199,6 +213,15 @@ export async function enrollBatch(deps: ApiDeps, ctx: RouteContext): Promise<Api
     rows = rowsFromJson(envelope.data.accounts, creditorId);
   }
 
+  // A creditor missing from the directory: every row is refused, naming the field (nothing is started to stall later).
+  const directory = enrollmentOf(deps).creditors;
+  const unknown = directory ? unknownCreditor(directory, creditorId) : null;
+  if (unknown)
+    for (const row of rows)
+      if (row.account) {
+        row.account = null;
+        row.errors.push({ field: 'line' in row.ref ? 'creditor_id' : 'creditorId', code: 'unknown_creditor', message: unknown });
+      }
   const results: BatchResult[] = rows.map((r) => ({ ...r.ref, accountId: r.accountId, status: r.account ? 'valid' : 'invalid', ...(r.errors.length ? { errors: r.errors } : {}) }));
   const good = rows.flatMap((r, i) => (r.account ? [{ i, account: r.account }] : []));
   if (!dryRun && good.length > 0) {
@@ -255,7 +278,10 @@ export const postExtension = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => ({ status: 201, body: await grantExtension(deps.client, creditorId, accountId, ctx.body) }));
 
 export const postAddressChange = (deps: ApiDeps, ctx: RouteContext) =>
-  onAccount(deps, ctx, async (creditorId, accountId) => ({ status: 200, body: await changeContactDetails(deps.client, creditorId, accountId, ctx.body) }));
+  onAccount(deps, ctx, async (creditorId, accountId) => ({
+    status: 200,
+    body: await changeContactDetails(deps.client, creditorId, accountId, { ...(ctx.body as object), operator: operatorOf(callerOf(ctx)) }),
+  }));
 
 // ---- compliance facts --------------------------------------------------------------------------------
 const postEvent = (kind: 'dispute' | 'deceased' | 'bankruptcy') => (deps: ApiDeps, ctx: RouteContext) =>
@@ -284,11 +310,11 @@ export const postDeath = postEvent('deceased');
 export const postBankruptcy = postEvent('bankruptcy');
 
 // ---- operator controls ---------------------------------------------------------------------------
-/** The API key names the operator when the body does not, so the history shows who acted. */
+/** The API key names the operator, so the history shows who acted and a caller cannot write someone else's name. */
 export const postControl = (control: Extract<OperatorControl, 'pause' | 'resume' | 'close'>) => (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
     const body = ctx.body as z.infer<typeof controlBodySchema>;
-    const state = await controlAccount(deps.client, creditorId, accountId, control, { reason: body.reason, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` });
+    const state = await controlAccount(deps.client, creditorId, accountId, control, { reason: body.reason, operator: operatorOf(callerOf(ctx)) });
     return { status: 200, body: state };
   });
 
@@ -311,7 +337,7 @@ export const postCallOutcome = (deps: ApiDeps, ctx: RouteContext) =>
 // ---- money -------------------------------------------------------------------------------------------
 export const postPayment = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
-    await reportPayment(deps.client, creditorId, accountId, ctx.body);
+    await reportPayment(deps.client, creditorId, accountId, ctx.body, keepUnapplied(deps.pool, 'api'));
     return { status: 202, body: { accepted: true, paymentId: (ctx.body as { paymentId: string }).paymentId } };
   });
 

@@ -10,30 +10,31 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { createDebtorMessageRepository } from '../adapters/debtor-message.repository';
-import { reportComplianceEvent, AccountError } from '../client/accounts.client';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
+import { createOutboundLookup } from '../adapters/outbound-lookup';
+import { createWebhookEventRepository } from '../adapters/webhook-event.repository';
 import { reportToDebtors, type AffectedAccount } from '../client/debtors';
 import { accountKey } from '../domain/account';
 import { replyIntent, type ReplyIntent } from '../domain/reply-intent';
 import { identifier } from '../schemas/account.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { apiError, type ApiResponse } from './http';
-import { readSignedEvent } from './signed-webhook';
+import { creditorOf, reportToAccounts } from './inbound';
+import { onceForEvent, readSignedEvent } from './signed-webhook';
 
 type Deps = { client: Client; pool: Pool };
 
-/** Every account we emailed at the address (an opt-out is the address's, whichever account's email it answered). */
-async function accountsEmailedAt(pool: Pool, email: string): Promise<string[]> {
-  const { rows } = await pool.query<{ account_key: string }>(`SELECT DISTINCT account_key FROM outbound_messages WHERE channel = 'email' AND lower(recipient) = lower($1) ORDER BY account_key`, [email]);
-  return rows.map((r) => r.account_key);
-}
-
-async function signalEach(client: Client, keys: readonly string[], event: ComplianceEvent): Promise<void> {
-  for (const key of keys) {
-    const [, creditorId, accountId] = key.split('/');
-    await reportComplianceEvent(client, creditorId!, accountId!, event).catch((error) => {
-      if (!(error instanceof AccountError && error.code === 'unknown_account')) throw error; // an ended account needs nothing more
-    });
-  }
+/**
+ * The address's opt-out, kept first (the contact activity reads it before every email, so it holds
+ * even if a signal is lost), then signalled to the accounts and the same debtors' other accounts.
+ * It is the person's instruction about their address: every account we emailed there, whichever
+ * creditor's, honours it (src/api/inbound.ts).
+ */
+async function optOutAddress(deps: Deps, email: string, answered: readonly string[], source: string): Promise<AffectedAccount[]> {
+  const accounts = [...new Set([...answered, ...(await createOutboundLookup(deps.pool).accountsMessaged('email', email))])];
+  if (accounts.length === 0) return [];
+  await createOptOutRepository(deps.pool).record('email', email, accounts.map(creditorOf), source);
+  return reportToDebtors(deps, accounts, optOutOf(email));
 }
 
 const optOutOf = (email: string): ComplianceEvent => ({ kind: 'opt_out', channel: 'email', address: email, source: 'reply' });
@@ -51,17 +52,19 @@ export async function handleEmailReply(deps: Deps, event: { eventId: string; ema
   const keep = (kind: 'stop_request' | 'reply', applied: string | null) =>
     messages.keep({ channel: 'email', sourceId: `email/${event.eventId}`, from: event.email, accountKeys: accounts, kind, subject: event.subject ?? null, body: text.slice(0, 10_000), reading: reading(read), applied });
   if (read.intent === 'opt_out' || (read.intent === 'stop_request' && (read.media.length === 0 || read.media.includes('email')))) {
-    const affected = await reportToDebtors(deps, [...new Set([...accounts, ...(await accountsEmailedAt(deps.pool, event.email))])], optOutOf(event.email));
+    const affected = await optOutAddress(deps, event.email, accounts, 'reply');
     // A keyword needs no one; a sentence may ask for more than email (all contact, calls): a person reads it.
     if (read.intent === 'stop_request') await keep('stop_request', summary(affected));
     return { effect: 'opt_out', accounts: affected.length };
   }
   if (read.intent === 'opt_in') {
-    await signalEach(deps.client, accounts, { kind: 'opt_in', channel: 'email', address: event.email, source: 'reply' });
+    // Consent is given back only where it was answered; an opt-out kept for the address stays until then.
+    for (const key of accounts) await createOptOutRepository(deps.pool).remove('email', event.email, creditorOf(key));
+    await reportToAccounts(deps.client, accounts, { kind: 'opt_in', channel: 'email', address: event.email, source: 'reply' });
     return { effect: 'opt_in', accounts: accounts.length };
   }
   // Kept for the account (an answer to its last step) and for a person, a stop request of calls or texts first of all.
-  await signalEach(deps.client, accounts, { kind: 'debtor_reply', channel: 'email', from: event.email, text: text.slice(0, 1600) });
+  await reportToAccounts(deps.client, accounts, { kind: 'debtor_reply', channel: 'email', from: event.email, text: text.slice(0, 1600) });
   await keep(read.intent === 'stop_request' ? 'stop_request' : 'reply', null);
   return { effect: read.intent === 'stop_request' ? 'stop_request' : 'debtor_reply', accounts: accounts.length };
 }
@@ -83,16 +86,19 @@ export async function handleInboundOptOutMail(
   deps: Deps & { secret: string; toleranceSeconds?: number; nowMs?: () => number },
   request: { signatureHeader: string | undefined; rawBody: string },
 ): Promise<ApiResponse> {
-  const read = await readSignedEvent({ ...deps, headerName: 'Email-Signature', source: 'email-inbound', schema: inboundEmailSchema }, request.signatureHeader, request.rawBody);
+  const read = readSignedEvent({ ...deps, headerName: 'Email-Signature', schema: inboundEmailSchema }, request.signatureHeader, request.rawBody);
   if (!read.ok) return apiError(read.status, read.code, read.message, read.field);
   const mail = read.event;
   const named = /\baccount\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+)/.exec(mail.subject ?? '');
   const namedKey = named ? accountKey(named[1]!, named[2]!) : null;
   const known = namedKey ? (await deps.pool.query('SELECT 1 FROM debtor_accounts WHERE account_key = $1', [namedKey])).rowCount : 0;
-  const accounts = [...new Set([...(await accountsEmailedAt(deps.pool, mail.from)), ...(known ? [namedKey!] : [])])];
+  const namedAccounts = known ? [namedKey!] : [];
+  const accounts = [...new Set([...(await createOutboundLookup(deps.pool).accountsMessaged('email', mail.from)), ...namedAccounts])];
   const text = (mail.text ?? '').slice(0, 100_000);
   const reading = replyIntent(text, mail.subject);
-  const affected = accounts.length > 0 ? await reportToDebtors(deps, accounts, optOutOf(mail.from)) : [];
+  // One mail provider serves every creditor: its event ids are unique across it (creditor '').
+  return onceForEvent(createWebhookEventRepository(deps.pool), { source: 'email-inbound', creditorId: '', eventId: mail.eventId }, accounts[0] ?? '', async () => {
+  const affected = await optOutAddress(deps, mail.from, namedAccounts, 'opt_out_mailbox');
   // A bare "unsubscribe" needs no one; anything else said, or a sender we cannot match, is read by a person.
   const plain = reading.intent === 'opt_out' || (reading.intent === 'free_text' && text.trim() === '');
   const review = accounts.length === 0 || !plain;
@@ -108,6 +114,6 @@ export async function handleInboundOptOutMail(
       reading: { intent: reading.intent, media: reading.media, everything: reading.everything, to: mail.to ?? null },
       applied: affected.length > 0 ? summary(affected) : null,
     });
-  await deps.pool.query('INSERT INTO webhook_events (source, event_id, account_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', ['email-inbound', mail.eventId, accounts[0] ?? '']);
   return { status: 202, body: { ok: true, eventId: mail.eventId, effect: affected.length > 0 ? 'opt_out' : 'none', accounts: affected.map((a) => ({ accountKey: a.accountKey, status: a.status, via: a.via })), review } };
+  });
 }

@@ -2,19 +2,23 @@
  * Email events from the mail provider, signed like the payment webhook (its own secret): a hard
  * bounce marks the address invalid (the cadence falls back to another channel), a complaint
  * ("this is spam") opts the address out, and a reply is read (email-replies.ts): STOP or a plain
- * request to stop opts the address out, anything else is kept as the debtor's answer and for a person. The account is found through the messages we sent: by the message id when the provider
- * gives it, else by the address. Each event id is processed once.
+ * request to stop opts the address out, anything else is kept as the debtor's answer and for a
+ * person. The accounts are found through the messages we sent (accountsOf). Each event id is
+ * processed once.
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { AccountError, reportComplianceEvent } from '../client/accounts.client';
-import { reportToDebtors } from '../client/debtors';
-import { handleEmailReply } from './email-replies';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
+import { createOutboundLookup, type OutboundLookup } from '../adapters/outbound-lookup';
+import { createWebhookEventRepository } from '../adapters/webhook-event.repository';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { identifier } from '../schemas/account.schema';
 import { apiError, type ApiResponse } from './http';
-import { readSignedEvent } from './signed-webhook';
+import { reportToDebtors } from '../client/debtors';
+import { handleEmailReply } from './email-replies';
+import { creditorOf, reportToAccounts } from './inbound';
+import { onceForEvent, readSignedEvent } from './signed-webhook';
 
 export const emailEventSchema = z.object({
   eventId: identifier,
@@ -44,48 +48,44 @@ function complianceEventFor(event: EmailEvent): ComplianceEvent | null {
   }
 }
 
-async function accountsOf(pool: Pool, event: EmailEvent): Promise<string[]> {
+/**
+ * The accounts the event concerns (src/api/inbound.ts says why): a complaint opts the address out
+ * on every account we emailed there; a bounce or a reply concerns the message it names by its
+ * Message-ID, else the latest email we sent to the address.
+ */
+async function accountsOf(lookup: OutboundLookup, event: EmailEvent): Promise<string[]> {
+  if (event.type === 'complaint') return lookup.accountsMessaged('email', event.email);
   if (event.messageId) {
-    const bare = event.messageId.replace(/^<|>$/g, '');
-    const { rows } = await pool.query<{ account_key: string }>(
-      `SELECT DISTINCT account_key FROM outbound_messages WHERE channel = 'email' AND provider_message_id IN ($1, $2)`,
-      [bare, `<${bare}>`],
-    );
-    if (rows.length > 0) return rows.map((r) => r.account_key);
+    const ofMessage = await lookup.accountsOfMessage('email', event.messageId);
+    if (ofMessage.length > 0) return ofMessage;
   }
-  const { rows } = await pool.query<{ account_key: string }>(
-    `SELECT DISTINCT account_key FROM outbound_messages WHERE channel = 'email' AND lower(recipient) = lower($1)`,
-    [event.email],
-  );
-  return rows.map((r) => r.account_key);
+  const latest = await lookup.latestAccountMessaged('email', event.email);
+  return latest ? [latest] : [];
 }
 
 export async function handleEmailWebhook(
   deps: { client: Client; pool: Pool; secret: string; toleranceSeconds?: number; nowMs?: () => number },
   request: { signatureHeader: string | undefined; rawBody: string },
 ): Promise<ApiResponse> {
-  const read = await readSignedEvent({ ...deps, headerName: 'Email-Signature', source: 'email', schema: emailEventSchema }, request.signatureHeader, request.rawBody);
+  const read = readSignedEvent({ ...deps, headerName: 'Email-Signature', schema: emailEventSchema }, request.signatureHeader, request.rawBody);
   if (!read.ok) return apiError(read.status, read.code, read.message, read.field);
   const event = read.event;
-  const accounts = await accountsOf(deps.pool, event);
+  const accounts = await accountsOf(createOutboundLookup(deps.pool), event);
   if (accounts.length === 0) return apiError(404, 'unknown_recipient', `no email of ours went to ${event.email}${event.messageId ? ` (message ${event.messageId})` : ''}`);
-
-  let done: { effect: string; accounts: number };
-  if (event.type === 'reply') done = await handleEmailReply(deps, event, accounts);
-  else {
+  // One mail provider serves every creditor: its event ids are unique across it (creditor '').
+  return onceForEvent(createWebhookEventRepository(deps.pool), { source: 'email', creditorId: '', eventId: event.eventId }, accounts[0]!, async () => {
+    if (event.type === 'reply') {
+      const done = await handleEmailReply(deps, event, accounts);
+      return { status: 202, body: { ok: true, eventId: event.eventId, ...done } };
+    }
     const effect = complianceEventFor(event);
-    // A complaint is the address's opt-out: the same debtors' other accounts honour it too.
-    if (effect?.kind === 'opt_out') await reportToDebtors(deps, accounts, effect);
-    else if (effect)
-      for (const key of accounts) {
-        const [, creditorId, accountId] = key.split('/');
-        await reportComplianceEvent(deps.client, creditorId!, accountId!, effect).catch((error) => {
-          if (!(error instanceof AccountError && error.code === 'unknown_account')) throw error; // a closed account sends nothing more
-        });
-      }
-    done = { effect: effect?.kind ?? 'none', accounts: accounts.length };
-  }
-  // Recorded once Temporal has every signal: a 2xx means the event cannot be lost.
-  await deps.pool.query('INSERT INTO webhook_events (source, event_id, account_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', ['email', event.eventId, accounts[0]]);
-  return { status: 202, body: { ok: true, eventId: event.eventId, ...done } };
+    // An opt-out is kept first, so it holds at the next email even if telling the accounts fails;
+    // it is the address's, so the same debtors' other accounts honour it too.
+    if (effect?.kind === 'opt_out') {
+      await createOptOutRepository(deps.pool).record('email', event.email, accounts.map(creditorOf), 'complaint');
+      await reportToDebtors(deps, accounts, effect);
+    } else if (effect) await reportToAccounts(deps.client, accounts, effect);
+    // Marked done once Temporal has every signal: a 2xx means the event cannot be lost.
+    return { status: 202, body: { ok: true, eventId: event.eventId, effect: effect?.kind ?? 'none', accounts: accounts.length } };
+  });
 }

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { accountJsonSchema } from '../schemas/account.schema';
-import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { budgetSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
 import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
@@ -13,6 +13,7 @@ import {
   bankruptcyBodySchema,
   batchJsonSchema,
   ceaseBodySchema,
+  contactDetailsChangeBodySchema,
   controlBodySchema,
   deceasedBodySchema,
   disputeBodySchema,
@@ -41,44 +42,15 @@ import {
   postReturn,
 } from './accounts-api';
 import { handleInboundOptOutMail, inboundEmailSchema } from './email-replies';
+import { codecBodySchema, handleCodec } from './codec-server';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
 import type { ApiResponse, RouteContext } from './http';
 import { openApiDocument } from './openapi';
 import { handlePaymentWebhook, paymentEventSchema } from './payment-webhook';
-import type { ApiDeps } from './server';
+import type { ApiDeps, Route } from './route';
 import { handleInboundSms } from './twilio-inbound';
 import { handleTwilioStatus } from './twilio-status';
 import { handleUnsubscribe } from './unsubscribe';
-
-export type Security = 'apiKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
-
-export interface Route {
-  method: 'GET' | 'POST';
-  /** OpenAPI path template, e.g. /v1/accounts/{accountId}/promises. */
-  path: string;
-  operationId: string;
-  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'service';
-  summary: string;
-  description?: string;
-  security: Security;
-  /**
-   * json: the body must be application/json and is parsed by `schema` before the handler runs.
-   * raw: the handler reads the text itself (signatures over the exact bytes, CSV, forms);
-   * `strictMediaType` refuses other content types with 415.
-   */
-  body?:
-    | { kind: 'json'; schema: z.ZodType }
-    | { kind: 'raw'; mediaTypes: Record<string, z.ZodType | 'form' | 'csv'>; strictMediaType: boolean; maxBytes?: number };
-  /** Query parameters, for the document (the handler reads them). */
-  query?: { name: string; description: string; type: 'string' | 'integer' | 'boolean'; required?: boolean }[];
-  /** Status → description; the success status first. */
-  responses: Record<number, string>;
-  /** The success body's media type when it is not JSON (TwiML, HTML). */
-  produces?: string;
-  /** Served only with the settings it needs (the document lists it anyway). */
-  enabled?: (deps: ApiDeps) => boolean;
-  handle: (deps: ApiDeps, ctx: RouteContext) => Promise<ApiResponse>;
-}
 
 const ACCOUNT = '/v1/accounts/{accountId}';
 const COMMON_ACCOUNT_ERRORS = {
@@ -98,7 +70,7 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', path: '/v1/openapi.json', operationId: 'openApiDocument', tag: 'service', summary: 'This document (OpenAPI 3.1)', security: 'none',
     responses: { 200: 'The OpenAPI document' },
-    handle: async () => ({ status: 200, body: openApiDocument() }),
+    handle: async () => ({ status: 200, body: openApiDocument(ROUTES, NAMED_SCHEMAS) }),
   },
 
   // ---- accounts ----------------------------------------------------------------------------------
@@ -173,7 +145,8 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST', path: `${ACCOUNT}/address-changes`, operationId: 'changeContactDetails', tag: 'compliance', summary: 'New contact details (email, phone, address, time zone)',
-    security: 'apiKey', body: json(contactDetailsChangeSchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
+    description: 'The history names the API key (its label) as the operator.',
+    security: 'apiKey', body: json(contactDetailsChangeBodySchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
   },
   ...([
     ['cease-requests', 'reportCeaseRequest', 'The debtor asks us to stop communicating (§1006.6(c))', 'Only required notices go out afterwards.', ceaseBodySchema],
@@ -222,7 +195,7 @@ export const ROUTES: Route[] = [
     (control): Route => ({
       method: 'POST', path: `${ACCOUNT}/${control}`, operationId: `${control}Account`, tag: 'controls',
       summary: { pause: 'Pause the cadence (its clock stops)', resume: 'Resume a paused account', close: 'Close the account' }[control],
-      description: '`operator` defaults to the API key\'s id, so the history shows who acted.',
+      description: 'The history names the API key (its label and id) as the operator: who acted comes from the credential, not the body.',
       security: 'apiKey', body: json(controlBodySchema),
       responses: { 200: 'The account\'s state', ...WRITE_ERRORS, 422: 'control_refused: it makes no sense now (e.g. resuming an account that is not paused)' },
       handle: postControl(control),
@@ -249,19 +222,20 @@ export const ROUTES: Route[] = [
   // ---- webhooks ----------------------------------------------------------------------------------
   {
     method: 'POST', path: '/webhooks/payments', operationId: 'paymentWebhook', tag: 'webhooks', summary: 'Payment processor events: payment.succeeded, payment.returned',
-    description: 'Header `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`; refused more than 5 minutes away from now; each eventId once.',
+    description: 'Header `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`; refused more than 5 minutes away from now; each eventId once per creditor (claimed atomically: of two deliveries at once, one takes effect).',
     security: 'paymentSignature', body: { kind: 'raw', mediaTypes: { 'application/json': paymentEventSchema }, strictMediaType: false },
-    responses: { 202: '`{ok: true, eventId}` once Temporal has it', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_account', 409: 'replayed_event or account_closed', 422: 'currency_mismatch', 503: 'retry later' },
+    responses: { 202: '`{ok: true, eventId}` once Temporal has it', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_account', 409: 'replayed_event or account_closed', 422: 'currency_mismatch', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
     handle: async (deps, ctx) =>
       handlePaymentWebhook({ client: deps.client, pool: deps.pool, secret: deps.paymentWebhookSecret }, { signatureHeader: header(ctx, 'payment-signature'), rawBody: ctx.rawBody }),
   },
   {
     method: 'POST', path: '/webhooks/email', operationId: 'emailWebhook', tag: 'webhooks', summary: 'Mail provider events: bounce, complaint, reply',
     description:
-      'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET. A hard bounce marks the address invalid, a complaint opts it out. A reply saying STOP (or a synonym, English or Spanish, ' +
-      'in its first line or subject) or plainly asking to stop emailing opts the address out before the next email, on every account we emailed there; any other reply is kept for the account and for a person (debtor_messages).',
+      'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET; each eventId once. A hard bounce marks the address invalid, on the account of the email named by messageId (else the latest email to the address); ' +
+      'a complaint opts the address out on every account emailed there. A reply saying STOP (or a synonym, English or Spanish, in its first line or subject) or plainly asking to stop emailing opts the address out before the next email, ' +
+      'on every account emailed there; any other reply is kept on the account it answered and for a person (debtor_messages).',
     security: 'emailSignature', body: { kind: 'raw', mediaTypes: { 'application/json': emailEventSchema }, strictMediaType: false },
-    responses: { 202: '`{ok: true, eventId, effect, accounts}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_recipient: no email of ours went there', 409: 'replayed_event', 503: 'retry later' },
+    responses: { 202: '`{ok: true, eventId, effect, accounts}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_recipient: no email of ours went there', 409: 'replayed_event', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
     enabled: (deps) => deps.emailWebhookSecret !== undefined,
     handle: async (deps, ctx) => handleEmailWebhook({ client: deps.client, pool: deps.pool, secret: deps.emailWebhookSecret! }, { signatureHeader: header(ctx, 'email-signature'), rawBody: ctx.rawBody }),
   },
@@ -277,8 +251,9 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST', path: '/webhooks/twilio/sms', operationId: 'twilioInboundSms', tag: 'webhooks', summary: 'Twilio inbound SMS (STOP, START, HELP, PAY, replies)',
+    description: 'A reply and PAY concern the account of the latest text we sent to the number; STOP opts the number out on every account texted there; START opts it back in on the answered creditor\'s accounts.',
     security: 'twilioSignature', body: { kind: 'raw', mediaTypes: { 'application/x-www-form-urlencoded': 'form' }, strictMediaType: false },
-    responses: { 200: 'TwiML', 403: 'the X-Twilio-Signature does not match' },
+    responses: { 200: 'TwiML', 403: 'the X-Twilio-Signature does not match', 503: 'Temporal unreachable; nothing was recorded' },
     produces: 'text/xml',
     enabled: (deps) => deps.twilio !== undefined,
     handle: async (deps, ctx) => {
@@ -303,19 +278,46 @@ export const ROUTES: Route[] = [
       return { status: result.status };
     },
   },
+  // ---- codec server (Temporal UI and CLI) ---------------------------------------------------------
+  ...(['decode', 'encode'] as const).flatMap((operation): Route[] => {
+    const common = {
+      method: 'POST' as const, tag: 'codec' as const, security: 'operatorKey' as const, cors: true,
+      body: { kind: 'raw' as const, mediaTypes: { 'application/json': codecBodySchema }, strictMediaType: false, maxBytes: 16 * 1024 * 1024 },
+      responses: {
+        200: `\`{payloads: [...]}\` ${operation}d, in the same order${operation === 'decode' ? ' (a purged account\'s payload reads "[personal data destroyed: …]")' : ''}`,
+        400: 'malformed_body, invalid_field or unknown_namespace (X-Namespace)',
+        401: 'unauthorized: missing, unknown or revoked operator key',
+        403: 'origin_not_allowed: a browser origin other than the Temporal UI\'s',
+        413: 'body_too_large',
+      },
+      enabled: (deps: ApiDeps) => deps.codecEndpoint !== undefined,
+      handle: async (deps: ApiDeps, ctx: RouteContext) => handleCodec(deps.codecEndpoint!, operation, ctx),
+    };
+    const what = operation === 'decode' ? 'Decrypt payloads for the Temporal UI or CLI' : 'Encrypt payloads the Temporal UI or CLI sends (namespace key)';
+    return [
+      {
+        ...common, path: `/codec/${operation}`, operationId: `codec${operation === 'decode' ? 'Decode' : 'Encode'}`, summary: what,
+        description: 'Temporal\'s codec server protocol; header `X-Namespace`; `Authorization: Bearer dko_…` (an operator key: `operator-key create --operator NAME`). For the Temporal CLI: `--codec-endpoint <base>/codec --codec-auth "Bearer dko_…"`.',
+      },
+      {
+        ...common, path: `/codec/ui/{operatorKey}/${operation}`, operationId: `codecUi${operation === 'decode' ? 'Decode' : 'Encode'}`, summary: `${what} (the key in the path)`,
+        description: 'The same, for a Temporal UI that cannot send a header (the dev server\'s UI has no login): its codec endpoint is `<base>/codec/ui/<operator key>`, so whoever can open that UI can decode, as before encryption. A UI with a login passes its user\'s access token instead.',
+      },
+    ];
+  }),
   ...(['GET', 'POST'] as const).map(
     (method): Route => ({
       method, path: '/unsubscribe', operationId: method === 'GET' ? 'unsubscribePage' : 'unsubscribe', tag: 'webhooks',
       summary: method === 'GET' ? 'The unsubscribe page of an email link (a button)' : 'Opt the address out (the button, or RFC 8058 one-click)',
       security: 'none',
-      query: [{ name: 'token', type: 'string', required: method === 'GET', description: 'the signed token of the email\'s link' }],
+      query: [{ name: 'token', type: 'string', required: method === 'GET', description: 'the encrypted, expiring token of the email\'s link' }],
       ...(method === 'POST' ? { body: { kind: 'raw' as const, mediaTypes: { 'application/x-www-form-urlencoded': 'form' as const }, strictMediaType: false, maxBytes: 4096 } } : {}),
-      responses: { 200: 'HTML page', 400: 'the link is not valid (HTML page)' },
+      responses: { 200: 'HTML page', 400: 'the link is not valid (HTML page)', 410: 'the link has expired (HTML page)' },
       produces: 'text/html',
       enabled: (deps) => deps.unsubscribeSecret !== undefined,
       handle: async (deps, ctx) => {
         const form = new URLSearchParams(ctx.rawBody);
-        const result = await handleUnsubscribe({ client: deps.client, secret: deps.unsubscribeSecret!, pool: deps.pool }, { method, token: ctx.url.searchParams.get('token') ?? form.get('token') });
+        const result = await handleUnsubscribe({ client: deps.client, pool: deps.pool, secret: deps.unsubscribeSecret! }, { method, token: ctx.url.searchParams.get('token') ?? form.get('token') });
         return { status: result.status, text: result.html, contentType: 'text/html; charset=utf-8' };
       },
     }),
@@ -335,7 +337,7 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [budgetSchema, 'Budget'],
   [planRequestSchema, 'PlanRequest'],
   [extensionRequestSchema, 'ExtensionRequest'],
-  [contactDetailsChangeSchema, 'ContactDetailsChange'],
+  [contactDetailsChangeBodySchema, 'ContactDetailsChange'],
   [disputeBodySchema, 'Dispute'],
   [deceasedBodySchema, 'Deceased'],
   [bankruptcyBodySchema, 'Bankruptcy'],

@@ -4,8 +4,9 @@
  * the timestamp is more than `toleranceSeconds` away (a captured request cannot be replayed later).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Pool } from 'pg';
 import type { z } from 'zod';
+import type { WebhookEventKey, WebhookEventRepository } from '../adapters/webhook-event.repository';
+import { apiError, type ApiResponse } from './http';
 
 export function signWebhook(secret: string, timestamp: number, rawBody: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
@@ -30,18 +31,18 @@ export function checkWebhookSignature(
   return null;
 }
 
-export type SignedEvent<T> = { ok: true; event: T } | { ok: false; status: 400 | 401 | 409; code: string; message: string; field?: string };
+export type SignedEvent<T> = { ok: true; event: T } | { ok: false; status: 400 | 401; code: string; message: string; field?: string };
 
 /**
  * Everything a signed provider event is checked for before it may have an effect, in order:
- * the signature and its freshness (401), JSON (400), the schema (400 naming the field), the event
- * id not processed before (409). The caller records the id after its effect succeeded.
+ * the signature and its freshness (401), JSON (400), the schema (400 naming the field). Whether
+ * the event was processed before is decided by onceForEvent, atomically.
  */
-export async function readSignedEvent<T extends { eventId: string }>(
-  options: { secret: string; headerName: string; toleranceSeconds?: number; nowMs?: () => number; pool: Pool; source: string; schema: z.ZodType<T> },
+export function readSignedEvent<T extends { eventId: string }>(
+  options: { secret: string; headerName: string; toleranceSeconds?: number; nowMs?: () => number; schema: z.ZodType<T> },
   signatureHeader: string | undefined,
   rawBody: string,
-): Promise<SignedEvent<T>> {
+): SignedEvent<T> {
   const problem = checkWebhookSignature(options, signatureHeader, rawBody);
   if (problem) return { ok: false, status: 401, ...problem };
   let json: unknown;
@@ -56,7 +57,30 @@ export async function readSignedEvent<T extends { eventId: string }>(
     const field = issue.path.join('.') || '(body)';
     return { ok: false, status: 400, code: 'invalid_field', message: `${field}: ${issue.message}`, field };
   }
-  const seen = await options.pool.query('SELECT 1 FROM webhook_events WHERE source = $1 AND event_id = $2', [options.source, parsed.data.eventId]);
-  if (seen.rowCount) return { ok: false, status: 409, code: 'replayed_event', message: `event ${parsed.data.eventId} was already processed` };
   return { ok: true, event: parsed.data };
+}
+
+/**
+ * Runs the event's effect once per (source, creditor, event id): the event is claimed by one
+ * atomic insert first, so of two deliveries arriving together one goes on and the other is told
+ * to retry (503, while the first is still at work) or that it is a replay (409, once the first is
+ * done). A 2xx answer marks the event done; anything else, or a failure, lets go of it so the
+ * provider's retry can succeed.
+ */
+export async function onceForEvent(events: WebhookEventRepository, key: WebhookEventKey, accountKey: string, effect: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  const claim = await events.claim(key, accountKey);
+  if (!claim.claimed)
+    return claim.state === 'done'
+      ? apiError(409, 'replayed_event', `event ${key.eventId} was already processed`)
+      : apiError(503, 'event_in_progress', `event ${key.eventId} is being processed by another delivery; retry later`, null, { 'retry-after': '5' });
+  let response: ApiResponse;
+  try {
+    response = await effect();
+  } catch (error) {
+    await events.release(claim).catch(() => undefined);
+    throw error; // Temporal unreachable: 5xx, so the provider retries
+  }
+  if (response.status < 300) await events.complete(claim);
+  else await events.release(claim);
+  return response;
 }

@@ -1,22 +1,29 @@
 /**
- * Twilio's inbound SMS webhook: the request signature is checked with Twilio's own validator;
- * STOP and its synonyms opt that number out on every account that texted it (before the next
- * message, by signal), START opts back in, HELP and PAY are answered with TwiML, and anything
- * else is kept as the debtor's reply for an operator.
+ * Twilio's inbound SMS webhook: the request signature is checked with Twilio's own validator.
+ * A text carries no reference to the message it answers, so it answers the latest text we sent to
+ * that number: a free-text reply is kept on that account only, and PAY is answered with that
+ * account's link. STOP and its synonyms opt the number out on every account we texted at it
+ * (before the next message, by signal); START opts back in on the answered creditor's accounts at
+ * that number. Free text that plainly asks to stop texting revokes consent as STOP does (any
+ * reasonable means); every free text is also kept for a person (debtor_messages), who reads a
+ * request about calls or all contact. Who gets what, and why: src/api/inbound.ts.
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import twilio from 'twilio';
-import { reportComplianceEvent } from '../client/accounts.client';
-import { reportToDebtors } from '../client/debtors';
 import { createDebtorMessageRepository } from '../adapters/debtor-message.repository';
+import { createOptOutRepository } from '../adapters/opt-out.repository';
+import { createOutboundLookup } from '../adapters/outbound-lookup';
+import { reportToDebtors, type AffectedAccount } from '../client/debtors';
 import { replyIntent } from '../domain/reply-intent';
 import { smsIntent } from '../domain/sms-keywords';
+import { creditorOf, idsOf, reportToAccounts } from './inbound';
 
 export interface InboundSmsResult {
   status: number;
   twiml: string;
   intent?: string;
+  /** The accounts the message was applied to. */
   accounts?: string[];
 }
 
@@ -35,46 +42,46 @@ export async function handleInboundSms(
   const from = request.params.From ?? '';
   const body = request.params.Body ?? '';
   const intent = smsIntent(body);
-  // The accounts this number was texted about: a reply answers a message we sent.
-  const { rows } = await deps.pool.query<{ account_key: string }>(
-    `SELECT DISTINCT account_key FROM outbound_messages WHERE channel = 'sms' AND recipient = $1`,
-    [from],
-  );
-  const accounts = rows.map((r) => r.account_key);
-  const each = async (event: Parameters<typeof reportComplianceEvent>[3]) => {
-    for (const key of accounts) {
-      const [, creditorId, accountId] = key.split('/');
-      await reportComplianceEvent(deps.client, creditorId!, accountId!, event).catch(() => undefined); // a closed account needs nothing
-    }
+  const lookup = createOutboundLookup(deps.pool);
+  const answered = await lookup.latestAccountMessaged('sms', from);
+  // The number's opt-out, on every account that texted it and every other account of the same debtors.
+  const optOut = async (accounts: string[]): Promise<AffectedAccount[]> => {
+    // Kept first: if telling the accounts fails (the answer is then 5xx and Twilio retries), every
+    // contact still finds the opt-out here when it is about to be sent.
+    await createOptOutRepository(deps.pool).record('sms', from, accounts.map(creditorOf), 'reply');
+    return reportToDebtors(deps, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
   };
   switch (intent) {
-    case 'opt_out':
-      // The number's opt-out, on every account that texted it and every other account of the same debtors.
-      await reportToDebtors(deps, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
+    case 'opt_out': {
+      const accounts = await lookup.accountsMessaged('sms', from);
+      await optOut(accounts);
       return { status: 200, twiml: twiml('You will receive no more text messages from us. Reply START to receive them again.'), intent, accounts };
-    case 'opt_in':
-      await each({ kind: 'opt_in', channel: 'sms', address: from, source: 'reply' });
+    }
+    case 'opt_in': {
+      const accounts = answered ? (await lookup.accountsMessaged('sms', from)).filter((key) => creditorOf(key) === creditorOf(answered)) : [];
+      if (answered) await createOptOutRepository(deps.pool).remove('sms', from, creditorOf(answered));
+      await reportToAccounts(deps.client, accounts, { kind: 'opt_in', channel: 'sms', address: from, source: 'reply' });
       return { status: 200, twiml: twiml('Text messages are on again. Reply STOP to opt out.'), intent, accounts };
+    }
     case 'help':
-      return { status: 200, twiml: twiml('This is a debt collector. Reply PAY for a payment link, STOP to stop texts. Msg&data rates may apply.'), intent, accounts };
+      return { status: 200, twiml: twiml('This is a debt collector. Reply PAY for a payment link, STOP to stop texts. Msg&data rates may apply.'), intent, accounts: [] };
     case 'pay': {
-      const key = accounts[0];
-      const link = key ? `${deps.paymentLinkBaseUrl.replace(/\/$/, '')}/${key.split('/').slice(1).map(encodeURIComponent).join('/')}` : deps.paymentLinkBaseUrl;
-      return { status: 200, twiml: twiml(`Pay or set up a plan: ${link} Reply STOP to opt out.`), intent, accounts };
+      const base = deps.paymentLinkBaseUrl.replace(/\/$/, '');
+      const link = answered ? `${base}/${[idsOf(answered).creditorId, idsOf(answered).accountId].map(encodeURIComponent).join('/')}` : deps.paymentLinkBaseUrl;
+      return { status: 200, twiml: twiml(`Pay or set up a plan: ${link} Reply STOP to opt out.`), intent, accounts: answered ? [answered] : [] };
     }
     default: {
-      // Free text: one that plainly asks to stop texting revokes consent like STOP (any reasonable means);
-      // every free text is also kept for a person, who reads a request about calls or all contact.
       const read = replyIntent(body);
       const stopTexts = read.intent === 'stop_request' && (read.media.length === 0 || read.media.includes('sms'));
-      const affected = stopTexts ? await reportToDebtors(deps, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' }) : [];
-      if (!stopTexts) await each({ kind: 'debtor_reply', channel: 'sms', from, text: body.slice(0, 1600) });
+      const accounts = stopTexts ? await lookup.accountsMessaged('sms', from) : answered ? [answered] : [];
+      const affected = stopTexts ? await optOut(accounts) : [];
+      if (!stopTexts) await reportToAccounts(deps.client, accounts, { kind: 'debtor_reply', channel: 'sms', from, text: body.slice(0, 1600) });
       await createDebtorMessageRepository(deps.pool).keep({
         channel: 'sms',
         sourceId: `sms/${request.params.MessageSid ?? `${from}/${body}`.slice(0, 200)}`,
         from,
-        accountKeys: accounts,
-        kind: accounts.length === 0 ? 'unmatched' : read.intent === 'stop_request' ? 'stop_request' : 'reply',
+        accountKeys: answered ? [answered] : [],
+        kind: !answered ? 'unmatched' : read.intent === 'stop_request' ? 'stop_request' : 'reply',
         subject: null,
         body: body.slice(0, 1600),
         reading: { intent: read.intent, media: read.media, everything: read.everything },

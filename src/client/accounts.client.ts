@@ -7,9 +7,11 @@ import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, first
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
+import { delinquentFromMs } from '../domain/schedule';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentSchema } from '../schemas/payment.schema';
-import { arrangementRulesFor, cadenceCreditorProblems, type CreditorDirectory } from '../schemas/creditors.schema';
+import type { UnappliedPayment } from '../adapters/unapplied-payments.repository';
+import { arrangementRulesFor, cadenceCreditorProblems, unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
 import {
   acceptPlanUpdate,
   accountStateQuery,
@@ -50,6 +52,8 @@ export async function enrollAccount(
 ): Promise<EnrollResult> {
   const { account, cadence } = options;
   const workflowId = accountKey(account.creditorId, account.accountId);
+  const unknown = options.creditors ? unknownCreditor(options.creditors, account.creditorId) : null;
+  if (unknown) throw new AccountError('unknown_creditor', `creditorId: ${unknown}`, 'creditorId');
   // A cadence named at enrollment ties it to the creditor as segmentation would: it must be able to run it.
   const creditor = options.creditors?.creditors.find((c) => c.id === account.creditorId);
   const problems = cadence && creditor ? cadenceCreditorProblems(cadence, [creditor]) : [];
@@ -67,7 +71,8 @@ export async function enrollAccount(
         { key: searchAttributes.creditorId, value: account.creditorId },
         { key: searchAttributes.accountId, value: account.accountId },
         { key: searchAttributes.product, value: account.product },
-        { key: searchAttributes.stage, value: 'notice' },
+        // Enrolled before its due date it is not delinquent yet (the engine says so too).
+        { key: searchAttributes.stage, value: Date.now() < delinquentFromMs(account.dueDate, account.timezone) ? 'current' : 'notice' },
         { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
         { key: searchAttributes.currency, value: account.currency },
         ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
@@ -98,6 +103,10 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     ...(creditor?.limitationYears ? { limitationOverrides: creditor.limitationYears } : {}),
     remedyThreatsInValidationPeriod: creditor?.remedyThreatsInValidationPeriod ?? 'hold',
     ...(creditor?.contactPersonName ? { voicemailContactName: creditor.contactPersonName } : {}),
+    reconnectOnPlan: creditor?.disconnection?.reconnectOnPlan ?? false,
+    ...(creditor?.charges && (creditor.charges.lateFee || creditor.charges.interest)
+      ? { charges: { rules: { lateFee: creditor.charges.lateFee, interest: creditor.charges.interest }, capOverrides: creditor.charges.capOverrides } }
+      : {}),
   };
 }
 
@@ -127,7 +136,7 @@ export async function enrollAccounts(
 
 export class AccountError extends Error {
   constructor(
-    readonly code: 'unknown_account' | 'account_closed' | 'invalid_payment' | 'invalid_event' | 'control_refused' | 'invalid_request' | 'arrangement_refused' | 'currency_mismatch',
+    readonly code: 'unknown_account' | 'unknown_creditor' | 'account_closed' | 'invalid_payment' | 'invalid_event' | 'control_refused' | 'invalid_request' | 'arrangement_refused' | 'currency_mismatch',
     message: string,
     /** The field at fault, when one is. */
     readonly field: string | null = null,
@@ -251,14 +260,28 @@ export async function reportPaymentReturn(client: Client, creditorId: string, ac
   await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReturnedSignal, value: parsed, what: `return ${parsed.returnId}`, whenClosed: 'must be handled by an operator' });
 }
 
-/** Validates a payment at the edge and signals the account's workflow. */
-export async function reportPayment(client: Client, creditorId: string, accountId: string, payment: unknown): Promise<void> {
+/** Where money that cannot reach an account is kept (src/adapters/unapplied-payments.repository.ts). */
+export type UnappliedSink = (payment: Omit<UnappliedPayment, 'source'>) => Promise<void>;
+
+/**
+ * Validates a payment at the edge and signals the account's workflow. A valid payment for an
+ * account that has ended or was never enrolled is still money received: with `keep` it is kept as
+ * unapplied for an operator before the refusal is answered.
+ */
+export async function reportPayment(client: Client, creditorId: string, accountId: string, payment: unknown, keep?: UnappliedSink): Promise<void> {
   const parsed = paymentSchema.safeParse(payment);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AccountError('invalid_payment', `${String(issue.path[0] ?? 'payment')}: ${issue.message}`);
+    throw new AccountError('invalid_payment', `${String(issue.path[0] ?? 'payment')}: ${issue.message}`, String(issue.path[0] ?? 'payment'));
   }
-  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReceivedSignal, value: parsed.data, what: `payment ${parsed.data.paymentId}`, whenClosed: 'was not recorded', currency: parsed.data.currency });
+  const value = parsed.data;
+  try {
+    await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReceivedSignal, value, what: `payment ${value.paymentId}`, whenClosed: keep ? 'is kept as unapplied money for an operator' : 'was not recorded', currency: value.currency });
+  } catch (error) {
+    if (keep && error instanceof AccountError && (error.code === 'account_closed' || error.code === 'unknown_account'))
+      await keep({ creditorId, accountId, paymentId: value.paymentId, amountMinor: value.amountMinor, currency: value.currency, receivedAt: value.receivedAt ?? null, reason: `${error.code}: ${error.message}` });
+    throw error;
+  }
 }
 
 const CONTROLS = {

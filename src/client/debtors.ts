@@ -60,7 +60,7 @@ export async function reportToDebtor(deps: { client: Client; pool: Pool }, credi
     const status = await reportComplianceEvent(deps.client, ids.creditorId, ids.accountId, event).then(
       () => 'recorded' as const,
       (error) => {
-        if (error instanceof AccountError && error.code === 'unknown_account') return 'ended' as const; // a closed account needs nothing more
+        if (error instanceof AccountError && (error.code === 'unknown_account' || error.code === 'account_closed')) return 'ended' as const; // a closed account needs nothing more
         throw error;
       },
     );
@@ -86,7 +86,7 @@ export async function reportToDebtors(deps: { client: Client; pool: Pool }, acco
     try {
       for (const affected of (await reportToDebtor(deps, creditorId, accountId, event)).accounts) if (!seen.has(affected.accountKey)) seen.set(affected.accountKey, affected);
     } catch (error) {
-      if (!(error instanceof AccountError && error.code === 'unknown_account')) throw error;
+      if (!(error instanceof AccountError && (error.code === 'unknown_account' || error.code === 'account_closed'))) throw error;
       seen.set(key, { accountKey: key, status: 'ended', via: 'reported' });
     }
   }

@@ -1,7 +1,7 @@
 import type { AccountProfile, ActiveStage, Channel, Language, Product } from './account';
 import { durationToMs } from './duration';
 import { formatMoney, type Money } from './money';
-import { renderTemplate, type TemplateValues } from './template';
+import { renderHtmlTemplate, renderTemplate, type TemplateValues } from './template';
 
 /**
  * A cadence (dunning strategy) is data: ordered steps, each with a time, an action and
@@ -91,6 +91,9 @@ export interface Cadence {
   /** template id → language → template; English is required, other languages fall back to it. */
   templates: Record<string, { en: MessageTemplate } & Partial<Record<Language, MessageTemplate>>>;
 }
+
+/** Words of debt collection, which a courtesy reminder before the due date must not use. */
+export const COLLECTION_LANGUAGE = /\b(debt collectors?|collect(ing|ion)? (a|this) debt|past[- ]due|overdue|delinquen\w*|in collections?|collection agency)\b/i;
 
 export function stepLabel(step: CadenceStep): string {
   return step.label ?? `${step.action.replace(/_/g, ' ')} ${step.id}`;
@@ -182,6 +185,6 @@ export function renderStepMessage(cadence: Cadence, step: CadenceStep, language:
   return {
     subject: template.subject === undefined ? null : renderTemplate(template.subject, values),
     text: renderTemplate(template.text, values),
-    html: template.html === undefined ? null : renderTemplate(template.html, values),
+    html: template.html === undefined ? null : renderHtmlTemplate(template.html, values),
   };
 }

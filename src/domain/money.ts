@@ -38,3 +38,25 @@ export function formatMoney(value: Money, language: string = 'en'): string {
   // Intl.NumberFormat formats decimal strings exactly (no binary floating point on the way).
   return formatter.format(decimal as unknown as number);
 }
+
+/**
+ * The largest single amount the product takes (a payment, a fee, a debt): 10^12 minor units
+ * ($10 billion), far above any consumer debt and far below where integer arithmetic stops being
+ * exact. Balances may add up to MAX_BALANCE_MINOR. Larger values are refused at the edge and,
+ * as a backstop, by the ledger, so no posting can push an account past what the code can count.
+ */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
+export const MAX_BALANCE_MINOR = 10 * MAX_AMOUNT_MINOR;
+
+/**
+ * How far from now a payment's or a return's own date may lie: at most a day ahead (clocks
+ * disagree), at most ten years back (no processor reports older money as new). Outside that the
+ * date is a mistake, and a mistaken date must be refused where it arrives, not discovered later.
+ */
+export function instantOutOfRange(iso: string, nowMs: number): string | null {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return 'is not a date-time';
+  if (ms > nowMs + 86_400_000) return 'is more than a day in the future';
+  if (ms < nowMs - 10 * 366 * 86_400_000) return 'is more than ten years in the past';
+  return null;
+}

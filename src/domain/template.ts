@@ -31,9 +31,26 @@ export function unknownPlaceholders(text: string): string[] {
 }
 
 export function renderTemplate(text: string, values: TemplateValues): string {
+  return substitute(text, values, (value) => value);
+}
+
+/** Text made safe inside HTML, as element content or a quoted attribute value. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * An HTML part: the template's own markup stays, every substituted value is escaped, so a debtor
+ * named `<a href="https://evil.example">Pay here</a>` reads as that text, never as a link.
+ */
+export function renderHtmlTemplate(html: string, values: TemplateValues): string {
+  return substitute(html, values, escapeHtml);
+}
+
+function substitute(text: string, values: TemplateValues, encode: (value: string) => string): string {
   return text.replace(PLACEHOLDER, (_whole, name: string) => {
     const value = (values as Record<string, string | undefined>)[name];
     if (value === undefined) throw new RangeError(`template variable {{${name}}} has no value`);
-    return value;
+    return encode(value);
   });
 }

@@ -24,8 +24,8 @@ export interface SmtpSink {
   port: number;
   directory: string | null;
   messages(): SunkEmail[];
-  /** Answers the next n deliveries with a temporary (451) or permanent (550) failure. */
-  failNext(n: number, code?: 451 | 550): void;
+  /** Answers the next n deliveries with a temporary (421 service not available, 451) or permanent (550) failure. */
+  failNext(n: number, code?: 421 | 451 | 550): void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -46,7 +46,7 @@ export async function startSmtpSink(options: { port?: number; directory?: string
       stream.on('end', async () => {
         if (failuresLeft > 0) {
           failuresLeft -= 1;
-          const error = new Error(failureCode === 451 ? 'Temporary local problem, try again' : 'Mailbox unavailable') as Error & { responseCode: number };
+          const error = new Error(failureCode === 550 ? 'Mailbox unavailable' : failureCode === 421 ? 'Service not available, try again later' : 'Temporary local problem, try again') as Error & { responseCode: number };
           error.responseCode = failureCode;
           return callback(error);
         }

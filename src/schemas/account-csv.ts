@@ -19,6 +19,8 @@ export function formatRowError(e: RowError): string {
   return `line ${e.line}${e.accountId ? ` (${e.accountId})` : ''}: ${e.field}: ${e.message}`;
 }
 
+const countLineBreaks = (text: string) => text.match(/\r\n|\r|\n/g)?.length ?? 0;
+
 /**
  * Parses the standard account CSV. Every bad row is reported with its line and the field at
  * fault; good rows are returned whatever the bad rows around them. A header that is not the
@@ -27,9 +29,14 @@ export function formatRowError(e: RowError): string {
 export function parseAccountsCsv(text: string): CsvImport {
   let records: { record: string[]; line: number }[];
   try {
-    records = (parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[]).map(
-      ({ record, info }) => ({ record, line: info.lines }),
-    );
+    // Each record's first line, counted from the text itself: a quoted field may span lines
+    // (csv-parse's own count gives the record's last line, and counts a quoted CRLF twice).
+    let lineBreaks = 0;
+    records = (parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, raw: true }) as unknown as { record: string[]; raw: string }[]).map(({ record, raw }) => {
+      const line = 1 + lineBreaks + countLineBreaks(/^[\r\n]*/.exec(raw)![0]);
+      lineBreaks += countLineBreaks(raw);
+      return { record, line };
+    });
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 0;
     return { accounts: [], errors: [{ line, field: '(file)', message: `not valid CSV: ${(error as Error).message}`, accountId: null }] };

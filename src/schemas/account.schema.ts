@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LANGUAGES, PRODUCTS, type AccountProfile } from '../domain/account';
-import { isIsoCurrency } from '../domain/money';
+import { isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
+import { optionalPlainText, plainText } from './text';
 
 /** The columns of the standard import format, in order. */
 export const ACCOUNT_CSV_COLUMNS = [
@@ -34,7 +35,10 @@ export function isCalendarDate(text: string): boolean {
 }
 
 const optionalText = z.string().trim().transform((v) => (v === '' ? null : v));
-const requiredText = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
+/** Email addresses: at most 254 characters (RFC 5321's path limit). */
+const MAX_EMAIL = 254;
+/** Product references (service id, VIN, claim id): one line, bounded. */
+const MAX_REFERENCE = 100;
 const flag = z
   .string()
   .trim()
@@ -50,7 +54,7 @@ export const minorUnits = (what: string) =>
     .refine((v) => !v.includes('.'), `must be whole minor units (cents), not a decimal amount`)
     .refine((v) => !v.startsWith('-'), `must not be negative`)
     .transform((v) => Number(v))
-    .refine((v) => Number.isSafeInteger(v), `is too large`)
+    .refine((v) => Number.isSafeInteger(v) && v <= MAX_AMOUNT_MINOR, `is too large (at most ${MAX_AMOUNT_MINOR} minor units)`)
     .refine((v) => v > 0, `must be greater than zero (${what})`);
 
 /** One row of the standard account CSV, as strings, to a validated AccountProfile. */
@@ -59,14 +63,14 @@ export const accountCsvRowSchema = z
     account_id: identifier,
     creditor_id: identifier,
     product: z.enum(PRODUCTS, { error: `must be one of ${PRODUCTS.join(', ')}` }),
-    debtor_name: requiredText(200),
-    email: optionalText.refine((v) => v === null || z.email().safeParse(v).success, 'is not a valid email address'),
+    debtor_name: plainText(200),
+    email: optionalText.refine((v) => v === null || (v.length <= MAX_EMAIL && z.email().safeParse(v).success), 'is not a valid email address'),
     phone: optionalText.refine((v) => v === null || /^\+[1-9]\d{6,14}$/.test(v), 'must be an E.164 phone number such as +12125550100'),
     language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }),
-    address_line1: requiredText(200),
-    city: requiredText(100),
-    region: requiredText(100),
-    postal_code: requiredText(20),
+    address_line1: plainText(200),
+    city: plainText(100),
+    region: plainText(100),
+    postal_code: plainText(20),
     country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
     timezone: z.string().trim().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),
     currency: z.string().trim().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
@@ -74,9 +78,9 @@ export const accountCsvRowSchema = z
     due_date: z.string().trim().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
     email_consent: flag,
     sms_consent: flag,
-    service_id: optionalText,
-    collateral_vin: optionalText,
-    insurance_claim_id: optionalText,
+    service_id: optionalPlainText(MAX_REFERENCE),
+    collateral_vin: optionalPlainText(MAX_REFERENCE),
+    insurance_claim_id: optionalPlainText(MAX_REFERENCE),
     // Optional column beyond the standard format.
     risk_score: optionalText
       .refine((v) => v === null || /^\d{1,4}$/.test(v), 'must be a whole number 0-1000')
@@ -111,8 +115,8 @@ export const accountCsvRowSchema = z
 
 const debtLineSchema = z.object({
   debtId: identifier,
-  description: requiredText(200),
-  amountMinor: z.number().int('must be whole minor units (cents)').positive('must be greater than zero').refine(Number.isSafeInteger, 'is too large'),
+  description: plainText(200),
+  amountMinor: z.number().int('must be whole minor units (cents)').positive('must be greater than zero').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
   dueDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
 });
 
@@ -122,25 +126,25 @@ export const accountJsonSchema = z
     accountId: identifier,
     creditorId: identifier,
     product: z.enum(PRODUCTS, { error: `must be one of ${PRODUCTS.join(', ')}` }),
-    debtorName: requiredText(200),
-    email: z.email({ error: 'is not a valid email address' }).nullable().default(null),
+    debtorName: plainText(200),
+    email: z.email({ error: 'is not a valid email address' }).max(MAX_EMAIL, `must be at most ${MAX_EMAIL} characters`).nullable().default(null),
     phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().default(null),
     language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('en'),
     address: z.object({
-      line1: requiredText(200),
-      city: requiredText(100),
-      region: requiredText(100),
-      postalCode: requiredText(20),
+      line1: plainText(200),
+      city: plainText(100),
+      region: plainText(100),
+      postalCode: plainText(20),
       country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
     }),
     timezone: z.string().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),
     currency: z.string().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
-    balanceMinor: z.number({ error: 'must be a number of minor units' }).int('must be whole minor units (cents)').positive('must be greater than zero').refine(Number.isSafeInteger, 'is too large'),
+    balanceMinor: z.number({ error: 'must be a number of minor units' }).int('must be whole minor units (cents)').positive('must be greater than zero').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
     dueDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'),
     consent: z.object({ email: z.boolean(), sms: z.boolean() }).default({ email: false, sms: false }),
-    serviceId: z.string().min(1).nullable().default(null),
-    collateralVin: z.string().min(1).nullable().default(null),
-    insuranceClaimId: z.string().min(1).nullable().default(null),
+    serviceId: plainText(MAX_REFERENCE).nullable().default(null),
+    collateralVin: plainText(MAX_REFERENCE).nullable().default(null),
+    insuranceClaimId: plainText(MAX_REFERENCE).nullable().default(null),
     riskScore: z.number().int().min(0).max(1000).nullable().default(null),
     debts: z.array(debtLineSchema).min(1, 'needs at least one debt when given').optional(),
     /** The creditor's id for the person, the same on each of their accounts (opt-outs, cease, attorney and call caps apply across them). */

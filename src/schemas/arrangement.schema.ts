@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import { PLAN_FREQUENCIES, PROMISE_CHANNELS } from '../domain/arrangements';
 import { RETURN_REASONS } from '../domain/engine/records';
+import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier, isCalendarDate } from './account.schema';
+import { recentInstant } from './payment.schema';
+import { plainText } from './text';
 
-const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').refine(Number.isSafeInteger, 'is too large');
+const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`).min(-MAX_AMOUNT_MINOR, 'is too small');
 const date = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
-const person = z.string().trim().min(1, 'is required').max(200);
+const person = plainText(200);
 
 export const promiseRequestSchema = z.object({
   amountMinor: minor('the promised amount').positive('must be greater than zero'),
@@ -40,7 +43,7 @@ export const paymentReturnSchema = z.object({
   paymentId: identifier,
   returnId: identifier,
   reason: z.enum(RETURN_REASONS, { error: `must be one of ${RETURN_REASONS.join(', ')}` }),
-  returnedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+  returnedAt: recentInstant.optional(),
 }).strict();
 
 export const ledgerAdjustmentSchema = z.object({
@@ -48,28 +51,28 @@ export const ledgerAdjustmentSchema = z.object({
   kind: z.enum(['fee', 'interest', 'credit'], { error: 'must be fee, interest or credit' }),
   amountMinor: minor('the adjustment').positive('must be greater than zero'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code'),
-  description: z.string().trim().min(1, 'is required').max(200),
+  description: plainText(200),
 }).strict();
 
 export const contactDetailsChangeSchema = z.object({
-  email: z.email({ error: 'is not a valid email address' }).nullable().optional(),
+  email: z.email({ error: 'is not a valid email address' }).max(254).nullable().optional(),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().optional(),
   address: z.object({
-    line1: z.string().trim().min(1, 'is required'),
-    city: z.string().trim().min(1, 'is required'),
-    region: z.string().trim().min(1, 'is required'),
-    postalCode: z.string().trim().min(1, 'is required'),
+    line1: plainText(200),
+    city: plainText(100),
+    region: plainText(100),
+    postalCode: plainText(20),
     country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
   }).optional(),
-  timezone: z.string().optional(),
+  timezone: z.string().max(64).optional(),
   /** Consent given with the new details, for those addresses only, and where it came from (e.g. "debtor gave the number by phone"). */
   consent: z.object({
     email: z.boolean().optional(),
     sms: z.boolean().optional(),
     source: z.string().trim().min(1, 'is required: where the consent came from').max(200),
   }).strict().optional(),
-  reason: z.string().trim().min(1, 'is required'),
-  operator: z.string().optional(),
+  reason: z.string().trim().min(1, 'is required').max(500),
+  operator: plainText(200).optional(),
 }).strict();
 
 /** The first problem, as "field: message", for errors that name the field at fault. */

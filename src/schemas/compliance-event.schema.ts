@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { ComplianceEvent } from '../domain/engine/records';
+import { plainText } from './text';
 
 const when = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional();
 const note = z.string().max(500).optional();
 const representative = z
   .object({
-    name: z.string().min(1),
-    address: z.object({ line1: z.string().min(1), city: z.string().min(1), region: z.string().min(1), postalCode: z.string().min(1), country: z.string().regex(/^[A-Z]{2}$/) }),
+    name: plainText(200),
+    address: z.object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/) }),
   })
   .optional();
 
@@ -16,11 +17,11 @@ export const complianceEventSchema = z.discriminatedUnion(
   [
     z.object({ kind: z.literal('dispute'), receivedAt: when, via: z.enum(['letter', 'email', 'phone', 'sms', 'portal', 'operator']), note }),
     z.object({ kind: z.literal('verification_sent'), sentAt: when, note }),
-    z.object({ kind: z.literal('cease_communication'), receivedAt: when, via: z.string().min(1), note }),
-    z.object({ kind: z.literal('refusal_to_pay'), receivedAt: when, via: z.string().min(1), note }),
-    z.object({ kind: z.literal('attorney_representation'), attorney: z.string().min(1), contact: z.string().optional() }),
+    z.object({ kind: z.literal('cease_communication'), receivedAt: when, via: plainText(100), note }),
+    z.object({ kind: z.literal('refusal_to_pay'), receivedAt: when, via: plainText(100), note }),
+    z.object({ kind: z.literal('attorney_representation'), attorney: plainText(200), contact: plainText(200).optional() }),
     z.object({ kind: z.literal('deceased'), dateOfDeath: z.iso.date().optional(), estateRepresentative: representative }),
-    z.object({ kind: z.literal('bankruptcy'), caseNumber: z.string().min(1), chapter: z.number().int().optional(), filedOn: z.iso.date().optional(), trustee: representative }),
+    z.object({ kind: z.literal('bankruptcy'), caseNumber: plainText(100), chapter: z.number().int().optional(), filedOn: z.iso.date().optional(), trustee: representative }),
     z.object({ kind: z.literal('opt_out'), channel: z.enum(['email', 'sms', 'call']), address: z.string().min(3), source: z.enum(['reply', 'link', 'operator']) }),
     z.object({ kind: z.literal('opt_in'), channel: z.enum(['email', 'sms']), address: z.string().min(3), source: z.enum(['reply', 'form', 'operator']) }),
     z.object({ kind: z.literal('telephone_conversation'), at: when, note }),

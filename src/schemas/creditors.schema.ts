@@ -4,6 +4,7 @@ import { PRODUCTS } from '../domain/account';
 import { ALLOCATION_RULES } from '../domain/allocation';
 import { DEFAULT_ARRANGEMENT_RULES, type ArrangementRules } from '../domain/arrangements';
 import type { Cadence } from '../domain/cadence';
+import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier } from './account.schema';
 
 /** A secret is given inline (local runs) or, better, by the name of an environment variable. */
@@ -40,13 +41,37 @@ const arrangementRulesSchema = z
   })
   .strict();
 
+const minorAmount = z.number().int().positive().max(MAX_AMOUNT_MINOR);
+const basisPoints = z.number().int().min(0).max(10_000);
+/**
+ * Late fees and interest the creditor's contracts allow (§1006.22(b): nothing the agreement does
+ * not expressly authorize). capOverrides: "<state>" or "<state>/<product>" → a stricter cap than
+ * the table in src/domain/charges.ts, or one it lacks (counsel's review per creditor).
+ */
+const chargesSchema = z
+  .object({
+    lateFee: z
+      .object({ amountMinor: minorAmount.optional(), percentBps: basisPoints.optional(), afterDaysPastDue: z.number().int().min(1).max(365), per: z.enum(['debt', 'month']), maxPerDebtMinor: minorAmount.optional() })
+      .strict()
+      .refine((f) => f.amountMinor !== undefined || f.percentBps !== undefined, { message: 'needs amountMinor or percentBps', path: ['amountMinor'] })
+      .optional(),
+    interest: z.object({ annualRateBps: basisPoints, accrual: z.enum(['daily', 'monthly']) }).strict().optional(),
+    capOverrides: z
+      .record(z.string().regex(/^[A-Z]{2}(\/[a-z_]+)?$/, 'must be a state code, or state/product'), z.object({ maxAnnualInterestBps: basisPoints, maxLateFeeMinor: minorAmount, interestAllowed: z.boolean(), feesAllowed: z.boolean(), source: z.string() }).partial().strict())
+      .optional(),
+  })
+  .strict();
+
 const creditorSchema = z.object({
   id: identifier,
   name: z.string().min(1),
   mailingAddress: z.array(z.string().min(1)).min(1, 'needs at least one line'),
   creditDepartmentEmail: z.email({ error: 'must be an email address' }),
-  /** Utilities: where disconnection orders go (signed webhook, retried until acknowledged). */
-  disconnection: webhook.optional(),
+  /**
+   * Utilities: where disconnection orders go (signed webhook, retried until acknowledged); a
+   * reconnection order goes the same way when the debt is paid, or on a plan if `reconnectOnPlan`.
+   */
+  disconnection: webhook.and(z.object({ reconnectOnPlan: z.boolean().default(false) })).optional(),
   /** Lenders: the recovery agent who receives repossession orders, by email or webhook. */
   repossession: z.union([z.object({ email: z.email() }), webhook]).optional(),
   /** Attorney or agency that receives placements (packet as PDF and CSV by email). */
@@ -75,6 +100,7 @@ const creditorSchema = z.object({
    * until the period's end (`statement`) (§1006.38(b)).
    */
   remedyThreatsInValidationPeriod: z.enum(['hold', 'statement'], { error: 'must be hold or statement' }).default('hold'),
+  charges: chargesSchema.optional(),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 
@@ -165,4 +191,13 @@ export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangemen
     returnedPaymentFeeMinor: own.returnedPaymentFeeMinor ?? d.returnedPaymentFeeMinor,
     reopenWindowDays: own.reopenWindowDays ?? d.reopenWindowDays,
   };
+}
+
+/**
+ * Why accounts of this creditor cannot be enrolled, if they cannot: a creditor missing from the
+ * directory has no name or address for the validation notice, no segmentation and no limits, so
+ * its accounts are refused where they arrive rather than started and stalled.
+ */
+export function unknownCreditor(directory: CreditorDirectory, creditorId: string): string | null {
+  return directory.creditors.some((c) => c.id === creditorId) ? null : `creditor ${creditorId} is not in the creditor directory (CREDITORS_FILE); add it before enrolling its accounts`;
 }

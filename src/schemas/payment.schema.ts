@@ -1,6 +1,18 @@
 import { z } from 'zod';
-import { isIsoCurrency } from '../domain/money';
+import { instantOutOfRange, isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier } from './account.schema';
+
+/**
+ * A date-time of money that moved: ISO 8601 with a zone, no more than a day ahead of now and no
+ * more than ten years back (a wrong date is refused here, where it arrives, not by the ledger later).
+ */
+export const recentInstant = z
+  .string()
+  .pipe(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }))
+  .superRefine((value, ctx) => {
+    const problem = instantOutOfRange(value, Date.now());
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** A payment as a payment system reports it; amounts are integer minor units. */
 export const paymentSchema = z.object({
@@ -9,8 +21,8 @@ export const paymentSchema = z.object({
     .number({ error: 'must be a number of minor units' })
     .int('must be whole minor units (cents)')
     .positive('must be greater than zero')
-    .refine(Number.isSafeInteger, 'is too large'),
+    .max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
   currency: z.string().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
-  receivedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+  receivedAt: recentInstant.optional(),
 });
 export type PaymentInput = z.infer<typeof paymentSchema>;

@@ -124,6 +124,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     limitationOverrides: input.limitationOverrides,
     remedyThreatsInValidationPeriod: input.remedyThreatsInValidationPeriod ?? 'hold',
     voicemailContactName: input.voicemailContactName ?? null,
+    charges: input.charges,
+    reconnectOnPlan: input.reconnectOnPlan,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())
@@ -248,7 +250,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         armTimer(null);
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
         await condition(allHandlersFinished);
-        return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
+        // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
+        return continueAsNew<typeof accountWorkflow>({ ...input, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();
@@ -304,6 +307,10 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return ledger.ledgerSnapshot.executeWithOptions(summary, [effect.input]);
       case 'purge':
         return ledger.purgePersonalData.executeWithOptions(summary, [effect.input]);
+      case 'destroy_keys':
+        return ledger.destroyRetiredDataKeys.executeWithOptions(summary, [effect.input]);
+      case 'accrue_charges':
+        return ledger.accrueCharges.executeWithOptions(summary, [effect.input]);
       case 'order': {
         const input = effect.input;
         switch (effect.order) {
@@ -311,6 +318,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
             return orders.notifyCreditDepartment.executeWithOptions(summary, [{ ...input, subject: input.subject ?? '', text: input.text ?? '' }]);
           case 'disconnection':
             return orders.orderServiceDisconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
+          case 'reconnection':
+            return orders.orderServiceReconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
           case 'repossession':
             return orders.orderRepossession.executeWithOptions(summary, [{ ...input, collateralVin: input.collateralVin!, subject: input.subject ?? '', text: input.text ?? '', address: input.address ?? [] }]);
           case 'placement':

@@ -8,6 +8,7 @@ import type { Cadence, RenderSettings } from '../domain/cadence';
 import type { RulePack } from '../domain/contact-policy';
 import type { ArrangementRules, BudgetRequest, ExtensionRequest, PlanProposal, PlanRequest, PromiseRequest } from '../domain/arrangements';
 import type { AllocationRule } from '../domain/allocation';
+import type { ChargeCap, ChargeRules } from '../domain/charges';
 import type { AccountProfile } from '../domain/account';
 import type { DialAnswer } from '../domain/engine/calls';
 import type {
@@ -73,6 +74,10 @@ export interface AccountWorkflowInput {
   remedyThreatsInValidationPeriod?: 'hold' | 'statement';
   /** The creditor's contact person named in limited-content voicemails (§1006.2(j)). */
   voicemailContactName?: string;
+  /** A plan the debtor accepts gets a disconnected service back on (the creditor's choice; a payment in full always does). */
+  reconnectOnPlan?: boolean;
+  /** Late fees and interest the creditor's contract allows (none when absent), and its overrides of the state caps. */
+  charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');

@@ -190,7 +190,10 @@ export class World {
         this.orders.push(effect);
         return done({ destination: `https://creditor.example.test/${effect.order}` });
       case 'purge':
-        return done({ purged: true });
+      case 'destroy_keys':
+        return done({ done: true });
+      case 'accrue_charges':
+        return done({ balanceMinor: ledger.balanceMinor, creditMinor: ledger.creditMinor, posted: [] });
     }
   }
 }

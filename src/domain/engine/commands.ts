@@ -8,6 +8,7 @@ import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } f
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
+import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
 import type { AccountOutcome, CallAttempt, CallOutcomeRequest, ComplianceEvent, ContactDetailsChange, DialRequest, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 
@@ -55,7 +56,8 @@ export interface ContactEffect {
 export interface OrderEffect {
   kind: 'order';
   id: string;
-  order: 'credit_department' | 'disconnection' | 'repossession' | 'placement';
+  order: 'credit_department' | 'disconnection' | 'reconnection' | 'repossession' | 'placement';
+  /** The cadence step that ordered it; -1 for a reconnection (ordered by the account's state, not a step). */
   stepIndex: number;
   input: {
     idempotencyKey: string;
@@ -102,7 +104,14 @@ export type Effect =
   | { kind: 'write_off'; id: string; purpose: { type: 'charge_off'; stepIndex: number } | { type: 'settlement'; planId: string }; input: { accountKey: string; idempotencyKey: string; reason: string; at: string }; summary: string }
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
-  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string };
+  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | { kind: 'destroy_keys'; id: string; input: { accountKey: string }; summary: string }
+  | {
+      kind: 'accrue_charges';
+      id: string;
+      input: { accountKey: string; currency: string; through: string; at: string; rules: ChargeRules; cap: ChargeCap; suspensions: Suspension[] };
+      summary: string;
+    };
 
 /** An arrangement's latest state for reports; kept without waiting for an answer. */
 export interface ArrangementSnapshot {
@@ -163,6 +172,8 @@ export interface EffectValues {
   ledger_snapshot: { balanceMinor: number; creditMinor: number };
   order: { destination: string };
   purge: unknown;
+  destroy_keys: unknown;
+  accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
 
 /** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */

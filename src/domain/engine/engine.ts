@@ -13,9 +13,12 @@
  */
 import { isEndStage } from '../account';
 import { localDateTime, validationPeriodEnd } from '../contact-policy';
+import { delinquentFromMs, isCourtesyStep } from '../schedule';
 import { cancelOnEnd, closeArrangementOnPaid, endArrangement, promiseChecked, promiseSignalled, settlementWrittenOff, watchArrangement } from './arrangement-watch';
 import type { Command, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent } from './commands';
+import { chargesPosted, nextChargeWakeMs, planCharges } from './charges';
 import { applyComplianceEvent } from './compliance';
+import { disconnected, planReconnection, reconnectionResult } from './service';
 import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
 import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
 import { applyControl, debtorLink } from './controls';
@@ -92,6 +95,12 @@ const wait = (ctx: Ctx, until: string | null): void => void ctx.out.push({ kind:
 /** One transition: a change of state, an effect asked for, or a wait. */
 function planOnce(ctx: Ctx, historyLong: boolean): void {
   const s = ctx.s;
+  // After the purge: a new run (no personal data in its history), which then destroys the retired data keys.
+  if (s.keysToDestroy === 'continue_first') {
+    s.keysToDestroy = 'destroy';
+    return void ctx.out.push({ kind: 'continue_as_new' });
+  }
+  if (s.keysToDestroy === 'destroy') return perform(ctx, { kind: 'destroy_keys', input: { accountKey: ctx.config.accountKey }, summary: "the account's retired data keys destroyed" });
   if (s.done) return complete(ctx);
   if (!s.ledgerOpened) {
     // A refused opening (no such cadence, say) pauses the account; resuming tries again.
@@ -119,7 +128,11 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     return;
   }
   if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
+  // The first day past due: collection begins (the validation notice, then the cadence's collection steps).
+  if (s.stage === 'current' && ctx.nowMs >= delinquentFromMs(s.profile.dueDate, s.profile.timezone)) return changeStage(ctx, 'notice', `past due: ${s.profile.dueDate} has passed`);
   if (planValidationNotice(ctx)) return;
+  if (planCharges(ctx)) return;
+  if (planReconnection(ctx)) return;
   if (s.notice && planNotice(ctx)) return;
   // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
   if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
@@ -130,8 +143,10 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     s.nextAction = { description: 'waiting for dispute verification', at: ctx.at };
     return wait(ctx, null);
   }
-  if (s.stage === 'paused' || !next) return wait(ctx, null);
-  if (next.dueAtMs > ctx.nowMs) return wait(ctx, new Date(next.dueAtMs).toISOString());
+  // A current account also wakes when it becomes past due; an account with charges, when the next falls due.
+  const wakeAlso = Math.min(s.stage === 'current' ? delinquentFromMs(s.profile.dueDate, s.profile.timezone) : Infinity, nextChargeWakeMs(ctx) ?? Infinity);
+  if (s.stage === 'paused' || !next) return wait(ctx, wakeAlso === Infinity ? null : new Date(wakeAlso).toISOString());
+  if (Math.min(next.dueAtMs, wakeAlso) > ctx.nowMs) return wait(ctx, new Date(Math.min(next.dueAtMs, wakeAlso)).toISOString());
   runStep(ctx, next.step, s.nextStepIndex);
 }
 
@@ -142,7 +157,9 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
  */
 function planValidationNotice(ctx: Ctx): boolean {
   const s = ctx.s;
-  if (s.compliance.validationNotice || s.contacts.some((c) => c.status === 'sent') || s.stage === 'paused') return false;
+  if (s.compliance.validationNotice || s.stage === 'current' || s.stage === 'paused') return false;
+  // Any collection contact already sent means the account began before the notice existed: none is sent late.
+  if (s.contacts.some((c) => c.status === 'sent' && c.stepId !== 'validation-notice' && !isCourtesy(ctx, c.stepId))) return false;
   const today = localDateTime(ctx.at, s.profile.timezone).date;
   const periodEnds = validationPeriodEnd(today);
   perform(ctx, {
@@ -166,6 +183,7 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
   const s = ctx.s;
   cancelOnEnd(ctx);
   dropNotice(ctx);
+  if (planReconnection(ctx)) return;
   const windowCloses = reopenWindow(ctx);
   if (!isEndStage(s.stage)) return; // reopened: collection goes on where it stood
   if (windowCloses) {
@@ -185,6 +203,9 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
   }
   s.done = true;
 }
+
+/** Whether a step id of the cadence names a courtesy reminder (sent before the account was past due). */
+const isCourtesy = (ctx: Ctx, stepId: string) => ctx.s.cadence?.steps.some((step) => step.id === stepId && isCourtesyStep(step)) ?? false;
 
 function complete(ctx: Ctx): void {
   const s = ctx.s;
@@ -223,9 +244,17 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return escalationResult(ctx, effect.purpose.stepIndex, o, () => `${money(ctx, (o as { value: EffectValues['write_off'] }).value.writtenOffMinor)} written off`);
     }
     case 'order':
+      if (effect.order === 'reconnection') return reconnectionResult(ctx, as<'order'>(outcome));
+      disconnected(ctx, effect, outcome);
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);
+    case 'destroy_keys':
+      s.keysToDestroy = null;
+      s.done = true;
+      return;
+    case 'accrue_charges':
+      return chargesPosted(ctx, effect.input.through, as<'accrue_charges'>(outcome));
   }
 }
 

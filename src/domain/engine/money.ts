@@ -104,7 +104,9 @@ export function paymentPosted(ctx: Ctx, outcome: { value: EffectValues['post_pay
   if (!payment) return;
   const receivedAt = payment.receivedAt ?? ctx.at;
   if ('failure' in outcome) {
+    // The ledger can never take it (the activity kept it as unapplied money): recorded, an operator told, the account goes on.
     s.payments.push(paymentRecord(payment, receivedAt, 'rejected', refused(outcome.failure)));
+    note(ctx, '(ledger)', 'payment refused', 'payment refused by the ledger', 'failed', `payment ${payment.paymentId} of ${formatMoney({ amountMinor: payment.amountMinor, currency: payment.currency })} refused (${refused(outcome.failure)}); kept as unapplied money for an operator`);
     return;
   }
   const result = outcome.value;
@@ -151,6 +153,7 @@ export function adjustmentPosted(ctx: Ctx, outcome: { value: EffectValues['post_
   if (!adjustment) return;
   if ('failure' in outcome) {
     s.adjustments.push({ ...adjustment, at: ctx.at, status: 'rejected', reason: refused(outcome.failure) });
+    note(ctx, '(ledger)', 'adjustment refused', 'adjustment refused by the ledger', 'failed', `${adjustment.kind} ${adjustment.adjustmentId} refused (${refused(outcome.failure)})`);
     return;
   }
   s.balanceMinor = outcome.value.balanceMinor;

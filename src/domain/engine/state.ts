@@ -6,8 +6,10 @@
 import type { AllocationRule } from '../allocation';
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { ArrangementRules } from '../arrangements';
+import type { ChargeCap, ChargeRules, Suspension } from '../charges';
 import type { ArrangementMessageKind } from '../arrangement-messages';
 import type { Cadence, RenderSettings } from '../cadence';
+import { delinquentFromMs } from '../schedule';
 import type { ConsentRecord, RulePack } from '../contact-policy';
 import type { LimitationOverrides } from '../statute-of-limitations';
 import type {
@@ -47,6 +49,10 @@ export interface EngineConfig {
   remedyThreatsInValidationPeriod?: 'hold' | 'statement';
   /** The natural person a limited-content voicemail names (§1006.2(j)); without one no voicemail is left. */
   voicemailContactName?: string | null;
+  /** Whether a plan the debtor accepted gets a disconnected service back on (as a payment in full does). */
+  reconnectOnPlan?: boolean;
+  /** Late fees and interest the contract allows, and the creditor's overrides of the state caps; absent: none. */
+  charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
 
 /** The promise, plan or extension that holds the cadence now. */
@@ -131,6 +137,18 @@ export interface EngineState {
   notice: PendingNotice | null;
   /** After a death, personal data is purged at this time (the retention period after collection ended). */
   purgeAt: string | null;
+  /** A utility service cut off by an order of this account, and whether it was ordered back on. */
+  service: { serviceId: string; status: 'disconnected' | 'reconnected'; at: string; reconnectRetry?: { attempts: number; lastError: string; notBefore: string } } | null;
+  /** The debtor's local date through which late fees and interest were charged (null: never yet). */
+  chargesThrough: string | null;
+  /** Days on which nothing is charged: a dispute awaiting verification, a plan being kept. */
+  chargeSuspensions: Suspension[];
+  /**
+   * After the purge: the account's data keys were retired (a running workflow cannot lose the keys
+   * of its own history); the run continues as new with the redacted state and the next run destroys
+   * them, which reaches Temporal's copy of the earlier runs at once (crypto-shredding).
+   */
+  keysToDestroy: 'continue_first' | 'destroy' | null;
   /** An order the creditor's system did not acknowledge yet (it was down): retried with growing pauses until it is. */
   orderRetry: { stepIndex: number; attempts: number; lastError: string } | null;
   /** The effect whose result the engine waits for (one at a time); its id matches the result. */
@@ -169,11 +187,15 @@ export function enrollmentConsents(profile: AccountProfile, at: string): Consent
 export function initialState(profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
   const compliance = emptyCompliance();
   compliance.consents = enrollmentConsents(profile, at);
+  // Enrolled before its due date: not delinquent yet. Courtesy reminders only; collection (and its clock) starts when it is past due.
+  const delinquentFrom = delinquentFromMs(profile.dueDate, profile.timezone);
+  const current = Date.parse(at) < delinquentFrom;
+  const enrolled = cadence ? `enrolled on cadence ${cadence.name} v${cadence.version}` : 'enrolled';
   return {
     engine: 3,
     profile,
     cadence,
-    stage: 'notice',
+    stage: current ? 'current' : 'notice',
     stageBeforePause: null,
     pausedReason: null,
     pausedAt: null,
@@ -181,7 +203,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     balanceMinor: profile.balanceMinor,
     creditMinor: 0,
     enrolledAt: at,
-    cadenceStartedAt: at,
+    cadenceStartedAt: current ? new Date(delinquentFrom).toISOString() : at,
     ledgerOpened: false,
     nextStepIndex: 0,
     stepNotBefore: null,
@@ -196,7 +218,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     payments: [],
     adjustments: [],
     steps: [],
-    stageHistory: [{ stage: 'notice', at, reason: cadence ? `enrolled on cadence ${cadence.name} v${cadence.version}` : 'enrolled' }],
+    stageHistory: [{ stage: current ? 'current' : 'notice', at, reason: current ? `${enrolled}; not past due until ${new Date(delinquentFrom).toISOString()}: courtesy reminders only` : enrolled }],
     nextAction: null,
     compliance,
     arrangement: null,
@@ -211,6 +233,10 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     notice: null,
     purgeAt: null,
     orderRetry: null,
+    keysToDestroy: null,
+    service: null,
+    chargesThrough: null,
+    chargeSuspensions: [],
     awaiting: null,
     effects: 0,
     done: false,
