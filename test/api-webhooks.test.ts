@@ -146,8 +146,9 @@ describe('email events', () => {
     const stop = makeAccount();
     const plea = makeAccount();
     const calls = makeAccount();
+    const spanish = makeAccount({ language: 'es' });
     await run(async () => {
-      for (const account of [stop, plea, calls]) await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      for (const account of [stop, plea, calls, spanish]) await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
       await stack.env.sleep('1 day');
       const messageIdOf = async (account: AccountProfile) =>
         (await stack.pool.query<{ provider_message_id: string }>(`SELECT provider_message_id FROM outbound_messages WHERE account_key = $1 AND channel = 'email' AND status = 'sent' LIMIT 1`, [accountKey(account.creditorId, account.accountId)])).rows[0]!.provider_message_id;
@@ -155,10 +156,17 @@ describe('email events', () => {
       assert.deepEqual([stopped.status, stopped.body.effect], [202, 'opt_out']);
       const pleaded = await postEmail({ eventId: `plea-${plea.accountId}`, type: 'reply', email: plea.email, messageId: await messageIdOf(plea), subject: 'Re: Your account', text: 'Please stop emailing me.' });
       assert.deepEqual([pleaded.status, pleaded.body.effect], [202, 'opt_out']);
+      const rogado = await postEmail({ eventId: `es-${spanish.accountId}`, type: 'reply', email: spanish.email, messageId: await messageIdOf(spanish), subject: 'Re: Su cuenta', text: 'Por favor dejen de escribirme.' });
+      assert.deepEqual([rogado.status, rogado.body.effect], [202, 'opt_out']);
+      // Kept durably before any signal: the contact activity reads it before the next email even if a signal were lost.
+      for (const account of [stop, plea, spanish]) {
+        const kept = await stack.pool.query('SELECT creditor_id, source FROM address_opt_outs WHERE channel = $1 AND address = $2', ['email', account.email!.toLowerCase()]);
+        assert.deepEqual(kept.rows, [{ creditor_id: account.creditorId, source: 'reply' }], account.accountId);
+      }
       const asked = await postEmail({ eventId: `calls-${calls.accountId}`, type: 'reply', email: calls.email, messageId: await messageIdOf(calls), text: 'I will pay Friday. Stop calling me at work.' });
       assert.deepEqual([asked.status, asked.body.effect], [202, 'stop_request']);
       await stack.env.sleep('8 days');
-      for (const account of [stop, plea]) {
+      for (const account of [stop, plea, spanish]) {
         const state = await stack.client.workflow.getHandle(accountKey(account.creditorId, account.accountId)).query(accountStateQuery);
         assert.deepEqual(state.compliance!.optOuts, [{ channel: 'email', address: account.email }], account.accountId);
         assert.deepEqual(state.contacts.filter((c) => c.channel === 'email').map((c) => `${c.stepId}:${c.status}:${c.rule}`), ['notice-email:sent:allowed', 'final-email:suppressed:reg_f_1006_6_e_opt_out']);
@@ -169,6 +177,7 @@ describe('email events', () => {
     });
     assert.deepEqual(await messagesFrom(stop.email!), [], 'a keyword needs no one');
     assert.deepEqual((await messagesFrom(plea.email!)).map((m) => [m.kind, m.applied?.replace(/:.*/, ''), m.status]), [['stop_request', 'email opted out on 1 account', 'open']]);
+    assert.deepEqual((await messagesFrom(spanish.email!)).map((m) => [m.kind, m.applied?.replace(/:.*/, ''), m.status]), [['stop_request', 'email opted out on 1 account', 'open']]);
     assert.deepEqual((await messagesFrom(calls.email!)).map((m) => [m.kind, m.reading.media, m.applied, m.status]), [['stop_request', ['call'], null, 'open']]);
   });
 
@@ -188,6 +197,8 @@ describe('email events', () => {
       const unsubscribed = await postInbound(mail);
       assert.deepEqual([unsubscribed.status, unsubscribed.body.effect, unsubscribed.body.review, unsubscribed.body.accounts!.map((a) => a.accountKey)], [202, 'opt_out', false, [key]]);
       assert.deepEqual([(await postInbound(mail)).status], [409]);
+      const kept = await stack.pool.query('SELECT creditor_id, source FROM address_opt_outs WHERE channel = $1 AND address = $2', ['email', account.email!.toLowerCase()]);
+      assert.deepEqual(kept.rows, [{ creditor_id: account.creditorId, source: 'opt_out_mailbox' }], 'kept durably for the next email');
       const stranger = await postInbound({ eventId: `optout-stranger-${account.accountId}`, from: `stranger.${account.accountId}@example.test`, to: 'optout@example.test', text: 'Please remove me from your list' });
       assert.deepEqual([stranger.status, stranger.body.effect, stranger.body.review], [202, 'none', true]);
       await stack.env.sleep('1 hour');

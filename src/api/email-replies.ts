@@ -98,22 +98,22 @@ export async function handleInboundOptOutMail(
   const reading = replyIntent(text, mail.subject);
   // One mail provider serves every creditor: its event ids are unique across it (creditor '').
   return onceForEvent(createWebhookEventRepository(deps.pool), { source: 'email-inbound', creditorId: '', eventId: mail.eventId }, accounts[0] ?? '', async () => {
-  const affected = await optOutAddress(deps, mail.from, namedAccounts, 'opt_out_mailbox');
-  // A bare "unsubscribe" needs no one; anything else said, or a sender we cannot match, is read by a person.
-  const plain = reading.intent === 'opt_out' || (reading.intent === 'free_text' && text.trim() === '');
-  const review = accounts.length === 0 || !plain;
-  if (review)
-    await createDebtorMessageRepository(deps.pool).keep({
-      channel: 'email',
-      sourceId: `email-inbound/${mail.eventId}`,
-      from: mail.from,
-      accountKeys: accounts,
-      kind: accounts.length === 0 ? 'unmatched' : reading.intent === 'stop_request' ? 'stop_request' : 'reply',
-      subject: mail.subject ?? null,
-      body: text.slice(0, 10_000),
-      reading: { intent: reading.intent, media: reading.media, everything: reading.everything, to: mail.to ?? null },
-      applied: affected.length > 0 ? summary(affected) : null,
-    });
-  return { status: 202, body: { ok: true, eventId: mail.eventId, effect: affected.length > 0 ? 'opt_out' : 'none', accounts: affected.map((a) => ({ accountKey: a.accountKey, status: a.status, via: a.via })), review } };
+    const affected = await optOutAddress(deps, mail.from, namedAccounts, 'opt_out_mailbox');
+    // A bare "unsubscribe" needs no one; anything else said, or a sender we cannot match, is read by a person.
+    const plain = reading.intent === 'opt_out' || (reading.intent === 'free_text' && text.trim() === '');
+    const review = accounts.length === 0 || !plain;
+    if (review)
+      await createDebtorMessageRepository(deps.pool).keep({
+        channel: 'email',
+        sourceId: `email-inbound/${mail.eventId}`,
+        from: mail.from,
+        accountKeys: accounts,
+        kind: accounts.length === 0 ? 'unmatched' : reading.intent === 'stop_request' ? 'stop_request' : 'reply',
+        subject: mail.subject ?? null,
+        body: text.slice(0, 10_000),
+        reading: { intent: reading.intent, media: reading.media, everything: reading.everything, to: mail.to ?? null },
+        applied: affected.length > 0 ? summary(affected) : null,
+      });
+    return { status: 202, body: { ok: true, eventId: mail.eventId, effect: affected.length > 0 ? 'opt_out' : 'none', accounts: affected.map((a) => ({ accountKey: a.accountKey, status: a.status, via: a.via })), review } };
   });
 }
