@@ -21,6 +21,7 @@
  *   node dist/src/starter.js call-outcome <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation --operator NAME [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
+ *   node dist/src/starter.js messages [--creditor <id> --account <id>] [--json]         what debtors wrote that a person must read (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
  *   node dist/src/starter.js operator-key create --operator NAME | operator-key revoke <keyId> | operator-key list
  *   node dist/src/starter.js payload-keys rewrap
@@ -45,6 +46,7 @@ import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
 import { createUnappliedPayments, keepUnapplied } from './adapters/unapplied-payments.repository';
+import { createDebtorMessageRepository } from './adapters/debtor-message.repository';
 import { createPayloadEncryption } from './adapters/payload-encryption';
 import { LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
 import { operatorKeyCommand, payloadKeysCommand, type KeyCommandIo } from './keys-cli';
@@ -522,6 +524,30 @@ async function unappliedCommand(options: Map<string, string>, env: Env, out: Out
   }
 }
 
+/**
+ * What debtors wrote that a person must read, oldest first: free-text requests to stop (calls, all
+ * contact), other replies, opt-out mail matching no account; with what the product already did.
+ */
+async function messagesCommand(options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const creditorId = options.get('creditor');
+  const accountId = options.get('account');
+  if ((creditorId === undefined) !== (accountId === undefined)) throw new UsageError('messages: --creditor and --account go together');
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const open = await createDebtorMessageRepository(pool).open(creditorId && accountId ? { accountKey: accountKey(creditorId, accountId) } : {});
+    out.print(
+      [
+        `${open.length} open debtor message(s)`,
+        ...open.map((m) => `  ${m.receivedAt} ${m.kind} by ${m.channel} from ${m.from} (${m.accountKeys.join(', ') || 'no account'})${m.applied ? ` [done: ${m.applied}]` : ''}: ${m.body.replace(/\s+/g, ' ').slice(0, 200)}`),
+      ].join('\n'),
+      { messages: open },
+    );
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 function databaseUrl(env: Env): string {
   return env.DATABASE_URL ?? `postgres://dunning:dunning-local@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/dunning`;
 }
@@ -636,8 +662,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await reportCommand(args, flags, options, env, write);
       case 'unapplied':
         return await unappliedCommand(options, env, out);
+      case 'messages':
+        return await messagesCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, operator-key, payload-keys, report, cadence, unapplied`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, operator-key, payload-keys, report, cadence, unapplied, messages`);
     }
   } catch (error) {
     const code =

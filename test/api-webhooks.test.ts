@@ -10,6 +10,7 @@ import twilio from 'twilio';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
 import { startApiServer } from '../src/api/server';
 import { signWebhook } from '../src/api/signed-webhook';
+import { runCli } from '../src/starter';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import { twilioSignature, UNDELIVERABLE_NUMBERS } from '../src/local/twilio-sink';
@@ -179,6 +180,17 @@ describe('email events', () => {
     assert.deepEqual((await messagesFrom(plea.email!)).map((m) => [m.kind, m.applied?.replace(/:.*/, ''), m.status]), [['stop_request', 'email opted out on 1 account', 'open']]);
     assert.deepEqual((await messagesFrom(spanish.email!)).map((m) => [m.kind, m.applied?.replace(/:.*/, ''), m.status]), [['stop_request', 'email opted out on 1 account', 'open']]);
     assert.deepEqual((await messagesFrom(calls.email!)).map((m) => [m.kind, m.reading.media, m.applied, m.status]), [['stop_request', ['call'], null, 'open']]);
+    // A person finds it: the command line lists the open messages of the account.
+    const previous = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = stack.databaseUrl;
+    try {
+      let output = '';
+      assert.equal(await runCli(['messages', '--creditor', calls.creditorId, '--account', calls.accountId], (t) => void (output += t)), 0);
+      assert.match(output, /^1 open debtor message\(s\)\n {2}\S+ stop_request by email from \S+ \(account\/\S+\): I will pay Friday\. Stop calling me at work\./);
+    } finally {
+      if (previous === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = previous;
+    }
   });
 
   it('mail to the opt-out address opts the sender out; a sender we cannot match is kept for a person; a replay is 409', async () => {
