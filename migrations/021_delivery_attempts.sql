@@ -2,7 +2,7 @@
 -- before the hand-over, on its own connection: an attempt that never got an outcome (the process
 -- died, or the database commit failed after the receiver accepted) tells the retry that the
 -- receiver may already have it, so it looks there first where the receiver allows a look-up.
--- No foreign key: the delivery row is locked FOR UPDATE while the attempt row is written.
+-- One row per hand-over; an attempt with no outcome is one the retry cannot be sure about.
 CREATE TABLE delivery_attempts (
   id            bigserial PRIMARY KEY,
   idempotency_key text NOT NULL,

@@ -33,8 +33,11 @@ import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
 import { startWebhookSink, type WebhookSink } from './local/webhook-sink';
 import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, smtpTls, type Env } from './schemas/config.schema';
-import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { ConfigError, databaseTls, debtorPageBaseUrl, isEmbeddedLocalMode, loadPayloadKeyring, parseEnv, renderSettings, smtpTls, type Env } from './schemas/config.schema';
+import { debtorPageSettingsFor, loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { createPageLinkSigner } from './adapters/debtor-page.repository';
+import { processorsFromDirectory } from './adapters/payment-processor';
+import { startPaymentProcessorSink, type PaymentProcessorSink } from './local/payment-processor-sink';
 import { temporalConnectionOptions } from './temporal-connection';
 import { createDunningWorker, prepareDatabase, workerTuning } from './worker';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
@@ -56,6 +59,8 @@ export interface ProductPorts {
   smtpSink: number;
   smsSink: number;
   webhookSink: number;
+  /** The loopback payment processor (PAYMENT_PROCESSOR_SINK_PORT). */
+  paymentSink: number;
   /** The embedded Postgres (EMBEDDED_POSTGRES_PORT); unused with a databaseUrl. */
   postgres: number;
 }
@@ -72,6 +77,10 @@ export interface ProductOptions {
   demo?: boolean;
   /** Each progress line, without a prefix; default: none. */
   log?: (line: string) => void;
+  /** How long after a success the loopback processor's "returned later" card comes back (default 60 s). */
+  paymentReturnAfterMs?: number;
+  /** Run the loopback payment processor (default: only in the embedded local mode, as it takes test cards as real money). */
+  loopbackPayments?: boolean;
   /**
    * Run a worker inside this process (default true). The production topology (src/topology.ts)
    * says false and runs its workers as separate processes (src/worker.ts).
@@ -106,7 +115,9 @@ export interface Product {
   /** Payload encryption of every Temporal connection (the data keys, the codecs). */
   encryption: PayloadEncryption;
   /** The loopback sinks started (null where a setting named a real service). */
-  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string };
+  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string; payments: PaymentProcessorSink | null };
+  /** Where debtors reach their page (the base of every message's signed link). */
+  debtorPageUrl: string;
   creditors: CreditorDirectory;
   /** The in-process worker (null with inProcessWorker: false). */
   worker: Worker | null;
@@ -135,6 +146,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     SMTP_SINK_PORT: ports.smtpSink ?? base.SMTP_SINK_PORT,
     SMS_SINK_PORT: ports.smsSink ?? base.SMS_SINK_PORT,
     WEBHOOK_SINK_PORT: ports.webhookSink ?? base.WEBHOOK_SINK_PORT,
+    PAYMENT_PROCESSOR_SINK_PORT: ports.paymentSink ?? base.PAYMENT_PROCESSOR_SINK_PORT,
     EMBEDDED_POSTGRES_PORT: ports.postgres ?? base.EMBEDDED_POSTGRES_PORT,
   };
   const dataDir = resolve(env.DUNNING_DATA_DIR);
@@ -221,6 +233,25 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       say(`Twilio-compatible SMS sink at ${twilioSink.baseUrl}, every SMS kept in ${twilioSink.directory}`);
     }
 
+    // The loopback payment processor only in the embedded local mode: it accepts test cards, and real
+    // accounts must never be "paid" with one. Its events go to this product's payment webhook.
+    let paymentSink: PaymentProcessorSink | null = null;
+    if (options.loopbackPayments ?? isEmbeddedLocalMode(env)) {
+      paymentSink = await startPaymentProcessorSink({
+        port: env.PAYMENT_PROCESSOR_SINK_PORT,
+        webhookUrl: `http://127.0.0.1:${env.API_PORT}/webhooks/payments`,
+        webhookSecret: env.PAYMENT_WEBHOOK_SECRET,
+        directory: join(dataDir, 'sinks', 'payments'),
+        returnAfterMs: options.paymentReturnAfterMs,
+        log: say,
+      });
+      stops.push(paymentSink.close);
+      say(`payment processor (loopback, test cards) at ${paymentSink.baseUrl}, every payment kept in ${join(dataDir, 'sinks', 'payments')}`);
+    }
+    const processors = processorsFromDirectory(creditors, { loopback: paymentSink ? { baseUrl: paymentSink.baseUrl, secretKey: paymentSink.secretKey } : undefined });
+    const debtorPageUrl = debtorPageBaseUrl(env);
+    const pageLinks = createPageLinkSigner({ pool, secret: env.PORTAL_SECRET, baseUrl: debtorPageUrl, linkDays: (creditorId) => debtorPageSettingsFor(creditors, creditorId).linkDays });
+
     let address = env.TEMPORAL_ADDRESS;
     let uiUrl: string | null = null;
     let uiCodecEndpoint: string | null = null;
@@ -262,6 +293,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
         creditors,
         letters: createFolderLetterGateway(lettersDir),
         unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
+        pageLinks,
+        payments: processors,
         tuning: workerTuning(env),
         dataConverter: encryption.dataConverter,
       });
@@ -293,6 +326,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       emailWebhookSecret: env.EMAIL_WEBHOOK_SECRET,
       codecEndpoint: { codec: encryption.readerCodec, namespace: env.TEMPORAL_NAMESPACE, allowedOrigins },
       enrollment: { taskQueue: env.TEMPORAL_TASK_QUEUE, settings: renderSettings(env), creditors },
+      debtorPage: { secret: env.PORTAL_SECRET, baseUrl: debtorPageUrl, creditors, processors },
       port: env.API_PORT,
       log: say,
     });
@@ -301,7 +335,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       `codec endpoint ${api.url}/codec (operator keys: operator-key create)` +
         (uiCodecEndpoint ? `; the Temporal UI decrypts through it, the history holds only ciphertext` : allowedOrigins.length > 0 ? `; CORS for ${allowedOrigins.join(', ')}` : '; no UI origin allowed (TEMPORAL_UI_ORIGINS)'),
     );
-    say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status`);
+    say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status; the debtors' page at ${debtorPageUrl}/<token of a message's link>`);
     if (!env.CREDITORS_FILE) {
       // The local creditors get one API key each, kept in the data folder for curl (never for a real directory).
       const local = await ensureLocalApiKeys(createApiKeyRepository(pool), creditors.creditors.map((c) => c.id), join(dataDir, 'api-keys.local.json'));
@@ -338,7 +372,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       databaseUrl,
       pool,
       encryption,
-      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir },
+      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir, payments: paymentSink },
+      debtorPageUrl,
       creditors,
       worker: worker ?? null,
       demo,

@@ -96,6 +96,8 @@ export interface Topology {
   postgresUrl: string;
   dataDir: string;
   startWorker(name: string, extraEnv?: Record<string, string>): Promise<WorkerProcess>;
+  /** Dev server only: stops Temporal and starts it again on the same port and SQLite file (the fault suite). */
+  restartTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,9 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
 
     let address: string;
     let uiUrl: string | null = null;
+    let restartTemporal = async (): Promise<void> => {
+      throw new Error('only the dev server can be restarted in place');
+    };
     let numHistoryShards = 1;
     if (kind === 'cluster') {
       const binaries = await resolveTemporalServerBinaries();
@@ -175,7 +180,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       uiUrl = ui.url;
       say(`Temporal UI (ui-server v2.42.1) at ${ui.url}`);
     } else {
-      const server = await startTemporalDevServer({
+      const devServerOptions = {
         cliPath: await resolveTemporalCli(env.TEMPORAL_CLI_PATH),
         dbFile: join(dataDir, 'temporal-dev', 'temporal.db'),
         port: await port(options.ports?.temporal),
@@ -184,8 +189,13 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
         logFile: join(dataDir, 'temporal-dev', 'server.log'),
         sqlitePragmas: options.sqlitePragmas,
-      });
-      stops.push(server.stop);
+      };
+      let server = await startTemporalDevServer(devServerOptions);
+      stops.push(() => server.stop());
+      restartTemporal = async () => {
+        await server.stop();
+        server = await startTemporalDevServer(devServerOptions);
+      };
       address = server.address;
       uiUrl = server.uiUrl;
       say(`Temporal dev server at ${address} (SQLite, one history shard), UI at ${uiUrl}`);
@@ -241,6 +251,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       postgresUrl: productDb,
       dataDir,
       startWorker,
+      restartTemporal,
       stop: stopAll,
     };
   } catch (error) {

@@ -15,8 +15,10 @@ import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
-import { loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
-import { databaseTls, loadPayloadKeyring, parseEnv, smtpTls, type Env, type TlsRequirement } from './schemas/config.schema';
+import { debtorPageSettingsFor, loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { databaseTls, debtorPageBaseUrl, loadPayloadKeyring, parseEnv, smtpTls, type Env, type TlsRequirement } from './schemas/config.schema';
+import { createPageLinkSigner, type PageLinkSigner } from './adapters/debtor-page.repository';
+import { processorsFromDirectory, type PaymentProcessors } from './adapters/payment-processor';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface WorkerSettings {
@@ -33,6 +35,10 @@ export interface WorkerSettings {
   creditors: CreditorDirectory;
   letters: LetterGateway;
   unsubscribe?: { baseUrl: string; secret: string };
+  /** Signs the link to the debtor's page into every message (without it {{paymentLink}} stays unsigned). */
+  pageLinks?: PageLinkSigner;
+  /** Each creditor's payment processor, for retries of failed automatic payments. */
+  payments?: PaymentProcessors;
   /** Payload encryption (src/adapters/payload-encryption.ts): required, so no worker writes personal data in clear. */
   dataConverter: DataConverter;
   /** Cache, slots and pollers (README, Tuning); default: workerTuning() of the defaults. */
@@ -71,6 +77,8 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     creditors: settings.creditors,
     optOutEmail: settings.optOutEmail,
     unsubscribe: settings.unsubscribe,
+    pageLinks: settings.pageLinks,
+    payments: settings.payments,
   });
   const tuning = settings.tuning ?? workerTuning(parseEnv({}));
   const worker = await Worker.create({
@@ -139,6 +147,11 @@ async function main(): Promise<void> {
     creditors,
     letters: createFolderLetterGateway(required.lettersDir),
     unsubscribe: env.PUBLIC_BASE_URL ? { baseUrl: env.PUBLIC_BASE_URL, secret: env.UNSUBSCRIBE_SECRET } : undefined,
+    pageLinks:
+      env.PUBLIC_BASE_URL || env.PAYMENT_LINK_BASE_URL
+        ? createPageLinkSigner({ pool, secret: env.PORTAL_SECRET, baseUrl: debtorPageBaseUrl(env), linkDays: (creditorId) => debtorPageSettingsFor(creditors, creditorId).linkDays })
+        : undefined,
+    payments: processorsFromDirectory(creditors, {}),
     dataConverter: encryption.dataConverter,
     tuning: workerTuning(env),
   });

@@ -60,6 +60,7 @@ describe('configuration outside the embedded local mode', () => {
     PAYMENT_WEBHOOK_SECRET: 'a-payment-secret-of-our-own',
     EMAIL_WEBHOOK_SECRET: 'an-email-secret-of-our-own',
     UNSUBSCRIBE_SECRET: 'an-unsubscribe-secret-of-our-own',
+    PORTAL_SECRET: 'a-debtor-page-secret-of-our-own',
     PUBLIC_BASE_URL: 'https://collections.example.com',
     DEMO: 'false',
   };
@@ -73,7 +74,7 @@ describe('configuration outside the embedded local mode', () => {
   it('refuses the README\'s secrets, a missing https base URL and an implicit demo once a real server is named, naming each variable', () => {
     for (const real of <Record<string, string>[]>[{ DATABASE_URL: 'postgres://db.internal/dunning' }, { TEMPORAL_ADDRESS: 'temporal.internal:7233' }, { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006' }, { SMTP_URL: 'smtp://mail.internal:587' }]) {
       const found = problems(real);
-      assert.deepEqual(found.map((p) => p.variable), ['PAYMENT_WEBHOOK_SECRET', 'EMAIL_WEBHOOK_SECRET', 'UNSUBSCRIBE_SECRET', 'PUBLIC_BASE_URL', 'DEMO'], JSON.stringify(real));
+      assert.deepEqual(found.map((p) => p.variable), ['PAYMENT_WEBHOOK_SECRET', 'EMAIL_WEBHOOK_SECRET', 'UNSUBSCRIBE_SECRET', 'PORTAL_SECRET', 'PUBLIC_BASE_URL', 'DEMO'], JSON.stringify(real));
     }
     const message = new ConfigError(problems({ DATABASE_URL: 'postgres://db.internal/dunning' })).message;
     assert.match(message, /PAYMENT_WEBHOOK_SECRET: must be set to a secret of your own \(DATABASE_URL names a real server/);
@@ -98,7 +99,7 @@ describe('configuration outside the embedded local mode', () => {
   it('a standalone worker needs its own unsubscribe secret and https only for the links it signs; the command line needs neither', () => {
     const worker = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://db/x' };
     assert.doesNotThrow(() => parseEnv(worker, 'worker'));
-    assert.deepEqual(problems({ ...worker, PUBLIC_BASE_URL: 'http://x.example' }, 'worker').map((p) => p.variable), ['PUBLIC_BASE_URL', 'UNSUBSCRIBE_SECRET']);
+    assert.deepEqual(problems({ ...worker, PUBLIC_BASE_URL: 'http://x.example' }, 'worker').map((p) => p.variable), ['PUBLIC_BASE_URL', 'UNSUBSCRIBE_SECRET', 'PORTAL_SECRET']);
     assert.doesNotThrow(() => parseEnv(worker, 'cli'));
   });
 

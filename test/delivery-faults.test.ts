@@ -90,7 +90,7 @@ describe('a provider accepted, then the process died before the commit', () => {
     await assert.rejects(notification({ sms: diesAfterAccept(sms, 'send') }).sendSms(message), LostAfterAccept);
     assert.equal(sinks.twilio.messages().length, 1);
     const { rows: before } = await sinks.pool.query(`SELECT status FROM outbound_messages WHERE idempotency_key = $1`, [message.idempotencyKey]);
-    assert.deepEqual(before, [], 'the transaction that would have recorded the send never committed');
+    assert.deepEqual(before, [{ status: 'sending' }], 'the send was never recorded as done');
     assert.deepEqual(await attempts(message.idempotencyKey), ['open']);
 
     const retried = await activities.sendSms(message);
@@ -100,6 +100,13 @@ describe('a provider accepted, then the process died before the commit', () => {
     const { rows } = await sinks.pool.query(`SELECT status, provider_message_id FROM outbound_messages WHERE idempotency_key = $1`, [message.idempotencyKey]);
     assert.deepEqual(rows, [{ status: 'sent', provider_message_id: sinks.twilio.messages()[0]!.sid }]);
     assert.deepEqual(await attempts(message.idempotencyKey), ['recovered']);
+  });
+
+  test('two attempts at the same time send one text (the second waits for the first, then finds it sent)', async () => {
+    const message = await text();
+    const outcomes = await Promise.all([activities.sendSms(message), activities.sendSms(message), activities.sendSms(message)]);
+    assert.deepEqual(outcomes.map((o) => o.status).sort(), ['already_sent', 'already_sent', 'sent']);
+    assert.equal(sinks.twilio.messages().filter((m) => m.body === message.body).length, 1);
   });
 
   test('a text that never reached Twilio is sent on the retry (the look-up finds nothing)', async () => {

@@ -6,6 +6,7 @@
  * once per key and a message is sent once per idempotency key.
  */
 import { asHistory, type FactsElsewhere } from '../adapters/debtor.repository';
+import type { PageLinkSigner } from '../adapters/debtor-page.repository';
 import type { OptOutRepository } from '../adapters/opt-out.repository';
 import { evaluateContact, type ContactRequest } from '../domain/contact-policy';
 import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
@@ -16,7 +17,7 @@ import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
 
-type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'> } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
+type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'>; pageLinks?: PageLinkSigner } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
   Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
@@ -32,6 +33,18 @@ export function withFactsElsewhere(request: ContactRequest, elsewhere: FactsElse
     optOuts: [...request.optOuts, ...elsewhere.optOuts],
     flags: { ...request.flags, ceaseCommunication: request.flags.ceaseCommunication || elsewhere.ceaseCommunication, attorneyRepresented: request.flags.attorneyRepresented || elsewhere.attorneyRepresented },
     history: telephone ? [...request.history, ...asHistory(elsewhere.calls)] : request.history,
+  };
+}
+
+/** The message with the account's {{paymentLink}} replaced by the signed link to the debtor's page issued for it. */
+function withSignedLink(effect: ContactEffect, unsigned: string, signed: string): ContactEffect {
+  const swap = (text: string) => text.split(unsigned).join(signed);
+  return {
+    ...effect,
+    subject: effect.subject === null ? null : swap(effect.subject),
+    text: swap(effect.text),
+    html: effect.html === null ? null : swap(effect.html),
+    ...(effect.letter ? { letter: { ...effect.letter, paymentLink: signed } } : {}),
   };
 }
 
@@ -72,6 +85,7 @@ export function createAccountActivities(parts: Parts) {
       });
       const answer = { kind: decision.kind, rule: decision.rule, reason: 'reason' in decision ? decision.reason : null, until: decision.kind === 'defer' ? decision.until : null };
       if (decision.kind !== 'allow') return { decision: answer, reference: null };
+      if (parts.pageLinks && effect.paymentLink) effect = await withSignedLink(effect, effect.paymentLink, await parts.pageLinks.link(effect.accountKey, effect.idempotencyKey));
       const to = effect.recipient!;
       const base = { idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, stepId: effect.stepId };
       let reference: string;

@@ -12,6 +12,7 @@ export const PERMANENT_FAILURES = {
   creditorNotConfigured: 'creditor_not_configured',
   orderRefused: 'order_refused',
   cadenceNotFound: 'cadence_not_found',
+  processorRefused: 'processor_refused',
 } as const;
 export type PermanentFailure = (typeof PERMANENT_FAILURES)[keyof typeof PERMANENT_FAILURES];
 

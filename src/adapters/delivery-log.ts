@@ -6,8 +6,8 @@ export interface DeliveryRecord {
   key: string;
   /** INSERT … ON CONFLICT DO NOTHING of the row in its pending state. */
   insert: { text: string; values: unknown[] };
-  /** SELECT of (done: boolean, reference: string|null) FOR UPDATE, by the idempotency key. */
-  lock: { text: string; values: unknown[] };
+  /** SELECT of (done: boolean, reference: string|null), by the idempotency key. */
+  find: { text: string; values: unknown[] };
   /** UPDATE that marks the row done with the reference the receiver gave ($1 is the reference). */
   markDone: { text: string; values: unknown[] };
 }
@@ -21,9 +21,10 @@ export interface DeliveryOutcome {
 }
 
 /**
- * Delivers once per idempotency key. The row is locked while the receiver is called, so a
- * duplicate attempt running at the same time waits and then finds it done. Each hand-over is
- * written first to delivery_attempts on a connection of its own: when a process dies after the
+ * Delivers once per idempotency key, on one connection. A session lock on the key (Postgres
+ * advisory lock, released when the connection ends, so a dead process holds nothing) keeps a
+ * duplicate attempt running at the same time waiting until the first is done. Each hand-over is
+ * committed to delivery_attempts before the receiver is called: when a process dies after the
  * receiver accepted but before the commit (or the commit fails), the retry finds that attempt
  * open and asks the receiver (`lookUp`) whether it already has the message before sending again.
  * A receiver without a look-up (SMTP) gets it again under the same idempotency key (Message-ID,
@@ -36,10 +37,12 @@ export async function deliverOnce(
   lookUp?: (since: Date) => Promise<string | null>,
 ): Promise<DeliveryOutcome> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
-    return await inTransaction(client, async () => {
+    await client.query(`SELECT pg_advisory_lock(hashtextextended($1, 727))`, [record.key]);
+    try {
       await client.query(record.insert.text, record.insert.values);
-      const { rows } = await client.query<{ done: boolean; reference: string | null }>(record.lock.text, record.lock.values);
+      const { rows } = await client.query<{ done: boolean; reference: string | null }>(record.find.text, record.find.values);
       const row = rows[0];
       if (!row) throw new Error('delivery row vanished after insert');
       if (row.done) return { status: 'already_delivered', reference: row.reference ?? '', uncertainAttempts: 0 };
@@ -48,31 +51,37 @@ export async function deliverOnce(
         [record.key],
       );
       const uncertainAttempts = open.rows[0]!.n;
+      const finish = (reference: string, outcome: 'accepted' | 'recovered') =>
+        inTransaction(client, async () => {
+          await client.query(record.markDone.text, [reference, ...record.markDone.values]);
+          await client.query(`UPDATE delivery_attempts SET outcome = $2, finished_at = now() WHERE idempotency_key = $1 AND outcome IS NULL`, [record.key, outcome]);
+        });
       if (uncertainAttempts > 0 && lookUp) {
         // A minute of slack for clocks that disagree between this database and the receiver.
         const found = await lookUp(new Date(open.rows[0]!.since!.getTime() - 60_000));
         if (found) {
-          await client.query(record.markDone.text, [found, ...record.markDone.values]);
-          await client.query(`UPDATE delivery_attempts SET outcome = 'recovered', finished_at = now() WHERE idempotency_key = $1 AND outcome IS NULL`, [record.key]);
+          await finish(found, 'recovered');
           return { status: 'recovered', reference: found, uncertainAttempts };
         }
       }
-      const attempt = await pool.query<{ id: string }>(`INSERT INTO delivery_attempts (idempotency_key) VALUES ($1) RETURNING id`, [record.key]);
-      const attemptId = attempt.rows[0]!.id;
+      const attempt = await client.query<{ id: string }>(`INSERT INTO delivery_attempts (idempotency_key) VALUES ($1) RETURNING id`, [record.key]);
       let reference: string;
       try {
         reference = await deliver();
       } catch (error) {
         // An answer from the receiver is certain; a lost connection or a timeout is not, and stays open.
-        if (receiverAnswered(error)) await pool.query(`UPDATE delivery_attempts SET outcome = 'refused', finished_at = now() WHERE id = $1`, [attemptId]).catch(() => undefined);
+        if (receiverAnswered(error)) await client.query(`UPDATE delivery_attempts SET outcome = 'refused', finished_at = now() WHERE id = $1`, [attempt.rows[0]!.id]);
         throw error;
       }
-      await client.query(record.markDone.text, [reference, ...record.markDone.values]);
-      await client.query(`UPDATE delivery_attempts SET outcome = 'accepted', finished_at = now() WHERE idempotency_key = $1 AND outcome IS NULL`, [record.key]);
+      await finish(reference, 'accepted');
       return { status: 'delivered', reference, uncertainAttempts };
-    });
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 727))`, [record.key]).catch((error: Error) => {
+        broken = error; // the connection is dropped below, which releases the lock
+      });
+    }
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

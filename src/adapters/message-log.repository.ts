@@ -31,8 +31,8 @@ export function createMessageLog(pool: Pool) {
                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
             values: [message.idempotencyKey, message.accountKey, message.channel, message.stepId, message.recipient, message.subject, message.body],
           },
-          lock: {
-            text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1 FOR UPDATE`,
+          find: {
+            text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1`,
             values: [message.idempotencyKey],
           },
           markDone: {

@@ -19,7 +19,7 @@ export function createOrderLog(pool: Pool) {
                    VALUES ($1, $2, $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
             values: [order.idempotencyKey, order.accountKey, order.kind, order.destination, JSON.stringify(order.payload)],
           },
-          lock: { text: `SELECT status = 'acknowledged' AS done, response AS reference FROM escalation_orders WHERE idempotency_key = $1 FOR UPDATE`, values: [order.idempotencyKey] },
+          find: { text: `SELECT status = 'acknowledged' AS done, response AS reference FROM escalation_orders WHERE idempotency_key = $1`, values: [order.idempotencyKey] },
           markDone: { text: `UPDATE escalation_orders SET status = 'acknowledged', response = $1, acknowledged_at = now() WHERE idempotency_key = $2`, values: [order.idempotencyKey] },
         },
         deliver,

@@ -67,6 +67,11 @@ const REDACTIONS: readonly string[] = [
           reason = contact_decision_redacted_reason(reason, inputs),
           redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Questions written on the debtor's page (migration 018) are the debtor's own words: the text
+  // and the answer's note go, the row (when asked, when and by whom answered) stays.
+  `UPDATE debtor_questions
+      SET text = '${REDACTED}', answer_note = CASE WHEN answer_note IS NULL THEN NULL ELSE '${REDACTED}' END
+    WHERE account_key = $1 AND text <> '${REDACTED}'`,
 ];
 
 /** The letters mailed for the account (their idempotency keys name them at the print-and-mail service). */

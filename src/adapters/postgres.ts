@@ -17,6 +17,10 @@ export function createPool(connectionString: string, max = 10, tls?: { ca?: stri
   // An idle connection dropped by the server (restart, shutdown) must not crash the process;
   // the next query opens a new one.
   pool.on('error', (error) => console.warn(`postgres: idle connection closed: ${error.message}`));
+  // The same for a connection in use (a transaction held open while a provider is called): the
+  // query in progress, or the next one, fails and its caller retries; the process stays up, and
+  // the pool drops the dead connection when it is released.
+  pool.on('connect', (client) => client.on('error', (error) => console.warn(`postgres: connection in use closed: ${error.message}`)));
   return pool;
 }
 

@@ -51,6 +51,8 @@ import type { ApiDeps, Route } from './route';
 import { handleInboundSms } from './twilio-inbound';
 import { handleTwilioStatus } from './twilio-status';
 import { handleUnsubscribe } from './unsubscribe';
+import { questionAnsweredBodySchema, revokeLinksBodySchema } from './debtor-page/operator-api';
+import { DEBTOR_PAGE_OPERATOR_ROUTES, DEBTOR_PAGE_ROUTES, pageLinkSigner } from './debtor-page/routes';
 
 const ACCOUNT = '/v1/accounts/{accountId}';
 const COMMON_ACCOUNT_ERRORS = {
@@ -221,7 +223,7 @@ export const ROUTES: Route[] = [
 
   // ---- webhooks ----------------------------------------------------------------------------------
   {
-    method: 'POST', path: '/webhooks/payments', operationId: 'paymentWebhook', tag: 'webhooks', summary: 'Payment processor events: payment.succeeded, payment.returned',
+    method: 'POST', path: '/webhooks/payments', operationId: 'paymentWebhook', tag: 'webhooks', summary: 'Payment processor events: payment.succeeded, payment.returned, payment.failed',
     description: 'Header `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`; refused more than 5 minutes away from now; each eventId once per creditor (claimed atomically: of two deliveries at once, one takes effect).',
     security: 'paymentSignature', body: { kind: 'raw', mediaTypes: { 'application/json': paymentEventSchema }, strictMediaType: false },
     responses: { 202: '`{ok: true, eventId}` once Temporal has it', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_account', 409: 'replayed_event or account_closed', 422: 'currency_mismatch', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
@@ -258,7 +260,14 @@ export const ROUTES: Route[] = [
     enabled: (deps) => deps.twilio !== undefined,
     handle: async (deps, ctx) => {
       const result = await handleInboundSms(
-        { client: deps.client, pool: deps.pool, authToken: deps.twilio!.authToken, publicUrl: ctx.publicUrl, paymentLinkBaseUrl: deps.paymentLinkBaseUrl ?? 'https://pay.example.test' },
+        {
+          client: deps.client,
+          pool: deps.pool,
+          authToken: deps.twilio!.authToken,
+          publicUrl: ctx.publicUrl,
+          paymentLinkBaseUrl: deps.debtorPage?.baseUrl ?? deps.paymentLinkBaseUrl ?? 'https://pay.example.test',
+          ...(deps.debtorPage ? { signedLink: pageLinkSigner(deps).link } : {}),
+        },
         { signature: header(ctx, 'x-twilio-signature'), params: Object.fromEntries(new URLSearchParams(ctx.rawBody)) },
       );
       return { status: result.status, text: result.twiml, contentType: 'text/xml' };
@@ -322,6 +331,10 @@ export const ROUTES: Route[] = [
       },
     }),
   ),
+
+  // ---- the debtor's own page ----------------------------------------------------------------------
+  ...DEBTOR_PAGE_ROUTES,
+  ...DEBTOR_PAGE_OPERATOR_ROUTES,
 ];
 
 function header(ctx: RouteContext, name: string): string | undefined {
@@ -352,4 +365,6 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [attorneyBodySchema, 'AttorneyRepresentation'],
   [optOutBodySchema, 'OptOut'],
   [callOutcomeSchema, 'CallOutcome'],
+  [questionAnsweredBodySchema, 'QuestionAnswered'],
+  [revokeLinksBodySchema, 'RevokePageLinks'],
 ]);

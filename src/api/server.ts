@@ -163,12 +163,12 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
     const origin = seen.route?.cors ? allowedOrigin(req) : null;
     if (origin) response = { ...response, headers: { ...corsHeaders(origin), ...response.headers } };
     if (!res.headersSent) {
-      const headers = { ...response.headers, 'content-type': response.text !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
+      const headers = { ...response.headers, 'content-type': response.text !== undefined || response.bytes !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
       res.writeHead(response.status, headers);
     }
     if (response.status === 204) return res.end();
     // A body we did not read (413) must not hold the connection open.
-    res.end(response.text ?? JSON.stringify(response.body ?? {}));
+    res.end(response.bytes ?? response.text ?? JSON.stringify(response.body ?? {}));
     if (!req.complete) req.resume();
   });
   const port = await listenOnLoopback(server, deps.port);

@@ -9,7 +9,7 @@ import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
 import { delinquentFromMs } from '../domain/schedule';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
-import { paymentSchema } from '../schemas/payment.schema';
+import { paymentFailureSchema, paymentSchema } from '../schemas/payment.schema';
 import type { UnappliedPayment } from '../adapters/unapplied-payments.repository';
 import { arrangementRulesFor, cadenceCreditorProblems, unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
 import {
@@ -26,6 +26,9 @@ import {
   type PromiseRecord,
   closeAccountUpdate,
   complianceEventSignal,
+  debtorPageQuery,
+  paymentFailedSignal,
+  type DebtorPageView,
   moveToCadenceUpdate,
   pauseAccountUpdate,
   paymentReceivedSignal,
@@ -325,6 +328,25 @@ export async function reportComplianceEvent(client: Client, creditorId: string, 
 export async function accountState(client: Client, creditorId: string, accountId: string): Promise<AccountStateView> {
   try {
     return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(accountStateQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
+  }
+}
+
+/**
+ * A payment the processor declined: the account records it, and retries an automatic payment from
+ * a method on file (`retry`) by its decline code. Refused when the account has ended.
+ */
+export async function reportPaymentFailure(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+  const parsed = parseOrThrow(paymentFailureSchema, input);
+  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentFailedSignal, value: parsed, what: `declined payment ${parsed.paymentId}`, whenClosed: 'was not recorded', currency: parsed.currency });
+}
+
+/** What the debtor's own page shows (only after the visitor answered the verification question). */
+export async function debtorPage(client: Client, creditorId: string, accountId: string): Promise<DebtorPageView> {
+  try {
+    return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(debtorPageQuery);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
     throw error;

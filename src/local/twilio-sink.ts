@@ -52,7 +52,8 @@ export interface TwilioSink {
   statusCallbacks(): StatusCallbackCall[];
   /**
    * Answers the next n sends with the given HTTP status: 500, 429 (too many requests), 400 (an
-   * invalid number, code 21211), or 21610 (400: the number replied STOP to this sender).
+   * invalid number, code 21211), or 21610 (400: the number replied STOP to this sender), after
+   * any failures already asked for.
    */
   failNext(n: number, status?: number): void;
   clear(): void;
@@ -82,8 +83,8 @@ export async function startTwilioSink(
   const callbacks: StatusCallbackCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
-  let failuresLeft = 0;
-  let failureStatus = 500;
+  /** Failures for the next sends, in order. */
+  const failures: number[] = [];
   if (options.directory) mkdirSync(options.directory, { recursive: true });
 
   const reply = replyJson;
@@ -136,10 +137,8 @@ export async function startTwilioSink(
     const to = form.get('To') ?? '';
     const from = form.get('From') ?? '';
     const body = form.get('Body') ?? '';
-    if (failuresLeft > 0) {
-      failuresLeft -= 1;
-      return reply(res, ...failure(failureStatus, to));
-    }
+    const failureStatus = failures.shift();
+    if (failureStatus !== undefined) return reply(res, ...failure(failureStatus, to));
     if (!/^\+[1-9]\d{6,14}$/.test(to)) return reply(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
     if (!from || !body) return reply(res, 400, { code: 21602, message: 'Message body and From are required.', status: 400 });
     const sms: SunkSms = { sid: 'SM' + randomBytes(16).toString('hex'), accountSid, to, from, body, receivedAt: new Date().toISOString(), status: 'queued' };
@@ -180,8 +179,7 @@ export async function startTwilioSink(
     messages: () => [...received],
     statusCallbacks: () => [...callbacks],
     failNext(n, status = 500) {
-      failuresLeft = n;
-      failureStatus = status;
+      for (let i = 0; i < n; i++) failures.push(status);
     },
     clear: () => {
       received.splice(0);

@@ -83,6 +83,7 @@ export const SHIPPED_SECRETS = {
   UNSUBSCRIBE_SECRET: 'local-unsubscribe-link-secret',
   PAYMENT_WEBHOOK_SECRET: 'local-payment-webhook-secret',
   EMAIL_WEBHOOK_SECRET: 'local-email-webhook-secret',
+  PORTAL_SECRET: 'local-debtor-page-secret',
 } as const;
 type SecretName = keyof typeof SHIPPED_SECRETS;
 const secret = (name: SecretName) => z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').default(SHIPPED_SECRETS[name]));
@@ -129,7 +130,7 @@ export const envSchema = z
       z.string().refine((v) => !/\b(debt|collect\w*|account|credit\w*|loan|recovery)\b/i.test(v), 'must not say debt collection (Reg F 1006.2(j) limited-content message)').default('Client Services'),
     ),
     CALLBACK_PHONE: z.preprocess(emptyToUndefined, z.string().regex(/^\+?[0-9 ()-]{7,20}$/, 'must be a phone number').default('+1 555 555 0100')),
-    PAYMENT_LINK_BASE_URL: z.preprocess(emptyToUndefined, z.url({ error: 'must be a URL' }).default('https://pay.example.test')),
+    PAYMENT_LINK_BASE_URL: url(['http:', 'https:']),
 
     TWILIO_ACCOUNT_SID: z.preprocess(emptyToUndefined, z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
     TWILIO_AUTH_TOKEN: optionalString,
@@ -147,6 +148,8 @@ export const envSchema = z
     UNSUBSCRIBE_SECRET: secret('UNSUBSCRIBE_SECRET'),
     PAYMENT_WEBHOOK_SECRET: secret('PAYMENT_WEBHOOK_SECRET'),
     EMAIL_WEBHOOK_SECRET: secret('EMAIL_WEBHOOK_SECRET'),
+    PORTAL_SECRET: secret('PORTAL_SECRET'),
+    PAYMENT_PROCESSOR_SINK_PORT: port(8028),
 
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
     DEMO: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true')),
@@ -232,16 +235,24 @@ export function deploymentProblems(env: Env, source: NodeJS.ProcessEnv, role: Se
       if (required) problems.push({ variable: 'PUBLIC_BASE_URL', message: `must be set to the https URL Twilio and debtors reach the service at ${why}` });
     } else if (new URL(env.PUBLIC_BASE_URL).protocol !== 'https:') problems.push({ variable: 'PUBLIC_BASE_URL', message: `must start with https:// ${why}` });
   };
+  const httpsPageBase = () => {
+    if (env.PAYMENT_LINK_BASE_URL !== undefined && new URL(env.PAYMENT_LINK_BASE_URL).protocol !== 'https:') problems.push({ variable: 'PAYMENT_LINK_BASE_URL', message: `must start with https:// ${why}` });
+  };
   if (role === 'product') {
     ownSecret('PAYMENT_WEBHOOK_SECRET');
     ownSecret('EMAIL_WEBHOOK_SECRET');
     ownSecret('UNSUBSCRIBE_SECRET');
+    ownSecret('PORTAL_SECRET');
     httpsBase(true);
+    httpsPageBase();
     if (!isSet(source, 'DEMO')) problems.push({ variable: 'DEMO', message: `must be set explicitly (false for real accounts; true enrolls the demo portfolio into this database) ${why}` });
   } else {
     // A standalone worker signs unsubscribe links only when PUBLIC_BASE_URL is set.
     httpsBase(false);
+    httpsPageBase();
     if (env.PUBLIC_BASE_URL !== undefined) ownSecret('UNSUBSCRIBE_SECRET');
+    // With a public address it signs the links to the debtor's page into every message.
+    if (env.PUBLIC_BASE_URL !== undefined || env.PAYMENT_LINK_BASE_URL !== undefined) ownSecret('PORTAL_SECRET');
   }
   return problems;
 }
@@ -307,10 +318,19 @@ export const smtpTls = (env: Pick<Env, 'SMTP_TLS' | 'SMTP_TLS_CA_PATH'>) => tlsR
 /** What every enrolled account is given for rendering its messages. */
 export function renderSettings(env: Env) {
   return {
-    paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
+    paymentLinkBaseUrl: debtorPageBaseUrl(env),
     optOutEmail: env.OPT_OUT_EMAIL,
     collectorName: env.COLLECTOR_NAME,
     voicemailBusinessName: env.VOICEMAIL_BUSINESS_NAME,
     callbackPhone: env.CALLBACK_PHONE,
   };
+}
+
+/**
+ * Where the debtor's page is reached: the base of every {{paymentLink}} (the worker appends each
+ * message's signed token). PAYMENT_LINK_BASE_URL, else PUBLIC_BASE_URL + /p, else the service's
+ * own loopback URL + /p (embedded local mode).
+ */
+export function debtorPageBaseUrl(env: Pick<Env, 'PAYMENT_LINK_BASE_URL' | 'PUBLIC_BASE_URL' | 'API_PORT'>): string {
+  return (env.PAYMENT_LINK_BASE_URL ?? `${(env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/$/, '')}/p`).replace(/\/$/, '');
 }

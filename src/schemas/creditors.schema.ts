@@ -4,6 +4,7 @@ import { PRODUCTS } from '../domain/account';
 import { ALLOCATION_RULES } from '../domain/allocation';
 import { DEFAULT_ARRANGEMENT_RULES, type ArrangementRules } from '../domain/arrangements';
 import type { Cadence } from '../domain/cadence';
+import { DEFAULT_CARD_RETRY_RULES } from '../domain/card-retry';
 import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier } from './account.schema';
 
@@ -38,9 +39,27 @@ const arrangementRulesSchema = z
     extension: z.object({ maxDays: z.number().int().min(1), maxPerAccount: whole, approvalAboveDays: whole }).partial().strict().optional(),
     returnedPaymentFeeMinor: whole.optional(),
     reopenWindowDays: whole.optional(),
+    /** Retries of a failed automatic payment from a card or bank account on file. */
+    cardRetries: z.object({ maxRetries: z.number().int().min(0).max(15), withinDays: z.number().int().min(1).max(30) }).partial().strict().optional(),
   })
   .strict();
 
+/** The debtor's own page: how long a link in a message works, what the visitor must know, how many wrong answers lock it. */
+const debtorPageSchema = z
+  .object({
+    linkDays: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').default(30),
+    verification: z.enum(['postal_code', 'account_last4'], { error: 'must be postal_code or account_last4' }).default('postal_code'),
+    maxWrongAnswers: z.number().int().min(1).max(20).default(5),
+  })
+  .strict();
+export type DebtorPageSettings = z.infer<typeof debtorPageSchema>;
+export const DEFAULT_DEBTOR_PAGE: DebtorPageSettings = { linkDays: 30, verification: 'postal_code', maxWrongAnswers: 5 };
+
+/** The creditor's payment processor: the product's loopback processor, or a Stripe-style API with a secret key from the environment. */
+const paymentsSchema = z.discriminatedUnion('processor', [
+  z.object({ processor: z.literal('loopback') }).strict(),
+  z.object({ processor: z.literal('stripe'), apiBaseUrl: z.url({ error: 'must be a URL' }).default('https://api.stripe.com'), secretKeyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable') }).strict(),
+]);
 const minorAmount = z.number().int().positive().max(MAX_AMOUNT_MINOR);
 const basisPoints = z.number().int().min(0).max(10_000);
 /**
@@ -100,6 +119,9 @@ const creditorSchema = z.object({
    * until the period's end (`statement`) (§1006.38(b)).
    */
   remedyThreatsInValidationPeriod: z.enum(['hold', 'statement'], { error: 'must be hold or statement' }).default('hold'),
+  debtorPage: debtorPageSchema.optional(),
+  /** Without it, the embedded loopback processor when `npm start` runs one; else no payments on the page. */
+  payments: paymentsSchema.optional(),
   charges: chargesSchema.optional(),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
@@ -190,6 +212,7 @@ export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangemen
     extension: { ...d.extension, ...own.extension },
     returnedPaymentFeeMinor: own.returnedPaymentFeeMinor ?? d.returnedPaymentFeeMinor,
     reopenWindowDays: own.reopenWindowDays ?? d.reopenWindowDays,
+    ...(own.cardRetries ? { cardRetries: { ...DEFAULT_CARD_RETRY_RULES, ...own.cardRetries } } : {}),
   };
 }
 
@@ -200,4 +223,9 @@ export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangemen
  */
 export function unknownCreditor(directory: CreditorDirectory, creditorId: string): string | null {
   return directory.creditors.some((c) => c.id === creditorId) ? null : `creditor ${creditorId} is not in the creditor directory (CREDITORS_FILE); add it before enrolling its accounts`;
+}
+
+/** The creditor's debtor-page settings, defaults filled in. */
+export function debtorPageSettingsFor(directory: CreditorDirectory | undefined, creditorId: string): DebtorPageSettings {
+  return directory?.creditors.find((c) => c.id === creditorId)?.debtorPage ?? DEFAULT_DEBTOR_PAGE;
 }

@@ -35,6 +35,7 @@ import {
   changedVisibility,
   checkControl,
   currentDetails,
+  debtorPageView,
   decide,
   EngineRefusal,
   isSave,
@@ -57,10 +58,12 @@ import {
   changeContactDetailsUpdate,
   closeAccountUpdate,
   complianceEventSignal,
+  debtorPageQuery,
   grantExtensionUpdate,
   ledgerAdjustmentSignal,
   moveToCadenceUpdate,
   pauseAccountUpdate,
+  paymentFailedSignal,
   paymentReceivedSignal,
   placeCallUpdate,
   recordCallOutcomeUpdate,
@@ -150,6 +153,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   setHandler(paymentReturnedSignal, (returned) => onSignal({ kind: 'payment_returned', at: now(), returned }));
   setHandler(ledgerAdjustmentSignal, (adjustment) => onSignal({ kind: 'adjustment', at: now(), adjustment }));
   setHandler(complianceEventSignal, (event) => onSignal({ kind: 'compliance', at: now(), event }));
+  setHandler(paymentFailedSignal, (failed) => onSignal({ kind: 'payment_failed', at: now(), failed }));
+  setHandler(debtorPageQuery, () => debtorPageView(state, config));
   setHandler(promiseToPaySignal, async (request) => {
     const decision = apply({ kind: 'promise_signal', at: now(), request });
     changes += 1;
@@ -208,6 +213,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         ...('daysPastDue' in changed ? [{ key: searchAttributes.daysPastDue, value: visible.daysPastDue }] : []),
         ...('cadenceName' in changed ? [{ key: searchAttributes.cadenceName, value: visible.cadenceName }] : []),
         ...('cadenceVersion' in changed ? [{ key: searchAttributes.cadenceVersion, value: visible.cadenceVersion }] : []),
+        ...('openQuestions' in changed ? [{ key: searchAttributes.questionOpen, value: visible.openQuestions > 0 }] : []),
       ]);
       published = visible;
     }
@@ -307,6 +313,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return ledger.ledgerSnapshot.executeWithOptions(summary, [effect.input]);
       case 'purge':
         return ledger.purgePersonalData.executeWithOptions(summary, [effect.input]);
+      case 'charge_on_file':
+        return orders.chargeOnFile.executeWithOptions(summary, [effect.input]);
       case 'destroy_keys':
         return ledger.destroyRetiredDataKeys.executeWithOptions(summary, [effect.input]);
       case 'accrue_charges':

@@ -19,9 +19,11 @@ import type {
   DialRequest,
   ComplianceEvent,
   ContactDetailsChange,
+  DebtorPageView,
   ExtensionRecord,
   LedgerAdjustment,
   OperatorRequest,
+  PaymentFailed,
   PaymentReceived,
   PaymentReturned,
   PlanRecord,
@@ -48,6 +50,11 @@ export const acceptPlanUpdate = defineUpdate<PlanRecord, [PlanRequest]>('acceptP
 export const grantExtensionUpdate = defineUpdate<ExtensionRecord, [ExtensionRequest]>('grantExtension');
 
 export const complianceEventSignal = defineSignal<[ComplianceEvent]>('complianceEvent');
+
+/** A payment the processor declined: recorded; an automatic payment from a method on file is retried by its decline code. */
+export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed');
+/** What the debtor's own page shows, once the visitor has answered the verification question. */
+export const debtorPageQuery = defineQuery<DebtorPageView>('debtorPage');
 
 export const accountStateQuery = defineQuery<AccountStateView>('accountState');
 
@@ -104,11 +111,13 @@ export const searchAttributes = {
   daysPastDue: defineSearchAttributeKey('DunningDaysPastDue', SearchAttributeType.INT),
   cadenceName: defineSearchAttributeKey('DunningCadence', SearchAttributeType.KEYWORD),
   cadenceVersion: defineSearchAttributeKey('DunningCadenceVersion', SearchAttributeType.INT),
+  /** A question from the debtor's page waits for a person (Bool: the dev server's SQLite visibility allows only three Int attributes). */
+  questionOpen: defineSearchAttributeKey('DunningQuestionOpen', SearchAttributeType.BOOL),
 } as const;
 
 /** "Name=Type" pairs, as `temporal server start-dev --search-attribute` and the operator CLI take them. */
 export const SEARCH_ATTRIBUTE_REGISTRATIONS: string[] = Object.values(searchAttributes).map((key) => {
-  const type = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DATETIME]: 'Datetime' }[
+  const type = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DATETIME]: 'Datetime', [SearchAttributeType.BOOL]: 'Bool' }[
     key.type as string
   ];
   return `${key.name}=${type}`;

@@ -24,6 +24,7 @@ import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, plan
 import { applyControl, debtorLink } from './controls';
 import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
 import { redactPersonalData } from './redaction';
+import { afterComplianceEvent, afterControl, afterPaymentPosted, applySelfServiceEvent, chargeResult, confirmationResult, paymentFailed, planSelfService, selfServiceWakeAt } from './self-service';
 import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
 import type { EngineConfig, EngineState } from './state';
 import { accountView } from './visibility';
@@ -62,14 +63,19 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
       adjustmentArrived(ctx, event.adjustment);
       overtakeNotice(ctx);
       return settle(ctx);
+    case 'payment_failed':
+      paymentFailed(ctx, event.failed);
+      return settle(ctx);
     case 'compliance':
-      applyComplianceEvent(ctx, event.event);
+      if (!applySelfServiceEvent(ctx, event.event)) applyComplianceEvent(ctx, event.event);
+      afterComplianceEvent(ctx, event.event);
       return settle(ctx);
     case 'promise_signal':
       promiseSignalled(ctx, event.request);
       return settle(ctx);
     case 'control': {
       const answer = applyControl(ctx, event.control);
+      afterControl(ctx, event.control, answer);
       ctx.reply = answer === undefined ? accountView(ctx.s, config) : answer;
       return settle(ctx);
     }
@@ -84,13 +90,20 @@ const settle = (ctx: Ctx): Decision => ({ state: ctx.s, commands: ctx.out, ...(c
 
 function plan(ctx: Ctx, historyLong: boolean): void {
   for (let n = 0; n < MAX_TRANSITIONS; n++) {
-    if (ctx.s.awaiting || ctx.out.some((c) => c.kind === 'wait' || c.kind === 'continue_as_new' || c.kind === 'complete')) return;
+    if (ctx.s.awaiting || ctx.out.some((c) => c.kind === 'wait' || c.kind === 'continue_as_new' || c.kind === 'complete')) return wakeForSelfService(ctx);
     planOnce(ctx, historyLong);
   }
   throw new Error(`the account engine made ${MAX_TRANSITIONS} transitions without asking for anything or waiting`);
 }
 
 const wait = (ctx: Ctx, until: string | null): void => void ctx.out.push({ kind: 'wait', until });
+
+/** A wait ends early enough for what the debtor's page has pending (a deferred confirmation, a card retry). */
+function wakeForSelfService(ctx: Ctx): void {
+  const at = selfServiceWakeAt(ctx.s);
+  const waiting = ctx.out.find((c): c is Extract<Command, { kind: 'wait' }> => c.kind === 'wait');
+  if (at && waiting && (waiting.until === null || at < waiting.until)) waiting.until = at;
+}
 
 /** One transition: a change of state, an effect asked for, or a wait. */
 function planOnce(ctx: Ctx, historyLong: boolean): void {
@@ -134,6 +147,7 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
   if (planCharges(ctx)) return;
   if (planReconnection(ctx)) return;
   if (s.notice && planNotice(ctx)) return;
+  if (planSelfService(ctx, false)) return;
   // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
   if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
   refreshNextAction(ctx);
@@ -186,6 +200,7 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
   if (planReconnection(ctx)) return;
   const windowCloses = reopenWindow(ctx);
   if (!isEndStage(s.stage)) return; // reopened: collection goes on where it stood
+  if (planSelfService(ctx, true)) return;
   if (windowCloses) {
     if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
     return wait(ctx, windowCloses);
@@ -229,8 +244,13 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return validationNoticeSent(ctx, effect, outcome);
     case 'contact':
       return contactDone(ctx, effect, as<'contact'>(outcome));
-    case 'post_payment':
-      return paymentPosted(ctx, as<'post_payment'>(outcome));
+    case 'post_payment': {
+      const payment = s.pendingPayments[0];
+      paymentPosted(ctx, as<'post_payment'>(outcome));
+      return afterPaymentPosted(ctx, payment);
+    }
+    case 'charge_on_file':
+      return chargeResult(ctx, effect, as<'charge_on_file'>(outcome));
     case 'reverse_payment':
       return paymentReversed(ctx, as<'reverse_payment'>(outcome));
     case 'post_adjustment':
@@ -295,6 +315,7 @@ function contactDone(ctx: Ctx, effect: ContactEffect, outcome: Outcome<EffectVal
   const purpose = effect.purpose;
   if (purpose.type === 'step') return contactStepResult(ctx, { ...effect, purpose }, outcome);
   if (purpose.type === 'notice') return noticeResult(ctx, effect, outcome);
+  if (purpose.type === 'confirmation') return confirmationResult(ctx, effect, outcome);
   representativeResult(ctx, effect, outcome);
 }
 

@@ -5,6 +5,7 @@ export { checkControl } from './controls';
 export { planProposals } from './arrangement-watch';
 export { accountView, changedVisibility, currentDetails, visibility, type Visibility } from './visibility';
 export { fromCarried, initialState, type EngineConfig, type EngineState } from './state';
-export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot, CallAttemptSnapshot, DebtorLinkInput, SaveCommand } from './commands';
+export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot, CallAttemptSnapshot, ChargeOnFileInput, DebtorLinkInput, SaveCommand } from './commands';
 export { isSave } from './commands';
 export type { DialAnswer } from './calls';
+export { debtorPageView, openQuestions } from './self-service';

@@ -27,6 +27,7 @@ import type {
   StepRecord,
 } from './records';
 import type { Effect } from './commands';
+import type { SelfServiceState } from './self-service-state';
 
 /** What the account is configured with: the workflow's input, fixed for the account's life. */
 export interface EngineConfig {
@@ -157,6 +158,8 @@ export interface EngineState {
   effects: number;
   /** Collection is over: the workflow completes once nothing more can happen. */
   done: boolean;
+  /** The debtor's own page (absent in states carried from before it: see selfServiceOf). */
+  selfService?: SelfServiceState;
 }
 
 export function emptyCompliance(): ComplianceState {
