@@ -191,7 +191,19 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     // DATABASE_TLS and SMTP_TLS apply to the servers named by DATABASE_URL and SMTP_URL, not to the embedded loopback ones.
     const pool = createPool(databaseUrl, env.DATABASE_POOL_MAX, env.DATABASE_URL ? databaseTls(env) : null);
     stops.push(() => pool.end());
-    const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
+    // The creditor directory first: the cadences are checked against the creditors that use them.
+    let creditors: CreditorDirectory;
+    let webhooks: WebhookSink | null = null;
+    if (env.CREDITORS_FILE) creditors = loadCreditorDirectory(env.CREDITORS_FILE);
+    else {
+      webhooks = await startWebhookSink({ port: env.WEBHOOK_SINK_PORT, secret: LOCAL_WEBHOOK_SECRET, directory: join(dataDir, 'sinks', 'webhooks') });
+      stops.push(webhooks.close);
+      // The shipped directory points its webhooks at the sink's default port; follow the sink wherever it listens.
+      const text = readFileSync(LOCAL_CREDITORS_FILE, 'utf8').replaceAll(LOCAL_WEBHOOK_BASE_URL, webhooks.baseUrl);
+      creditors = parseCreditorDirectory(JSON.parse(text), LOCAL_CREDITORS_FILE);
+      say(`creditors' systems (webhook sink) at ${webhooks.baseUrl}, every order kept in ${join(dataDir, 'sinks', 'webhooks')}`);
+    }
+    const prepared = await prepareDatabase(pool, env.CADENCES_DIR, creditors);
     if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
     if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
     prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
@@ -207,17 +219,6 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     stops.push(() => encryption.close());
     say(`payload encryption: every Temporal payload sealed with per-account data keys, master key "${keyring.keys[0]!.id}" from ${keyring.source}`);
 
-    let creditors: CreditorDirectory;
-    let webhooks: WebhookSink | null = null;
-    if (env.CREDITORS_FILE) creditors = loadCreditorDirectory(env.CREDITORS_FILE);
-    else {
-      webhooks = await startWebhookSink({ port: env.WEBHOOK_SINK_PORT, secret: LOCAL_WEBHOOK_SECRET, directory: join(dataDir, 'sinks', 'webhooks') });
-      stops.push(webhooks.close);
-      // The shipped directory points its webhooks at the sink's default port; follow the sink wherever it listens.
-      const text = readFileSync(LOCAL_CREDITORS_FILE, 'utf8').replaceAll(LOCAL_WEBHOOK_BASE_URL, webhooks.baseUrl);
-      creditors = parseCreditorDirectory(JSON.parse(text), LOCAL_CREDITORS_FILE);
-      say(`creditors' systems (webhook sink) at ${webhooks.baseUrl}, every order kept in ${join(dataDir, 'sinks', 'webhooks')}`);
-    }
     const lettersDir = env.LETTERS_DIR ?? join(dataDir, 'sinks', 'letters');
     say(`letters (print-and-mail stand-in) kept as PDF in ${lettersDir}`);
 

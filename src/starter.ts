@@ -17,8 +17,11 @@
  *   node dist/src/starter.js plan <creditorId> <accountId> --frequency monthly [--income N --expenses N --instalment N --down-payment N --settlement N] --accepted-by NAME
  *   node dist/src/starter.js extend <creditorId> <accountId> --until YYYY-MM-DD --reason "…" --granted-by NAME [--approver NAME]
  *   node dist/src/starter.js dispute <creditorId> <accountId> --via phone [--note "…"]
+ *   node dist/src/starter.js dial <creditorId> <accountId> --operator NAME [--phone +1…] [--task TASK_ID]   ("dialling now": allow, defer or suppress)
+ *   node dist/src/starter.js call-outcome <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation --operator NAME [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
+ *   node dist/src/starter.js messages [--creditor <id> --account <id>] [--json]         what debtors wrote that a person must read (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
  *   node dist/src/starter.js operator-key create --operator NAME [--creditors <id>[,…]] | operator-key revoke <keyId> | operator-key list
  *   node dist/src/starter.js payload-keys rewrap
@@ -29,11 +32,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
+import { cadenceCreditorProblems, loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
-import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
+import { AccountError, acceptPlan, accountState, controlAccount, dialNow, enrollAccounts, grantExtension, proposePlans, recordCallOutcome, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
 import { createOperatorKeyRepository } from './adapters/operator-key.repository';
+import { callsElsewhere, reportToDebtor } from './client/debtors';
 import { createApiKeyRepository } from './adapters/api-key.repository';
 import { createLedgerRepository } from './adapters/ledger.repository';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
@@ -43,12 +47,13 @@ import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
 import { createUnappliedPayments, keepUnapplied } from './adapters/unapplied-payments.repository';
+import { createDebtorMessageRepository } from './adapters/debtor-message.repository';
 import { createPayloadEncryption } from './adapters/payload-encryption';
 import { LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
 import { operatorKeyCommand, payloadKeysCommand, type KeyCommandIo } from './keys-cli';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
-import { loadCadenceFile } from './schemas/cadence.schema';
+import { cadenceWarnings, loadCadenceFile } from './schemas/cadence.schema';
 import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { controlCharacterProblem } from './schemas/text';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -218,14 +223,20 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
   const [verb, file] = args;
   if ((verb !== 'validate' && verb !== 'save') || !file) throw new UsageError('cadence validate <file> | cadence save <file>');
   const cadence = loadCadenceFile(file); // throws with the step and field at fault
+  // The creditors whose segmentation uses the cadence must be able to run it (call steps need a contact person).
+  const directory = creditorDirectory(env);
+  const problems = directory ? cadenceCreditorProblems(cadence, directory) : [];
+  if (problems.length > 0) throw new UsageError(`${file}: cadence ${cadence.name} v${cadence.version} ${verb === 'save' ? 'not saved' : 'cannot be used as the creditors stand'}:\n  ${problems.join('\n  ')}`);
+  const warnings = cadenceWarnings(cadence);
+  const notes = warnings.length > 0 ? `\n  note: ${warnings.join('\n  note: ')}` : '';
   if (verb === 'validate') {
-    out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)`, { valid: true, name: cadence.name, version: cadence.version });
+    out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)${notes}`, { valid: true, name: cadence.name, version: cadence.version, warnings });
     return EXIT.ok;
   }
   const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const { status } = await createCadenceRepository(pool).save(cadence, file);
-    out.print(`cadence ${cadence.name} v${cadence.version} ${status}`, { name: cadence.name, version: cadence.version, status });
+    out.print(`cadence ${cadence.name} v${cadence.version} ${status}${notes}`, { name: cadence.name, version: cadence.version, status, warnings });
     return EXIT.ok;
   } finally {
     await pool.end();
@@ -241,11 +252,19 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
   } catch {
     throw new UsageError('the event must be JSON, e.g. \'{"kind":"dispute","via":"letter"}\'');
   }
-  return withClient(env, async (client) => {
-    await reportComplianceEvent(client, creditorId, accountId, event);
-    out.print(`${(event as { kind: string }).kind} recorded for ${creditorId}/${accountId}`, { recorded: true });
-    return EXIT.ok;
-  });
+  // A fact of the person's (opt-out, cease, attorney, conversation) goes to their other accounts at the creditor too (DATABASE_URL finds them).
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    return await withClient(env, async (client) => {
+      const { kind, accounts } = await reportToDebtor({ client, pool }, creditorId, accountId, event);
+      const others = accounts.filter((a) => a.via === 'same_debtor');
+      const also = others.length > 0 ? `; the same debtor's other accounts: ${others.map((a) => `${a.accountKey.split('/')[2]} (${a.status})`).join(', ')}` : '';
+      out.print(`${kind} recorded for ${creditorId}/${accountId}${also}`, { recorded: true, kind, accounts });
+      return EXIT.ok;
+    });
+  } finally {
+    await pool.end();
+  }
 }
 
 // ---- arrangements, returns, disputes, history, API keys --------------------------------------------
@@ -253,6 +272,7 @@ async function eventCommand(args: string[], env: Env, out: Output): Promise<numb
 const ARRANGEMENT_OPTIONS = [
   '--label', '--payment-id', '--return-id', '--amount', '--date', '--channel', '--taken-by', '--frequency', '--income', '--expenses',
   '--instalment', '--down-payment', '--settlement', '--start-date', '--accepted-by', '--until', '--granted-by', '--approver', '--via', '--note',
+  '--phone', '--task',
 ];
 
 function accountArgs(command: string, args: string[]): [string, string] {
@@ -375,6 +395,36 @@ async function disputeCommand(args: string[], options: Map<string, string>, env:
   });
 }
 
+/** "Dialling now": prints the gate's answer for the call about to be placed (exit 0 whatever it is: it is an answer, not a failure). */
+async function dialCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId] = accountArgs('dial', args);
+  const request = { operator: requiredOption(options, 'operator', 'dial'), ...(options.get('phone') ? { phone: options.get('phone') } : {}), ...(options.get('task') ? { taskId: options.get('task') } : {}) };
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    return await withClient(env, async (client) => {
+      // The same person's calls about the creditor's other accounts count against the caps too.
+      const answer = await dialNow(client, creditorId, accountId, request, await callsElsewhere(pool, creditorId, accountId));
+      const what =
+        answer.decision === 'allow' ? `allow: call ${answer.phone} now` : answer.decision === 'defer' ? `defer: do not call before ${answer.until} (${answer.rule}: ${answer.reason})` : `suppress: do not call (${answer.rule}: ${answer.reason})`;
+      out.print(`${what}; attempt ${answer.attemptId}${answer.decision === 'allow' ? ` (report its outcome: call-outcome ${creditorId} ${accountId} ${answer.attemptId} <outcome>)` : ''}`, answer);
+      return EXIT.ok;
+    });
+  } finally {
+    await pool.end();
+  }
+}
+
+async function callOutcomeCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const [creditorId, accountId, attemptId, outcome] = args;
+  if (!creditorId || !accountId || !attemptId || !outcome) throw new UsageError('call-outcome needs <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation');
+  const request = { outcome, operator: requiredOption(options, 'operator', 'call-outcome'), ...(options.get('note') ? { note: options.get('note') } : {}) };
+  return withClient(env, async (client) => {
+    const attempt = await recordCallOutcome(client, creditorId, accountId, attemptId, request);
+    out.print(`${attempt.id} to ${attempt.phone}: ${attempt.outcome} recorded`, attempt);
+    return EXIT.ok;
+  });
+}
+
 async function historyCommand(args: string[], env: Env, out: Output): Promise<number> {
   const [creditorId, accountId] = accountArgs('history', args);
   const pool = createPool(databaseUrl(env), 1, databaseTls(env));
@@ -468,6 +518,30 @@ async function unappliedCommand(options: Map<string, string>, env: Env, out: Out
     out.print(
       [`${open.length} unapplied payment(s)`, ...open.map((p) => `  ${p.recordedAt} ${p.creditorId}/${p.accountId} ${p.paymentId} ${formatMoney({ amountMinor: p.amountMinor, currency: p.currency })} (${p.source}): ${p.reason}`)].join('\n'),
       { unapplied: open },
+    );
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * What debtors wrote that a person must read, oldest first: free-text requests to stop (calls, all
+ * contact), other replies, opt-out mail matching no account; with what the product already did.
+ */
+async function messagesCommand(options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const creditorId = options.get('creditor');
+  const accountId = options.get('account');
+  if ((creditorId === undefined) !== (accountId === undefined)) throw new UsageError('messages: --creditor and --account go together');
+  const pool = createPool(databaseUrl(env), 1);
+  try {
+    const open = await createDebtorMessageRepository(pool).open(creditorId && accountId ? { accountKey: accountKey(creditorId, accountId) } : {});
+    out.print(
+      [
+        `${open.length} open debtor message(s)`,
+        ...open.map((m) => `  ${m.receivedAt} ${m.kind} by ${m.channel} from ${m.from} (${m.accountKeys.join(', ') || 'no account'})${m.applied ? ` [done: ${m.applied}]` : ''}: ${m.body.replace(/\s+/g, ' ').slice(0, 200)}`),
+      ].join('\n'),
+      { messages: open },
     );
     return EXIT.ok;
   } finally {
@@ -571,6 +645,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await disputeCommand(args, options, env, out);
       case 'history':
         return await historyCommand(args, env, out);
+      case 'dial':
+        return await dialCommand(args, options, env, out);
+      case 'call-outcome':
+        return await callOutcomeCommand(args, options, env, out);
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
       case 'operator-key':
@@ -585,8 +663,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await reportCommand(args, flags, options, env, write);
       case 'unapplied':
         return await unappliedCommand(options, env, out);
+      case 'messages':
+        return await messagesCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, operator-key, payload-keys, report, cadence, unapplied`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, operator-key, payload-keys, report, cadence, unapplied, messages`);
     }
   } catch (error) {
     const code =

@@ -106,10 +106,13 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
   return { worker, close: () => mailer.close() };
 }
 
-/** Migrations, then the cadence files into the store; problems are reported, not fatal (saved versions stay in force). */
-export async function prepareDatabase(pool: Pool, cadencesDir: string): Promise<{ migrations: string[]; cadences: SyncReport }> {
+/**
+ * Migrations, then the cadence files into the store (checked against the creditors that use them);
+ * problems are reported, not fatal (saved versions stay in force).
+ */
+export async function prepareDatabase(pool: Pool, cadencesDir: string, creditors?: CreditorDirectory): Promise<{ migrations: string[]; cadences: SyncReport }> {
   const migrations = await runMigrations(pool);
-  const cadences = await syncCadenceFiles(createCadenceRepository(pool), resolve(cadencesDir));
+  const cadences = await syncCadenceFiles(createCadenceRepository(pool), resolve(cadencesDir), creditors);
   return { migrations, cadences };
 }
 
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
   const required = requireForStandaloneWorker(env);
   const creditors = loadCreditorDirectory(required.creditorsFile);
   const pool = createPool(required.databaseUrl, env.DATABASE_POOL_MAX, databaseTls(env));
-  const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
+  const prepared = await prepareDatabase(pool, env.CADENCES_DIR, creditors);
   prepared.cadences.problems.forEach((p) => console.error(`cadence not saved: ${p}`));
   const encryption = await createPayloadEncryption({ pool, keyring: required.keyring, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: (line) => console.warn(line) });
   const connection = await NativeConnection.connect(temporalConnectionOptions(env, required.address));

@@ -16,6 +16,8 @@ import { processorsFromDirectory } from '../src/adapters/payment-processor';
 import { ROUTES } from '../src/api/routes';
 import { startApiServer } from '../src/api/server';
 import type { AccountProfile } from '../src/domain/account';
+import { localDateTime } from '../src/domain/contact-policy';
+import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { makeAccount, ROOT, settings, SHARED_DATA } from './helpers/fixtures';
 import { freePort } from './helpers/product';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
@@ -277,6 +279,36 @@ describe('an account through the API', () => {
     });
   });
 
+  it('dialling now: the gate answers, each attempt and its outcome are kept; after a conversation calls wait 7 days', async () => {
+    const account = accountJson();
+    await run(async () => {
+      await call('POST', '/v1/accounts', { json: account });
+      // 10:00 the next morning where the debtor is, whatever the test clock says now.
+      const today = localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), account.timezone).date;
+      await stack.env.sleep(zonedTimeToUtcMs(addCalendarDays(today, 1), '10:00', account.timezone) - (await stack.env.currentTimeMs()));
+      const base = `/v1/accounts/${account.accountId}/calls`;
+      const first = await call('POST', base, { json: { operator: 'ana' } });
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual([first.body.attemptId, first.body.decision, first.body.phone], ['call-1', 'allow', account.phone]);
+      const talked = await call('POST', `${base}/call-1/outcome`, { json: { outcome: 'conversation', note: 'will pay Friday' } });
+      assert.equal(talked.status, 200, JSON.stringify(talked.body));
+      assert.equal(talked.body.outcome, 'conversation');
+      const second = await call('POST', base, { json: {} });
+      assert.deepEqual([second.body.attemptId, second.body.decision, second.body.rule], ['call-2', 'defer', 'reg_f_1006_14_b_2_after_conversation']);
+      expectError(await call('POST', `${base}/call-2/outcome`, { json: { outcome: 'no_answer' } }), 422, 'control_refused', 'attemptId');
+      expectError(await call('POST', `${base}/call-9/outcome`, { json: { outcome: 'no_answer' } }), 422, 'control_refused', 'attemptId');
+      expectError(await call('POST', `${base}/call-1/outcome`, { json: { outcome: 'hung up' } }), 400, 'invalid_field', 'outcome');
+      expectError(await call('POST', base, { json: { phone: '555' } }), 400, 'invalid_field', 'phone');
+      const rows = await stack.pool.query(`SELECT attempt_id, decision, rule, operator, outcome, note FROM call_attempts WHERE account_key = $1 ORDER BY attempt_id`, [`account/cred-test/${account.accountId}`]);
+      assert.deepEqual(rows.rows, [
+        { attempt_id: 'call-1', decision: 'allow', rule: 'allowed', operator: 'ana', outcome: 'conversation', note: 'will pay Friday' },
+        { attempt_id: 'call-2', decision: 'defer', rule: 'reg_f_1006_14_b_2_after_conversation', operator: `api key ${(await keys.list()).find((k) => k.label === 'test A')!.keyId}`, outcome: null, note: null },
+      ]);
+      const proof = await stack.pool.query(`SELECT step_id, decision FROM contact_decisions WHERE account_key = $1 AND step_id LIKE 'dial-%' ORDER BY step_id`, [`account/cred-test/${account.accountId}`]);
+      assert.deepEqual(proof.rows, [{ step_id: 'dial-call-1', decision: 'allow' }, { step_id: 'dial-call-2', decision: 'defer' }]);
+    });
+  });
+
   it('arrangements: a promise, plan proposals, a plan replacing it; refusals are 422 with the field', async () => {
     const promised = accountJson({ balanceMinor: 600_00 });
     const extended = accountJson();
@@ -312,6 +344,58 @@ describe('an account through the API', () => {
       assert.equal(granted.status, 201, JSON.stringify(granted.body));
       assert.equal(granted.body.status, 'active');
       expectError(await call('POST', ext, { json: { newDueDate: 'tomorrow', reason: 'x', grantedBy: 'ana' } }), 400, 'invalid_field', 'newDueDate');
+    });
+  });
+});
+
+describe('a debtor with several accounts at one creditor', () => {
+  it('a cease request on one account applies to every account of the person, listed in the answer; one enrolled later is held too', async () => {
+    const debtorId = `DEBTOR-${Date.now().toString(36)}`;
+    const first = accountJson({ debtorId });
+    const second = accountJson({ debtorId }); // another email and phone: the creditor's debtor id links them
+    const byPhone = accountJson({ phone: first.phone }); // no debtor id: the same phone links it
+    const stranger = accountJson();
+    await run(async () => {
+      for (const account of [first, second, byPhone, stranger]) assert.equal((await call('POST', '/v1/accounts', { json: account })).status, 201);
+      await stack.env.sleep('1 hour');
+      const ceased = await call('POST', `/v1/accounts/${first.accountId}/cease-requests`, { json: { via: 'letter', note: 'stop writing to me' } });
+      assert.equal(ceased.status, 202, JSON.stringify(ceased.body));
+      assert.deepEqual(
+        [...ceased.body.accounts].sort((a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId)),
+        [
+          { accountId: first.accountId, status: 'recorded', via: 'reported' },
+          { accountId: second.accountId, status: 'recorded', via: 'same_debtor' },
+          { accountId: byPhone.accountId, status: 'recorded', via: 'same_debtor' },
+        ].sort((a, b) => a.accountId.localeCompare(b.accountId)),
+      );
+      await stack.env.sleep('1 hour');
+      for (const account of [second, byPhone]) assert.equal((await call('GET', `/v1/accounts/${account.accountId}`)).body.compliance.flags.ceaseCommunication, true, account.accountId);
+      assert.equal((await call('GET', `/v1/accounts/${stranger.accountId}`)).body.compliance.flags.ceaseCommunication, false);
+      // An account of the person enrolled afterwards: its gate finds the cease request when it would send.
+      const later = accountJson({ debtorId });
+      await call('POST', '/v1/accounts', { json: later });
+      await stack.env.sleep('1 day');
+      const state = (await call('GET', `/v1/accounts/${later.accountId}`)).body;
+      assert.deepEqual(state.contacts.map((c: { stepId: string; status: string; rule: string }) => `${c.stepId}:${c.status}:${c.rule}`), ['validation-notice:sent:required_notice', 'notice-email:suppressed:reg_f_1006_6_c_cease_communication']);
+    });
+  });
+
+  it("the person's calls about one account count against the call caps of the other", async () => {
+    const debtorId = `DEBTOR-CALLS-${Date.now().toString(36)}`;
+    const one = accountJson({ debtorId });
+    const other = accountJson({ debtorId });
+    await run(async () => {
+      for (const account of [one, other]) await call('POST', '/v1/accounts', { json: account });
+      const today = localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), one.timezone).date;
+      await stack.env.sleep(zonedTimeToUtcMs(addCalendarDays(today, 1), '10:00', one.timezone) - (await stack.env.currentTimeMs()));
+      for (let n = 1; n <= 7; n++) {
+        const dialled = await call('POST', `/v1/accounts/${one.accountId}/calls`, { json: { operator: 'ana' } });
+        assert.equal(dialled.body.decision, 'allow', `call ${n}: ${JSON.stringify(dialled.body)}`);
+        await stack.env.sleep('20 minutes');
+      }
+      const eighth = await call('POST', `/v1/accounts/${other.accountId}/calls`, { json: { operator: 'ben' } });
+      assert.deepEqual([eighth.body.decision, eighth.body.rule], ['defer', 'reg_f_1006_14_b_2_call_frequency'], JSON.stringify(eighth.body));
+      assert.match(eighth.body.reason, /^7 call attempts in the last 7 days/);
     });
   });
 });

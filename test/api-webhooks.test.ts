@@ -10,6 +10,7 @@ import twilio from 'twilio';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
 import { startApiServer } from '../src/api/server';
 import { signWebhook } from '../src/api/signed-webhook';
+import { runCli } from '../src/starter';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import { twilioSignature, UNDELIVERABLE_NUMBERS } from '../src/local/twilio-sink';
@@ -137,6 +138,86 @@ describe('email events', () => {
       assert.deepEqual(state.compliance!.optOuts, [{ channel: 'email', address: account.email!.toUpperCase() }]);
       assert.match(state.compliance!.events.find((e) => e.kind === 'debtor_reply')!.detail, /I will pay on Friday/);
     });
+  });
+
+  const messagesFrom = async (from: string) =>
+    (await stack.pool.query<{ kind: string; reading: { media: string[] }; applied: string | null; status: string }>('SELECT kind, reading, applied, status FROM debtor_messages WHERE from_address = $1 ORDER BY id', [from])).rows;
+
+  it('a reply saying STOP, or plainly asking to stop emailing, opts the address out before the next email; other requests go to a person', async () => {
+    const stop = makeAccount();
+    const plea = makeAccount();
+    const calls = makeAccount();
+    const spanish = makeAccount({ language: 'es' });
+    await run(async () => {
+      for (const account of [stop, plea, calls, spanish]) await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      const messageIdOf = async (account: AccountProfile) =>
+        (await stack.pool.query<{ provider_message_id: string }>(`SELECT provider_message_id FROM outbound_messages WHERE account_key = $1 AND channel = 'email' AND status = 'sent' LIMIT 1`, [accountKey(account.creditorId, account.accountId)])).rows[0]!.provider_message_id;
+      const stopped = await postEmail({ eventId: `stop-${stop.accountId}`, type: 'reply', email: stop.email, messageId: await messageIdOf(stop), text: 'STOP\n\nOn Monday Collections wrote:\n> Reply STOP or write to optout@example.test' });
+      assert.deepEqual([stopped.status, stopped.body.effect], [202, 'opt_out']);
+      const pleaded = await postEmail({ eventId: `plea-${plea.accountId}`, type: 'reply', email: plea.email, messageId: await messageIdOf(plea), subject: 'Re: Your account', text: 'Please stop emailing me.' });
+      assert.deepEqual([pleaded.status, pleaded.body.effect], [202, 'opt_out']);
+      const rogado = await postEmail({ eventId: `es-${spanish.accountId}`, type: 'reply', email: spanish.email, messageId: await messageIdOf(spanish), subject: 'Re: Su cuenta', text: 'Por favor dejen de escribirme.' });
+      assert.deepEqual([rogado.status, rogado.body.effect], [202, 'opt_out']);
+      // Kept durably before any signal: the contact activity reads it before the next email even if a signal were lost.
+      for (const account of [stop, plea, spanish]) {
+        const kept = await stack.pool.query('SELECT creditor_id, source FROM address_opt_outs WHERE channel = $1 AND address = $2', ['email', account.email!.toLowerCase()]);
+        assert.deepEqual(kept.rows, [{ creditor_id: account.creditorId, source: 'reply' }], account.accountId);
+      }
+      const asked = await postEmail({ eventId: `calls-${calls.accountId}`, type: 'reply', email: calls.email, messageId: await messageIdOf(calls), text: 'I will pay Friday. Stop calling me at work.' });
+      assert.deepEqual([asked.status, asked.body.effect], [202, 'stop_request']);
+      await stack.env.sleep('8 days');
+      for (const account of [stop, plea, spanish]) {
+        const state = await stack.client.workflow.getHandle(accountKey(account.creditorId, account.accountId)).query(accountStateQuery);
+        assert.deepEqual(state.compliance!.optOuts, [{ channel: 'email', address: account.email }], account.accountId);
+        assert.deepEqual(state.contacts.filter((c) => c.channel === 'email').map((c) => `${c.stepId}:${c.status}:${c.rule}`), ['notice-email:sent:allowed', 'final-email:suppressed:reg_f_1006_6_e_opt_out']);
+        assert.equal(stack.smtp.messages().filter((m) => m.to.includes(account.email!)).length, 1, `${account.accountId}: only the first email`);
+      }
+      const callsState = await stack.client.workflow.getHandle(accountKey(calls.creditorId, calls.accountId)).query(accountStateQuery);
+      assert.deepEqual(callsState.compliance!.optOuts, []);
+    });
+    assert.deepEqual(await messagesFrom(stop.email!), [], 'a keyword needs no one');
+    assert.deepEqual((await messagesFrom(plea.email!)).map((m) => [m.kind, m.applied?.replace(/:.*/, ''), m.status]), [['stop_request', 'email opted out on 1 account', 'open']]);
+    assert.deepEqual((await messagesFrom(spanish.email!)).map((m) => [m.kind, m.applied?.replace(/:.*/, ''), m.status]), [['stop_request', 'email opted out on 1 account', 'open']]);
+    assert.deepEqual((await messagesFrom(calls.email!)).map((m) => [m.kind, m.reading.media, m.applied, m.status]), [['stop_request', ['call'], null, 'open']]);
+    // A person finds it: the command line lists the open messages of the account.
+    const previous = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = stack.databaseUrl;
+    try {
+      let output = '';
+      assert.equal(await runCli(['messages', '--creditor', calls.creditorId, '--account', calls.accountId], (t) => void (output += t)), 0);
+      assert.match(output, /^1 open debtor message\(s\)\n {2}\S+ stop_request by email from \S+ \(account\/\S+\): I will pay Friday\. Stop calling me at work\./);
+    } finally {
+      if (previous === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = previous;
+    }
+  });
+
+  it('mail to the opt-out address opts the sender out; a sender we cannot match is kept for a person; a replay is 409', async () => {
+    const postInbound = async (mail: unknown) => {
+      const raw = JSON.stringify(mail);
+      const t = Math.floor(Date.now() / 1000);
+      const response = await fetch(`${api.url}/webhooks/email/inbound`, { method: 'POST', headers: { 'content-type': 'application/json', 'email-signature': `t=${t},v1=${signWebhook(EMAIL_SECRET, t, raw)}` }, body: raw });
+      return { status: response.status, body: (await response.json()) as { effect?: string; review?: boolean; accounts?: { accountKey: string }[]; error?: { code: string } } };
+    };
+    const account = makeAccount();
+    const key = accountKey(account.creditorId, account.accountId);
+    await run(async () => {
+      await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      await stack.env.sleep('1 day');
+      const mail = { eventId: `optout-${account.accountId}`, from: account.email, to: 'optout@example.test', subject: `unsubscribe ${key}` };
+      const unsubscribed = await postInbound(mail);
+      assert.deepEqual([unsubscribed.status, unsubscribed.body.effect, unsubscribed.body.review, unsubscribed.body.accounts!.map((a) => a.accountKey)], [202, 'opt_out', false, [key]]);
+      assert.deepEqual([(await postInbound(mail)).status], [409]);
+      const kept = await stack.pool.query('SELECT creditor_id, source FROM address_opt_outs WHERE channel = $1 AND address = $2', ['email', account.email!.toLowerCase()]);
+      assert.deepEqual(kept.rows, [{ creditor_id: account.creditorId, source: 'opt_out_mailbox' }], 'kept durably for the next email');
+      const stranger = await postInbound({ eventId: `optout-stranger-${account.accountId}`, from: `stranger.${account.accountId}@example.test`, to: 'optout@example.test', text: 'Please remove me from your list' });
+      assert.deepEqual([stranger.status, stranger.body.effect, stranger.body.review], [202, 'none', true]);
+      await stack.env.sleep('1 hour');
+      const state = await stack.client.workflow.getHandle(key).query(accountStateQuery);
+      assert.deepEqual(state.compliance!.optOuts, [{ channel: 'email', address: account.email }]);
+    });
+    assert.deepEqual((await messagesFrom(`stranger.${account.accountId}@example.test`)).map((m) => m.kind), ['unmatched']);
   });
 
   it('a reply goes to the account it answered, never to another creditor\'s account at the same address; a complaint opts the address out on both', async () => {

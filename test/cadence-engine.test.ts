@@ -43,8 +43,8 @@ function localTime(iso: string, zone: string) {
   return { weekday: parts.weekday!, time: `${parts.hour}:${parts.minute}`, hour: Number(parts.hour) };
 }
 
-async function enroll(account: AccountProfile, options: { cadence?: Cadence } = {}) {
-  const result = await enrollAccount(stack.client, { account, cadence: options.cadence, settings, taskQueue: stack.taskQueue });
+async function enroll(account: AccountProfile, options: { cadence?: Cadence; withCreditors?: boolean } = {}) {
+  const result = await enrollAccount(stack.client, { account, cadence: options.cadence, settings, taskQueue: stack.taskQueue, ...(options.withCreditors ? { creditors: stack.creditors } : {}) });
   assert.equal(result.status, 'started');
   return stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
 }
@@ -57,10 +57,10 @@ describe('sample cadences, enrollment to end', () => {
   it('utility: reminders by email, mail, SMS and call, a written warning, the credit department, then a signed disconnection order', async () => {
     const account = makeAccount({ creditorId: 'cred-metro-power', product: 'utility', serviceId: 'SVC-77', balanceMinor: 184_20, timezone: 'America/Chicago' });
     await stack.run(async () => {
-      const handle = await enroll(account);
+      const handle = await enroll(account, { withCreditors: true });
       await stack.env.sleep('50 days');
       const state = await handle.query(accountStateQuery);
-      assert.deepEqual(state.cadence, { name: 'utility', version: 1 });
+      assert.deepEqual(state.cadence, { name: 'utility', version: 2 });
       assert.deepEqual(
         state.steps!.map((s) => [s.stepId, s.status]),
         [
@@ -98,9 +98,16 @@ describe('sample cadences, enrollment to end', () => {
       assert.equal(orders.length, 1);
       assert.equal(orders[0]!.path, '/creditors/cred-metro-power/disconnections');
       assert.deepEqual([orders[0]!.payload.type, orders[0]!.payload.serviceId, orders[0]!.payload.balanceMinor], ['service_disconnection.ordered', 'SVC-77', 184_20]);
-      const calls = await stack.pool.query('SELECT phone, script FROM call_tasks WHERE account_key = $1', [key(account)]);
+      const calls = await stack.pool.query('SELECT phone, script, voicemail FROM call_tasks WHERE account_key = $1', [key(account)]);
       assert.equal(calls.rowCount, 1);
       assert.match(calls.rows[0].script, /Ask for Test Debtor only/);
+      // §1006.2(j): the voicemail names the creditor's contact person (config/creditors.local.json).
+      assert.equal(calls.rows[0].voicemail, 'Hello, this message is for Test Debtor. This is Dana Whitfield from Client Services. Please call us back at +1 555 555 0100. Thank you.');
+      // §1006.38(b): the disconnection warning (day 35) waited for the validation period to end.
+      const warnedOn = localTime(state.steps!.find((s) => s.stepId === 'disconnection-warning')!.at, account.timezone);
+      const { periodEnds } = state.compliance!.validationNotice!;
+      assert.ok(state.steps!.find((s) => s.stepId === 'disconnection-warning')!.at.slice(0, 10) > periodEnds, `warned ${state.steps!.find((s) => s.stepId === 'disconnection-warning')!.at}, period ends ${periodEnds}`);
+      assert.equal(warnedOn.time, '09:00');
       const decisions = await stack.pool.query(`SELECT count(*)::int AS n FROM contact_decisions WHERE account_key = $1 AND decision = 'allow'`, [key(account)]);
       assert.equal(decisions.rows[0].n, 6);
       await recordHistory(handle, 'utility-to-disconnection');
@@ -127,7 +134,7 @@ describe('sample cadences, enrollment to end', () => {
       const handle = await enroll(account);
       await stack.env.sleep('47 days');
       const state = await handle.query(accountStateQuery);
-      assert.deepEqual(state.cadence, { name: 'auto-loan', version: 1 });
+      assert.deepEqual(state.cadence, { name: 'auto-loan', version: 2 });
       assert.deepEqual(state.steps!.map((s) => s.stepId), ['notice-email', 'reminder-sms', 'collector-call', 'default-letter', 'credit-department', 'repossession']);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'escalated']);
       const order = stack.webhooks.received().find((w) => w.payload.accountId === account.accountId)!;

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { cadenceWarnings, loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { cadenceCreditorProblems, creditorsUsingCadence, parseCreditorDirectory } from '../src/schemas/creditors.schema';
+import { runCli } from '../src/starter';
 import { renderStepMessage, templateValues } from '../src/domain/cadence';
 import { formatMoney } from '../src/domain/money';
 import { makeAccount, ROOT, settings } from './helpers/fixtures';
@@ -96,6 +100,97 @@ describe('cadence documents', () => {
     const message = renderStepMessage(cadence, cadence.steps[0]!, 'es', values);
     assert.match(message.subject!, /^Su cuenta/);
     assert.match(message.text, /1234,56|1\.234,56|1,234\.56/);
+  });
+});
+
+describe('threats in cadence messages (§1006.26(b), §1006.38(b))', () => {
+  const letterCadence = (text: string, marks: object = {}, action = 'letter') => ({
+    name: 'threat', version: 1,
+    steps: [{ id: 'warn', action, after: '20d', template: 'w', ...marks }],
+    templates: { w: { en: { subject: 'Notice', text: `${text} Reply STOP to opt out.` } } },
+  });
+
+  it('refuses a template speaking of attorneys, a suit, a court or legal action on a step not marked threatensSuit', () => {
+    for (const text of ['The account may be referred to an attorney.', 'We may file suit.', 'We will sue you.', 'See you in court.', 'We may take legal action.', 'Podemos presentar una demanda.'])
+      assert.match(errorOf(letterCadence(text)), /steps\.0\.threatensSuit: step "warn": its template "w" \(en\) speaks of legal action/, text);
+    assert.equal(parseCadence(letterCadence('We may file suit.', { threatensSuit: true })).steps[0]!.threatensSuit, true);
+    // "A plan to suit you" is no suit; an order to an attorney's office is legal action too.
+    parseCadence(letterCadence('We can set up a plan to suit you.'));
+    assert.match(errorOf(letterCadence('Placed with our attorney.', {}, 'place_account')), /steps\.0\.threatensSuit/);
+  });
+
+  it('refuses a message to the debtor threatening a remedy on a step not marked threatensRemedy', () => {
+    for (const text of ['Service may be disconnected.', 'The vehicle may be repossessed.', 'Your loan is in default.', 'Wages may be garnished.'])
+      assert.match(errorOf(letterCadence(text)), /steps\.0\.threatensRemedy: step "warn": its template "w" \(en\) threatens a remedy/, text);
+    parseCadence(letterCadence('Service may be disconnected.', { threatensRemedy: true }));
+    // An order to the creditor's own system names the remedy without threatening the debtor.
+    parseCadence({ ...letterCadence('Repossess VIN {{collateralVin}}.', {}, 'order_repossession'), products: ['auto_loan'] });
+  });
+
+  it('flags each step threatening a remedy that can fall inside the validation period', () => {
+    const cadence = parseCadence({
+      name: 'flags', version: 1,
+      steps: [
+        { id: 'early', action: 'letter', after: '14d', template: 'w', threatensRemedy: true },
+        { id: 'chained', action: 'letter', after: '20d', from: 'previous_step', template: 'w', threatensRemedy: true },
+        { id: 'late', action: 'letter', after: '45d', template: 'w', threatensRemedy: true },
+        { id: 'due', action: 'letter', after: '30d', from: 'due_date', template: 'w', threatensRemedy: true },
+        { id: 'plain', action: 'letter', after: '46d', template: 'p' },
+      ],
+      templates: { w: { en: { subject: 'Notice', text: 'Service may be disconnected.' } }, p: { en: { subject: 'Notice', text: 'Please pay.' } } },
+    });
+    const warnings = cadenceWarnings(cadence);
+    assert.equal(warnings.length, 3);
+    assert.match(warnings[0]!, /^steps\.0 \(early\): threatens a remedy and comes on day 14 after enrollment, inside the validation period \(it ends 35-41 days/);
+    assert.match(warnings[1]!, /^steps\.1 \(chained\): .*day 34 after enrollment/);
+    assert.match(warnings[2]!, /^steps\.3 \(due\): threatens a remedy and is counted from the due date/);
+    // The shipped cadences: the auto-loan notice of default (day 14) and the utility disconnection warning (day 35).
+    assert.deepEqual(cadenceWarnings(loadCadenceFile(join(ROOT, 'cadences', 'auto-loan.yaml'))).map((w) => w.split(':')[0]), ['steps.3 (default-letter)']);
+    assert.deepEqual(cadenceWarnings(loadCadenceFile(join(ROOT, 'cadences', 'utility.yaml'))).map((w) => w.split(':')[0]), ['steps.5 (disconnection-warning)']);
+  });
+
+  it('the shipped cadences mark every step that threatens or starts legal action', () => {
+    const medical = loadCadenceFile(join(ROOT, 'cadences', 'medical.yaml'));
+    assert.deepEqual(medical.steps.filter((s) => s.threatensSuit).map((s) => s.id), ['final-letter', 'placement']);
+  });
+});
+
+describe('cadences and the creditors that use them', () => {
+  const withCalls = () => loadCadenceFile(join(ROOT, 'cadences', 'utility.yaml'));
+  const directory = (contactPersonName?: string) =>
+    parseCreditorDirectory({
+      creditors: [{ id: 'cred-a', name: 'A', mailingAddress: ['1 A St'], creditDepartmentEmail: 'a@example.test', ...(contactPersonName ? { contactPersonName } : {}) }, { id: 'cred-b', name: 'B', mailingAddress: ['1 B St'], creditDepartmentEmail: 'b@example.test' }],
+      segmentation: { 'cred-a': { rules: [{ product: 'utility', cadence: 'utility' }] } },
+    });
+
+  it('a cadence with call steps needs a contact person at every creditor whose segmentation uses it', () => {
+    const problems = cadenceCreditorProblems(withCalls(), directory());
+    assert.deepEqual(problems, ['creditor cred-a uses cadence utility (segmentation rule 1), whose call steps leave a voicemail, but has no contactPersonName: a limited-content voicemail must name a person the debtor can call back (§1006.2(j))']);
+    assert.deepEqual(cadenceCreditorProblems(withCalls(), directory('Dana Whitfield')), []);
+    // cred-b runs the directory default (standard), which has no calls.
+    assert.deepEqual(cadenceCreditorProblems(loadCadenceFile(join(ROOT, 'cadences', 'standard.json')), directory()), []);
+    assert.deepEqual(creditorsUsingCadence(directory(), 'standard').map((u) => [u.creditor.id, u.how]), [['cred-a', "the directory's default cadence"], ['cred-b', "the directory's default cadence"]]);
+  });
+
+  it('the command line refuses to save (or pass) such a cadence, naming the creditor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'creditors-'));
+    const file = join(dir, 'creditors.json');
+    writeFileSync(file, JSON.stringify({ creditors: [{ id: 'cred-a', name: 'A', mailingAddress: ['1 A St'], creditDepartmentEmail: 'a@example.test' }], segmentation: { 'cred-a': { rules: [{ cadence: 'utility' }] } } }));
+    const previous = { CREDITORS_FILE: process.env.CREDITORS_FILE, DATABASE_URL: process.env.DATABASE_URL };
+    process.env.CREDITORS_FILE = file;
+    process.env.DATABASE_URL = 'postgres://nobody@127.0.0.1:1/none'; // refused before any database is reached
+    try {
+      let output = '';
+      const code = await runCli(['cadence', 'save', join(ROOT, 'cadences', 'utility.yaml')], (t) => (output += t));
+      assert.equal(code, 1);
+      assert.match(output, /cadence utility v2 not saved:\n {2}creditor cred-a uses cadence utility \(segmentation rule 1\).*no contactPersonName/);
+      output = '';
+      assert.equal(await runCli(['cadence', 'validate', join(ROOT, 'cadences', 'auto-loan.yaml')], (t) => (output += t)), 0);
+      assert.match(output, /is valid \(6 steps\)\n {2}note: steps\.3 \(default-letter\): threatens a remedy/);
+    } finally {
+      for (const [name, value] of Object.entries(previous)) if (value === undefined) delete process.env[name]; else process.env[name] = value;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

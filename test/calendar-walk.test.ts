@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addBusinessDays, isBusinessDay, isWithinValidationPeriod, localDateTime, nextInstantInWindow, usFederalHolidays, validationPeriodEnd } from '../src/domain/contact-policy';
 import { addCalendarDays, shiftByLocalDays, zonedTimeToUtcMs } from '../src/domain/schedule';
+import { LONGEST_VALIDATION_PERIOD_DAYS, SHORTEST_VALIDATION_PERIOD_DAYS } from '../src/domain/threats';
 
 const FIRST = '2024-01-01';
 const LAST = '2030-12-31';
@@ -64,6 +65,12 @@ describe('calendar rules over every day of 2024-2030', () => {
     }
     // The example of Regulation F's commentary: sent 2025-07-02, the period ends 2025-08-09 at the earliest.
     assert.equal(validationPeriodEnd('2025-07-02'), '2025-08-09');
+  });
+
+  it('the bounds the cadence validator flags remedy threats by are the shortest and longest periods of the calendar', () => {
+    const spans = days.map((d) => (Date.parse(validationPeriodEnd(d)) - Date.parse(d)) / 86_400_000);
+    assert.equal(Math.min(...spans), SHORTEST_VALIDATION_PERIOD_DAYS);
+    assert.equal(Math.max(...spans), LONGEST_VALIDATION_PERIOD_DAYS);
   });
 
   it('a local time of day is that time in the zone on that date, across every DST change; a skipped time moves forward by the gap', () => {

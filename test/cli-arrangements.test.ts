@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { createApiKeyRepository } from '../src/adapters/api-key.repository';
 import { enrollAccount } from '../src/client/accounts.client';
 import { EXIT, runCli } from '../src/starter';
+import { localDateTime } from '../src/domain/contact-policy';
+import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { startTimeSkippingStack, TEST_PAYLOAD_KEYS, type TimeSkippingStack } from './helpers/stack';
 
@@ -95,6 +97,46 @@ describe('command line: arrangements', () => {
       const settlement = await cli('plan', ...(await enrolled()), '--frequency', 'monthly', '--settlement', '100', '--accepted-by', 'ana', '--json');
       assert.equal(settlement.code, EXIT.usage);
       assert.equal(JSON.parse(settlement.output).error.field, 'settlementAmountMinor');
+    });
+  });
+
+  it('dial and call-outcome: the gate answers a call being placed; a wrong number is refused afterwards', async () => {
+    await run(async () => {
+      const [creditorId, accountId] = await enrolled();
+      // 10:00 the next morning where the debtor is (the fixtures' New York), whatever the test clock says now.
+      const today = localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), 'America/New_York').date;
+      await stack.env.sleep(zonedTimeToUtcMs(addCalendarDays(today, 1), '10:00', 'America/New_York') - (await stack.env.currentTimeMs()));
+      const dialled = await cli('dial', creditorId, accountId, '--operator', 'ana', '--json');
+      assert.equal(dialled.code, EXIT.ok, dialled.output);
+      assert.deepEqual([JSON.parse(dialled.output).attemptId, JSON.parse(dialled.output).decision], ['call-1', 'allow']);
+      const reported = await cli('call-outcome', creditorId, accountId, 'call-1', 'wrong_number', '--operator', 'ana', '--note', 'a bakery');
+      assert.equal(reported.code, EXIT.ok, reported.output);
+      assert.match(reported.output, /^call-1 to \+1\d+: wrong_number recorded/);
+      const again = await cli('dial', creditorId, accountId, '--operator', 'ana');
+      assert.equal(again.code, EXIT.usage);
+      assert.match(again.output, /^error: dialling refused: phone: \+1\d+ was reported as a wrong number/);
+      const missing = await cli('dial', creditorId, accountId);
+      assert.equal(missing.code, EXIT.usage);
+      assert.match(missing.output, /dial needs --operator/);
+      assert.equal((await cli('call-outcome', creditorId, accountId, 'call-1', 'hung_up', '--operator', 'ana')).code, EXIT.usage);
+    });
+  });
+
+  it('event: a fact of the person goes to the same debtor\'s other accounts, and the output names them', async () => {
+    await run(async () => {
+      const debtorId = `CLI-DEBTOR-${Date.now().toString(36)}`;
+      const [creditorId, accountId] = await enrolled({ debtorId });
+      const [, otherId] = await enrolled({ debtorId });
+      await stack.env.sleep('1 hour'); // both opened: their debtor is known
+      const attorney = await cli('event', creditorId, accountId, JSON.stringify({ kind: 'attorney_representation', attorney: 'J. Doe, Esq.' }));
+      assert.equal(attorney.code, EXIT.ok, attorney.output);
+      assert.equal(attorney.output, `attorney_representation recorded for ${creditorId}/${accountId}; the same debtor's other accounts: ${otherId} (recorded)\n`);
+      await stack.env.sleep('1 minute');
+      const other = await cli('status', creditorId, otherId, '--json');
+      assert.equal(JSON.parse(other.output).compliance.flags.attorneyRepresented, true);
+      // A fact of one account only (a dispute) stays on it.
+      const dispute = await cli('event', creditorId, accountId, JSON.stringify({ kind: 'dispute', via: 'letter' }), '--json');
+      assert.deepEqual(JSON.parse(dispute.output).accounts.map((a: { via: string }) => a.via), ['reported']);
     });
   });
 

@@ -12,7 +12,7 @@ import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy
 import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
-import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
+import { accountStateQuery, changeContactDetailsUpdate, complianceEventSignal, ledgerAdjustmentSignal, type ComplianceEvent, type LedgerAdjustment } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence, testDate } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
@@ -52,6 +52,30 @@ describe('validation notice and disputes', () => {
       assert.match(body, /You paid or were credited this amount toward the debt: - \$0\.00/);
       assert.match(body, /Total amount of the debt now: \$321\.09/);
       assert.match(body, new RegExp(`by ${state.compliance!.validationNotice!.periodEnds} to dispute`));
+      await handle.terminate('test done');
+    });
+  });
+
+  it('itemizes the fees and interest the ledger holds when the notice goes out, so the figures add up', async () => {
+    const account = makeAccount({ balanceMinor: 300_00, dueDate: testDate(-75) });
+    await stack.run(async () => {
+      // The fee arrives with the start, so it is posted before the first communication.
+      const fee: LedgerAdjustment = { adjustmentId: 'LATE-FEE-1', kind: 'fee', amountMinor: 25_00, currency: 'USD', description: 'late fee' };
+      const handle = await stack.client.workflow.signalWithStart<typeof accountWorkflow, [LedgerAdjustment]>('accountWorkflow', {
+        workflowId: key(account),
+        taskQueue: stack.taskQueue,
+        args: [{ account, cadence: standardCadence(), settings }],
+        signal: ledgerAdjustmentSignal,
+        signalArgs: [fee],
+      });
+      await stack.env.sleep('1 hour');
+      const { rows } = await stack.pool.query(`SELECT body FROM outbound_messages WHERE idempotency_key = $1`, [`${key(account)}/validation-notice`]);
+      const body: string = rows[0].body;
+      // 300.00 owed on the due date + 25.00 fee - 0.00 paid = 325.00 (by hand).
+      assert.match(body, new RegExp(`As of ${account.dueDate}, you owed: \\$300\\.00`));
+      assert.match(body, /charged this amount in interest: \+ \$0\.00/);
+      assert.match(body, /charged this amount in fees: \+ \$25\.00/);
+      assert.match(body, /Total amount of the debt now: \$325\.00/);
       await handle.terminate('test done');
     });
   });
@@ -140,6 +164,22 @@ describe('opt-outs, cease, attorney', () => {
     });
     assert.equal(stack.twilio.messages().filter((m) => m.to === account.phone).length, 0);
     assert.equal(stack.smtp.messages().filter((m) => m.to.includes(account.email!)).length, 2);
+  });
+
+  it('a new number has no SMS consent until it is given for it: texts stop at the change, email goes on', async () => {
+    const account = makeAccount();
+    const newPhone = `+1917555${account.phone!.slice(-4)}`;
+    await stack.run(async () => {
+      const handle = await enroll(account, mixed);
+      await stack.env.sleep('16 hours');
+      await handle.executeUpdate(changeContactDetailsUpdate, { args: [{ phone: newPhone, reason: 'debtor moved', operator: 'ana' }] });
+      await stack.env.sleep('4 days');
+      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'email-1:sent', 'sms-1:suppressed:tcpa_consent', 'email-2:sent', 'sms-2:suppressed:tcpa_consent']);
+      const decision = await stack.pool.query(`SELECT reason FROM contact_decisions WHERE account_key = $1 AND step_id = 'sms-1' AND decision = 'suppress'`, [key(account)]);
+      assert.match(decision.rows[0].reason, new RegExp(`no recorded consent to texts at \\${newPhone}`));
+      await handle.terminate('test done');
+    });
+    assert.equal(stack.twilio.messages().filter((m) => m.to === newPhone || m.to === account.phone).length, 0);
   });
 
   it('a request to cease communication, and attorney representation, suppress every later contact', async () => {

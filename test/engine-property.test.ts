@@ -17,6 +17,7 @@ import { candidateZones } from '../src/domain/us-zones';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { loadCadenceFile } from '../src/schemas/cadence.schema';
 import { join } from 'node:path';
+import type { DialAnswer } from '../src/domain/engine';
 import { World } from './helpers/engine-world';
 import { ROOT } from './helpers/fixtures';
 
@@ -60,6 +61,8 @@ interface Facts {
   cease: number | null;
   deceased: number | null;
   disputes: { from: number; to: number | null }[];
+  /** Numbers with SMS consent, from when (enrollment's, or given with a new number). */
+  smsConsent: { address: string; at: number }[];
 }
 
 function sequence(seed: number, canAt: number | null): { w: World; facts: Facts } {
@@ -76,18 +79,20 @@ function sequence(seed: number, canAt: number | null): { w: World; facts: Facts 
   };
   const start = new Date(Date.parse('2026-11-02T00:00:00Z') + Math.floor(rnd() * 400) * 86_400_000 + Math.floor(rnd() * 24 * 60) * 60_000).toISOString();
   const w = new World(profile, { start, cadence });
-  const facts: Facts = { optOuts: [], cease: null, deceased: null, disputes: [] };
+  const facts: Facts = { optOuts: [], cease: null, deceased: null, disputes: [], smsConsent: profile.consent.sms ? [{ address: profile.phone!, at: 0 }] : [] };
   let payments = 0;
   for (let n = 0; n < EVENTS_PER_SEQUENCE && !w.completed; n++) {
     if (n === canAt) w.continueAsNew();
     const roll = rnd();
     // Facts are placed by how many contacts had gone out before them (several events share an instant).
     const at = w.sent.length;
-    const tryControl = (control: Parameters<World['control']>[0]) => {
+    const tryControl = (control: Parameters<World['control']>[0]): boolean => {
       try {
         w.control(control);
+        return true;
       } catch (error) {
         if ((error as Error).name !== 'EngineRefusal') throw error;
+        return false;
       }
     };
     if (roll < 0.35) w.advance({ ms: Math.floor(rnd() * 6 * 86_400_000) });
@@ -118,6 +123,23 @@ function sequence(seed: number, canAt: number | null): { w: World; facts: Facts 
     else if (roll < 0.87) tryControl({ kind: 'promise', request: { amountMinor: Math.max(1, Math.floor(w.state.balanceMinor / 2)), date: addDays(localDateTime(w.now(), profile.timezone).date, 1 + Math.floor(rnd() * 10)), channel: 'phone', takenBy: 'op' } });
     else if (roll < 0.9) tryControl({ kind: 'plan', request: { frequency: pick(['weekly', 'monthly'] as const), acceptedBy: 'op' } });
     else if (roll < 0.91) tryControl({ kind: 'close', request: { reason: 'done' } });
+    else if (roll < 0.96) {
+      // People dialling now, a few times some hours apart; what came of each allowed call.
+      for (let calls = 1 + Math.floor(rnd() * 6); calls > 0; calls--) {
+        try {
+          const answer = w.control({ kind: 'dial', request: { operator: 'op' } }) as DialAnswer;
+          if (answer.decision === 'allow' && rnd() < 0.8) w.control({ kind: 'call_outcome', request: { attemptId: answer.attemptId, outcome: pick(['no_answer', 'no_answer', 'no_answer', 'voicemail', 'conversation', 'wrong_number'] as const) } });
+        } catch (error) {
+          if ((error as Error).name !== 'EngineRefusal') throw error;
+        }
+        w.advance({ ms: Math.floor(rnd() * 8 * 3_600_000) });
+      }
+    } else if (roll < 0.98) {
+      // A new number (same area code, so the same zones): with consent given for it, or without.
+      const phone = `${place.phone.slice(0, -4)}${String(1000 + n).slice(-4)}`;
+      const consent = rnd() < 0.5;
+      if (tryControl({ kind: 'contact_details', request: { phone, ...(consent ? { consent: { sms: true, source: 'debtor gave it' } } : {}), reason: 'new number' } }) && consent) facts.smsConsent.push({ address: phone, at });
+    }
     else w.advance({ ms: Math.floor(rnd() * 40 * 86_400_000) });
     checkInvariants(w, facts, seed);
   }
@@ -142,10 +164,31 @@ function checkInvariants(w: World, facts: Facts, seed: number): void {
       assert.ok(!facts.disputes.some((d) => d.from <= t && (d.to === null || t < d.to)), `seed ${seed}: ${effect.stepId} while a dispute awaited verification`);
     }
     assert.ok(facts.deceased === null || t < facts.deceased || (required && effect.channel === 'letter'), `seed ${seed}: ${effect.stepId} after the debtor's death`);
-    if (effect.channel === 'sms') assert.ok(w.profile.consent.sms, `seed ${seed}: SMS without consent`);
+    // TCPA: a text goes only to a number that has consent of its own, given before it.
+    if (effect.channel === 'sms') assert.ok(facts.smsConsent.some((c) => c.address === effect.recipient && c.at <= t), `seed ${seed}: SMS to ${effect.recipient} at ${at} without consent for that number`);
     // Nothing after the account ended (a reopened account is open again).
     assert.ok(!isEndStage(stage) || required, `seed ${seed}: ${effect.stepId} sent at ${at} while the account was ${stage}`);
   });
+  // Calls people placed, with the call tasks no one reported dialling (§1006.14(b)(2), independently of the gate):
+  // inside 08:00-21:00 everywhere, never an 8th in 7 x 24 hours, none after a conversation until its 7th day.
+  const dialled = new Set(s.callAttempts.filter((a) => a.decision === 'allow' && a.taskId).map((a) => a.taskId));
+  const calls = [
+    ...s.contacts.filter((c) => c.channel === 'call' && c.status === 'sent' && !dialled.has(c.providerMessageId)).map((c) => Date.parse(c.at)),
+    ...s.callAttempts.filter((a) => a.decision === 'allow').map((a) => Date.parse(a.at)),
+  ];
+  const conversations = s.callAttempts.filter((a) => a.outcome === 'conversation');
+  for (const attempt of s.callAttempts.filter((a) => a.decision === 'allow')) {
+    const t = Date.parse(attempt.at);
+    for (const zone of zones) {
+      const hour = localDateTime(attempt.at, zone).hour;
+      assert.ok(hour >= 8 && hour < 21, `seed ${seed}: call ${attempt.id} at ${attempt.at} is ${hour}:xx in ${zone}`);
+    }
+    const before = calls.filter((c) => c > t - 7 * 86_400_000 && c < t).length;
+    assert.ok(before < 7, `seed ${seed}: call ${attempt.id} at ${attempt.at} after ${before} calls in 7 days`);
+    const day = localDateTime(attempt.at, zones[0]!).date;
+    const talked = conversations.find((c) => Date.parse(c.at) < t && day < addDays(localDateTime(c.at, zones[0]!).date, 7));
+    assert.ok(!talked, `seed ${seed}: call ${attempt.id} on ${day}, after the conversation of ${talked?.at}`);
+  }
 }
 
 describe('the account engine over random event sequences', () => {

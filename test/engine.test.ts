@@ -11,6 +11,9 @@ import type { Cadence } from '../src/domain/cadence';
 import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
 import { changedVisibility, decide, fromCarried, initialState, visibility } from '../src/domain/engine';
 import { zonedTimeToUtcMs } from '../src/domain/schedule';
+import type { DialAnswer } from '../src/domain/engine';
+import { callHistory } from '../src/domain/engine/contacts';
+import type { CallOutcome, DialRequest } from '../src/domain/engine/records';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { World } from './helpers/engine-world';
 
@@ -377,5 +380,249 @@ describe('the engine itself', () => {
     w.advance({ days: 4 });
     const changed = changedVisibility(before, visibility(w.state, w.now()));
     assert.deepEqual(Object.keys(changed!).sort(), ['daysPastDue', 'nextActionAt']);
+  });
+});
+
+describe('threats of suit and of remedies (§1006.26(b), §1006.38(b))', () => {
+  const threats = parseCadence({
+    name: 'threats',
+    version: 1,
+    steps: [
+      { id: 'notice', action: 'email', after: '0d', template: 't' },
+      { id: 'warning', action: 'letter', after: '10d', template: 'w', threatensRemedy: true },
+      { id: 'suit-letter', action: 'letter', after: '50d', template: 's', threatensSuit: true },
+      { id: 'place', action: 'place_account', after: '60d', template: 'p', threatensSuit: true },
+    ],
+    templates: {
+      t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} is due. Reply STOP to opt out.' } },
+      w: { en: { subject: 'Notice', text: 'Unless {{balance}} is paid, service may be disconnected.' } },
+      s: { en: { subject: 'Notice', text: 'We may refer the account to an attorney and file suit.' } },
+      p: { en: { subject: 'Placement {{accountId}}', text: 'Packet attached.' } },
+    },
+  });
+  const letterAt = (w: World, id: string) => w.sent.find((s) => s.effect.stepId === id)?.at;
+  const periodEnds = validationPeriodEnd('2026-11-02');
+  const dayAfterPeriod = zonedTimeToUtcMs(addDays(periodEnds, 1), '09:00', NY);
+
+  it('holds a message threatening a remedy until the validation period has ended, at 09:00 local the day after', () => {
+    const w = world({}, { cadence: threats });
+    w.advance({ days: 20 });
+    assert.equal(letterAt(w, 'warning'), undefined, 'day 10 is inside the validation period');
+    assert.equal(w.state.nextAction!.at, new Date(dayAfterPeriod).toISOString());
+    w.advance({ days: 30 });
+    assert.equal(Date.parse(letterAt(w, 'warning')!), dayAfterPeriod);
+    assert.doesNotMatch(w.sent.find((s) => s.effect.stepId === 'warning')!.effect.text, /does not change the rights/);
+  });
+
+  it('or, where the creditor chose it, sends it on time with the plain statement of the debtor rights', () => {
+    const w = world({}, { cadence: threats, config: { remedyThreatsInValidationPeriod: 'statement' } });
+    w.advance({ days: 11 });
+    const warning = w.sent.find((s) => s.effect.stepId === 'warning')!;
+    assert.equal(Date.parse(warning.at), zonedTimeToUtcMs('2026-11-12', '10:00', NY));
+    assert.match(warning.effect.text, new RegExp(`does not change the rights described in the validation notice we sent you on 2026-11-02\\. Until ${periodEnds} you may still dispute`));
+    // After the period a threat goes out as written.
+    w.advance({ days: 45 });
+    assert.doesNotMatch(w.sent.find((s) => s.effect.stepId === 'suit-letter')!.effect.text, /does not change the rights/);
+  });
+
+  it('never threatens suit on a time-barred debt, and a placement that did not happen does not end the account as placed', () => {
+    const w = world({ dueDate: '2015-03-01' }, { cadence: threats });
+    w.advance({ days: 70 });
+    assert.deepEqual(w.state.steps.map((s) => [s.stepId, s.status]), [['notice', 'done'], ['warning', 'done'], ['suit-letter', 'suppressed'], ['place', 'suppressed']]);
+    assert.match(w.state.steps[2]!.detail!, /^reg_f_1006_26_b_time_barred: the debt is time-barred in NY since 2018-03-01/);
+    assert.equal(w.orders.length, 0);
+    assert.notEqual(w.state.stage, 'placed');
+  });
+
+  it("takes the creditor's statute-of-limitations figures over the table", () => {
+    // Due 2021-06-01: New York's 3 years in the table make it time-barred; counsel's 6 years for this creditor do not.
+    const table = world({ dueDate: '2021-06-01' }, { cadence: threats });
+    table.advance({ days: 55 });
+    assert.equal(table.state.steps.find((s) => s.stepId === 'suit-letter')!.status, 'suppressed');
+    const reviewed = world({ dueDate: '2021-06-01' }, { cadence: threats, config: { limitationOverrides: { NY: 6 } } });
+    reviewed.advance({ days: 55 });
+    assert.equal(reviewed.state.steps.find((s) => s.stepId === 'suit-letter')!.status, 'done');
+    assert.doesNotMatch(reviewed.sent.find((s) => s.effect.stepId === 'notice')!.effect.text, /will not sue you/);
+    // And the other way: a shorter figure makes a debt the table keeps suable time-barred.
+    const shorter = world({ dueDate: '2025-06-01' }, { cadence: threats, config: { limitationOverrides: { NY: 1 } } });
+    shorter.advance({ days: 55 });
+    assert.equal(shorter.state.steps.find((s) => s.stepId === 'suit-letter')!.status, 'suppressed');
+  });
+});
+
+describe('the limited-content voicemail (§1006.2(j))', () => {
+  const calls = parseCadence({
+    name: 'calls', version: 1,
+    steps: [{ id: 'call', action: 'call', after: '1d', template: 'c' }],
+    templates: { c: { en: { text: 'Ask for {{debtorName}}; account {{accountId}}.' } } },
+  });
+  it("names the creditor's contact person, whom the debtor can call back", () => {
+    const w = world({}, { cadence: calls, config: { voicemailContactName: 'Dana Whitfield' } });
+    w.advance({ days: 2 });
+    const call = w.sent.find((s) => s.effect.stepId === 'call')!;
+    assert.equal(call.effect.voicemail, 'Hello, this message is for Rule Debtor. This is Dana Whitfield from Client Services. Please call us back at +1 555 555 0100. Thank you.');
+  });
+
+  it('without a contact person, leaves no voicemail and tells the caller so', () => {
+    const w = world({}, { cadence: calls });
+    w.advance({ days: 2 });
+    const call = w.sent.find((s) => s.effect.stepId === 'call')!;
+    assert.equal(call.effect.voicemail, undefined);
+    assert.match(call.effect.text, /Leave no voicemail: no contact person is configured/);
+  });
+
+  it('refuses to move an account to a cadence with call steps when the creditor has no contact person', () => {
+    const w = world();
+    assert.throws(() => w.control({ kind: 'move', request: { reason: 'try calls', cadence: 'calls' }, cadence: calls }), /has call steps, and creditor cred-rules has no contactPersonName/);
+    const named = world({}, { config: { voicemailContactName: 'Dana Whitfield' } });
+    named.control({ kind: 'move', request: { reason: 'try calls', cadence: 'calls' }, cadence: calls });
+    assert.equal(named.state.cadence!.name, 'calls');
+  });
+});
+
+describe('consent belongs to the number or address (TCPA)', () => {
+  const texts = parseCadence({
+    name: 'texts', version: 1,
+    steps: [
+      { id: 'e1', action: 'email', after: '0d', template: 't' },
+      { id: 's1', action: 'sms', after: '2d', template: 's' },
+      { id: 's2', action: 'sms', after: '4d', template: 's' },
+      { id: 'e2', action: 'email', after: '6d', template: 't' },
+    ],
+    templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } } },
+  });
+  const contact = (w: World, id: string) => w.state.contacts.find((c) => c.stepId === id)!;
+
+  it('a changed number has no SMS consent until it is given for that number; the consent says where it came from', () => {
+    const w = world({}, { cadence: texts });
+    w.control({ kind: 'contact_details', request: { phone: '+12125550999', reason: 'debtor moved' } });
+    w.advance({ days: 3 });
+    assert.equal(contact(w, 's1').status, 'suppressed');
+    assert.equal(contact(w, 's1').rule, 'tcpa_consent');
+    w.comply({ kind: 'opt_in', channel: 'sms', address: '+12125550999', source: 'form' });
+    w.advance({ days: 2 });
+    assert.equal(contact(w, 's2').status, 'sent');
+    assert.equal(contact(w, 's2').recipient, '+12125550999');
+    assert.deepEqual(w.state.compliance.consents.map((c) => [c.channel, c.address, c.consented, c.source]), [
+      ['email', 'rule@example.test', true, 'enrollment'],
+      ['sms', '+12125550123', true, 'enrollment'],
+      ['sms', '+12125550999', true, 'form'],
+    ]);
+    assert.ok(w.state.compliance.consents.every((c) => typeof c.at === 'string'));
+  });
+
+  it('consent given with the new number counts for it', () => {
+    const w = world({}, { cadence: texts });
+    w.control({ kind: 'contact_details', request: { phone: '+12125550999', consent: { sms: true, source: 'debtor gave the number by phone' }, reason: 'new number' } });
+    w.advance({ days: 3 });
+    assert.equal(contact(w, 's1').status, 'sent');
+    assert.equal(w.state.compliance.consents.at(-1)!.source, 'contact change: debtor gave the number by phone');
+  });
+
+  it('where a pack requires opt-in for email (New York City), a changed email address has none', () => {
+    const nyc = { address: { line1: '1 Broadway', city: 'New York', region: 'NY', postalCode: '10004', country: 'US' } };
+    const w = world(nyc, { cadence: texts });
+    assert.equal(contact(w, 'e1').status, 'sent', 'the enrolled address has its opt-in');
+    w.control({ kind: 'contact_details', request: { email: 'new@example.test', reason: 'new address' } });
+    w.advance({ days: 7 });
+    assert.equal(contact(w, 'e2').status, 'suppressed');
+    assert.equal(contact(w, 'e2').rule, 'email_opt_in_consent');
+  });
+
+  it('an earlier state without consent records gets the enrolled addresses\' consents, not the current ones', () => {
+    const w = world({}, { cadence: texts });
+    w.control({ kind: 'contact_details', request: { phone: '+12125550999', reason: 'debtor moved' } });
+    const older = JSON.parse(JSON.stringify(w.state));
+    older.compliance.consents = [];
+    const carried = fromCarried(older, account(), texts, w.now());
+    assert.deepEqual(carried.compliance.consents.map((c) => [c.address, c.source]), [['rule@example.test', 'enrollment'], ['+12125550123', 'enrollment']]);
+  });
+});
+
+describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2))', () => {
+  const noCalls = parseCadence({ name: 'mail', version: 1, steps: [{ id: 'e1', action: 'email', after: '0d', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } } } });
+  const dial = (w: World, request: Partial<DialRequest> = {}) => w.control({ kind: 'dial', request: { operator: 'ana', ...request } }) as DialAnswer;
+  const outcome = (w: World, attemptId: string, what: CallOutcome) => w.control({ kind: 'call_outcome', request: { attemptId, outcome: what, operator: 'ana' } });
+  const at = (date: string, time: string) => new Date(zonedTimeToUtcMs(date, time, NY)).toISOString();
+
+  it('a call dialled at 22:00 local is deferred to 08:00, the attempt recorded with the gate inputs as proof, and not counted', () => {
+    const w = world({}, { cadence: noCalls });
+    w.advance({ to: at('2026-11-02', '22:00') });
+    const answer = dial(w);
+    assert.deepEqual([answer.decision, answer.rule, answer.until], ['defer', 'reg_f_1006_6_b_1_i_time_of_day', at('2026-11-03', '08:00')]);
+    assert.equal(answer.attemptId, 'call-1');
+    const saved = w.saves.at(-1)!;
+    assert.ok(saved.kind === 'save_call_attempt' && saved.snapshot.decision!.decisionKey === 'account/cred-rules/A-1/dial/call-1' && saved.snapshot.decision!.request.channel === 'call');
+    assert.deepEqual(callHistory(w.state), []);
+    assert.throws(() => outcome(w, 'call-1', 'no_answer'), /call-1 was not allowed \(defer/);
+  });
+
+  it('allows 7 attempts in 7 days and defers the 8th until the first leaves the window', () => {
+    const w = world({}, { cadence: noCalls });
+    const first = w.now();
+    for (let n = 0; n < 7; n++) {
+      w.advance({ to: at(addDays('2026-11-02', Math.floor(n / 2)), n % 2 ? '15:00' : '10:30') });
+      const answer = dial(w);
+      assert.equal(answer.decision, 'allow', `attempt ${n + 1}`);
+      outcome(w, answer.attemptId, n % 3 ? 'no_answer' : 'voicemail');
+    }
+    w.advance({ to: at('2026-11-06', '11:00') });
+    const eighth = dial(w);
+    assert.deepEqual([eighth.decision, eighth.rule], ['defer', 'reg_f_1006_14_b_2_call_frequency']);
+    assert.equal(Date.parse(eighth.until!), Date.parse(at('2026-11-02', '10:30')) + 7 * 86_400_000);
+    assert.ok(Date.parse(first) <= Date.parse(at('2026-11-02', '10:30')));
+  });
+
+  it('after a conversation, no call until the 7th day after it (the conversation day is day 1)', () => {
+    const w = world({}, { cadence: noCalls });
+    w.advance({ to: at('2026-11-03', '10:00') });
+    outcome(w, dial(w).attemptId, 'conversation');
+    assert.deepEqual(callHistory(w.state), [{ channel: 'call', at: at('2026-11-03', '10:00'), kind: 'conversation' }], 'one call, the conversation');
+    w.advance({ to: at('2026-11-05', '10:00') });
+    const next = dial(w);
+    assert.deepEqual([next.decision, next.rule, next.until], ['defer', 'reg_f_1006_14_b_2_after_conversation', at('2026-11-10', '08:00')]);
+  });
+
+  it('a call task counts as one attempt until people report dialling it; then its dials count instead', () => {
+    const calls = parseCadence({ name: 'call', version: 1, steps: [{ id: 'call', action: 'call', after: '0d', template: 'c' }], templates: { c: { en: { text: 'Call {{debtorName}}.' } } } });
+    const w = world({}, { cadence: calls, config: { voicemailContactName: 'Dana Whitfield' } });
+    const task = w.state.contacts.find((c) => c.stepId === 'call')!;
+    assert.equal(callHistory(w.state).length, 1, 'the task, created');
+    dial(w, { taskId: task.providerMessageId! });
+    w.advance({ ms: 3_600_000 });
+    dial(w, { taskId: task.providerMessageId! });
+    assert.deepEqual(callHistory(w.state).map((h) => h.at), [w.state.callAttempts[0]!.at, w.state.callAttempts[1]!.at]);
+  });
+
+  it("the same person's calls about the creditor's other accounts count against the caps", () => {
+    const w = world({}, { cadence: noCalls });
+    w.advance({ to: at('2026-11-04', '12:00') });
+    const elsewhere = Array.from({ length: 7 }, (_, n) => ({ accountKey: 'account/cred-rules/A-2', at: at('2026-11-03', `${10 + n}:00`), kind: 'attempt' as const }));
+    const answer = dial(w, { elsewhere });
+    assert.deepEqual([answer.decision, answer.rule], ['defer', 'reg_f_1006_14_b_2_call_frequency']);
+  });
+
+  it('a wrong number is not called or texted again, and a call step falls back to a letter', () => {
+    const later = parseCadence({
+      name: 'later', version: 1,
+      steps: [{ id: 'sms', action: 'sms', after: '2d', template: 's' }, { id: 'call', action: 'call', after: '3d', template: 'c' }],
+      templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, c: { en: { subject: 'Please call us', text: 'Please call us about account {{accountId}}.' } } },
+    });
+    const w = world({ email: null }, { cadence: later });
+    outcome(w, dial(w).attemptId, 'wrong_number');
+    assert.throws(() => dial(w), /\+12125550123 was reported as a wrong number \(call-1/);
+    w.advance({ days: 4 });
+    assert.deepEqual(w.state.contacts.filter((c) => c.stepId !== 'validation-notice').map((c) => [c.stepId, c.channel]), [['sms', 'letter'], ['call', 'letter']]);
+    assert.deepEqual(w.state.invalidContacts.map((i) => i.channel), ['call', 'sms']);
+  });
+
+  it('refuses an outcome for an unknown attempt or one recorded already, and a dial on an ended account', () => {
+    const w = world({}, { cadence: noCalls });
+    assert.throws(() => outcome(w, 'call-9', 'no_answer'), /no call attempt call-9/);
+    const { attemptId } = dial(w);
+    outcome(w, attemptId, 'voicemail');
+    assert.throws(() => outcome(w, attemptId, 'conversation'), /already recorded \(voicemail\)/);
+    w.control({ kind: 'close', request: { reason: 'done' } });
+    assert.throws(() => dial(w), /the account is closed/);
   });
 });

@@ -171,6 +171,25 @@ describe('Twilio inbound SMS webhook', () => {
       assert.match(reply.detail, /I lost my job, can I pay later\?/);
       await handle.terminate('test done');
     });
+    const kept = await stack.pool.query(`SELECT kind, body FROM debtor_messages WHERE from_address = $1`, [account.phone]);
+    assert.deepEqual(kept.rows, [{ kind: 'reply', body: 'I lost my job, can I pay later?' }]);
+  });
+
+  it('free text that plainly asks to stop texting revokes consent like STOP, and is kept for a person', async () => {
+    const account = makeAccount();
+    await stack.run(async () => {
+      const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });
+      const handle = stack.client.workflow.getHandle(workflowId);
+      await stack.env.sleep('1 day');
+      const answer = await inbound({ From: account.phone!, To: '+15005550006', Body: 'please stop texting me, I will call you', MessageSid: `SM${account.accountId}` });
+      assert.match(answer.text, /<Message>You will receive no more text messages/);
+      await stack.env.sleep('4 days');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.contacts.map((c) => `${c.stepId}:${c.status}`), ['validation-notice:sent', 'sms-1:sent', 'email-1:sent', 'sms-2:suppressed']);
+      await handle.terminate('test done');
+    });
+    const kept = await stack.pool.query(`SELECT kind, applied FROM debtor_messages WHERE from_address = $1`, [account.phone]);
+    assert.deepEqual(kept.rows, [{ kind: 'stop_request', applied: 'texts opted out on 1 account(s)' }]);
   });
 
   it('a reply and PAY go to the account the text answered; STOP reaches every account texted at the number, START only the answered creditor\'s', async () => {

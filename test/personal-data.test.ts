@@ -107,6 +107,15 @@ async function seedAccount(p: Person): Promise<string> {
   await decision(2, 'email', 'suppress', 'reg_f_1006_6_e_opt_out', `${p.email} opted out of email`, gateInputs(p, 'email', p.email, [{ channel: 'email', address: p.email }]));
   await decision(3, 'sms', 'suppress', 'tcpa_consent', `no recorded consent to texts at ${p.phone}`, { ...gateInputs(p, 'sms', ` ${p.phone} `), consents: [] });
   await decision(4, 'call', 'defer', 'reg_f_1006_6_b_1_i_time_of_day', 'outside 08:00-21:00 local time in America/New_York', gateInputs(p, 'call', p.phone), '2026-10-04T12:00:00Z');
+
+  // A call a person placed, who the debtor is (for their other accounts), and a fact of theirs.
+  await pool.query(
+    `INSERT INTO call_attempts (account_key, attempt_id, creditor_id, task_id, phone, operator, decision, rule, asked_at, outcome, outcome_at, note)
+     VALUES ($1, 'call-1', 'cred-purge', NULL, $2, 'ana', 'allow', 'allowed', '2026-10-05T14:00:00Z', 'conversation', '2026-10-05T14:05:00Z', $3)`,
+    [key, p.phone, `spoke with ${p.name}`],
+  );
+  await pool.query(`INSERT INTO debtor_links (account_key, creditor_id, email, phone) VALUES ($1, 'cred-purge', $2, $3)`, [key, p.email, p.phone]);
+  await pool.query(`INSERT INTO debtor_facts (account_key, kind, channel, address, at) VALUES ($1, 'opt_out', 'email', $2, '2026-10-02T14:00:00Z')`, [key, p.email]);
   return key;
 }
 
@@ -159,6 +168,8 @@ describe('purgeAccount', () => {
 
     // The search finds what was seeded, so its empty answer after the purge means something.
     assert.deepEqual(await personalHits(key, p), [
+      'call_attempts.note:name',
+      'call_attempts.phone:phone',
       'call_tasks.phone:phone',
       'call_tasks.script:name',
       'call_tasks.script:phone',
@@ -167,6 +178,9 @@ describe('purgeAccount', () => {
       'contact_decisions.inputs:phone',
       'contact_decisions.reason:email',
       'contact_decisions.reason:phone',
+      'debtor_facts.address:email',
+      'debtor_links.email:email',
+      'debtor_links.phone:phone',
       'debtor_questions.answer_note:name',
       'debtor_questions.text:phone',
       'documents.content:email',
@@ -186,7 +200,7 @@ describe('purgeAccount', () => {
     const decisionsBefore = (await pool.query('SELECT * FROM contact_decisions WHERE account_key = $1 ORDER BY idempotency_key', [key])).rows;
 
     const result = await personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased; retention period over' });
-    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 2 + 4 + 1, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 1 + 1 + 1 + 2 + 4 + 1, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
 
     assert.deepEqual(await personalHits(key, p), []);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
@@ -230,7 +244,7 @@ describe('purgeAccount', () => {
     assert.deepEqual(withoutRedacted(decisionsAfter), withoutRedacted(decisionsBefore));
 
     // Another debtor's data is not touched.
-    assert.equal((await personalHits(bystanderKey, bystander)).length, 22);
+    assert.equal((await personalHits(bystanderKey, bystander)).length, 27);
     const bystanderRedacted = await pool.query(
       `SELECT (SELECT count(*) FROM outbound_messages WHERE account_key = $1 AND redacted_at IS NOT NULL)
             + (SELECT count(*) FROM call_tasks WHERE account_key = $1 AND redacted_at IS NOT NULL)
@@ -242,28 +256,28 @@ describe('purgeAccount', () => {
 
     const record = await personalData.purgeRecord(key);
     assert.equal(record?.reason, 'debtor deceased; retention period over');
-    assert.equal(record?.rowsRedacted, 11);
+    assert.equal(record?.rowsRedacted, 14);
     assert.equal(await personalData.purgeRecord(bystanderKey), null);
   });
 
   it('purges once: a second call reports already_purged and changes nothing', async () => {
     const p = person();
     const key = await seedAccount(p);
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 11, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 14, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     const before = await personalTablesSnapshot();
     const ledgerBefore = await ledgerSnapshot();
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 11, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 14, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     assert.deepEqual(await personalTablesSnapshot(), before);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
     const purges = await pool.query('SELECT reason, rows_redacted FROM personal_data_purges WHERE account_key = $1', [key]);
-    assert.deepEqual(purges.rows, [{ reason: 'erasure request', rows_redacted: 11 }]);
+    assert.deepEqual(purges.rows, [{ reason: 'erasure request', rows_redacted: 14 }]);
   });
 
   it('purges once when two purges of one account race', async () => {
     const key = await seedAccount(person());
     const results = await Promise.all([1, 2].map(() => personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased' })));
     assert.deepEqual(results.map((r) => r.status).sort(), ['already_purged', 'purged']);
-    assert.deepEqual(results.map((r) => r.rowsRedacted), [11, 11]);
+    assert.deepEqual(results.map((r) => r.rowsRedacted), [14, 14]);
   });
 
   it('refuses an unknown account and a purge without a reason, recording nothing', async () => {
@@ -316,7 +330,7 @@ describe('contact_decisions stays append-only except for its redaction', () => {
     await assert.rejects(pool.query(`UPDATE contact_decisions SET redacted_at = NULL WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     await assert.rejects(pool.query(`DELETE FROM contact_decisions WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     // The repository's purge skips the row already redacted and redacts the rest.
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 10, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 13, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
   });
 
   it('keeps the purge record and the ledger append-only', async () => {

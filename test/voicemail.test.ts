@@ -9,6 +9,10 @@ describe('limited-content voicemail (Reg F 1006.2(j))', () => {
     assert.equal(mentionsDebt(text), false);
   });
 
+  it('names a caller or a debtor called Bill without taking the name for a debt', () => {
+    assert.match(limitedContentMessage({ debtorName: 'Bill Payne', callerName: 'Bill Owens', businessName: 'Northline Services', callbackPhone: '+1 212 555 0100' }), /This is Bill Owens from Northline Services/);
+  });
+
   it('refuses a business name that gives the debt away', () => {
     assert.throws(() => limitedContentMessage({ debtorName: 'Ana', callerName: 'Sam', businessName: 'Acme Debt Collection', callbackPhone: '+12125550100' }), /would mention a debt/);
   });

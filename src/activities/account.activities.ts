@@ -5,12 +5,14 @@
  * it is sent. Both are safe to repeat: the ledger opens once per account, the decision is kept
  * once per key and a message is sent once per idempotency key.
  */
+import { asHistory, type FactsElsewhere } from '../adapters/debtor.repository';
 import type { PageLinkSigner } from '../adapters/debtor-page.repository';
 import type { OptOutRepository } from '../adapters/opt-out.repository';
-import { evaluateContact } from '../domain/contact-policy';
+import { evaluateContact, type ContactRequest } from '../domain/contact-policy';
 import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
 import type { createCadenceActivities } from './cadence.activities';
 import type { createDocumentActivities } from './document.activities';
+import type { createDebtorActivities } from './debtor.activities';
 import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
@@ -21,7 +23,20 @@ type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'>; pageLinks?: PageLink
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
   Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'> &
-  Pick<ReturnType<typeof createWorkActivities>, 'sendLocationLetter'>;
+  Pick<ReturnType<typeof createWorkActivities>, 'sendLocationLetter'> &
+  Pick<ReturnType<typeof createDebtorActivities>, 'linkDebtor' | 'debtorFactsElsewhere'>;
+
+/** The gate's request with the person's facts from their other accounts (only what is there: the request is unchanged otherwise). */
+export function withFactsElsewhere(request: ContactRequest, elsewhere: FactsElsewhere): ContactRequest {
+  const telephone = request.channel === 'call' || request.channel === 'voicemail';
+  if (elsewhere.optOuts.length === 0 && !elsewhere.ceaseCommunication && !elsewhere.attorneyRepresented && !(telephone && elsewhere.calls.length > 0)) return request;
+  return {
+    ...request,
+    optOuts: [...request.optOuts, ...elsewhere.optOuts],
+    flags: { ...request.flags, ceaseCommunication: request.flags.ceaseCommunication || elsewhere.ceaseCommunication, attorneyRepresented: request.flags.attorneyRepresented || elsewhere.attorneyRepresented },
+    history: telephone ? [...request.history, ...asHistory(elsewhere.calls)] : request.history,
+  };
+}
 
 /** The message with the account's {{paymentLink}} replaced by the signed link to the debtor's page issued for it. */
 function withSignedLink(effect: ContactEffect, unsigned: string, signed: string): ContactEffect {
@@ -40,15 +55,20 @@ export function createAccountActivities(parts: Parts) {
     /** Opens the account in the ledger with its debts and, without a cadence named at enrollment, picks one by segmentation. */
     async openAccount(effect: Extract<Effect, { kind: 'open_account' }>): Promise<EffectValues['open_account']> {
       const opened = await parts.openLedgerAccount(effect.ledger);
+      if (effect.link) await parts.linkDebtor(effect.link);
       if (!effect.selectCadence) return { balanceMinor: opened.balanceMinor, cadence: null, rule: null };
       const selected = await parts.selectCadence(effect.selectCadence);
       return { balanceMinor: opened.balanceMinor, cadence: selected.cadence, rule: selected.rule };
     },
 
-    /** One contact: the gate's decision (kept), then the message if the gate allows it. */
+    /**
+     * One contact: the gate's decision (kept), then the message if the gate allows it. The gate also
+     * looks at what the person's other accounts at the creditor know at this moment (their opt-outs,
+     * a cease request, an attorney, the calls placed to them), so it applies to the person.
+     */
     async contact(effect: ContactEffect): Promise<EffectValues['contact']> {
-      // An opt-out kept by an inbound route holds even if its signal to the account was lost.
-      let request = effect.request;
+      // What the person's other accounts know, then an opt-out kept by an inbound route (it holds even if its signal to the account was lost).
+      let request = withFactsElsewhere(effect.request, await parts.debtorFactsElsewhere({ accountKey: effect.accountKey, at: effect.request.now }));
       const creditorId = effect.accountKey.split('/')[1] ?? '';
       if (effect.recipient && effect.channel !== 'letter' && (await parts.optOuts.optedOut(effect.channel, effect.recipient, creditorId)))
         request = { ...request, optOuts: [...request.optOuts, { channel: effect.channel, address: effect.recipient }] };

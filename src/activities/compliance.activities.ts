@@ -6,7 +6,7 @@ import type { LetterGateway } from '../adapters/letters';
 import { createMessageLog } from '../adapters/message-log.repository';
 import { createPersonalDataRepository, PersonalDataError } from '../adapters/personal-data.repository';
 import type { AccountProfile } from '../domain/account';
-import { validationNoticeText } from '../domain/validation-notice';
+import { itemizationDate, itemize, validationNoticeText } from '../domain/validation-notice';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
 import { permanent } from './failures';
 
@@ -48,17 +48,10 @@ export function createComplianceActivities(deps: { pool: Pool; letters: LetterGa
     async sendValidationNotice(input: ValidationNoticeInput): Promise<{ documentId: string; currentMinor: number }> {
       const creditor = deps.creditors.creditors.find((c) => c.id === input.account.creditorId);
       if (!creditor) throw permanent('creditor_not_configured', `creditor ${input.account.creditorId} is not in the creditor directory`);
+      // The ledger's receivable, itemized from one itemization date: interest and fees charged
+      // (adjustments, returned-payment fees) and payments and credits after it, to the cent.
       const lines = await ledger.statement(input.accountKey);
-      const opening = lines.find((l) => l.kind === 'charge');
-      const itemization = {
-        itemizationDate: input.account.dueDate,
-        amountThenMinor: opening?.debitMinor ?? 0,
-        interestMinor: 0, // the ledger has no interest or fee entries yet
-        feesMinor: 0,
-        paymentsAndCreditsMinor: lines.reduce((sum, l) => sum + l.creditMinor, 0),
-        currentMinor: lines[lines.length - 1]?.balanceMinor ?? 0,
-        currency: input.account.currency,
-      };
+      const itemization = itemize(lines, { itemizationDate: itemizationDate(lines, input.account.dueDate), currency: input.account.currency });
       const text = validationNoticeText({
         collectorName: input.collectorName,
         creditorName: creditor.name,

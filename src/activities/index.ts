@@ -16,6 +16,7 @@ import { createAccountActivities } from './account.activities';
 import { createCadenceActivities } from './cadence.activities';
 import { createChargeActivities } from './charges.activities';
 import { createComplianceActivities } from './compliance.activities';
+import { createDebtorActivities } from './debtor.activities';
 import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
@@ -55,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
+    ...createDebtorActivities({ pool: deps.pool }),
     ...createPaymentActivities({ processors: deps.payments, attempts: createPaymentAttemptRepository(deps.pool) }),
     ...createWorkActivities({ pool: deps.pool, documents, letters: deps.letters, creditors: deps.creditors, skipTrace: deps.skipTrace, payer: deps.payer, locationBusinessName: deps.locationBusinessName ?? 'Client Services' }),
     ...createChargeActivities({ pool: deps.pool, ledger }),

@@ -44,6 +44,17 @@ const REDACTIONS: readonly string[] = [
   `UPDATE call_tasks
       SET phone = '${REDACTED}', script = '${REDACTED}', voicemail = CASE WHEN voicemail IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Calls people placed keep when, by whom, the gate's answer and the outcome; not the number or the note.
+  `UPDATE call_attempts SET phone = '${REDACTED}', note = CASE WHEN note IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Who the debtor was (their other accounts are no longer found through it), and the addresses of their facts.
+  `UPDATE debtor_links SET debtor_id = NULL, email = NULL, phone = NULL, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
+  `UPDATE debtor_facts SET address = CASE WHEN address IS NULL THEN NULL ELSE '${REDACTED}' END, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
+  // What the debtor wrote to us (a message may concern several accounts: any of them purged redacts it).
+  `UPDATE debtor_messages SET from_address = '${REDACTED}', subject = CASE WHEN subject IS NULL THEN NULL ELSE '${REDACTED}' END, body = '${REDACTED}', redacted_at = now()
+    WHERE $1 = ANY(account_keys) AND redacted_at IS NULL`,
   // Letters and packets hold names and addresses throughout: the bytes go, the row and kind stay.
   `UPDATE documents SET content = ''::bytea, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,

@@ -12,7 +12,7 @@ import type { Pool } from 'pg';
 export const STALE_CLAIM_MINUTES = 1;
 
 export interface WebhookEventKey {
-  source: 'payments' | 'email';
+  source: 'payments' | 'email' | 'email-inbound';
   /** The creditor whose event it is; '' for a provider that serves every creditor (the mail provider). */
   creditorId: string;
   eventId: string;

@@ -10,16 +10,19 @@ import type { VerifiedKey } from '../adapters/api-key.repository';
 import { createLedgerRepository } from '../adapters/ledger.repository';
 import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { accountHistory } from '../client/account-history';
+import { callsElsewhere, reportToDebtor } from '../client/debtors';
 import {
   AccountError,
   acceptPlan,
   accountState,
   changeContactDetails,
   controlAccount,
+  dialNow,
   enrollAccount,
   enrollAccounts,
   grantExtension,
   proposePlans,
+  recordCallOutcome,
   recordPromise,
   reportComplianceEvent,
   reportPayment,
@@ -31,6 +34,7 @@ import { accountKey, type AccountProfile } from '../domain/account';
 import { parseAccountsCsv } from '../schemas/account-csv';
 import { unknownCreditor } from '../schemas/creditors.schema';
 import { accountJsonSchema } from '../schemas/account.schema';
+import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { contactDetailsChangeSchema } from '../schemas/arrangement.schema';
 import { controlCharacterProblem } from '../schemas/text';
 import { complianceEventSchema } from '../schemas/compliance-event.schema';
@@ -285,6 +289,22 @@ const postEvent = (kind: 'dispute' | 'deceased' | 'bankruptcy') => (deps: ApiDep
     await reportComplianceEvent(deps.client, creditorId, accountId, { ...(ctx.body as object), kind });
     return { status: 202, body: { accepted: true, kind } };
   });
+export const ceaseBodySchema = eventBody('cease_communication');
+export const attorneyBodySchema = eventBody('attorney_representation');
+export const optOutBodySchema = eventBody('opt_out');
+
+/**
+ * A fact of the person's (an opt-out, a cease request, attorney representation): applied to the
+ * account and to every other account of the same debtor at the creditor; the answer lists them.
+ */
+const postPersonFact = (kind: 'cease_communication' | 'attorney_representation' | 'opt_out') => (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    const { accounts } = await reportToDebtor(deps, creditorId, accountId, { ...(ctx.body as object), kind });
+    return { status: 202, body: { accepted: true, kind, accounts: accounts.map((a) => ({ accountId: a.accountKey.split('/')[2], status: a.status, via: a.via })) } };
+  });
+export const postCeaseRequest = postPersonFact('cease_communication');
+export const postAttorney = postPersonFact('attorney_representation');
+export const postOptOut = postPersonFact('opt_out');
 export const postDispute = postEvent('dispute');
 export const postDeath = postEvent('deceased');
 export const postBankruptcy = postEvent('bankruptcy');
@@ -296,6 +316,22 @@ export const postControl = (control: Extract<OperatorControl, 'pause' | 'resume'
     const body = ctx.body as z.infer<typeof controlBodySchema>;
     const state = await controlAccount(deps.client, creditorId, accountId, control, { reason: body.reason, operator: operatorOf(callerOf(ctx)) });
     return { status: 200, body: state };
+  });
+
+// ---- calls a person places ----------------------------------------------------------------------------
+/** "Dialling now": the gate's answer for a call about to be placed; the attempt is recorded. */
+export const postDial = (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    const body = ctx.body as z.infer<typeof dialRequestSchema>;
+    // The same person's calls about the creditor's other accounts count against the caps too.
+    const elsewhere = await callsElsewhere(deps.pool, creditorId, accountId);
+    return { status: 200, body: await dialNow(deps.client, creditorId, accountId, { ...body, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` }, elsewhere) };
+  });
+
+export const postCallOutcome = (deps: ApiDeps, ctx: RouteContext) =>
+  onAccount(deps, ctx, async (creditorId, accountId) => {
+    const body = ctx.body as z.infer<typeof callOutcomeSchema>;
+    return { status: 200, body: await recordCallOutcome(deps.client, creditorId, accountId, ctx.params.attemptId!, { ...body, operator: body.operator ?? `api key ${callerOf(ctx).keyId}` }) };
   });
 
 // ---- money -------------------------------------------------------------------------------------------

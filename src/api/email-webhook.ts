@@ -1,8 +1,9 @@
 /**
  * Email events from the mail provider, signed like the payment webhook (its own secret): a hard
  * bounce marks the address invalid (the cadence falls back to another channel), a complaint
- * ("this is spam") opts the address out, and a reply is kept for an operator as the debtor's
- * answer. The accounts are found through the messages we sent (accountsOf). Each event id is
+ * ("this is spam") opts the address out, and a reply is read (email-replies.ts): STOP or a plain
+ * request to stop opts the address out, anything else is kept as the debtor's answer and for a
+ * person. The accounts are found through the messages we sent (accountsOf). Each event id is
  * processed once.
  */
 import type { Client } from '@temporalio/client';
@@ -14,6 +15,8 @@ import { createWebhookEventRepository } from '../adapters/webhook-event.reposito
 import type { ComplianceEvent } from '../workflows/definitions';
 import { identifier } from '../schemas/account.schema';
 import { apiError, type ApiResponse } from './http';
+import { reportToDebtors } from '../client/debtors';
+import { handleEmailReply } from './email-replies';
 import { creditorOf, reportToAccounts } from './inbound';
 import { onceForEvent, readSignedEvent } from './signed-webhook';
 
@@ -24,6 +27,8 @@ export const emailEventSchema = z.object({
   /** The Message-ID of our email that bounced or was answered (with or without <>). */
   messageId: z.string().trim().min(1).max(998).optional(),
   text: z.string().max(100_000).optional(),
+  /** A reply's subject (the List-Unsubscribe mailto's "unsubscribe …", "Re: STOP"). */
+  subject: z.string().max(998).optional(),
   /** A soft bounce (mailbox full, greylisted) is kept but changes nothing; absent means hard. */
   bounceType: z.enum(['hard', 'soft'], { error: 'must be hard or soft' }).default('hard'),
 });
@@ -39,7 +44,7 @@ function complianceEventFor(event: EmailEvent): ComplianceEvent | null {
       // The debtor told their mail provider to stop our mail: an opt-out by the debtor's own action.
       return { kind: 'opt_out', channel: 'email', address: event.email, source: 'reply' };
     case 'reply':
-      return { kind: 'debtor_reply', channel: 'email', from: event.email, text: (event.text ?? '').slice(0, 1600) };
+      return null; // read by handleEmailReply
   }
 }
 
@@ -69,10 +74,17 @@ export async function handleEmailWebhook(
   if (accounts.length === 0) return apiError(404, 'unknown_recipient', `no email of ours went to ${event.email}${event.messageId ? ` (message ${event.messageId})` : ''}`);
   // One mail provider serves every creditor: its event ids are unique across it (creditor '').
   return onceForEvent(createWebhookEventRepository(deps.pool), { source: 'email', creditorId: '', eventId: event.eventId }, accounts[0]!, async () => {
+    if (event.type === 'reply') {
+      const done = await handleEmailReply(deps, event, accounts);
+      return { status: 202, body: { ok: true, eventId: event.eventId, ...done } };
+    }
     const effect = complianceEventFor(event);
-    // An opt-out is kept first, so it holds at the next email even if telling the accounts fails.
-    if (effect?.kind === 'opt_out') await createOptOutRepository(deps.pool).record('email', event.email, accounts.map(creditorOf), 'complaint');
-    if (effect) await reportToAccounts(deps.client, accounts, effect);
+    // An opt-out is kept first, so it holds at the next email even if telling the accounts fails;
+    // it is the address's, so the same debtors' other accounts honour it too.
+    if (effect?.kind === 'opt_out') {
+      await createOptOutRepository(deps.pool).record('email', event.email, accounts.map(creditorOf), 'complaint');
+      await reportToDebtors(deps, accounts, effect);
+    } else if (effect) await reportToAccounts(deps.client, accounts, effect);
     // Marked done once Temporal has every signal: a 2xx means the event cannot be lost.
     return { status: 202, body: { ok: true, eventId: event.eventId, effect: effect?.kind ?? 'none', accounts: accounts.length } };
   });

@@ -6,10 +6,13 @@
 import type { z } from 'zod';
 import { accountJsonSchema } from '../schemas/account.schema';
 import { budgetSchema, extensionRequestSchema, ledgerAdjustmentSchema, paymentReturnSchema, planRequestSchema, promiseRequestSchema } from '../schemas/arrangement.schema';
+import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { paymentSchema } from '../schemas/payment.schema';
 import {
+  attorneyBodySchema,
   bankruptcyBodySchema,
   batchJsonSchema,
+  ceaseBodySchema,
   contactDetailsChangeBodySchema,
   controlBodySchema,
   deceasedBodySchema,
@@ -20,6 +23,7 @@ import {
   getHistory,
   getPlanProposals,
   MAX_BATCH_ROWS,
+  optOutBodySchema,
   postAddressChange,
   postBankruptcy,
   postControl,
@@ -30,8 +34,14 @@ import {
   postPlan,
   postPromise,
   postAdjustment,
+  postAttorney,
+  postCallOutcome,
+  postCeaseRequest,
+  postOptOut,
+  postDial,
   postReturn,
 } from './accounts-api';
+import { handleInboundOptOutMail, inboundEmailSchema } from './email-replies';
 import { codecBodySchema, handleCodec } from './codec-server';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
 import type { ApiResponse, RouteContext } from './http';
@@ -140,6 +150,19 @@ export const ROUTES: Route[] = [
     description: 'The history names the API key (its label) as the operator.',
     security: 'apiKey', body: json(contactDetailsChangeBodySchema), responses: { 200: 'The account\'s state after the change', ...WRITE_ERRORS, ...REFUSED }, handle: postAddressChange,
   },
+  ...([
+    ['cease-requests', 'reportCeaseRequest', 'The debtor asks us to stop communicating (§1006.6(c))', 'Only required notices go out afterwards.', ceaseBodySchema],
+    ['attorney-representations', 'reportAttorneyRepresentation', 'The debtor is represented by an attorney (§1006.6(b)(2))', 'Nothing more goes to the debtor.', attorneyBodySchema],
+    ['opt-outs', 'reportOptOut', 'The debtor opts an address or number out of a medium (§1006.6(e), §1006.14(h))', 'That address is not used for that medium again.', optOutBodySchema],
+  ] as const).map(
+    ([segment, operationId, summary, effect, schema]): Route => ({
+      method: 'POST', path: `${ACCOUNT}/${segment}`, operationId, tag: 'compliance', summary,
+      description: `${effect} It belongs to the person, so it applies to every open account of the same debtor at this creditor too (the same \`debtorId\`, email or phone); the answer lists each account affected.`,
+      security: 'apiKey', body: json(schema),
+      responses: { 202: '`{accepted: true, kind, accounts: [{accountId, status: recorded|ended, via: reported|same_debtor}]}`', ...WRITE_ERRORS },
+      handle: { 'cease-requests': postCeaseRequest, 'attorney-representations': postAttorney, 'opt-outs': postOptOut }[segment],
+    }),
+  ),
   {
     method: 'POST', path: `${ACCOUNT}/deaths`, operationId: 'reportDeath', tag: 'compliance', summary: 'The debtor has died',
     security: 'apiKey', body: json(deceasedBodySchema), responses: { 202: 'Recorded; collection stops', ...WRITE_ERRORS }, handle: postDeath,
@@ -147,6 +170,26 @@ export const ROUTES: Route[] = [
   {
     method: 'POST', path: `${ACCOUNT}/bankruptcies`, operationId: 'reportBankruptcy', tag: 'compliance', summary: 'The debtor filed for bankruptcy',
     security: 'apiKey', body: json(bankruptcyBodySchema), responses: { 202: 'Recorded; collection stops', ...WRITE_ERRORS }, handle: postBankruptcy,
+  },
+
+  // ---- calls a person places ---------------------------------------------------------------------
+  {
+    method: 'POST', path: `${ACCOUNT}/calls`, operationId: 'dialNow', tag: 'compliance', summary: 'Dialling now: may this call be placed?',
+    description:
+      'Asks the account\'s contact-policy gate about a call a person is placing now (08:00-21:00 in every zone the debtor may be in, ' +
+      '7 attempts in 7 days, none in the 7 days after a conversation, stricter state and creditor rules, with the same person\'s calls ' +
+      'about the creditor\'s other accounts counted) and records the attempt. `decision`: `allow` (place it now), `defer` (not before ' +
+      '`until`) or `suppress` (do not call; `rule` and `reason` say why). Report what came of an allowed call with the outcome route.',
+    security: 'apiKey', body: json(dialRequestSchema),
+    responses: { 200: '`{attemptId, phone, decision: allow|defer|suppress, rule, reason, until}`', ...WRITE_ERRORS, 422: 'control_refused: no number to dial, a number reported wrong, or the account has ended (`field`)' },
+    handle: postDial,
+  },
+  {
+    method: 'POST', path: `${ACCOUNT}/calls/{attemptId}/outcome`, operationId: 'recordCallOutcome', tag: 'compliance', summary: 'What came of an allowed call',
+    description: '`no_answer` and `voicemail` count as attempts; `conversation` also starts the 7 days without calls (the conversation day is day 1); `wrong_number` marks the number as not the debtor\'s (no more calls or texts to it).',
+    security: 'apiKey', body: json(callOutcomeSchema),
+    responses: { 200: 'The attempt with its outcome', ...WRITE_ERRORS, 422: 'control_refused: no such attempt, one not allowed, or an outcome already recorded (`field`)' },
+    handle: postCallOutcome,
   },
 
   // ---- operator controls -------------------------------------------------------------------------
@@ -189,11 +232,24 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST', path: '/webhooks/email', operationId: 'emailWebhook', tag: 'webhooks', summary: 'Mail provider events: bounce, complaint, reply',
-    description: 'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET; each eventId once. A hard bounce marks the address invalid and a reply is kept for an operator, on the account of the email named by messageId (else the latest email to the address); a complaint opts the address out on every account emailed there.',
+    description:
+      'Signed like the payment webhook, header `Email-Signature`, with EMAIL_WEBHOOK_SECRET; each eventId once. A hard bounce marks the address invalid, on the account of the email named by messageId (else the latest email to the address); ' +
+      'a complaint opts the address out on every account emailed there. A reply saying STOP (or a synonym, English or Spanish, in its first line or subject) or plainly asking to stop emailing opts the address out before the next email, ' +
+      'on every account emailed there; any other reply is kept on the account it answered and for a person (debtor_messages).',
     security: 'emailSignature', body: { kind: 'raw', mediaTypes: { 'application/json': emailEventSchema }, strictMediaType: false },
     responses: { 202: '`{ok: true, eventId, effect, accounts}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_recipient: no email of ours went there', 409: 'replayed_event', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
     enabled: (deps) => deps.emailWebhookSecret !== undefined,
     handle: async (deps, ctx) => handleEmailWebhook({ client: deps.client, pool: deps.pool, secret: deps.emailWebhookSecret! }, { signatureHeader: header(ctx, 'email-signature'), rawBody: ctx.rawBody }),
+  },
+  {
+    method: 'POST', path: '/webhooks/email/inbound', operationId: 'optOutMailbox', tag: 'webhooks', summary: 'Mail to the opt-out address (inbound mail, from the mail provider)',
+    description:
+      'Signed like the email events (`Email-Signature`, EMAIL_WEBHOOK_SECRET): `{eventId, from, to?, subject?, text?}`. The sender\'s address is opted out of email on every account we emailed there ' +
+      '(and the account a List-Unsubscribe subject names), with the same debtors\' other accounts. Anything more it says, or a sender we cannot match, is kept for a person (debtor_messages).',
+    security: 'emailSignature', body: { kind: 'raw', mediaTypes: { 'application/json': inboundEmailSchema }, strictMediaType: false },
+    responses: { 202: '`{ok: true, eventId, effect: opt_out|none, accounts: [{accountKey, status, via}], review}`', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 409: 'replayed_event', 503: 'retry later' },
+    enabled: (deps) => deps.emailWebhookSecret !== undefined,
+    handle: async (deps, ctx) => handleInboundOptOutMail({ client: deps.client, pool: deps.pool, secret: deps.emailWebhookSecret! }, { signatureHeader: header(ctx, 'email-signature'), rawBody: ctx.rawBody }),
   },
   {
     method: 'POST', path: '/webhooks/twilio/sms', operationId: 'twilioInboundSms', tag: 'webhooks', summary: 'Twilio inbound SMS (STOP, START, HELP, PAY, replies)',
@@ -303,6 +359,12 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [paymentReturnSchema, 'PaymentReturn'],
   [paymentEventSchema, 'PaymentEvent'],
   [emailEventSchema, 'EmailEvent'],
+  [inboundEmailSchema, 'InboundEmail'],
+  [dialRequestSchema, 'DialRequest'],
+  [ceaseBodySchema, 'CeaseRequest'],
+  [attorneyBodySchema, 'AttorneyRepresentation'],
+  [optOutBodySchema, 'OptOut'],
+  [callOutcomeSchema, 'CallOutcome'],
   [questionAnsweredBodySchema, 'QuestionAnswered'],
   [revokeLinksBodySchema, 'RevokePageLinks'],
 ]);

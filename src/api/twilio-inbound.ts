@@ -4,13 +4,18 @@
  * that number: a free-text reply is kept on that account only, and PAY is answered with that
  * account's link. STOP and its synonyms opt the number out on every account we texted at it
  * (before the next message, by signal); START opts back in on the answered creditor's accounts at
- * that number. Who gets what, and why: src/api/inbound.ts.
+ * that number. Free text that plainly asks to stop texting revokes consent as STOP does (any
+ * reasonable means); every free text is also kept for a person (debtor_messages), who reads a
+ * request about calls or all contact. Who gets what, and why: src/api/inbound.ts.
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import twilio from 'twilio';
+import { createDebtorMessageRepository } from '../adapters/debtor-message.repository';
 import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { createOutboundLookup } from '../adapters/outbound-lookup';
+import { reportToDebtors, type AffectedAccount } from '../client/debtors';
+import { replyIntent } from '../domain/reply-intent';
 import { smsIntent } from '../domain/sms-keywords';
 import { creditorOf, idsOf, reportToAccounts } from './inbound';
 
@@ -39,13 +44,17 @@ export async function handleInboundSms(
   const intent = smsIntent(body);
   const lookup = createOutboundLookup(deps.pool);
   const answered = await lookup.latestAccountMessaged('sms', from);
+  // The number's opt-out, on every account that texted it and every other account of the same debtors.
+  const optOut = async (accounts: string[]): Promise<AffectedAccount[]> => {
+    // Kept first: if telling the accounts fails (the answer is then 5xx and Twilio retries), every
+    // contact still finds the opt-out here when it is about to be sent.
+    await createOptOutRepository(deps.pool).record('sms', from, accounts.map(creditorOf), 'reply');
+    return reportToDebtors(deps, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
+  };
   switch (intent) {
     case 'opt_out': {
       const accounts = await lookup.accountsMessaged('sms', from);
-      // Kept first: if telling the accounts fails (the answer is then 5xx and Twilio retries), every
-      // contact still finds the opt-out here when it is about to be sent.
-      await createOptOutRepository(deps.pool).record('sms', from, accounts.map(creditorOf), 'reply');
-      await reportToAccounts(deps.client, accounts, { kind: 'opt_out', channel: 'sms', address: from, source: 'reply' });
+      await optOut(accounts);
       return { status: 200, twiml: twiml('You will receive no more text messages from us. Reply START to receive them again.'), intent, accounts };
     }
     case 'opt_in': {
@@ -67,8 +76,23 @@ export async function handleInboundSms(
       return { status: 200, twiml: twiml(`Pay or set up a plan: ${link} Reply STOP to opt out.`), intent, accounts: answered ? [answered] : [] };
     }
     default: {
-      const accounts = answered ? [answered] : [];
-      await reportToAccounts(deps.client, accounts, { kind: 'debtor_reply', channel: 'sms', from, text: body.slice(0, 1600) });
+      const read = replyIntent(body);
+      const stopTexts = read.intent === 'stop_request' && (read.media.length === 0 || read.media.includes('sms'));
+      const accounts = stopTexts ? await lookup.accountsMessaged('sms', from) : answered ? [answered] : [];
+      const affected = stopTexts ? await optOut(accounts) : [];
+      if (!stopTexts) await reportToAccounts(deps.client, accounts, { kind: 'debtor_reply', channel: 'sms', from, text: body.slice(0, 1600) });
+      await createDebtorMessageRepository(deps.pool).keep({
+        channel: 'sms',
+        sourceId: `sms/${request.params.MessageSid ?? `${from}/${body}`.slice(0, 200)}`,
+        from,
+        accountKeys: answered ? [answered] : [],
+        kind: !answered ? 'unmatched' : read.intent === 'stop_request' ? 'stop_request' : 'reply',
+        subject: null,
+        body: body.slice(0, 1600),
+        reading: { intent: read.intent, media: read.media, everything: read.everything },
+        applied: stopTexts ? `texts opted out on ${affected.length} account(s)` : null,
+      });
+      if (stopTexts) return { status: 200, twiml: twiml('You will receive no more text messages from us. Reply START to receive them again.'), intent: 'opt_out', accounts };
       return { status: 200, twiml: twiml(), intent, accounts };
     }
   }

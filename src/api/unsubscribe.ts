@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createOptOutRepository } from '../adapters/opt-out.repository';
 import { readUnsubscribeToken } from '../adapters/unsubscribe-link';
-import { reportComplianceEvent } from '../client/accounts.client';
+import { reportToDebtors } from '../client/debtors';
 import { escapeHtml } from '../domain/template';
 
 const page = (title: string, body: string) =>
@@ -34,11 +34,10 @@ export async function handleUnsubscribe(deps: { client: Client; pool: Pool; secr
       status: 200,
       html: page('Unsubscribe', `<p>Stop emails about this account to <strong>${shown}</strong>?</p><form method="post"><input type="hidden" name="token" value="${escapeHtml(request.token!)}"><button type="submit">Unsubscribe</button></form>`),
     };
-  const [, creditorId, accountId] = target.accountKey.split('/');
-  // Kept first, so it holds at the next email even if telling the account fails (the page then errs and can be retried).
+  const [, creditorId] = target.accountKey.split('/');
+  // Kept first, so it holds at the next email even if telling the accounts fails (the page then errs and can be retried);
+  // then the address's opt-out goes to this account and the same debtor's other accounts at the creditor.
   await createOptOutRepository(deps.pool).record('email', target.email, [creditorId!], 'link');
-  await reportComplianceEvent(deps.client, creditorId!, accountId!, { kind: 'opt_out', channel: 'email', address: target.email, source: 'link' }).catch((error) => {
-    if ((error as { code?: string }).code !== 'unknown_account') throw error; // a closed account sends nothing more anyway
-  });
+  await reportToDebtors({ client: deps.client, pool: deps.pool }, [target.accountKey], { kind: 'opt_out', channel: 'email', address: target.email, source: 'link' });
   return { status: 200, html: page('Unsubscribed', `<p>You will receive no more emails about this account at <strong>${shown}</strong>.</p>`) };
 }

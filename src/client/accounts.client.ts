@@ -11,7 +11,7 @@ import { delinquentFromMs } from '../domain/schedule';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
 import { paymentFailureSchema, paymentSchema } from '../schemas/payment.schema';
 import type { UnappliedPayment } from '../adapters/unapplied-payments.repository';
-import { arrangementRulesFor, unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
+import { arrangementRulesFor, cadenceCreditorProblems, unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
 import {
   acceptPlanUpdate,
   accountStateQuery,
@@ -32,13 +32,19 @@ import {
   moveToCadenceUpdate,
   pauseAccountUpdate,
   paymentReceivedSignal,
+  placeCallUpdate,
+  recordCallOutcomeUpdate,
   repeatLastStepUpdate,
   resumeAccountUpdate,
   searchAttributes,
   skipNextStepUpdate,
   type AccountStateView,
+  type CallAttempt,
+  type CallElsewhere,
   type OperatorRequest,
 } from '../workflows/definitions';
+import type { DialAnswer } from '../domain/engine/calls';
+import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import type { accountWorkflow } from '../workflows/account.workflow';
 
 export type EnrollResult = { status: 'started' | 'already_enrolled'; workflowId: string };
@@ -51,6 +57,10 @@ export async function enrollAccount(
   const workflowId = accountKey(account.creditorId, account.accountId);
   const unknown = options.creditors ? unknownCreditor(options.creditors, account.creditorId) : null;
   if (unknown) throw new AccountError('unknown_creditor', `creditorId: ${unknown}`, 'creditorId');
+  // A cadence named at enrollment ties it to the creditor as segmentation would: it must be able to run it.
+  const creditor = options.creditors?.creditors.find((c) => c.id === account.creditorId);
+  const problems = cadence && creditor ? cadenceCreditorProblems(cadence, [creditor]) : [];
+  if (problems.length > 0) throw new AccountError('invalid_request', `cadence: ${problems.join('; ')}`, 'cadence');
   const balance = formatMoney({ amountMinor: account.balanceMinor, currency: account.currency });
   try {
     await client.workflow.start<typeof accountWorkflow>('accountWorkflow', {
@@ -93,6 +103,9 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     notifyRepresentatives: creditor?.notifyRepresentatives ?? false,
     arrangementRules: arrangementRulesFor(creditor),
     allocationRule: creditor?.allocationRule ?? 'oldest_first',
+    ...(creditor?.limitationYears ? { limitationOverrides: creditor.limitationYears } : {}),
+    remedyThreatsInValidationPeriod: creditor?.remedyThreatsInValidationPeriod ?? 'hold',
+    ...(creditor?.contactPersonName ? { voicemailContactName: creditor.contactPersonName } : {}),
     reconnectOnPlan: creditor?.disconnection?.reconnectOnPlan ?? false,
     ...(creditor?.charges && (creditor.charges.lateFee || creditor.charges.interest)
       ? { charges: { rules: { lateFee: creditor.charges.lateFee, interest: creditor.charges.interest }, capOverrides: creditor.charges.capOverrides } }
@@ -146,7 +159,7 @@ function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
 }
 
 /** Runs an update; a refusal by the workflow's validator comes back naming the field at fault. */
-async function runUpdate<Ret>(client: Client, creditorId: string, accountId: string, what: string, work: (handle: WorkflowHandle) => Promise<Ret>): Promise<Ret> {
+async function runUpdate<Ret>(client: Client, creditorId: string, accountId: string, what: string, work: (handle: WorkflowHandle) => Promise<Ret>, refused: 'arrangement_refused' | 'control_refused' = 'arrangement_refused'): Promise<Ret> {
   const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
   try {
     return await work(handle);
@@ -155,7 +168,7 @@ async function runUpdate<Ret>(client: Client, creditorId: string, accountId: str
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause as (Error & { details?: unknown[] }) | undefined;
       const field = (cause?.details?.[0] as { field?: string } | undefined)?.field ?? null;
-      throw new AccountError('arrangement_refused', `${what} refused: ${cause?.message ?? error.message}`, field);
+      throw new AccountError(refused, `${what} refused: ${cause?.message ?? error.message}`, field);
     }
     throw error;
   }
@@ -187,6 +200,24 @@ export async function acceptPlan(client: Client, creditorId: string, accountId: 
 export async function grantExtension(client: Client, creditorId: string, accountId: string, request: unknown): Promise<ExtensionRecord> {
   const extension = parseOrThrow(extensionRequestSchema, request);
   return runUpdate(client, creditorId, accountId, 'extension', (h) => h.executeUpdate(grantExtensionUpdate, { args: [extension] }));
+}
+
+/**
+ * "Dialling now": asks the account's contact-policy gate whether a person may place this call
+ * (allow, defer until a time, or suppress, with the rule), and records the attempt. A refusal
+ * (no number, a number reported wrong, an ended account) comes back as control_refused.
+ */
+export async function dialNow(client: Client, creditorId: string, accountId: string, request: unknown, elsewhere: CallElsewhere[] = []): Promise<DialAnswer> {
+  const parsed = parseOrThrow(dialRequestSchema, request);
+  if (!parsed.operator) throw new AccountError('invalid_request', 'operator: is required (who is dialling)', 'operator');
+  const dial = { ...parsed, operator: parsed.operator, ...(elsewhere.length > 0 ? { elsewhere } : {}) };
+  return runUpdate(client, creditorId, accountId, 'dialling', (h) => h.executeUpdate(placeCallUpdate, { args: [dial] }), 'control_refused');
+}
+
+/** What came of an allowed call: it feeds the 7-in-7 rule and, for a conversation, the 7 days of silence after it. */
+export async function recordCallOutcome(client: Client, creditorId: string, accountId: string, attemptId: string, request: unknown): Promise<CallAttempt> {
+  const parsed = parseOrThrow(callOutcomeSchema, request);
+  return runUpdate(client, creditorId, accountId, 'call outcome', (h) => h.executeUpdate(recordCallOutcomeUpdate, { args: [{ attemptId, ...parsed }] }), 'control_refused');
 }
 
 export async function changeContactDetails(client: Client, creditorId: string, accountId: string, request: unknown): Promise<AccountStateView> {

@@ -28,6 +28,12 @@ export interface AccountProfile {
   riskScore?: number | null;
   /** The invoices that make up the balance; absent: one debt of the whole balance, due on dueDate. */
   debts?: DebtLine[];
+  /**
+   * The creditor's own id for the person, the same on each of their accounts. Opt-outs, cease
+   * requests, attorney representation and call caps apply to every account of the person at the
+   * creditor: those with this id, or with the same email or phone.
+   */
+  debtorId?: string | null;
 }
 
 export interface DebtLine {

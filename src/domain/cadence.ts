@@ -67,8 +67,14 @@ export interface CadenceStep {
   stage?: ActiveStage;
   /** Human label for the UI and history, e.g. "email notice 2". */
   label?: string;
-  /** The step threatens or prepares a lawsuit: never run on a time-barred debt (§1006.26(b)). */
+  /** The step threatens or starts legal action (a suit, an attorney): never run on a time-barred debt (§1006.26(b)). */
   threatensSuit?: boolean;
+  /**
+   * The step's message threatens a remedy (disconnection, repossession, default; suit counts too):
+   * inside the validation period it waits for the period's end, or states the debtor's rights
+   * plainly if the creditor chose that (§1006.38(b)).
+   */
+  threatensRemedy?: boolean;
 }
 
 export interface MessageTemplate {

@@ -31,9 +31,17 @@ export interface ChannelAddress {
   channel: ContactChannel;
   address: string; // email address, E.164 number, or postal address for letters
 }
-/** Consent as recorded, oldest first: the last record for an address decides. */
+/**
+ * Consent as recorded, oldest first: the last record for an address decides. Consent belongs to
+ * the address (a number, an email address), never to the account: a new number has none until it
+ * is given for that number. Where it came from and when are kept with it (TCPA, reassigned numbers).
+ */
 export interface ConsentRecord extends ChannelAddress {
   consented: boolean;
+  /** Where the consent (or its withdrawal) came from: 'enrollment', 'reply', 'form', 'operator', 'contact change: …'. */
+  source?: string;
+  /** When it was recorded (ISO instant). */
+  at?: string;
 }
 export interface ContactFlags {
   ceaseCommunication: boolean; // a written request to cease communication (§1006.6(c))
@@ -304,7 +312,8 @@ function normalizedAddress(channel: ContactChannel, address: string): string {
 const sameAddress = (channel: ContactChannel, a: ChannelAddress, recipient: string) =>
   medium(a.channel) === medium(channel) && normalizedAddress(channel, a.address) === normalizedAddress(channel, recipient);
 
-function hasConsent(consents: ConsentRecord[], channel: ContactChannel, recipient: string): boolean {
+/** Whether the last consent recorded for that address on that channel gives consent. */
+export function hasConsent(consents: readonly ConsentRecord[], channel: ContactChannel, recipient: string): boolean {
   let consented = false;
   for (const record of consents) if (record.channel === channel && sameAddress(channel, record, recipient)) consented = record.consented;
   return consented;

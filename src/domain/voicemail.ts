@@ -6,6 +6,7 @@
  */
 export interface LimitedContentFacts {
   debtorName: string;
+  /** The natural person the consumer can reply to (§1006.2(j)(1)(iii)): the creditor's configured contact. */
   callerName: string;
   /** A business name that does not indicate debt collection (§1006.2(j)(1)(ii)). */
   businessName: string;
@@ -21,7 +22,8 @@ export function mentionsDebt(text: string): boolean {
 
 export function limitedContentMessage(facts: LimitedContentFacts): string {
   const message = `Hello, this message is for ${facts.debtorName}. This is ${facts.callerName} from ${facts.businessName}. Please call us back at ${facts.callbackPhone}. Thank you.`;
-  // Names come from data; a business name such as "Debt Recovery Inc." would break the rule.
-  if (mentionsDebt(message)) throw new RangeError(`the voicemail would mention a debt; use a business name that does not: "${facts.businessName}"`);
+  // A business name such as "Debt Recovery Inc." would break the rule. People's names are only
+  // names (a caller or a debtor called Bill says nothing about a bill), so they are not checked.
+  if (mentionsDebt(facts.businessName)) throw new RangeError(`the voicemail would mention a debt; use a business name that does not: "${facts.businessName}"`);
   return message;
 }

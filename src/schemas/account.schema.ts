@@ -87,6 +87,8 @@ export const accountCsvRowSchema = z
       .transform((v) => (v === null ? null : Number(v)))
       .refine((v) => v === null || v <= 1000, 'must be a whole number 0-1000')
       .optional(),
+    // Optional column: the creditor's id for the person, the same on each of their accounts.
+    debtor_id: optionalText.refine((v) => v === null || identifier.safeParse(v).success, 'may contain only letters, digits, ".", "_" and "-" (at most 64)').optional(),
   })
   .transform(
     (row): AccountProfile => ({
@@ -107,6 +109,7 @@ export const accountCsvRowSchema = z
       collateralVin: row.collateral_vin,
       insuranceClaimId: row.insurance_claim_id,
       riskScore: row.risk_score ?? null,
+      ...(row.debtor_id ? { debtorId: row.debtor_id } : {}),
     }),
   );
 
@@ -144,6 +147,8 @@ export const accountJsonSchema = z
     insuranceClaimId: plainText(MAX_REFERENCE).nullable().default(null),
     riskScore: z.number().int().min(0).max(1000).nullable().default(null),
     debts: z.array(debtLineSchema).min(1, 'needs at least one debt when given').optional(),
+    /** The creditor's id for the person, the same on each of their accounts (opt-outs, cease, attorney and call caps apply across them). */
+    debtorId: identifier.nullable().optional(),
   })
   .strict()
   .superRefine((account, ctx) => {

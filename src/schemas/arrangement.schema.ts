@@ -67,6 +67,12 @@ export const contactDetailsChangeSchema = z.object({
     country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
   }).optional(),
   timezone: z.string().max(64).optional(),
+  /** Consent given with the new details, for those addresses only, and where it came from (e.g. "debtor gave the number by phone"). */
+  consent: z.object({
+    email: z.boolean().optional(),
+    sms: z.boolean().optional(),
+    source: z.string().trim().min(1, 'is required: where the consent came from').max(200),
+  }).strict().optional(),
   reason: z.string().trim().min(1, 'is required').max(500),
   operator: plainText(200).optional(),
   /** Changed by the debtor on their page (they get a confirmation); not for the REST API. */

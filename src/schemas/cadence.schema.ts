@@ -3,10 +3,11 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ACTIVE_STAGES, LANGUAGES, PRODUCTS } from '../domain/account';
-import { COLLECTION_LANGUAGE, STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
+import { COLLECTION_LANGUAGE, isDebtorContact, STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
 import { isCourtesyStep } from '../domain/schedule';
 import { DURATION_PATTERN, durationToMs } from '../domain/duration';
 import { PRODUCT_VARIABLES, placeholdersIn, TEMPLATE_VARIABLES, unknownPlaceholders } from '../domain/template';
+import { LONGEST_VALIDATION_PERIOD_DAYS, legalActionWord, remedyThreatsInValidationPeriod, remedyWord, SHORTEST_VALIDATION_PERIOD_DAYS, threatensRemedy } from '../domain/threats';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
 
@@ -35,6 +36,7 @@ const stepSchema = z.object({
   stage: z.enum(ACTIVE_STAGES, { error: `must be one of ${ACTIVE_STAGES.join(', ')}` }).optional(),
   label: z.string().min(1).max(80).optional(),
   threatensSuit: z.boolean().optional(),
+  threatensRemedy: z.boolean().optional(),
 }).strict();
 
 const languageTemplates = z
@@ -106,6 +108,19 @@ export const cadenceSchema = z
           if (template && !/\bSTOP\b|\{\{\s*optOutEmail\s*\}\}/.test(template.text))
             issue(['templates', step.template, language, 'text'], `${name}: ${article(step.action)} ${step.action} text must tell how to opt out (reply STOP or {{optOutEmail}})`);
         }
+      // §1006.26(b): a message that speaks of legal action marks its step, so it never runs on a
+      // time-barred debt; §1006.38(b): a message to the debtor that threatens a remedy marks its
+      // step, so it does not go out inside the validation period unless it states the debtor's rights.
+      for (const [language, template] of Object.entries(templates)) {
+        if (!template) continue;
+        const said = [template.subject, template.text, template.html].filter((t): t is string => t !== undefined).join('\n');
+        const legal = legalActionWord(said);
+        if (legal && !step.threatensSuit)
+          issue(at('threatensSuit'), `${name}: its template "${step.template}" (${language}) speaks of legal action ("${legal}"): mark the step threatensSuit: true, so it never runs on a time-barred debt`);
+        const remedy = isDebtorContact(step.action) && !legal ? remedyWord(said) : null;
+        if (remedy && !threatensRemedy(step))
+          issue(at('threatensRemedy'), `${name}: its template "${step.template}" (${language}) threatens a remedy ("${remedy}"): mark the step threatensRemedy: true, so it does not overshadow the debtor's rights during the validation period`);
+      }
       const products = step.when?.products ?? cadence.products ?? null;
       const known = templateProducts.get(step.template);
       templateProducts.set(step.template, known === undefined ? (products ? new Set(products) : null) : known && products ? new Set([...known, ...products]) : null);
@@ -131,6 +146,18 @@ export const cadenceSchema = z
       }
     }
   });
+
+/**
+ * What a valid cadence does that its author should know (not errors): each step that threatens a
+ * remedy and can fall inside the validation period, which the account will hold until the period
+ * has ended (or send with the statement of rights, if the creditor chose that).
+ */
+export function cadenceWarnings(cadence: Cadence): string[] {
+  return remedyThreatsInValidationPeriod(cadence).map(({ index, step, day }) => {
+    const when = day === null ? 'is counted from the due date, so it can fall' : `comes on day ${+day.toFixed(2)} after enrollment,`;
+    return `steps.${index} (${step.id}): threatens a remedy and ${when} inside the validation period (it ends ${SHORTEST_VALIDATION_PERIOD_DAYS}-${LONGEST_VALIDATION_PERIOD_DAYS} days after the validation notice): it will wait until the period has ended, or go out with the statement of the debtor's rights where the creditor chose that (§1006.38(b))`;
+  });
+}
 
 /** Validates a cadence document; the error names the step or template and the field at fault. */
 export function parseCadence(document: unknown, source = 'cadence'): Cadence {

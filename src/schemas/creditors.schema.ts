@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PRODUCTS } from '../domain/account';
 import { ALLOCATION_RULES } from '../domain/allocation';
 import { DEFAULT_ARRANGEMENT_RULES, type ArrangementRules } from '../domain/arrangements';
+import type { Cadence } from '../domain/cadence';
 import { DEFAULT_CARD_RETRY_RULES } from '../domain/card-retry';
 import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier } from './account.schema';
@@ -100,6 +101,24 @@ const creditorSchema = z.object({
   /** How a payment is spread over the account's debts. */
   allocationRule: z.enum(ALLOCATION_RULES).default('oldest_first'),
   arrangements: arrangementRulesSchema.optional(),
+  /**
+   * The natural person a limited-content voicemail names for the debtor to call back (§1006.2(j)):
+   * a real person's name (or the one alias that person always uses), not a department. Required
+   * when any cadence this creditor uses has call steps.
+   */
+  contactPersonName: z.string().trim().min(2, 'must name a person').max(80).optional(),
+  /**
+   * Years to sue by USPS code, as counsel reviewed them for this creditor's debts; each replaces
+   * the shipped table's figure (src/domain/statute-of-limitations.ts) for that state.
+   */
+  limitationYears: z.record(z.string().regex(/^[A-Z]{2}$/, 'must be a USPS code such as NY'), z.number().int().min(1, 'must be at least 1 year').max(30)).optional(),
+  /**
+   * A message that threatens a remedy (disconnection, repossession, default, suit) while the
+   * validation period runs: `hold` it until the period has ended (the default), or send it with a
+   * plain statement that the debtor's rights to dispute and to ask for the original creditor stand
+   * until the period's end (`statement`) (§1006.38(b)).
+   */
+  remedyThreatsInValidationPeriod: z.enum(['hold', 'statement'], { error: 'must be hold or statement' }).default('hold'),
   debtorPage: debtorPageSchema.optional(),
   /** Without it, the embedded loopback processor when `npm start` runs one; else no payments on the page. */
   payments: paymentsSchema.optional(),
@@ -150,6 +169,36 @@ export function resolveSecret(setting: { secret: string } | { secretEnv: string 
   const value = env[setting.secretEnv];
   if (!value) throw new Error(`environment variable ${setting.secretEnv} (a webhook secret) is not set`);
   return value;
+}
+
+/**
+ * How a cadence is tied to creditors: cadences are shared documents, and a creditor's accounts run
+ * a cadence when its segmentation names it (a rule, or the creditor's default), or when the
+ * directory's default applies (a creditor without its own default). Enrolling with a cadence
+ * named explicitly (the command line's --cadence) or moving an account to one ties them too; both
+ * check the same way (`cadenceCreditorProblems`). The answer says how each creditor uses it.
+ */
+export function creditorsUsingCadence(directory: CreditorDirectory, cadenceName: string): { creditor: CreditorSettings; how: string }[] {
+  return directory.creditors.flatMap((creditor) => {
+    const own = directory.segmentation[creditor.id];
+    const rules = (own?.rules ?? []).flatMap((rule, i) => (rule.cadence === cadenceName ? [`segmentation rule ${i + 1}`] : []));
+    const fallback = own?.defaultCadence ?? directory.defaultCadence;
+    const how = [...rules, ...(fallback === cadenceName ? [own?.defaultCadence ? "the creditor's default cadence" : "the directory's default cadence"] : [])];
+    return how.length > 0 ? [{ creditor, how: how.join(', ') }] : [];
+  });
+}
+
+/**
+ * Why a cadence may not be used by these creditors as it stands: call steps leave a limited-content
+ * voicemail, which must name a natural person the debtor can call back (§1006.2(j)), so every
+ * creditor that uses a cadence with call steps needs its `contactPersonName`. Empty when it may.
+ */
+export function cadenceCreditorProblems(cadence: Cadence, creditors: CreditorDirectory | readonly CreditorSettings[]): string[] {
+  if (!cadence.steps.some((step) => step.action === 'call')) return [];
+  const using = Array.isArray(creditors) ? creditors.map((creditor) => ({ creditor, how: 'enrollment' })) : creditorsUsingCadence(creditors as CreditorDirectory, cadence.name);
+  return using
+    .filter(({ creditor }) => !creditor.contactPersonName)
+    .map(({ creditor, how }) => `creditor ${creditor.id} uses cadence ${cadence.name} (${how}), whose call steps leave a voicemail, but has no contactPersonName: a limited-content voicemail must name a person the debtor can call back (§1006.2(j))`);
 }
 
 /** The creditor's arrangement rules with the defaults filled in. */

@@ -38,6 +38,7 @@ import {
   debtorPageView,
   decide,
   EngineRefusal,
+  isSave,
   fromCarried,
   initialState,
   planProposals,
@@ -48,6 +49,7 @@ import {
   type EngineConfig,
   type EngineEvent,
   type EngineState,
+  type SaveCommand,
   type Visibility,
 } from '../domain/engine';
 import {
@@ -63,6 +65,8 @@ import {
   pauseAccountUpdate,
   paymentFailedSignal,
   paymentReceivedSignal,
+  placeCallUpdate,
+  recordCallOutcomeUpdate,
   paymentReturnedSignal,
   planProposalsQuery,
   promiseToPaySignal,
@@ -126,6 +130,9 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     notifyRepresentatives: input.notifyRepresentatives ?? false,
     cadence: input.cadence ?? null,
+    limitationOverrides: input.limitationOverrides,
+    remedyThreatsInValidationPeriod: input.remedyThreatsInValidationPeriod ?? 'hold',
+    voicemailContactName: input.voicemailContactName ?? null,
     charges: input.charges,
     reconnectOnPlan: input.reconnectOnPlan,
   };
@@ -186,6 +193,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   onUpdate(acceptPlanUpdate, (request) => ({ kind: 'plan', request }));
   onUpdate(grantExtensionUpdate, (request) => ({ kind: 'extension', request }));
   onUpdate(recordWorkOutcomeUpdate, (request) => ({ kind: 'work_outcome', request }));
+  onUpdate(placeCallUpdate, (request) => ({ kind: 'dial', request }));
+  onUpdate(recordCallOutcomeUpdate, (request) => ({ kind: 'call_outcome', request }));
   onUpdate(
     moveToCadenceUpdate,
     (request) => ({ kind: 'move', request }),
@@ -242,7 +251,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   let decision = apply({ kind: 'started', at: now() });
   for (;;) {
     await runSaves(decision.commands);
-    const next = decision.commands.find((c): c is Exclude<Command, { kind: 'save_arrangement' }> => c.kind !== 'save_arrangement');
+    const next = decision.commands.find((c): c is Exclude<Command, SaveCommand> => !isSave(c));
     if (!next) throw new Error('the account engine decided nothing to do: an engine defect');
     switch (next.kind) {
       case 'complete':
@@ -347,10 +356,13 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     }
   }
 
-  /** Arrangements' latest state for reports: kept before anything else happens. */
+  /** Arrangements' latest state for reports, and calls people placed: kept before anything else happens. */
   async function runSaves(commands: Command[]): Promise<void> {
-    for (const command of commands)
+    for (const command of commands) {
       if (command.kind === 'save_arrangement') await ledger.recordArrangement.executeWithOptions({ summary: command.summary }, [command.snapshot]);
+      if (command.kind === 'save_call_attempt') await ledger.recordCallAttempt.executeWithOptions({ summary: command.summary }, [command.snapshot]);
+      if (command.kind === 'save_debtor_link') await ledger.linkDebtor.executeWithOptions({ summary: command.summary }, [command.link]);
+    }
   }
 }
 

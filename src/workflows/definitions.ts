@@ -11,9 +11,13 @@ import type { AllocationRule } from '../domain/allocation';
 import type { ChargeCap, ChargeRules } from '../domain/charges';
 import type { AccountProfile } from '../domain/account';
 import type { WorkOutcomeRequest } from '../domain/engine/work-records';
+import type { DialAnswer } from '../domain/engine/calls';
 import type {
   AccountOutcome,
   AccountStateView,
+  CallAttempt,
+  CallOutcomeRequest,
+  DialRequest,
   ComplianceEvent,
   ContactDetailsChange,
   DebtorPageView,
@@ -72,6 +76,12 @@ export interface AccountWorkflowInput {
   arrangementRules?: ArrangementRules;
   /** How payments are spread over the account's debts (oldest first when absent). */
   allocationRule?: AllocationRule;
+  /** The creditor's statute-of-limitations overrides by USPS code (years), over the shipped table. */
+  limitationOverrides?: Record<string, number>;
+  /** A remedy threatened inside the validation period: held until it ends (default), or sent with the statement of rights. */
+  remedyThreatsInValidationPeriod?: 'hold' | 'statement';
+  /** The creditor's contact person named in limited-content voicemails (§1006.2(j)). */
+  voicemailContactName?: string;
   /** A plan the debtor accepts gets a disconnected service back on (the creditor's choice; a payment in full always does). */
   reconnectOnPlan?: boolean;
   /** Late fees and interest the creditor's contract allows (none when absent), and its overrides of the state caps. */
@@ -89,6 +99,10 @@ export const moveToCadenceUpdate = defineUpdate<AccountStateView, [OperatorReque
 export const recordWorkOutcomeUpdate = defineUpdate<unknown, [WorkOutcomeRequest]>('recordWorkOutcome');
 export type { WorkOutcomeRequest };
 export const changeContactDetailsUpdate = defineUpdate<AccountStateView, [ContactDetailsChange]>('changeContactDetails');
+/** "Dialling now": the gate answers allow, defer or suppress for a call a person is placing; the attempt is recorded. */
+export const placeCallUpdate = defineUpdate<DialAnswer, [DialRequest]>('placeCall');
+/** What came of an allowed call: no answer, voicemail left, wrong number, conversation. */
+export const recordCallOutcomeUpdate = defineUpdate<CallAttempt, [CallOutcomeRequest]>('recordCallOutcome');
 
 export const searchAttributes = {
   creditorId: defineSearchAttributeKey('DunningCreditorId', SearchAttributeType.KEYWORD),

@@ -9,7 +9,7 @@ import type { AccountProfile } from '../../src/domain/account';
 import { DEFAULT_ARRANGEMENT_RULES } from '../../src/domain/arrangements';
 import type { Cadence } from '../../src/domain/cadence';
 import { evaluateContact } from '../../src/domain/contact-policy';
-import { decide, initialState, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EffectValues, type EngineConfig, type EngineEvent, type EngineState, type WorkItemDraft } from '../../src/domain/engine';
+import { decide, initialState, isSave, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EffectValues, type EngineConfig, type EngineEvent, type EngineState, type WorkItemDraft } from '../../src/domain/engine';
 import type { ComplianceEvent, LedgerAdjustment, PaymentReceived, PaymentReturned } from '../../src/domain/engine/records';
 
 export interface WorldOptions {
@@ -82,7 +82,7 @@ export class World {
   message(event: DistributiveOmitAt<EngineEvent>): unknown {
     const decision = decide(this.state, { ...event, at: this.now() } as EngineEvent, this.config);
     this.state = decision.state;
-    this.saves.push(...decision.commands.filter((c) => c.kind === 'save_arrangement'));
+    this.saves.push(...decision.commands.filter(isSave));
     if (!this.completed) this.run({ kind: 'tick', at: this.now() });
     return decision.reply;
   }
@@ -128,7 +128,7 @@ export class World {
       this.state = decision.state;
       next = null;
       for (const command of decision.commands) {
-        if (command.kind === 'save_arrangement') this.saves.push(command);
+        if (isSave(command)) this.saves.push(command);
         else if (command.kind === 'wait') this.wakeAt = command.until === null ? null : Date.parse(command.until);
         else if (command.kind === 'complete') this.completed = true;
         else if (command.kind === 'continue_as_new') {

@@ -9,7 +9,7 @@ import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
 import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
-import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
+import type { AccountOutcome, CallAttempt, CallOutcomeRequest, ComplianceEvent, ContactDetailsChange, DialRequest, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 import type { PostalAddress, WorkItemDraft, WorkOutcomeRequest } from './work-records';
 
@@ -100,6 +100,8 @@ export type Effect =
       ledger: { accountKey: string; creditorId: string; accountId: string; currency: string; openingBalanceMinor: number; dueDate: string; debts?: DebtLine[]; allocationRule?: AllocationRule };
       /** Segmentation picks the cadence: the account's profile and the time it is chosen at. */
       selectCadence: { account: AccountProfile; nowIso: string } | null;
+      /** Who the debtor is, for the person's other accounts at the creditor. */
+      link?: DebtorLinkInput;
       summary: string;
     }
   | {
@@ -203,13 +205,37 @@ export interface ArrangementSnapshot {
   detail: Record<string, unknown>;
 }
 
+/** Who the account's debtor is, so the person's other accounts at the creditor can be found (a debtor id, email, phone). */
+export interface DebtorLinkInput {
+  accountKey: string;
+  creditorId: string;
+  debtorId: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+/** A call a person asked to place, for the work queue and the proof: the gate's decision (kept once) and the attempt as it stands. */
+export interface CallAttemptSnapshot {
+  accountKey: string;
+  creditorId: string;
+  attempt: CallAttempt;
+  /** The gate's inputs, kept with its decision as proof (the first time the attempt is saved). */
+  decision: { decisionKey: string; request: ContactRequest } | null;
+}
+
 export type Command =
   | Effect
   | { kind: 'save_arrangement'; snapshot: ArrangementSnapshot; summary: string }
+  | { kind: 'save_call_attempt'; snapshot: CallAttemptSnapshot; summary: string }
+  | { kind: 'save_debtor_link'; link: DebtorLinkInput; summary: string }
   /** Nothing to do until then (null: until a message arrives). */
   | { kind: 'wait'; until: string | null }
   | { kind: 'continue_as_new' }
   | { kind: 'complete'; outcome: AccountOutcome };
+
+/** Records kept for reports and the work queue without waiting for an answer: carried out before anything else. */
+export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_call_attempt' | 'save_debtor_link' }>;
+export const isSave = (command: Command): command is SaveCommand => command.kind === 'save_arrangement' || command.kind === 'save_call_attempt' || command.kind === 'save_debtor_link';
 
 /** The results activities give back (what each effect kind resolves to). */
 export interface EffectValues {
@@ -254,7 +280,10 @@ export type Control =
   | { kind: 'plan'; request: PlanRequest }
   | { kind: 'extension'; request: ExtensionRequest }
   /** An operator's outcome of a work item (work-outcomes.ts). */
-  | { kind: 'work_outcome'; request: WorkOutcomeRequest };
+  | { kind: 'work_outcome'; request: WorkOutcomeRequest }
+  /** A person is dialling now: the gate answers allow, defer or suppress, and the attempt is recorded. */
+  | { kind: 'dial'; request: DialRequest }
+  | { kind: 'call_outcome'; request: CallOutcomeRequest };
 
 export type EngineEvent =
   /** The run began: a new account, or one continued as new. */

@@ -60,7 +60,7 @@ export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
       return;
     case 'opt_in':
       c.optOuts = c.optOuts.filter((o) => !(o.channel === event.channel && o.address === event.address));
-      c.consents.push({ channel: event.channel, address: event.address, consented: true });
+      c.consents.push({ channel: event.channel, address: event.address, consented: true, source: event.source, at });
       record(`${event.channel} ${event.address} by ${event.source}`);
       return;
     case 'telephone_conversation':

@@ -6,13 +6,13 @@
 import { isEndStage, type ContactRecord } from '../account';
 import { renderArrangementMessage } from '../arrangement-messages';
 import { templateValues } from '../cadence';
-import { rulesFor, type ContactChannel, type ContactRequest } from '../contact-policy';
+import { hasConsent, rulesFor, type ContactChannel, type ContactHistoryEntry, type ContactRequest } from '../contact-policy';
 import { formatMoney } from '../money';
 import { candidateZones } from '../us-zones';
 import type { ContactEffect, EffectFailure, EffectValues, LetterDetails } from './commands';
 import { balance, changeStage, perform, type Ctx } from './context';
 import { preferredChannel, withPreferredHours } from './preferences';
-import type { PendingNotice } from './state';
+import type { EngineState, PendingNotice } from './state';
 
 const CHANNELS = ['email', 'sms', 'letter'] as const;
 /** How often the contact window may push an arrangement message back before it is given up. */
@@ -29,39 +29,59 @@ export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: str
     timezones: candidateZones(account.timezone, account.address.country, account.address.region, account.phone),
     state: account.address.country === 'US' ? account.address.region : null,
     city: account.address.city,
-    consents: [
-      ...(account.email ? [{ channel: 'email' as const, address: account.email, consented: account.consent.email }] : []),
-      ...(account.phone ? [{ channel: 'sms' as const, address: account.phone, consented: account.consent.sms }] : []),
-      ...compliance.consents,
-    ],
+    // Consent per address (the enrollment's for the enrolled addresses, then what was given since): a changed number has none of its own.
+    consents: compliance.consents,
     optOuts: compliance.optOuts,
     flags: compliance.flags,
     dispute: compliance.dispute,
     history: [
-      // A confirmation the debtor asked for on their page does not count towards the caps (§1006.14(b)(3)).
-      ...ctx.s.contacts.filter((c) => c.status === 'sent').map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const, ...(c.stepId.startsWith('confirmation-') ? { consumerRequested: true } : {}) })),
+      // A confirmation the debtor asked for on their page does not count towards the caps (§1006.14(b)(3)); calls count as people place them.
+      ...ctx.s.contacts
+        .filter((c) => c.status === 'sent' && c.channel !== 'call')
+        .map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const, ...(c.stepId.startsWith('confirmation-') ? { consumerRequested: true } : {}) })),
+      ...callHistory(ctx.s),
       ...compliance.conversations.map((at) => ({ channel: 'call' as const, at, kind: 'conversation' as const })),
     ],
   };
 }
+
+/**
+ * The calls of this account as the gate counts them: each dial the gate allowed is an attempt; a
+ * call task counts as one attempt when it was created, unless people reported dialling it (then
+ * its dials count instead). Conversations come from the compliance record.
+ */
+export function callHistory(state: EngineState): ContactHistoryEntry[] {
+  const dialled = new Set((state.callAttempts ?? []).filter((a) => a.decision === 'allow' && a.taskId).map((a) => a.taskId));
+  return [
+    ...state.contacts.filter((c) => c.status === 'sent' && c.channel === 'call' && !(c.providerMessageId && dialled.has(c.providerMessageId))).map((c) => ({ channel: 'call' as const, at: c.at, kind: 'attempt' as const })),
+    // One entry per call placed; one that reached the debtor is a conversation (an attempt that also starts the silence).
+    ...(state.callAttempts ?? []).filter((a) => a.decision === 'allow').map((a) => ({ channel: 'call' as const, at: a.at, kind: a.outcome === 'conversation' ? ('conversation' as const) : ('attempt' as const) })),
+  ];
+}
+
 
 export function letterRecipient(ctx: Ctx): string {
   const { debtorName, address } = ctx.s.profile;
   return [debtorName, address.line1, `${address.city}, ${address.region} ${address.postalCode}`].join(', ');
 }
 
-export function isInvalid(ctx: Ctx, channel: 'email' | 'sms', address: string | null): boolean {
+export function isInvalid(ctx: Ctx, channel: 'email' | 'sms' | 'call', address: string | null): boolean {
   return address !== null && ctx.s.invalidContacts.some((i) => i.channel === channel && i.address === address);
 }
 
-/** The step's own channel unless its address is undeliverable: then email ⇄ SMS, else a letter. */
+/** Consent recorded for that address (the last record for it decides). */
+export const consentedAt = (ctx: Ctx, channel: 'email' | 'sms', address: string | null) => address !== null && hasConsent(ctx.s.compliance.consents, channel, address);
+
+/** The step's own channel unless its address is undeliverable: then email ⇄ SMS (where that address has consent), else a letter. */
 export function deliverableChannel(ctx: Ctx, action: 'email' | 'sms' | 'call' | 'letter'): 'email' | 'sms' | 'call' | 'letter' {
   const account = ctx.s.profile;
   // The debtor's preferred channel, where it can be used, instead of the step's email or SMS.
   const preferred = preferredChannel(ctx, action);
   if (preferred) return preferred;
-  if (action === 'email' && isInvalid(ctx, 'email', account.email)) return account.phone && !isInvalid(ctx, 'sms', account.phone) && account.consent.sms ? 'sms' : 'letter';
-  if (action === 'sms' && isInvalid(ctx, 'sms', account.phone)) return account.email && !isInvalid(ctx, 'email', account.email) && account.consent.email ? 'email' : 'letter';
+  if (action === 'email' && isInvalid(ctx, 'email', account.email)) return account.phone && !isInvalid(ctx, 'sms', account.phone) && consentedAt(ctx, 'sms', account.phone) ? 'sms' : 'letter';
+  if (action === 'sms' && isInvalid(ctx, 'sms', account.phone)) return account.email && !isInvalid(ctx, 'email', account.email) && consentedAt(ctx, 'email', account.email) ? 'email' : 'letter';
+  // A number a caller found to be someone else's is not called again: a letter instead.
+  if (action === 'call' && isInvalid(ctx, 'call', account.phone)) return 'letter';
   return action;
 }
 

@@ -6,7 +6,8 @@
 import { isEndStage } from '../account';
 import { TERMINAL_ACTIONS } from '../cadence';
 import { checkExtension, checkPlan, checkPromise, takeExtension, takePlan, takePromise } from './arrangement-watch';
-import type { Control } from './commands';
+import { checkCallOutcome, checkDial, dial, recordCallOutcome } from './calls';
+import type { Control, DebtorLinkInput } from './commands';
 import { advance, changeStage, EngineRefusal, note, recordStep, updateHold, type Ctx } from './context';
 import type { OperatorRequest } from './records';
 import { refreshNextAction } from './steps';
@@ -60,6 +61,9 @@ export function checkControl(state: EngineState, config: EngineConfig, at: strin
       if (typeof control.request.cadence !== 'string' || control.request.cadence === '') refuse('cadence (a saved cadence name) is required');
       if (control.cadence?.products && !control.cadence.products.includes(state.profile.product))
         refuse(`cadence ${control.cadence.name} is for ${control.cadence.products.join(', ')}, not ${state.profile.product}`);
+      // §1006.2(j): its call steps' voicemails must name a person, and this creditor has none configured.
+      if (control.cadence?.steps.some((step) => step.action === 'call') && !config.voicemailContactName)
+        refuse(`cadence ${control.cadence.name} has call steps, and creditor ${state.profile.creditorId} has no contactPersonName for their voicemails`);
       return;
     case 'contact_details':
       requireReason(control.request);
@@ -83,6 +87,14 @@ export function checkControl(state: EngineState, config: EngineConfig, at: strin
       return;
     case 'work_outcome':
       checkWorkOutcome(state, config, at, control.request);
+      return;
+    case 'dial':
+      requireOpen(state);
+      checkDial(state, control.request);
+      return;
+    case 'call_outcome':
+      // A call placed before the account ended still has an outcome to record.
+      checkCallOutcome(state, control.request);
   }
 }
 
@@ -102,6 +114,10 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       refreshNextAction(ctx);
       return answer;
     }
+    case 'dial':
+      return dial(ctx, control.request);
+    case 'call_outcome':
+      return recordCallOutcome(ctx, control.request);
     case 'pause':
       s.stageBeforePause = s.stage;
       s.pausedReason = control.request.reason;
@@ -151,11 +167,25 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       const changed: string[] = [];
       if (change.email !== undefined) (account.email = change.email), changed.push('email');
       if (change.phone !== undefined) (account.phone = change.phone), changed.push('phone');
+      // Consent belongs to the address: a new number or email address has none until it is given
+      // for it, here with the change (the debtor gave it, and said so) or later by an opt-in.
+      const given = change.consent;
+      const source = `contact change: ${given?.source ?? ''}`.trim();
+      if (given?.email !== undefined && account.email) s.compliance.consents.push({ channel: 'email', address: account.email, consented: given.email, source, at: ctx.at });
+      if (given?.sms !== undefined && account.phone) s.compliance.consents.push({ channel: 'sms', address: account.phone, consented: given.sms, source, at: ctx.at });
       if (change.address) (account.address = change.address), changed.push('address');
       if (change.timezone) (account.timezone = change.timezone), changed.push('time zone');
+      // The person's other accounts are found by email and phone too: the new ones from now on.
+      if (change.email !== undefined || change.phone !== undefined) ctx.out.push({ kind: 'save_debtor_link', link: debtorLink(ctx), summary: 'debtor link updated' });
       return operatorChange(ctx, `contact details changed (${changed.join(', ') || 'nothing'})`, change);
     }
   }
+}
+
+/** Who the account's debtor is, for finding the person's other accounts at the creditor. */
+export function debtorLink(ctx: Ctx): DebtorLinkInput {
+  const { creditorId, debtorId, email, phone } = ctx.s.profile;
+  return { accountKey: ctx.config.accountKey, creditorId, debtorId: debtorId ?? null, email, phone };
 }
 
 function operatorChange(ctx: Ctx, what: string, request: OperatorRequest): undefined {

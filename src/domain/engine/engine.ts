@@ -21,7 +21,7 @@ import { applyComplianceEvent } from './compliance';
 import { disconnected, planReconnection, reconnectionResult } from './service';
 import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
 import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
-import { applyControl } from './controls';
+import { applyControl, debtorLink } from './controls';
 import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
 import { redactPersonalData } from './redaction';
 import { afterComplianceEvent, afterControl, afterPaymentPosted, applySelfServiceEvent, chargeResult, confirmationResult, paymentFailed, planSelfService, selfServiceWakeAt } from './self-service';
@@ -129,6 +129,7 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
       kind: 'open_account',
       ledger: { accountKey: ctx.config.accountKey, creditorId: s.profile.creditorId, accountId: s.profile.accountId, currency: s.profile.currency, openingBalanceMinor: s.profile.balanceMinor, dueDate: s.profile.dueDate, debts: s.profile.debts, allocationRule: ctx.config.allocationRule },
       selectCadence: s.cadence ? null : { account: s.profile, nowIso: ctx.at },
+      link: debtorLink(ctx),
       summary: `open ledger account with ${money(ctx, s.profile.balanceMinor)} due${s.cadence ? '' : '; choose cadence by segmentation'}`,
     });
   }

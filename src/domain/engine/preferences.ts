@@ -4,7 +4,7 @@
  * and a preferred time of day, which narrows the contact window of collection contacts (a time the
  * debtor said is inconvenient may not be used, §1006.6(b)(1)).
  */
-import type { ContactRules } from '../contact-policy';
+import { hasConsent, type ContactRules } from '../contact-policy';
 import type { Ctx } from './context';
 import { TIME_OF_DAY_HOURS } from './records';
 import { readSelfService } from './self-service-state';
@@ -16,7 +16,8 @@ export function channelUsable(ctx: Ctx, channel: 'email' | 'sms'): boolean {
   if (!address) return false;
   if (s.invalidContacts.some((i) => i.channel === channel && i.address === address)) return false;
   if (s.compliance.optOuts.some((o) => o.channel === channel && o.address === address)) return false;
-  if (channel === 'sms') return s.profile.consent.sms || s.compliance.consents.some((c) => c.channel === 'sms' && c.address === address && c.consented);
+  // Consent belongs to the number: a number given later has none until it is given for it.
+  if (channel === 'sms') return hasConsent(s.compliance.consents, 'sms', address);
   return true;
 }
 

@@ -98,10 +98,15 @@ export interface ArrangementsView {
   extensions: ExtensionRecord[];
 }
 
-/** New contact details (a move, a new number); each needs a reason. */
+/**
+ * New contact details (a move, a new number); each needs a reason. A new number or email address
+ * has no consent until it is given for it: `consent` records that the debtor gave it with the new
+ * address (e.g. a number the debtor gave for the debt, for texts), and where that came from.
+ */
 export interface ContactDetailsChange {
   email?: string | null;
   phone?: string | null;
+  consent?: { email?: boolean; sms?: boolean; source: string };
   address?: AccountProfile['address'];
   timezone?: string;
   reason: string;
@@ -185,6 +190,8 @@ export interface ComplianceView {
   activeMilitaryDuty?: boolean;
   representative?: (Representative & { role: 'estate' | 'trustee'; notifiedAt: string | null }) | null;
   optOuts: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string }[];
+  /** Consent per address, oldest first, with where it came from and when (engine v3). */
+  consents?: { channel: 'email' | 'sms' | 'call' | 'voicemail' | 'letter'; address: string; consented: boolean; source?: string; at?: string }[];
   events: { kind: string; at: string; detail: string }[];
   personalDataPurged: boolean;
 }
@@ -229,6 +236,8 @@ export interface AccountStateView {
   invalidContacts?: InvalidContact[];
   /** Locating, a field visit, an insurance claim, and the work items open for people. */
   work?: { locating: LocatingState | null; returnedMail: string[]; visit: VisitState | null; claim: ClaimState | null; openItems: OpenWorkItem[] };
+  /** Calls people asked to place ("dialling now"), with the gate's answer and what came of each. */
+  callAttempts?: CallAttempt[];
   /** What the debtor did on their page and asked for: preferences, questions, payment attempts. */
   selfService?: SelfServiceView;
 }
@@ -257,9 +266,55 @@ export interface AccountOutcome {
 /** A fee, interest or credit, with what became of it. */
 export type AdjustmentRecord = LedgerAdjustment & { at: string; status: 'posted' | 'rejected'; reason: string | null };
 
-/** An address found undeliverable (a bounce, an undelivered text). */
+/** What came of a call a person placed (the 7-in-7 and 7-day rules count attempts and conversations, §1006.14(b)(2)). */
+export const CALL_OUTCOMES = ['no_answer', 'voicemail', 'wrong_number', 'conversation'] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** An attempt or a conversation with the same person about another of the creditor's accounts (for the person's call caps). */
+export interface CallElsewhere {
+  accountKey: string;
+  at: string;
+  kind: 'attempt' | 'conversation';
+}
+
+/** "Dialling now": a person is about to call the debtor and asks whether they may. */
+export interface DialRequest {
+  /** The number to dial; the account's number when absent. */
+  phone?: string;
+  /** The call task being worked, if any: its own creation then no longer counts as an attempt. */
+  taskId?: string;
+  operator: string;
+  /** Calls with the same person on the creditor's other accounts, found by the caller's system (the API looks them up). */
+  elsewhere?: CallElsewhere[];
+}
+
+/** One dial asked for: the gate's answer, and (once reported) what came of the call. */
+export interface CallAttempt {
+  id: string;
+  phone: string;
+  at: string;
+  operator: string;
+  taskId: string | null;
+  decision: 'allow' | 'defer' | 'suppress';
+  rule: string;
+  reason: string | null;
+  /** Deferred: the earliest time the call may be placed. */
+  until: string | null;
+  outcome: CallOutcome | null;
+  outcomeAt: string | null;
+  note: string | null;
+}
+
+export interface CallOutcomeRequest {
+  attemptId: string;
+  outcome: CallOutcome;
+  note?: string;
+  operator?: string;
+}
+
+/** An address found undeliverable (a bounce, an undelivered text), or a number found not to be the debtor's (a wrong number: calls and texts). */
 export interface InvalidContact {
-  channel: 'email' | 'sms';
+  channel: 'email' | 'sms' | 'call';
   address: string;
   reason: string;
   at: string;

@@ -21,6 +21,7 @@ export function redactPersonalData(ctx: Ctx): void {
   };
   for (const contact of s.contacts) contact.recipient = contact.recipient ? REDACTED : null;
   for (const invalid of s.invalidContacts) invalid.address = REDACTED;
+  for (const call of s.callAttempts ?? []) Object.assign(call, { phone: REDACTED, reason: call.reason === null ? null : REDACTED, note: call.note === null ? null : REDACTED });
   c.optOuts = c.optOuts.map((o) => ({ ...o, address: REDACTED }));
   c.consents = c.consents.map((o) => ({ ...o, address: REDACTED }));
   for (const event of c.events) event.detail = REDACTED;

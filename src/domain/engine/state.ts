@@ -11,8 +11,10 @@ import type { ArrangementMessageKind } from '../arrangement-messages';
 import type { Cadence, RenderSettings } from '../cadence';
 import { delinquentFromMs } from '../schedule';
 import type { ConsentRecord, RulePack } from '../contact-policy';
+import type { LimitationOverrides } from '../statute-of-limitations';
 import type {
   AdjustmentRecord,
+  CallAttempt,
   ComplianceView,
   ExtensionRecord,
   InvalidContact,
@@ -40,6 +42,15 @@ export interface EngineConfig {
   notifyRepresentatives: boolean;
   /** The cadence named at enrollment; without it segmentation picks one when the account opens. */
   cadence: Cadence | null;
+  /** The creditor's statute-of-limitations figures by USPS code (reviewed by counsel), over the table's. */
+  limitationOverrides?: LimitationOverrides;
+  /**
+   * A message that threatens a remedy inside the validation period: held until the period has
+   * ended (the default), or sent with the plain statement of the debtor's rights (§1006.38(b)).
+   */
+  remedyThreatsInValidationPeriod?: 'hold' | 'statement';
+  /** The natural person a limited-content voicemail names (§1006.2(j)); without one no voicemail is left. */
+  voicemailContactName?: string | null;
   /** Whether a plan the debtor accepted gets a disconnected service back on (as a payment in full does). */
   reconnectOnPlan?: boolean;
   /** Late fees and interest the contract allows, and the creditor's overrides of the state caps; absent: none. */
@@ -57,7 +68,7 @@ export interface ActiveArrangement {
 
 /** What the law lets the product do with this account, from the facts recorded so far. */
 export interface ComplianceState extends ComplianceView {
-  /** Consents given after enrollment (opt-ins); enrollment consents come from the account. */
+  /** Consent per address, oldest first: the enrollment's, then opt-ins and consents given with new details. */
   consents: ConsentRecord[];
   conversations: string[];
   /** When collection was suspended for a dispute; the cadence clock stops until verification. */
@@ -118,6 +129,8 @@ export interface EngineState extends WorkState {
   plans: PlanRecord[];
   extensions: ExtensionRecord[];
   invalidContacts: InvalidContact[];
+  /** Calls people asked to place ("dialling now") and what came of them. */
+  callAttempts: CallAttempt[];
   /** When the account was paid or settled; it stays open for returned payments a while. */
   endedAt: string | null;
   stageBeforeEnd: Stage | null;
@@ -168,7 +181,17 @@ export function emptyCompliance(): ComplianceState {
   };
 }
 
+/** The consents the account was enrolled with, each tied to the address it was given for. */
+export function enrollmentConsents(profile: AccountProfile, at: string): ConsentRecord[] {
+  return [
+    ...(profile.email ? [{ channel: 'email' as const, address: profile.email, consented: profile.consent.email, source: 'enrollment', at }] : []),
+    ...(profile.phone ? [{ channel: 'sms' as const, address: profile.phone, consented: profile.consent.sms, source: 'enrollment', at }] : []),
+  ];
+}
+
 export function initialState(profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
+  const compliance = emptyCompliance();
+  compliance.consents = enrollmentConsents(profile, at);
   // Enrolled before its due date: not delinquent yet. Courtesy reminders only; collection (and its clock) starts when it is past due.
   const delinquentFrom = delinquentFromMs(profile.dueDate, profile.timezone);
   const current = Date.parse(at) < delinquentFrom;
@@ -202,12 +225,13 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     steps: [],
     stageHistory: [{ stage: current ? 'current' : 'notice', at, reason: current ? `${enrolled}; not past due until ${new Date(delinquentFrom).toISOString()}: courtesy reminders only` : enrolled }],
     nextAction: null,
-    compliance: emptyCompliance(),
+    compliance,
     arrangement: null,
     promises: [],
     plans: [],
     extensions: [],
     invalidContacts: [],
+    callAttempts: [],
     endedAt: null,
     stageBeforeEnd: null,
     holdStartedAt: null,
@@ -231,13 +255,12 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
  * effect the earlier run was waiting for is not carried: continue-as-new happens between effects.
  */
 export function fromCarried(carried: Record<string, unknown> & { engine?: number }, profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
-  // State carried before the work queue existed lacks its fields: they start empty.
-  if (carried.engine === 3) return { ...workDefaults(), ...(carried as unknown as EngineState) };
   const base = initialState(profile, cadence, at);
+  if (carried.engine === 3) return completed(carried as unknown as EngineState, base, profile);
   if (carried.engine !== 2) {
     // The first engine: enrollment facts, payments and contacts; its cadence position carries over.
     const v1 = carried as unknown as { enrolledAt: string; nextStepIndex: number; balanceMinor: number; stage: Stage; ledgerOpened: boolean; pendingPayments: PaymentReceived[]; contacts: ContactRecord[]; payments: PaymentRecord[]; stageHistory: StageChange[] };
-    return { ...base, enrolledAt: v1.enrolledAt, cadenceStartedAt: v1.enrolledAt, nextStepIndex: v1.nextStepIndex, stepRuns: v1.nextStepIndex, balanceMinor: v1.balanceMinor, stage: v1.stage, ledgerOpened: v1.ledgerOpened, pendingPayments: v1.pendingPayments, contacts: v1.contacts, payments: v1.payments, stageHistory: v1.stageHistory };
+    return { ...base, compliance: { ...base.compliance, consents: enrollmentConsents(profile, v1.enrolledAt) }, enrolledAt: v1.enrolledAt, cadenceStartedAt: v1.enrolledAt, nextStepIndex: v1.nextStepIndex, stepRuns: v1.nextStepIndex, balanceMinor: v1.balanceMinor, stage: v1.stage, ledgerOpened: v1.ledgerOpened, pendingPayments: v1.pendingPayments, contacts: v1.contacts, payments: v1.payments, stageHistory: v1.stageHistory };
   }
   const v2 = carried as unknown as Partial<EngineState> & { compliance?: Partial<ComplianceState> };
   const merged = { ...base } as unknown as Record<string, unknown>;
@@ -245,6 +268,8 @@ export function fromCarried(carried: Record<string, unknown> & { engine?: number
   const state = merged as unknown as EngineState;
   state.engine = 3;
   state.compliance = { ...emptyCompliance(), ...(v2.compliance ?? {}) } as ComplianceState;
+  // The earlier engines tied enrollment consent to whatever number the account had; here it is the enrolled one's.
+  state.compliance.consents = withEnrollmentConsents(state.compliance.consents, profile, state.enrolledAt);
   state.profile = v2.profile ?? profile;
   state.cadence = v2.cadence ?? cadence;
   if (v2.holdStartedAt === undefined) {
@@ -254,5 +279,20 @@ export function fromCarried(carried: Record<string, unknown> & { engine?: number
     state.holdStartedAt = since ?? null;
   }
   state.awaiting = null;
+  return state;
+}
+
+/** Enrollment consents first, unless the records have them already (`profile` is the account as enrolled: the workflow's input). */
+function withEnrollmentConsents(consents: ConsentRecord[], profile: AccountProfile, at: string): ConsentRecord[] {
+  return consents.some((c) => c.source === 'enrollment') ? consents : [...enrollmentConsents(profile, at), ...consents];
+}
+
+/**
+ * A state this engine carried, from a build that knew fewer fields: the missing ones take their
+ * neutral value (none is missing when the same build carried it, and the state is then unchanged).
+ */
+function completed(carried: EngineState, base: EngineState, profile: AccountProfile): EngineState {
+  const state = { ...base, ...carried, compliance: { ...base.compliance, ...carried.compliance } };
+  state.compliance.consents = withEnrollmentConsents(carried.compliance.consents ?? [], profile, carried.enrolledAt);
   return state;
 }

@@ -6,8 +6,11 @@
  */
 import { isEndStage, type EndStage } from '../account';
 import { isDebtorContact, renderStepMessage, stepLabel, TERMINAL_ACTIONS, templateValues, unmetCondition, type CadenceStep, type RenderedMessage } from '../cadence';
+import { localDateTime } from '../contact-policy';
 import { delinquentFromMs, isCourtesyStep, shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../schedule';
 import { isTimeBarred, timeBarredDisclosure } from '../statute-of-limitations';
+import { threatensRemedy } from '../threats';
+import { rightsStatement } from '../validation-notice';
 import { limitedContentMessage } from '../voicemail';
 import type { ContactEffect, EffectFailure, EffectValues, OrderEffect } from './commands';
 import { advance, balance, changeStage, money, perform, recordStep, type Ctx } from './context';
@@ -21,6 +24,25 @@ const ORDER_RETRY_MAX_MS = 3_600_000;
 const DEFAULT_COLLECTOR_NAME = 'Dunning Collections';
 const DEFAULT_VOICEMAIL_BUSINESS = 'Client Services';
 const DEFAULT_CALLBACK_PHONE = '+1 555 555 0100';
+
+/** What a call task says when no contact person is configured: a voicemail naming nobody is not a limited-content message. */
+export const NO_VOICEMAIL = 'Leave no voicemail: no contact person is configured for this creditor, and a limited-content message must name one (§1006.2(j)).';
+
+/**
+ * The limited-content message a caller may leave (§1006.2(j)): the debtor's name, the creditor's
+ * configured contact person (a natural person the debtor can call back), a business name that
+ * does not say debt collection, a callback number. Undefined without a contact person.
+ */
+function voicemailFor(ctx: Ctx): string | undefined {
+  const callerName = ctx.config.voicemailContactName;
+  if (!callerName) return undefined;
+  return limitedContentMessage({
+    debtorName: ctx.s.profile.debtorName,
+    callerName,
+    businessName: ctx.config.settings.voicemailBusinessName ?? DEFAULT_VOICEMAIL_BUSINESS,
+    callbackPhone: ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE,
+  });
+}
 
 /** The next step and when it is due, or null when the cadence has run out. */
 export function nextStep(ctx: Ctx): { step: CadenceStep; dueAtMs: number } | null {
@@ -53,26 +75,55 @@ function timeBarred(ctx: Ctx): { barredSince: string } | null {
   if (account.address.country !== 'US') return null;
   const lastPayment = ctx.s.payments.filter((p) => p.status === 'posted').map((p) => p.receivedAt.slice(0, 10)).sort().pop();
   const from = lastPayment && lastPayment > account.dueDate ? lastPayment : account.dueDate;
-  const status = isTimeBarred({ state: account.address.region, lastPaymentOrDueDate: from, asOf: ctx.at });
+  const status = isTimeBarred({ state: account.address.region, lastPaymentOrDueDate: from, asOf: ctx.at, overrides: ctx.config.limitationOverrides });
   return status.barred && status.barredSince ? { barredSince: status.barredSince } : null;
 }
 
-/** The step's message; on a time-barred debt it carries the disclosure the debtor's jurisdiction requires. */
-function message(ctx: Ctx, step: CadenceStep): RenderedMessage {
+/**
+ * The step's message; on a time-barred debt it carries the disclosure the debtor's jurisdiction
+ * requires, and `added` paragraphs (the statement of rights) after it.
+ */
+function message(ctx: Ctx, step: CadenceStep, added: string[] = []): RenderedMessage {
   const account = ctx.s.profile;
   const rendered = renderStepMessage(ctx.s.cadence!, step, account.language, templateValues(account, balance(ctx), ctx.config.settings, ctx.at));
-  if (!timeBarred(ctx)) return rendered;
-  const disclosure = timeBarredDisclosure(account.address.region, account.language).replace(/\{\{\s*creditorName\s*\}\}/g, ctx.config.settings.collectorName ?? DEFAULT_COLLECTOR_NAME);
-  return { ...rendered, text: `${rendered.text}\n\n${disclosure}`, html: rendered.html === null ? null : `${rendered.html}<p>${disclosure}</p>` };
+  const paragraphs = [
+    ...(timeBarred(ctx) ? [timeBarredDisclosure(account.address.region, account.language).replace(/\{\{\s*creditorName\s*\}\}/g, ctx.config.settings.collectorName ?? DEFAULT_COLLECTOR_NAME)] : []),
+    ...added,
+  ];
+  if (paragraphs.length === 0) return rendered;
+  return { ...rendered, text: [rendered.text, ...paragraphs].join('\n\n'), html: rendered.html === null ? null : `${rendered.html}${paragraphs.map((p) => `<p>${p}</p>`).join('')}` };
 }
 
-/** §1006.34(b)(5) and (d)(3)(v): no remedy may overshadow the consumer's rights during the validation period. */
-function remedyNotBefore(ctx: Ctx, step: CadenceStep): number | null {
+/**
+ * 09:00 local on the day after the validation period ends, while that has not come yet (null once
+ * it has, or before any notice): until then no remedy, and no threat of one, may overshadow the
+ * consumer's rights (§1006.34(b)(5), §1006.38(b)).
+ */
+function validationPeriodHoldsUntil(ctx: Ctx): number | null {
   const notice = ctx.s.compliance.validationNotice;
-  if (!notice || !['order_disconnection', 'order_repossession', 'place_account'].includes(step.action)) return null;
+  if (!notice) return null;
   const firstDayAfter = new Date(Date.parse(`${notice.periodEnds}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
   const allowedFrom = zonedTimeToUtcMs(firstDayAfter, '09:00', ctx.s.profile.timezone);
   return ctx.nowMs < allowedFrom ? allowedFrom : null;
+}
+
+/** The remedies themselves (disconnection, repossession, placement) wait for the validation period's end. */
+function remedyNotBefore(ctx: Ctx, step: CadenceStep): number | null {
+  return ['order_disconnection', 'order_repossession', 'place_account'].includes(step.action) ? validationPeriodHoldsUntil(ctx) : null;
+}
+
+/**
+ * A message threatening a remedy inside the validation period: held until the period has ended
+ * (`hold`, the default: returns when), or sent with the plain statement of the debtor's rights
+ * (`statement`: returns the statement). Outside the period, or for other steps: nothing.
+ */
+function overshadowing(ctx: Ctx, step: CadenceStep): { holdUntil: number } | { statement: string } | null {
+  if (!threatensRemedy(step)) return null;
+  const until = validationPeriodHoldsUntil(ctx);
+  if (until === null) return null;
+  if (ctx.config.remedyThreatsInValidationPeriod !== 'statement') return { holdUntil: until };
+  const notice = ctx.s.compliance.validationNotice!;
+  return { statement: rightsStatement(ctx.s.profile.language, { noticeSentOn: localDateTime(notice.sentAt, ctx.s.profile.timezone).date, periodEnds: notice.periodEnds }) };
 }
 
 const runKey = (ctx: Ctx, step: CadenceStep) => `${ctx.config.accountKey}/step/${ctx.s.stepRuns}/${step.id}`;
@@ -97,7 +148,8 @@ export function runStep(ctx: Ctx, step: CadenceStep, index: number): 'done' | 'a
   const barred = timeBarred(ctx);
   if (barred && step.threatensSuit) {
     recordStep(ctx, step, 'suppressed', `reg_f_1006_26_b_time_barred: the debt is time-barred in ${account.address.region} since ${barred.barredSince}`);
-    return finishStep(ctx, step);
+    // A placement that did not happen does not end the account as placed.
+    return finishStep(ctx, step, !(step.action in TERMINAL_ACTIONS));
   }
   if (step.action === 'order_repossession' && s.compliance.activeMilitaryDuty) {
     recordStep(ctx, step, 'suppressed', 'scra_active_duty: no repossession while the debtor is on active military duty');
@@ -105,13 +157,21 @@ export function runStep(ctx: Ctx, step: CadenceStep, index: number): 'done' | 'a
   }
   const label = labelOf(ctx, step, index);
   if (isDebtorContact(step.action)) {
+    // §1006.38(b): a threat of a remedy waits for the validation period's end, or states the debtor's rights.
+    const overshadow = overshadowing(ctx, step);
+    if (overshadow && 'holdUntil' in overshadow) {
+      s.stepNotBefore = new Date(overshadow.holdUntil).toISOString();
+      return 'deferred';
+    }
     // An address found undeliverable (a bounce, an undelivered text) falls back to another channel.
     const channel = deliverableChannel(ctx, step.action);
     const recipient = recipientFor(ctx, channel);
     const fallbackFrom = channel !== step.action ? `${step.action}: ${step.action === 'email' ? account.email : account.phone}` : null;
     let rendered: RenderedMessage;
+    let voicemail: string | undefined;
     try {
-      rendered = message(ctx, step);
+      rendered = message(ctx, step, overshadow ? [overshadow.statement] : []);
+      if (channel === 'call') voicemail = voicemailFor(ctx);
     } catch (error) {
       // A message that cannot be composed from the data: recorded, and the cadence goes on.
       if (!(error instanceof RangeError)) throw error;
@@ -120,17 +180,9 @@ export function runStep(ctx: Ctx, step: CadenceStep, index: number): 'done' | 'a
       return finishStep(ctx, step);
     }
     let text = rendered.text;
-    let voicemail: string | undefined;
     // A text written for another channel still tells how to opt out, as every text must.
     if (channel === 'sms' && step.action !== 'sms' && !/\bSTOP\b/.test(text)) text = `${text} Reply STOP to opt out.`;
-    if (channel === 'call') {
-      voicemail = limitedContentMessage({
-        debtorName: account.debtorName,
-        callerName: 'your caller',
-        businessName: ctx.config.settings.voicemailBusinessName ?? DEFAULT_VOICEMAIL_BUSINESS,
-        callbackPhone: ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE,
-      });
-    }
+    if (channel === 'call' && !voicemail) text = `${text}\n\n${NO_VOICEMAIL}`;
     requestContact(ctx, {
       purpose: { type: 'step', stepIndex: index, runKey: runKey(ctx, step), fallbackFrom },
       idempotencyKey: runKey(ctx, step),

@@ -1,0 +1,33 @@
+/**
+ * What a debtor's written reply asks for (Reg F §1006.6(e), §1006.14(h); TCPA revocation by any
+ * reasonable means): the opt-out keywords as for SMS, and free text that plainly asks to stop.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ownText, replyIntent } from '../src/domain/reply-intent';
+
+describe('reply intent', () => {
+  const cases: [string, string, string, ReturnType<typeof replyIntent>][] = [
+    ['a bare STOP', 'STOP', '', { intent: 'opt_out', media: [], everything: false }],
+    ['STOP above the quoted email, with a signature', 'Stop.\n\nSent from my phone\n\nOn Mon, 2 Nov 2026, Collections <c@example.test> wrote:\n> Dear Dana, $120.00 is due.', '', { intent: 'opt_out', media: [], everything: false }],
+    ['a Spanish keyword', 'BAJA', '', { intent: 'opt_out', media: [], everything: false }],
+    ['the subject of the List-Unsubscribe mailto', '', 'unsubscribe account/cred-test/A-1', { intent: 'opt_out', media: [], everything: false }],
+    ['UNSUBSCRIBE as the subject of a reply', 'no more', 'Re: UNSUBSCRIBE', { intent: 'opt_out', media: [], everything: false }],
+    ['START', 'start', '', { intent: 'opt_in', media: [], everything: false }],
+    ['please stop emailing me', 'Please stop emailing me.', 'Re: Your account is past due', { intent: 'stop_request', media: ['email'], everything: false }],
+    ['stop calling my phone', 'Hi, I will pay Friday, but stop calling my phone at work.', '', { intent: 'stop_request', media: ['call'], everything: false }],
+    ['stop contacting me altogether', 'I want you to stop contacting me about this.', '', { intent: 'stop_request', media: [], everything: true }],
+    ['do not text me', "Don't text me again", '', { intent: 'stop_request', media: ['sms'], everything: false }],
+    ['no more emails', 'No more emails please, send letters instead', '', { intent: 'stop_request', media: ['email'], everything: false }],
+    ['Spanish: stop writing to me', 'Por favor dejen de escribirme correos', '', { intent: 'stop_request', media: ['email'], everything: false }],
+    ['Spanish: do not call me', 'No me llamen más', '', { intent: 'stop_request', media: ['call'], everything: false }],
+    ['a question is free text', 'Can I pay half now and half next month?', 'Re: Your account', { intent: 'free_text', media: [], everything: false }],
+    ['"stop" only in the quoted original is not a request', 'Thanks, paid today.\n> Reply STOP to opt out.', '', { intent: 'free_text', media: [], everything: false }],
+    ['a plan "to suit you" is not about stopping', 'Is there a plan that could suit me?', '', { intent: 'free_text', media: [], everything: false }],
+  ];
+  for (const [name, text, subject, expected] of cases) it(name, () => assert.deepEqual(replyIntent(text, subject), expected));
+
+  it('drops quoted lines and the quoted original', () => {
+    assert.equal(ownText('Will pay.\n> quoted\n-----Original Message-----\nFrom: x\nold'), 'Will pay.');
+  });
+});
