@@ -15,6 +15,7 @@ import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
 import { createNotificationActivities } from './notification.activities';
+import { createReportingActivities } from './reporting.activities';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEscalationActivities({ pool: deps.pool, mailer: deps.mailer, creditors: deps.creditors }),
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
+    ...createReportingActivities(deps.pool),
   };
   // The engine's own activities are built from the others; the others stay for accounts on the earlier engines.
   return { ...parts, ...createAccountActivities({ ...parts, optOuts: createOptOutRepository(deps.pool) }) };

@@ -16,7 +16,7 @@ export const complianceEventSchema = z.discriminatedUnion(
   'kind',
   [
     z.object({ kind: z.literal('dispute'), receivedAt: when, via: z.enum(['letter', 'email', 'phone', 'sms', 'portal', 'operator']), note }),
-    z.object({ kind: z.literal('verification_sent'), sentAt: when, note }),
+    z.object({ kind: z.literal('verification_sent'), sentAt: when, note, consumerDisagrees: z.boolean().optional() }),
     z.object({ kind: z.literal('cease_communication'), receivedAt: when, via: plainText(100), note }),
     z.object({ kind: z.literal('refusal_to_pay'), receivedAt: when, via: plainText(100), note }),
     z.object({ kind: z.literal('attorney_representation'), attorney: plainText(200), contact: plainText(200).optional() }),

@@ -39,6 +39,7 @@ import {
   EngineRefusal,
   fromCarried,
   initialState,
+  isSave,
   planProposals,
   visibility,
   type Command,
@@ -47,6 +48,7 @@ import {
   type EngineConfig,
   type EngineEvent,
   type EngineState,
+  type SaveCommand,
   type Visibility,
 } from '../domain/engine';
 import {
@@ -227,7 +229,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   let decision = apply({ kind: 'started', at: now() });
   for (;;) {
     await runSaves(decision.commands);
-    const next = decision.commands.find((c): c is Exclude<Command, { kind: 'save_arrangement' }> => c.kind !== 'save_arrangement');
+    const next = decision.commands.find((c): c is Exclude<Command, SaveCommand> => !isSave(c));
     if (!next) throw new Error('the account engine decided nothing to do: an engine defect');
     switch (next.kind) {
       case 'complete':
@@ -313,10 +315,11 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     }
   }
 
-  /** Arrangements' latest state for reports: kept before anything else happens. */
+  /** Arrangements' latest state and the facts credit reporting reads, for reports: kept before anything else happens. */
   async function runSaves(commands: Command[]): Promise<void> {
     for (const command of commands)
       if (command.kind === 'save_arrangement') await ledger.recordArrangement.executeWithOptions({ summary: command.summary }, [command.snapshot]);
+      else if (command.kind === 'save_reporting_facts') await ledger.saveReportingFacts.executeWithOptions({ summary: command.summary }, [command.facts]);
   }
 }
 

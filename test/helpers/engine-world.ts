@@ -9,7 +9,8 @@ import type { AccountProfile } from '../../src/domain/account';
 import { DEFAULT_ARRANGEMENT_RULES } from '../../src/domain/arrangements';
 import type { Cadence } from '../../src/domain/cadence';
 import { evaluateContact } from '../../src/domain/contact-policy';
-import { decide, initialState, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EngineConfig, type EngineEvent, type EngineState } from '../../src/domain/engine';
+import type { AccountReportingFacts } from '../../src/domain/credit-reporting';
+import { decide, initialState, isSave, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EngineConfig, type EngineEvent, type EngineState } from '../../src/domain/engine';
 import type { ComplianceEvent, LedgerAdjustment, PaymentReceived, PaymentReturned } from '../../src/domain/engine/records';
 
 export interface WorldOptions {
@@ -40,6 +41,8 @@ export class World {
   readonly sent: SentContact[] = [];
   readonly orders: Effect[] = [];
   readonly saves: Command[] = [];
+  /** The facts credit reporting reads, each time the engine kept them. */
+  readonly reportingSaves: AccountReportingFacts[] = [];
   /** The ledger: what is owed and what is held as credit. */
   ledger = { balanceMinor: 0, creditMinor: 0, posted: new Map<string, number>() };
 
@@ -69,7 +72,7 @@ export class World {
   message(event: DistributiveOmitAt<EngineEvent>): unknown {
     const decision = decide(this.state, { ...event, at: this.now() } as EngineEvent, this.config);
     this.state = decision.state;
-    this.saves.push(...decision.commands.filter((c) => c.kind === 'save_arrangement'));
+    this.keep(decision.commands);
     if (!this.completed) this.run({ kind: 'tick', at: this.now() });
     return decision.reply;
   }
@@ -115,7 +118,7 @@ export class World {
       this.state = decision.state;
       next = null;
       for (const command of decision.commands) {
-        if (command.kind === 'save_arrangement') this.saves.push(command);
+        if (isSave(command)) this.keep([command]);
         else if (command.kind === 'wait') this.wakeAt = command.until === null ? null : Date.parse(command.until);
         else if (command.kind === 'complete') this.completed = true;
         else if (command.kind === 'continue_as_new') {
@@ -125,6 +128,12 @@ export class World {
         } else next = this.answer(command);
       }
     }
+  }
+
+  private keep(commands: Command[]): void {
+    for (const command of commands)
+      if (command.kind === 'save_arrangement') this.saves.push(command);
+      else if (command.kind === 'save_reporting_facts') this.reportingSaves.push(command.facts);
   }
 
   /** The outside world's answer to an effect. */

@@ -4,6 +4,7 @@
  * result as an event. One effect is awaited at a time, so the account's story is a sequence.
  */
 import type { AllocationRule } from '../allocation';
+import type { AccountReportingFacts } from '../credit-reporting';
 import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } from '../account';
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
@@ -120,6 +121,8 @@ export interface ArrangementSnapshot {
 export type Command =
   | Effect
   | { kind: 'save_arrangement'; snapshot: ArrangementSnapshot; summary: string }
+  /** What credit reporting needs to know of the account, kept when it changes (not waited on, like an arrangement's state). */
+  | { kind: 'save_reporting_facts'; facts: AccountReportingFacts; summary: string }
   /** Nothing to do until then (null: until a message arrives). */
   | { kind: 'wait'; until: string | null }
   | { kind: 'continue_as_new' }
@@ -174,5 +177,9 @@ export type EngineEvent =
   /** A promise from an inbound system: a refused one is recorded, not thrown. */
   | { kind: 'promise_signal'; at: string; request: PromiseRequest }
   | { kind: 'control'; at: string; control: Control };
+
+/** Commands the engine does not wait for: the shell keeps them before anything else happens. */
+export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_reporting_facts' }>;
+export const isSave = (command: Command): command is SaveCommand => command.kind === 'save_arrangement' || command.kind === 'save_reporting_facts';
 
 export type { ArrangementRules, BudgetRequest, ContactChannel };

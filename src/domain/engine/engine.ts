@@ -21,6 +21,7 @@ import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, plan
 import { applyControl } from './controls';
 import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
 import { redactPersonalData } from './redaction';
+import { saveReportingFacts } from './reporting';
 import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
 import type { EngineConfig, EngineState } from './state';
 import { accountView } from './visibility';
@@ -72,6 +73,7 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
     }
   }
   plan(ctx, 'historyLong' in event ? event.historyLong === true : false);
+  saveReportingFacts(ctx);
   return settle(ctx);
 }
 

@@ -94,7 +94,8 @@ export interface ContactDetailsChange {
  */
 export type ComplianceEvent =
   | { kind: 'dispute'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'sms' | 'portal' | 'operator'; note?: string }
-  | { kind: 'verification_sent'; sentAt?: string; note?: string }
+  /** Verification of a disputed debt was sent; `consumerDisagrees` when the consumer still disputes it after (credit reporting: XC instead of XH). */
+  | { kind: 'verification_sent'; sentAt?: string; note?: string; consumerDisagrees?: boolean }
   | { kind: 'cease_communication'; receivedAt?: string; via: string; note?: string }
   | { kind: 'refusal_to_pay'; receivedAt?: string; via: string; note?: string }
   | { kind: 'attorney_representation'; attorney: string; contact?: string }
@@ -172,6 +173,8 @@ export interface AccountStateView {
 export interface OperatorRequest {
   reason: string;
   operator?: string;
+  /** Closing only: the consumer asked for the account to be closed (credit reporting: XA). */
+  consumerRequested?: boolean;
 }
 
 export interface AccountOutcome {

@@ -4,6 +4,7 @@
  * queries. Every time is an ISO instant that arrived with an event: the engine has no clock.
  */
 import type { AllocationRule } from '../allocation';
+import type { AccountReportingFacts } from '../credit-reporting';
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { ArrangementRules } from '../arrangements';
 import type { ArrangementMessageKind } from '../arrangement-messages';
@@ -126,6 +127,16 @@ export interface EngineState {
   effects: number;
   /** Collection is over: the workflow completes once nothing more can happen. */
   done: boolean;
+  /** What credit reporting needs beyond the rest of the state (absent in states from before it). */
+  reporting?: ReportingState;
+}
+
+/** Facts for credit reporting that the rest of the state does not keep, and the facts last kept in Postgres. */
+export interface ReportingState {
+  saved: AccountReportingFacts | null;
+  dispute: AccountReportingFacts['dispute'];
+  bankruptcyChapter: number | null;
+  closedAtConsumerRequest: boolean;
 }
 
 export function emptyCompliance(): ComplianceState {
