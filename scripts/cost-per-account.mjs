@@ -1,5 +1,6 @@
 // What one account costs in Temporal: history events and billable actions (Temporal Cloud's
-// rules, src/tools/history-cost.ts) for one 90-day account on each shipped cadence, on the
+// rules, src/tools/history-cost.ts, every run of a continue-as-new chain) for one 90-day account
+// on each shipped cadence, on the
 // time-skipping test server with Postgres and the sinks: enrolled, then a partial payment on day 10
 // and another on day 50, then left to run to day 90.
 //
@@ -38,12 +39,7 @@ const { startTimeSkippingStack } = require(join(root, 'dist/test/helpers/stack.j
 const { makeAccount, settings } = require(join(root, 'dist/test/helpers/fixtures.js'));
 const { enrollAccount, reportPayment } = require(join(root, 'dist/src/client/accounts.client.js'));
 const { loadCadenceFile } = require(join(root, 'dist/src/schemas/cadence.schema.js'));
-let historyCost;
-try {
-  ({ historyCost } = require(join(root, 'dist/src/tools/history-cost.js')));
-} catch {
-  historyCost = null;
-}
+const { countActions } = require(join(root, 'dist/src/tools/history-cost.js'));
 
 const PRODUCT_FACTS = {
   utility: { serviceId: 'SVC-1' },
@@ -64,16 +60,18 @@ try {
     const history = await stack.run(async () => {
       const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue, creditors: stack.creditors });
       const handle = stack.client.workflow.getHandle(workflowId);
+      const firstRunId = (await handle.describe()).runId;
       await stack.env.sleep('10 days');
       await reportPayment(stack.client, account.creditorId, account.accountId, { paymentId: `${account.accountId}-P1`, amountMinor: 100_00, currency: 'USD' });
       await stack.env.sleep('40 days');
       await reportPayment(stack.client, account.creditorId, account.accountId, { paymentId: `${account.accountId}-P2`, amountMinor: 100_00, currency: 'USD' });
       await stack.env.sleep('40 days');
       const fetched = await handle.fetchHistory();
+      const counted = await countActions(stack.client, workflowId, firstRunId);
       await handle.terminate('cost probe done').catch(() => undefined);
-      return fetched;
+      return { fetched, counted };
     });
-    const events = history.events ?? [];
+    const events = history.fetched.events ?? [];
     if (trace === cadence.name)
       for (const e of events) {
         const type = String(e.eventType).replace('EVENT_TYPE_', '');
@@ -81,8 +79,8 @@ try {
         const what = e.markerRecordedEventAttributes ? ` ${e.markerRecordedEventAttributes.markerName}` : e.timerStartedEventAttributes ? ` ${Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0) / 3600} h` : e.activityTaskScheduledEventAttributes ? ` ${e.activityTaskScheduledEventAttributes.activityType?.name}` : e.upsertWorkflowSearchAttributesEventAttributes ? ` ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).join(',')}` : '';
         process.stderr.write(`  ${e.eventId} ${t} ${type}${what}\n`);
       }
-    const cost = historyCost ? historyCost(events) : { events: events.length, actions: null, byType: {}, actionsByKind: {} };
-    rows.push({ cadence: `${cadence.name} v${cadence.version}`, product, events: cost.events, actions: cost.actions, actionsByKind: cost.actionsByKind, byType: cost.byType });
+    const cost = history.counted;
+    rows.push({ cadence: `${cadence.name} v${cadence.version}`, product, events: cost.events, actions: cost.billableActions, actionsByKind: cost.actionsByKind, byType: cost.eventsByType });
     say(`${cadence.name}: ${cost.events} events, ${cost.actions ?? '?'} billable actions`);
   }
 } finally {

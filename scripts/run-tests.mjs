@@ -45,13 +45,22 @@ const testDir = join(root, 'dist', 'test');
 const files = [];
 const walk = (dir) => readdirSync(dir).forEach((name) => { const p = join(dir, name); if (statSync(p).isDirectory()) walk(p); else if (name.endsWith('.test.js')) files.push(p); });
 walk(testDir);
+// --topology: the production-topology tests (*.topology-test.js: Temporal's server built with Go,
+// minutes of real time) instead of the suite; `npm run test:topology`.
+const topologySuite = process.argv.includes('--topology');
+if (topologySuite) {
+  files.length = 0;
+  const walkTopology = (dir) => readdirSync(dir).forEach((name) => { const p = join(dir, name); if (statSync(p).isDirectory()) walkTopology(p); else if (name.endsWith('.topology-test.js')) files.push(p); });
+  walkTopology(testDir);
+  execFileSync('bash', [join(root, 'scripts', 'ensure-temporal-server.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 // Arguments: file name fragments to select files, and --flags passed to node's test runner.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const runnerFlags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const runnerFlags = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--topology');
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 
 const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...runnerFlags, ...selected.sort()], { stdio: 'inherit', env, cwd: root });
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${topologySuite ? 900000 : 180000}`, '--test-reporter=spec', ...runnerFlags, ...selected.sort()], { stdio: 'inherit', env, cwd: root });
   child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });
 if (database) await database.stop();

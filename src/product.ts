@@ -20,19 +20,26 @@ import { ensureLocalApiKeys } from './local/api-keys';
 import { enrollAccounts, type EnrollResult } from './client/accounts.client';
 import { registerSearchAttributes } from './client/search-attributes';
 import { createFolderLetterGateway } from './adapters/letters';
+import { createPayloadEncryption, type PayloadEncryption } from './adapters/payload-encryption';
 import { createPool } from './adapters/postgres';
 import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
 import { startEmbeddedPostgres } from './local/embedded-postgres';
+import { ensureLocalPayloadKeyFile, LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
+import { ensureLocalOperatorKey } from './local/operator-key';
+import { createOperatorKeyRepository } from './adapters/operator-key.repository';
 import { startSmtpSink, type SmtpSink } from './local/smtp-sink';
 import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev-server';
 import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
 import { startWebhookSink, type WebhookSink } from './local/webhook-sink';
 import { parseAccountsCsv, formatRowError } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { parseEnv, renderSettings, type Env } from './schemas/config.schema';
-import { loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { ConfigError, databaseTls, debtorPageBaseUrl, isEmbeddedLocalMode, loadPayloadKeyring, parseEnv, renderSettings, smtpTls, type Env } from './schemas/config.schema';
+import { debtorPageSettingsFor, loadCreditorDirectory, parseCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
+import { createPageLinkSigner } from './adapters/debtor-page.repository';
+import { processorsFromDirectory } from './adapters/payment-processor';
+import { startPaymentProcessorSink, type PaymentProcessorSink } from './local/payment-processor-sink';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createDunningWorker, prepareDatabase } from './worker';
+import { createDunningWorker, prepareDatabase, workerTuning } from './worker';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -52,6 +59,8 @@ export interface ProductPorts {
   smtpSink: number;
   smsSink: number;
   webhookSink: number;
+  /** The loopback payment processor (PAYMENT_PROCESSOR_SINK_PORT). */
+  paymentSink: number;
   /** The embedded Postgres (EMBEDDED_POSTGRES_PORT); unused with a databaseUrl. */
   postgres: number;
 }
@@ -68,6 +77,17 @@ export interface ProductOptions {
   demo?: boolean;
   /** Each progress line, without a prefix; default: none. */
   log?: (line: string) => void;
+  /** How long after a success the loopback processor's "returned later" card comes back (default 60 s). */
+  paymentReturnAfterMs?: number;
+  /** Run the loopback payment processor (default: only in the embedded local mode, as it takes test cards as real money). */
+  loopbackPayments?: boolean;
+  /**
+   * Run a worker inside this process (default true). The production topology (src/topology.ts)
+   * says false and runs its workers as separate processes (src/worker.ts).
+   */
+  inProcessWorker?: boolean;
+  /** The UI of the Temporal server named by TEMPORAL_ADDRESS (a Temporal UI server), for the links printed. */
+  temporalUiUrl?: string;
 }
 
 export interface Product {
@@ -87,18 +107,25 @@ export interface Product {
   client: Client;
   /** The HTTP service, e.g. http://127.0.0.1:8080. */
   apiUrl: string;
+  /** The codec endpoint the embedded UI uses (with its operator key in the path); null when Temporal is not embedded. */
+  uiCodecEndpoint: string | null;
   databaseUrl: string;
   /** The product's own pool; ended by stop(). */
   pool: Pool;
+  /** Payload encryption of every Temporal connection (the data keys, the codecs). */
+  encryption: PayloadEncryption;
   /** The loopback sinks started (null where a setting named a real service). */
-  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string };
+  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string; payments: PaymentProcessorSink | null };
+  /** Where debtors reach their page (the base of every message's signed link). */
+  debtorPageUrl: string;
   creditors: CreditorDirectory;
-  worker: Worker;
+  /** The in-process worker (null with inProcessWorker: false). */
+  worker: Worker | null;
   /** The demo's enrollments (null without the demo). */
   demo: { results: (EnrollResult | { status: 'failed'; workflowId: string; error: string })[] } | null;
   /** The UI's workflow list, filtered by a visibility query (null without the UI). */
   uiWorkflowsUrl(query?: string): string | null;
-  /** Settles when the worker stops: after stop(), or on the Runtime's shutdown signals (Ctrl-C); rejects if it fails. */
+  /** Settles when the worker stops: after stop(), or on the Runtime's shutdown signals (Ctrl-C); rejects if it fails. Without an in-process worker: after stop(). */
   running: Promise<void>;
   /** Stops the worker, then everything else in the reverse order of start. Safe to call more than once. */
   stop(): Promise<void>;
@@ -119,6 +146,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     SMTP_SINK_PORT: ports.smtpSink ?? base.SMTP_SINK_PORT,
     SMS_SINK_PORT: ports.smsSink ?? base.SMS_SINK_PORT,
     WEBHOOK_SINK_PORT: ports.webhookSink ?? base.WEBHOOK_SINK_PORT,
+    PAYMENT_PROCESSOR_SINK_PORT: ports.paymentSink ?? base.PAYMENT_PROCESSOR_SINK_PORT,
     EMBEDDED_POSTGRES_PORT: ports.postgres ?? base.EMBEDDED_POSTGRES_PORT,
   };
   const dataDir = resolve(env.DUNNING_DATA_DIR);
@@ -127,6 +155,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
   let running: Promise<void> | undefined;
   let worker: Worker | undefined;
   let stopping: Promise<void> | undefined;
+  let stopped: () => void = () => undefined;
 
   const stop = () => {
     stopping ??= (async () => {
@@ -135,6 +164,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
         await running.catch(() => undefined); // the caller of running sees its failure
       }
       for (const step of stops.reverse()) await Promise.resolve().then(step).catch((error) => say(`while stopping: ${(error as Error).message}`));
+      stopped();
     })();
     return stopping;
   };
@@ -147,12 +177,24 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       databaseUrl = db.url;
       say(`Postgres (embedded) at 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, data in ${db.dataDir}`);
     }
-    const pool = createPool(databaseUrl);
+    // DATABASE_TLS and SMTP_TLS apply to the servers named by DATABASE_URL and SMTP_URL, not to the embedded loopback ones.
+    const pool = createPool(databaseUrl, env.DATABASE_POOL_MAX, env.DATABASE_URL ? databaseTls(env) : null);
     stops.push(() => pool.end());
     const prepared = await prepareDatabase(pool, env.CADENCES_DIR);
     if (prepared.migrations.length > 0) say(`migrations applied: ${prepared.migrations.join(', ')}`);
     if (prepared.cadences.saved.length > 0) say(`cadences saved: ${prepared.cadences.saved.join(', ')}`);
     prepared.cadences.problems.forEach((problem) => say(`cadence NOT saved: ${problem}`));
+
+    // Payload encryption: configured master keys, else (embedded Temporal only) a key file made once in the data folder.
+    const localKeyFile = join(dataDir, LOCAL_PAYLOAD_KEY_FILE);
+    if (!env.PAYLOAD_KEYS && !env.PAYLOAD_KEYS_FILE) {
+      if (env.TEMPORAL_ADDRESS) throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: 'a Temporal server other than the embedded one needs PAYLOAD_KEYS or PAYLOAD_KEYS_FILE (the master keys of payload encryption)' }]);
+      if (ensureLocalPayloadKeyFile(localKeyFile)) say(`payload encryption: generated a master key in ${localKeyFile} (keep it: without it these accounts cannot be read back from Temporal; PAYLOAD_KEYS or PAYLOAD_KEYS_FILE set your own)`);
+    }
+    const keyring = loadPayloadKeyring(env, localKeyFile)!;
+    const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE, listen: true, log: say });
+    stops.push(() => encryption.close());
+    say(`payload encryption: every Temporal payload sealed with per-account data keys, master key "${keyring.keys[0]!.id}" from ${keyring.source}`);
 
     let creditors: CreditorDirectory;
     let webhooks: WebhookSink | null = null;
@@ -190,9 +232,32 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       say(`Twilio-compatible SMS sink at ${twilioSink.baseUrl}, every SMS kept in ${twilioSink.directory}`);
     }
 
+    // The loopback payment processor only in the embedded local mode: it accepts test cards, and real
+    // accounts must never be "paid" with one. Its events go to this product's payment webhook.
+    let paymentSink: PaymentProcessorSink | null = null;
+    if (options.loopbackPayments ?? isEmbeddedLocalMode(env)) {
+      paymentSink = await startPaymentProcessorSink({
+        port: env.PAYMENT_PROCESSOR_SINK_PORT,
+        webhookUrl: `http://127.0.0.1:${env.API_PORT}/webhooks/payments`,
+        webhookSecret: env.PAYMENT_WEBHOOK_SECRET,
+        directory: join(dataDir, 'sinks', 'payments'),
+        returnAfterMs: options.paymentReturnAfterMs,
+        log: say,
+      });
+      stops.push(paymentSink.close);
+      say(`payment processor (loopback, test cards) at ${paymentSink.baseUrl}, every payment kept in ${join(dataDir, 'sinks', 'payments')}`);
+    }
+    const processors = processorsFromDirectory(creditors, { loopback: paymentSink ? { baseUrl: paymentSink.baseUrl, secretKey: paymentSink.secretKey } : undefined });
+    const debtorPageUrl = debtorPageBaseUrl(env);
+    const pageLinks = createPageLinkSigner({ pool, secret: env.PORTAL_SECRET, baseUrl: debtorPageUrl, linkDays: (creditorId) => debtorPageSettingsFor(creditors, creditorId).linkDays });
+
     let address = env.TEMPORAL_ADDRESS;
     let uiUrl: string | null = null;
+    let uiCodecEndpoint: string | null = null;
     if (!address) {
+      // The embedded UI reads accounts through the product's codec endpoint; it has no login, so its operator key is in the URL.
+      const operatorKey = await ensureLocalOperatorKey(createOperatorKeyRepository(pool), join(dataDir, 'operator-key.local.json'));
+      uiCodecEndpoint = `http://127.0.0.1:${env.API_PORT}/codec/ui/${operatorKey.key}`;
       const cliPath = await resolveTemporalCli(env.TEMPORAL_CLI_PATH);
       const server = await startTemporalDevServer({
         cliPath,
@@ -202,6 +267,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
         namespace: env.TEMPORAL_NAMESPACE,
         searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
         logFile: join(dataDir, 'temporal', 'server.log'),
+        uiCodecEndpoint,
       });
       stops.push(server.stop);
       address = server.address;
@@ -210,36 +276,45 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     }
 
     const connectionOptions = temporalConnectionOptions(env, address);
-    const workerConnection = await NativeConnection.connect(connectionOptions);
-    stops.push(() => workerConnection.close());
-    const created = await createDunningWorker({
-      connection: workerConnection,
-      namespace: env.TEMPORAL_NAMESPACE,
-      taskQueue: env.TEMPORAL_TASK_QUEUE,
-      pool,
-      smtpUrl,
-      emailFrom: env.EMAIL_FROM,
-      optOutEmail: env.OPT_OUT_EMAIL,
-      twilio,
-      creditors,
-      letters: createFolderLetterGateway(lettersDir),
-      unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
-    });
-    stops.push(created.close);
-    worker = created.worker;
-    running = worker.run();
-    // Until someone awaits it, a failure of the worker must not become an unhandled rejection.
-    running.catch(() => undefined);
-    say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}" in namespace "${env.TEMPORAL_NAMESPACE}"`);
+    if (options.inProcessWorker ?? true) {
+      const workerConnection = await NativeConnection.connect(connectionOptions);
+      stops.push(() => workerConnection.close());
+      const created = await createDunningWorker({
+        connection: workerConnection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        pool,
+        smtpUrl,
+        smtpTls: env.SMTP_URL ? smtpTls(env) : null,
+        emailFrom: env.EMAIL_FROM,
+        optOutEmail: env.OPT_OUT_EMAIL,
+        twilio,
+        creditors,
+        letters: createFolderLetterGateway(lettersDir),
+        unsubscribe: { baseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.API_PORT}`, secret: env.UNSUBSCRIBE_SECRET },
+        pageLinks,
+        payments: processors,
+        tuning: workerTuning(env),
+        dataConverter: encryption.dataConverter,
+      });
+      stops.push(created.close);
+      worker = created.worker;
+      running = worker.run();
+      // Until someone awaits it, a failure of the worker must not become an unhandled rejection.
+      running.catch(() => undefined);
+      say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}" in namespace "${env.TEMPORAL_NAMESPACE}"`);
+    } else running = new Promise<void>((done) => (stopped = done));
+    uiUrl ??= options.temporalUiUrl ?? null;
 
     const connection = await Connection.connect(connectionOptions);
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: encryption.dataConverter });
     // A dev server's SQLite file from an older version lacks newer search attributes; a cluster may too.
     await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE)
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
       .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
 
+    const allowedOrigins = env.TEMPORAL_UI_ORIGINS ?? (uiUrl ? [uiUrl, uiUrl.replace('127.0.0.1', 'localhost')] : []);
     const api = await startApiServer({
       client,
       pool,
@@ -248,12 +323,18 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       paymentLinkBaseUrl: env.PAYMENT_LINK_BASE_URL,
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       emailWebhookSecret: env.EMAIL_WEBHOOK_SECRET,
+      codecEndpoint: { codec: encryption.readerCodec, namespace: env.TEMPORAL_NAMESPACE, allowedOrigins },
       enrollment: { taskQueue: env.TEMPORAL_TASK_QUEUE, settings: renderSettings(env), creditors },
+      debtorPage: { secret: env.PORTAL_SECRET, baseUrl: debtorPageUrl, creditors, processors },
       port: env.API_PORT,
       log: say,
     });
     stops.push(api.close);
-    say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status`);
+    say(
+      `codec endpoint ${api.url}/codec (operator keys: operator-key create)` +
+        (uiCodecEndpoint ? `; the Temporal UI decrypts through it, the history holds only ciphertext` : allowedOrigins.length > 0 ? `; CORS for ${allowedOrigins.join(', ')}` : '; no UI origin allowed (TEMPORAL_UI_ORIGINS)'),
+    );
+    say(`HTTP service at ${api.url}: REST API /v1 with API keys (document at ${api.url}/v1/openapi.json); webhooks /webhooks/payments, /webhooks/email, /webhooks/twilio/sms and /status; the debtors' page at ${debtorPageUrl}/<token of a message's link>`);
     if (!env.CREDITORS_FILE) {
       // The local creditors get one API key each, kept in the data folder for curl (never for a real directory).
       const local = await ensureLocalApiKeys(createApiKeyRepository(pool), creditors.creditors.map((c) => c.id), join(dataDir, 'api-keys.local.json'));
@@ -283,14 +364,17 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     return {
       settings: env,
       dataDir,
-      temporal: { address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, uiUrl, embedded: uiUrl !== null },
+      temporal: { address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, uiUrl, embedded: env.TEMPORAL_ADDRESS === undefined },
       client,
       apiUrl: api.url,
+      uiCodecEndpoint,
       databaseUrl,
       pool,
-      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir },
+      encryption,
+      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir, payments: paymentSink },
+      debtorPageUrl,
       creditors,
-      worker,
+      worker: worker ?? null,
       demo,
       uiWorkflowsUrl: (query?: string) =>
         uiUrl && `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows${query ? `?query=${encodeURIComponent(query)}` : ''}`,

@@ -20,6 +20,8 @@
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
+ *   node dist/src/starter.js operator-key create --operator NAME | operator-key revoke <keyId> | operator-key list
+ *   node dist/src/starter.js payload-keys rewrap
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
  * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
@@ -40,10 +42,13 @@ import { accountKey } from './domain/account';
 import { createCadenceRepository } from './adapters/cadence.repository';
 import { createPool } from './adapters/postgres';
 import { createUnappliedPayments, keepUnapplied } from './adapters/unapplied-payments.repository';
+import { createPayloadEncryption } from './adapters/payload-encryption';
+import { LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
+import { operatorKeyCommand, payloadKeysCommand, type KeyCommandIo } from './keys-cli';
 import { formatMoney } from './domain/money';
 import { formatRowError, parseAccountsCsv } from './schemas/account-csv';
 import { loadCadenceFile } from './schemas/cadence.schema';
-import { ConfigError, parseEnv, renderSettings, type Env } from './schemas/config.schema';
+import { ConfigError, databaseTls, loadPayloadKeyring, parseEnv, renderSettings, type Env } from './schemas/config.schema';
 import { controlCharacterProblem } from './schemas/text';
 import { temporalConnectionOptions } from './temporal-connection';
 
@@ -56,17 +61,47 @@ interface Output {
   print(human: string, data: unknown): void;
 }
 
+/** The master keys of payload encryption: the configured ones, else `npm start`'s key file. */
+function masterKeys(env: Env) {
+  const keyring = loadPayloadKeyring(env, join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE));
+  if (!keyring) throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: `no master keys: set PAYLOAD_KEYS or PAYLOAD_KEYS_FILE (\`npm start\` keeps its own in ${join(env.DUNNING_DATA_DIR, LOCAL_PAYLOAD_KEY_FILE)})` }]);
+  return keyring.keys;
+}
+
+/** Runs a key command on its own pool (DATABASE_URL, default the embedded one). */
+async function keyCommand(env: Env, out: Output, fn: (pool: ReturnType<typeof createPool>, io: KeyCommandIo) => Promise<void>): Promise<number> {
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    await fn(pool, { print: out.print, usage: (message) => new UsageError(message) });
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function connect(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
   const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
+  // Payloads are encrypted with data keys kept in Postgres.
+  const keyring = { keys: masterKeys(env) };
+  const pool = createPool(databaseUrl(env), 2, databaseTls(env));
+  const encryption = await createPayloadEncryption({ pool, keyring: keyring.keys, namespace: env.TEMPORAL_NAMESPACE });
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...temporalConnectionOptions(env, address), connectTimeout: '5s' });
   } catch (error) {
+    await pool.end();
     const failure = new Error(`cannot reach Temporal at ${address} (is \`npm start\` running, or TEMPORAL_ADDRESS set?): ${(error as Error).message}`);
     (failure as Error & { exitCode: number }).exitCode = EXIT.unavailable;
     throw failure;
   }
-  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: encryption.dataConverter }),
+    close: async () => {
+      await connection.close();
+      await encryption.close();
+      await pool.end();
+    },
+  };
 }
 
 /** Runs fn with a Temporal client and always closes the connection. */
@@ -186,7 +221,7 @@ async function cadenceCommand(args: string[], env: Env, out: Output): Promise<nu
     out.print(`${file}: cadence ${cadence.name} v${cadence.version} is valid (${cadence.steps.length} steps)`, { valid: true, name: cadence.name, version: cadence.version });
     return EXIT.ok;
   }
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const { status } = await createCadenceRepository(pool).save(cadence, file);
     out.print(`cadence ${cadence.name} v${cadence.version} ${status}`, { name: cadence.name, version: cadence.version, status });
@@ -341,7 +376,7 @@ async function disputeCommand(args: string[], options: Map<string, string>, env:
 
 async function historyCommand(args: string[], env: Env, out: Output): Promise<number> {
   const [creditorId, accountId] = accountArgs('history', args);
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const ledger = createLedgerRepository(pool);
     return await withClient(env, async (client) => {
@@ -389,7 +424,7 @@ async function apikeyCommand(args: string[], options: Map<string, string>, env: 
       throw new UsageError(`creditor ${creditorId} is not in the creditor directory (${directory.creditors.map((c) => c.id).join(', ')})`);
   }
   if (verb === 'revoke' && !keyId) throw new UsageError('apikey revoke needs the key id (the part after dk_)');
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const keys = createApiKeyRepository(pool);
     if (verb === 'create') {
@@ -454,7 +489,7 @@ async function portfolioReportCommand(flags: Set<string>, options: Map<string, s
   const byExtension = file ? ({ csv: 'csv', html: 'html', htm: 'html', json: 'json' } as Record<string, PortfolioFormat>)[file.split('.').pop()!.toLowerCase()] : undefined;
   const format = (named ?? byExtension ?? 'text') as PortfolioFormat;
   if (!PORTFOLIO_FORMATS.includes(format)) throw new UsageError(`--format must be csv, html, json or text, got "${named}"`);
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const report = await portfolioReport(pool, { from, to, creditorId: options.get('creditor') });
     const text = renderPortfolioReport(report, format);
@@ -477,7 +512,7 @@ async function reportCommand(args: string[], flags: Set<string>, options: Map<st
   if (!from || !to) throw new UsageError('report compliance needs --from and --to (ISO date-times with a zone)');
   const account = options.get('account');
   const [accountCreditor, accountId] = account?.split('/') ?? [];
-  const pool = createPool(databaseUrl(env), 1);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
   try {
     const report = await complianceReport(pool, {
       from,
@@ -537,6 +572,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await historyCommand(args, env, out);
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
+      case 'operator-key':
+        return await keyCommand(env, out, (pool, io) => operatorKeyCommand(args, options, pool, io));
+      case 'payload-keys':
+        return await keyCommand(env, out, (pool, io) => payloadKeysCommand(args, pool, masterKeys(env), io));
       case 'cadence':
         return await cadenceCommand(args, env, out);
       case 'event':
@@ -546,7 +585,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'unapplied':
         return await unappliedCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, report, cadence, unapplied`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, history, apikey, operator-key, payload-keys, report, cadence, unapplied`);
     }
   } catch (error) {
     const code =

@@ -1,5 +1,5 @@
 /**
- * The layers of src/ import downward only — domain ← schemas ← adapters/activities/tools ←
+ * The layers of src/ import downward only — domain ← schemas ← adapters/activities/tools/crypto ←
  * workflows/client ← api/local ← composition roots — and no module imports itself back through
  * others (type-only imports count: a circle of types is a circle of ideas). The engine and the
  * workflow code stay free of Node built-ins and I/O libraries.
@@ -30,7 +30,7 @@ for (const file of files) {
 const LAYERS: [RegExp, number, string][] = [
   [/^domain\//, 0, 'domain'],
   [/^schemas\//, 1, 'schemas'],
-  [/^(adapters|activities|tools)\//, 2, 'adapters/activities'],
+  [/^(adapters|activities|tools|crypto)\//, 2, 'adapters/activities'],
   [/^(workflows|client)\/|^temporal-connection\.ts$/, 3, 'workflows/client'],
   [/^(api|local)\//, 4, 'api/local'],
   [/./, 5, 'composition roots'],

@@ -11,13 +11,14 @@ import { AccountError, acceptPlan, enrollAccount, grantExtension, proposePlans, 
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import { addDays, DEFAULT_ARRANGEMENT_RULES } from '../src/domain/arrangements';
+import { chargeCap, dueCharges } from '../src/domain/charges';
 import { localDateTime } from '../src/domain/contact-policy';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { accountStateQuery, closeAccountUpdate, pauseAccountUpdate, resumeAccountUpdate, paymentReceivedSignal, paymentReturnedSignal, promiseToPaySignal, type AccountStateView } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
-import { makeAccount, settings } from './helpers/fixtures';
+import { makeAccount, settings, testDate } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
@@ -60,6 +61,14 @@ const creditors = parseCreditorDirectory({
       mailingAddress: ['1 Test Way'],
       creditDepartmentEmail: 'credit@cred-test.example.test',
       arrangements: { settlement: { allowed: true, floorPercent: 60 }, returnedPaymentFeeMinor: 25_00, extension: { maxDays: 30, approvalAboveDays: 14, maxPerAccount: 2 } },
+    },
+    {
+      // A creditor whose contracts allow a late fee and interest.
+      id: 'cred-charges',
+      name: 'Charging Creditor',
+      mailingAddress: ['2 Test Way'],
+      creditDepartmentEmail: 'credit@cred-charges.example.test',
+      charges: { lateFee: { amountMinor: 25_00, afterDaysPastDue: 30, per: 'debt' }, interest: { annualRateBps: 1200, accrual: 'daily' } },
     },
   ],
 });
@@ -303,7 +312,7 @@ describe('repayment plans', () => {
       await stack.env.sleep('22 days');
       const view = await state(handle);
       const plan = view.arrangements!.plans[0]!;
-      assert.equal(plan.status, 'defaulted');
+      assert.equal(plan.status, 'defaulted', JSON.stringify({ plan, steps: view.steps!.slice(-8), next: view.nextAction, stage: view.stage }));
       assert.equal(plan.misses, 2);
       assert.notEqual(view.stage, 'on_plan');
       assert.equal(view.balance.amountMinor, 200_00);
@@ -369,6 +378,44 @@ describe('credit extensions', () => {
 });
 
 describe('ledger postings through the workflow', () => {
+  it("charges late fees and interest by the creditor's rules, once per debt and period, and none for the days a plan is kept", async () => {
+    const account = makeAccount({ creditorId: 'cred-charges', balanceMinor: 1000_00, dueDate: testDate(-45) });
+    const rules = creditors.creditors.find((c) => c.id === 'cred-charges')!.charges!;
+    const expected = (through: string, suspensions: { from: string; to: string | null }[]) =>
+      dueCharges({
+        debts: [{ debtId: 'opening', dueDate: account.dueDate, originalMinor: 1000_00, changes: [{ date: account.dueDate, deltaMinor: 1000_00 }] }],
+        rules: { lateFee: rules.lateFee, interest: rules.interest },
+        cap: chargeCap('NY', account.product),
+        through,
+        suspensions,
+        currency: 'USD',
+      }).map((c) => [c.key, c.amountMinor]);
+    const posted = async (handle: Handle) => (await state(handle)).adjustments!.filter((a) => a.status === 'posted').map((a) => [a.adjustmentId, a.amountMinor]);
+    await stack.run(async () => {
+      const handle = await enroll(account);
+      await stack.env.sleep('1 hour');
+      // 45 days past due: the late fee (due at 30 days) and interest for every month that ended since the due date.
+      assert.deepEqual(await posted(handle), expected(await today(account), []));
+      assert.ok((await posted(handle)).some(([k]) => k === 'late-fee.opening.once'));
+      // A plan stops the charges while it is kept; it goes into default after two misses and they resume.
+      await acceptPlan(stack.client, account.creditorId, account.accountId, { frequency: 'weekly', acceptedBy: 'ana' });
+      await stack.env.sleep('75 days');
+      const view = await state(handle);
+      const plan = view.arrangements!.plans[0]!;
+      assert.equal(plan.status, 'defaulted', JSON.stringify({ plan, steps: view.steps!.slice(-8), next: view.nextAction, stage: view.stage }));
+      const local = (iso: string) => localDateTime(iso, account.timezone).date;
+      assert.deepEqual(await posted(handle), expected(await today(account), [{ from: local(plan.acceptedAt), to: local(plan.resolvedAt!) }]));
+      // Each charge is one ledger transaction, visible in the statement.
+      const { rows } = await stack.pool.query(`SELECT external_id, count(*)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind IN ('fee', 'interest') GROUP BY external_id`, [key(account)]);
+      assert.ok(rows.length >= 3 && rows.every((r) => r.n === 1), JSON.stringify(rows));
+      const statement = await ledger().statement(key(account));
+      assert.ok(statement.some((l) => /^Fee: Late fee on opening/.test(l.description)));
+      assert.ok(statement.some((l) => /^Interest: Interest on opening for \d{4}-\d{2} \(12\.00% a year, daily\)/.test(l.description)));
+      await assertWorkflowMatchesLedger(handle, account);
+      await handle.terminate('test done');
+    });
+  });
+
   it('a returned payment reverses its entries, adds the fee and reopens a paid account where the cadence stood', async () => {
     const account = makeAccount({ balanceMinor: 120_00 });
     await stack.run(async () => {

@@ -104,6 +104,19 @@ describe('sample cadences, enrollment to end', () => {
       const decisions = await stack.pool.query(`SELECT count(*)::int AS n FROM contact_decisions WHERE account_key = $1 AND decision = 'allow'`, [key(account)]);
       assert.equal(decisions.rows[0].n, 6);
       await recordHistory(handle, 'utility-to-disconnection');
+      // Paid after the disconnection: the service is ordered back on, the same signed way, once.
+      await handle.signal(paymentReceivedSignal, { paymentId: `${account.accountId}-ALL`, amountMinor: 184_20, currency: 'USD' });
+      await stack.env.sleep('1 hour');
+      const after = stack.webhooks.received().filter((w) => w.payload.accountId === account.accountId);
+      assert.deepEqual(after.map((w) => [w.path, w.payload.type]), [
+        ['/creditors/cred-metro-power/disconnections', 'service_disconnection.ordered'],
+        ['/creditors/cred-metro-power/disconnections', 'service_reconnection.ordered'],
+      ]);
+      const paid = await handle.query(accountStateQuery);
+      assert.equal(paid.stage, 'paid');
+      assert.match(paid.steps!.at(-1)!.detail!, /^reconnection of SVC-77 acknowledged by .*: the balance is paid/);
+      const { rows: kinds } = await stack.pool.query(`SELECT kind, status FROM escalation_orders WHERE account_key = $1 ORDER BY kind`, [key(account)]);
+      assert.deepEqual(kinds, [{ kind: 'credit_department_notice', status: 'acknowledged' }, { kind: 'service_disconnection', status: 'acknowledged' }, { kind: 'service_reconnection', status: 'acknowledged' }]);
       await handle.terminate('test done');
     });
   });

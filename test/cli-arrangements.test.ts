@@ -10,18 +10,18 @@ import { createApiKeyRepository } from '../src/adapters/api-key.repository';
 import { enrollAccount } from '../src/client/accounts.client';
 import { EXIT, runCli } from '../src/starter';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
-import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+import { startTimeSkippingStack, TEST_PAYLOAD_KEYS, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
 const saved = { ...process.env };
 
 before(async () => {
   stack = await startTimeSkippingStack();
-  Object.assign(process.env, { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default', DATABASE_URL: stack.databaseUrl });
+  Object.assign(process.env, { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default', DATABASE_URL: stack.databaseUrl, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS });
   delete process.env.CREDITORS_FILE; // the shipped local directory: cred-metro-power and friends
 });
 after(async () => {
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL']) {
+  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL', 'PAYLOAD_KEYS']) {
     if (saved[name] === undefined) delete process.env[name];
     else process.env[name] = saved[name];
   }

@@ -176,6 +176,13 @@ describe('deceased debtor', () => {
       assert.equal(outcome.stage, 'closed');
       state = await handle.query(accountStateQuery);
       assert.equal(state.compliance!.personalDataPurged, true);
+      // The purge retires the account's data keys (the run's own history must stay readable), the
+      // workflow continues as new with the redacted state, and the new run destroys them: Temporal's
+      // copy of the earlier run can no longer be read.
+      const keys = await stack.pool.query('SELECT count(*) FILTER (WHERE destroyed_at IS NOT NULL)::int AS destroyed, count(*) FILTER (WHERE retired_at IS NOT NULL AND destroyed_at IS NULL)::int AS retired FROM data_keys WHERE account_key = $1', [key(account)]);
+      assert.ok(keys.rows[0].destroyed >= 1, 'the retired data keys were destroyed by the next run');
+      assert.equal(keys.rows[0].retired, 0);
+
       await recordHistory(handle, 'deceased-then-purged');
     });
     const leftovers = await stack.pool.query(

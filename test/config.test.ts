@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { startTwilioSink } from '../src/local/twilio-sink';
-import { ConfigError, parseEnv, SHIPPED_SECRETS, type SettingsRole } from '../src/schemas/config.schema';
+import { ConfigError, loadPayloadKeyring, parseEnv, SHIPPED_SECRETS, type SettingsRole } from '../src/schemas/config.schema';
 import { ROOT } from './helpers/fixtures';
 
 function problems(env: Record<string, string>, role?: SettingsRole) {
@@ -58,6 +60,7 @@ describe('configuration outside the embedded local mode', () => {
     PAYMENT_WEBHOOK_SECRET: 'a-payment-secret-of-our-own',
     EMAIL_WEBHOOK_SECRET: 'an-email-secret-of-our-own',
     UNSUBSCRIBE_SECRET: 'an-unsubscribe-secret-of-our-own',
+    PORTAL_SECRET: 'a-debtor-page-secret-of-our-own',
     PUBLIC_BASE_URL: 'https://collections.example.com',
     DEMO: 'false',
   };
@@ -71,7 +74,7 @@ describe('configuration outside the embedded local mode', () => {
   it('refuses the README\'s secrets, a missing https base URL and an implicit demo once a real server is named, naming each variable', () => {
     for (const real of <Record<string, string>[]>[{ DATABASE_URL: 'postgres://db.internal/dunning' }, { TEMPORAL_ADDRESS: 'temporal.internal:7233' }, { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006' }, { SMTP_URL: 'smtp://mail.internal:587' }]) {
       const found = problems(real);
-      assert.deepEqual(found.map((p) => p.variable), ['PAYMENT_WEBHOOK_SECRET', 'EMAIL_WEBHOOK_SECRET', 'UNSUBSCRIBE_SECRET', 'PUBLIC_BASE_URL', 'DEMO'], JSON.stringify(real));
+      assert.deepEqual(found.map((p) => p.variable), ['PAYMENT_WEBHOOK_SECRET', 'EMAIL_WEBHOOK_SECRET', 'UNSUBSCRIBE_SECRET', 'PORTAL_SECRET', 'PUBLIC_BASE_URL', 'DEMO'], JSON.stringify(real));
     }
     const message = new ConfigError(problems({ DATABASE_URL: 'postgres://db.internal/dunning' })).message;
     assert.match(message, /PAYMENT_WEBHOOK_SECRET: must be set to a secret of your own \(DATABASE_URL names a real server/);
@@ -96,7 +99,7 @@ describe('configuration outside the embedded local mode', () => {
   it('a standalone worker needs its own unsubscribe secret and https only for the links it signs; the command line needs neither', () => {
     const worker = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://db/x' };
     assert.doesNotThrow(() => parseEnv(worker, 'worker'));
-    assert.deepEqual(problems({ ...worker, PUBLIC_BASE_URL: 'http://x.example' }, 'worker').map((p) => p.variable), ['PUBLIC_BASE_URL', 'UNSUBSCRIBE_SECRET']);
+    assert.deepEqual(problems({ ...worker, PUBLIC_BASE_URL: 'http://x.example' }, 'worker').map((p) => p.variable), ['PUBLIC_BASE_URL', 'UNSUBSCRIBE_SECRET', 'PORTAL_SECRET']);
     assert.doesNotThrow(() => parseEnv(worker, 'cli'));
   });
 
@@ -119,5 +122,46 @@ describe('configuration outside the embedded local mode', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+});
+
+describe('payload encryption keys', () => {
+  const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
+
+  it('reads a keyring, newest first, from PAYLOAD_KEYS or a key file with comments', () => {
+    const env = parseEnv({ PAYLOAD_KEYS: `k2:${key(2)}, k1:${key(1)}` });
+    assert.deepEqual(env.PAYLOAD_KEYS?.map((k) => [k.id, k.key[0]]), [['k2', 2], ['k1', 1]]);
+    const dir = mkdtempSync(join(tmpdir(), 'dunning-keys-'));
+    try {
+      const file = join(dir, 'keys');
+      writeFileSync(file, `# made on first start, keep it\nk3:${key(3)}  # newest\n\nk2:${key(2)},k1:${key(1)}\n`);
+      const loaded = loadPayloadKeyring(parseEnv({ PAYLOAD_KEYS_FILE: file }));
+      assert.deepEqual(loaded?.keys.map((k) => k.id), ['k3', 'k2', 'k1']);
+      assert.equal(loaded?.source, file);
+      assert.equal(loadPayloadKeyring(parseEnv({}), join(dir, 'absent')), null, 'no local key file yet: none');
+      assert.throws(() => loadPayloadKeyring(parseEnv({ PAYLOAD_KEYS_FILE: join(dir, 'absent') })), (e: unknown) => e instanceof ConfigError && e.problems[0]!.variable === 'PAYLOAD_KEYS_FILE');
+      writeFileSync(file, `k1:${key(1).slice(0, 20)}\n`);
+      assert.throws(() => loadPayloadKeyring(parseEnv({ PAYLOAD_KEYS_FILE: file })), /PAYLOAD_KEYS_FILE: .* key "k1" is 15 bytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names PAYLOAD_KEYS for a malformed keyring without echoing the key, and refuses both settings at once', () => {
+    const found = problems({ PAYLOAD_KEYS: 'k1:c2VjcmV0LXNob3J0' });
+    assert.deepEqual(found.map((p) => p.variable), ['PAYLOAD_KEYS']);
+    assert.doesNotMatch(found[0]!.message, /c2VjcmV0/);
+    assert.deepEqual(problems({ PAYLOAD_KEYS: 'no-colon' }).map((p) => p.variable), ['PAYLOAD_KEYS']);
+    assert.deepEqual(problems({ PAYLOAD_KEYS: `a:${key(1)},a:${key(2)}` }).map((p) => p.message), ['key id "a" appears twice']);
+    assert.deepEqual(problems({ PAYLOAD_KEYS: `a:${key(1)}`, PAYLOAD_KEYS_FILE: '/x' }).map((p) => p.variable), ['PAYLOAD_KEYS_FILE']);
+  });
+
+  it('reads the Temporal UI origins and the TLS settings, naming a wrong value', () => {
+    const env = parseEnv({ TEMPORAL_UI_ORIGINS: 'https://ui.example.com, http://127.0.0.1:8233', DATABASE_TLS: 'true', SMTP_TLS: 'true' });
+    assert.deepEqual(env.TEMPORAL_UI_ORIGINS, ['https://ui.example.com', 'http://127.0.0.1:8233']);
+    assert.deepEqual([env.DATABASE_TLS, env.SMTP_TLS], [true, true]);
+    assert.deepEqual(problems({ TEMPORAL_UI_ORIGINS: 'https://ui.example.com/path', DATABASE_TLS: 'yes' }).map((p) => p.variable).sort(), ['DATABASE_TLS', 'TEMPORAL_UI_ORIGINS']);
+    // A CA file without TLS required would be silently unused.
+    assert.deepEqual(problems({ SMTP_TLS_CA_PATH: '/ca.pem', DATABASE_TLS_CA_PATH: '/ca.pem' }).map((p) => p.variable).sort(), ['DATABASE_TLS', 'SMTP_TLS']);
   });
 });

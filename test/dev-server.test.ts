@@ -15,7 +15,7 @@ import { resolveTemporalCli, startTemporalDevServer, type DevServer } from '../s
 import { runCli, EXIT } from '../src/starter';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../src/workflows/definitions';
 import { makeAccount, makeDaytimeAccount, settings, SHARED_DATA, standardCadence } from './helpers/fixtures';
-import { createTestWorker, quietRuntime, startSinks, type Sinks } from './helpers/stack';
+import { createTestWorker, quietRuntime, startSinks, TEST_PAYLOAD_KEYS, type Sinks } from './helpers/stack';
 
 const TASK_QUEUE = 'dunning-dev-test';
 const freePort = () => new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); }); });
@@ -47,7 +47,7 @@ async function startWorker() {
   ({ worker, close: closeWorker } = await createTestWorker(nativeConnection, 'default', sinks, TASK_QUEUE));
   running = worker.run();
   connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection, namespace: 'default' });
+  client = new Client({ connection, namespace: 'default', dataConverter: sinks.encryption.dataConverter });
 }
 
 async function stopWorker() {
@@ -81,7 +81,7 @@ before(async () => {
   sinks = await startSinks();
   await startServer();
   await startWorker();
-  Object.assign(process.env, { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_NAMESPACE: 'default', DATABASE_URL: sinks.databaseUrl });
+  Object.assign(process.env, { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_NAMESPACE: 'default', DATABASE_URL: sinks.databaseUrl, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS });
 });
 
 after(async () => {

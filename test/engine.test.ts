@@ -239,6 +239,24 @@ describe('holds and operators', () => {
     assert.equal(w.state.orderRetry, null);
   });
 
+  it('a service disconnected by order is ordered back on once the debt is paid, and on a plan only if the creditor says so', () => {
+    const w = world();
+    w.advance({ days: 45 });
+    assert.deepEqual(w.orders.map((o) => o.kind === 'order' && o.order), ['disconnection']);
+    assert.equal(w.state.service?.status, 'disconnected');
+    w.control({ kind: 'plan', request: { frequency: 'monthly', acceptedBy: 'ana' } });
+    assert.equal(w.orders.length, 1, 'this creditor does not reconnect on a plan');
+    w.pay({ paymentId: 'ALL', amountMinor: 500_00 });
+    assert.deepEqual(w.orders.map((o) => o.kind === 'order' && o.order), ['disconnection', 'reconnection']);
+    assert.equal(w.state.service?.status, 'reconnected');
+    assert.match(w.state.stageHistory.at(-1)!.reason, /^service SVC-9 reconnected: the balance is paid/);
+
+    const onPlan = world({}, { config: { reconnectOnPlan: true } });
+    onPlan.advance({ days: 45 });
+    onPlan.control({ kind: 'plan', request: { frequency: 'monthly', acceptedBy: 'ana' } });
+    assert.deepEqual(onPlan.orders.map((o) => o.kind === 'order' && o.order), ['disconnection', 'reconnection']);
+  });
+
   it('a deceased debtor: collection stops at once, personal data is purged after retention, the ledger facts stay', () => {
     const w = world();
     w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });
@@ -250,6 +268,64 @@ describe('holds and operators', () => {
     for (const personal of ['Rule Debtor', 'rule@example.test', '+12125550123', '1 Main St', 'Albany', '12207']) assert.ok(!text.includes(personal), `${personal} is gone`);
     assert.equal(w.state.balanceMinor, 500_00);
     assert.equal(w.state.compliance.personalDataPurged, true);
+  });
+});
+
+describe('before the due date', () => {
+  const early = parseCadence({
+    name: 'early', version: 1,
+    steps: [
+      { id: 'courtesy-3', action: 'email', from: 'due_date', after: '-3d', template: 'c' },
+      { id: 'courtesy-0', action: 'sms', from: 'due_date', after: '0d', template: 'cs' },
+      { id: 'notice', action: 'email', after: '0d', template: 't' },
+      { id: 'text', action: 'sms', after: '3d', template: 's' },
+    ],
+    templates: {
+      c: { en: { subject: 'Your payment is due soon', text: '{{balance}} is due on {{dueDate}}. Reply STOP to opt out.' } },
+      cs: { en: { text: '{{balance}} is due today. Reply STOP to opt out.' } },
+      t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is past due. This is a debt collector. Reply STOP to opt out.' } },
+      s: { en: { text: '{{balance}} past due. Reply STOP to opt out.' } },
+    },
+  });
+  const dueDate = '2026-11-12'; // ten days after START
+  const delinquent = zonedTimeToUtcMs(addDays(dueDate, 1), '09:00', NY);
+
+  it('an account enrolled before its due date is current: courtesy reminders only, then collection from the first day past due', () => {
+    const w = new World(account({ dueDate }), { start: START, cadence: early });
+    assert.equal(w.state.stage, 'current');
+    assert.deepEqual(sentIds(w), [], 'no validation notice, nothing collected before the due date');
+    w.advance({ to: new Date(zonedTimeToUtcMs(addDays(dueDate, -3), '09:00', NY)).toISOString() });
+    assert.deepEqual(sentIds(w), ['courtesy-3']);
+    w.advance({ to: new Date(zonedTimeToUtcMs(dueDate, '09:00', NY)).toISOString() });
+    assert.deepEqual(sentIds(w), ['courtesy-3', 'courtesy-0']);
+    assert.equal(w.state.stage, 'current');
+    w.advance({ to: new Date(delinquent).toISOString() });
+    assert.deepEqual(sentIds(w), ['courtesy-3', 'courtesy-0', 'validation-notice', 'notice']);
+    assert.equal(w.state.compliance.validationNotice!.periodEnds, validationPeriodEnd(addDays(dueDate, 1)));
+    w.advance({ days: 4 });
+    assert.equal(Date.parse(stepAt(w, 'text')!), zonedTimeToUtcMs(addDays(dueDate, 4), '09:00', NY), 'the collection clock starts at the first day past due');
+    assert.deepEqual(w.state.stageHistory.map((c) => c.stage), ['current', 'notice', 'reminding']);
+  });
+
+  it('a payment before the due date stops the courtesy reminders at once', () => {
+    const w = new World(account({ dueDate }), { start: START, cadence: early });
+    w.advance({ to: new Date(zonedTimeToUtcMs(addDays(dueDate, -3), '09:00', NY)).toISOString() });
+    w.pay({ paymentId: 'EARLY', amountMinor: 500_00 });
+    w.advance({ days: 20 });
+    assert.deepEqual(sentIds(w), ['courtesy-3']);
+    assert.equal(w.state.stage, 'paid');
+  });
+
+  it('an account enrolled already past due skips the courtesy reminders', () => {
+    const w = new World(account(), { start: START, cadence: early });
+    assert.deepEqual(sentIds(w), ['validation-notice', 'notice']);
+    assert.deepEqual(w.state.steps.filter((s) => s.status === 'skipped').map((s) => s.stepId), ['courtesy-3', 'courtesy-0']);
+  });
+
+  it('the cadence refuses a step before the due date counted from anything else, and collection language before it', () => {
+    const base = { name: 'x', version: 1, templates: early.templates };
+    assert.throws(() => parseCadence({ ...base, steps: [{ id: 'a', action: 'email', after: '-3d', template: 'c' }] }), /only a step counted from the due date can come before it/);
+    assert.throws(() => parseCadence({ ...base, steps: [{ id: 'a', action: 'email', from: 'due_date', after: '-1d', template: 't' }] }), /must not use collection language \("(past due|debt collector)"\)/);
   });
 });
 

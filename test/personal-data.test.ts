@@ -90,6 +90,13 @@ async function seedAccount(p: Person): Promise<string> {
     Buffer.from(`at,channel,recipient\r\n2026-10-01,email,${p.email}\r\n2026-10-02,sms,${p.phone}\r\n`),
   ]);
 
+  // A question written on the debtor's page, in their own words, answered by a person who noted the call.
+  await pool.query(
+    `INSERT INTO debtor_questions (question_id, account_key, creditor_id, language, text, status, answered_at, answered_by, answer_note)
+     VALUES ($1, $2, 'cred-purge', 'en', $3, 'answered', '2026-10-03T10:00:00Z', 'billing system (API key k1)', $4)`,
+    [`q-${key}`, key, `Can you call me at ${p.phone} after 6pm?`, `called ${p.name} back`],
+  );
+
   const decision = (n: number, channel: string, decision: string, rule: string, reason: string | null, inputs: object, deferredUntil: string | null = null) =>
     pool.query(
       `INSERT INTO contact_decisions (idempotency_key, account_key, step_id, channel, decision, rule, reason, deferred_until, inputs, decided_at)
@@ -166,6 +173,8 @@ describe('purgeAccount', () => {
       'contact_decisions.inputs:phone',
       'contact_decisions.reason:email',
       'contact_decisions.reason:phone',
+      'debtor_questions.answer_note:name',
+      'debtor_questions.text:phone',
       'documents.content:email',
       'documents.content:name',
       'documents.content:phone',
@@ -183,7 +192,7 @@ describe('purgeAccount', () => {
     const decisionsBefore = (await pool.query('SELECT * FROM contact_decisions WHERE account_key = $1 ORDER BY idempotency_key', [key])).rows;
 
     const result = await personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased; retention period over' });
-    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 2 + 1 + 4 });
+    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 2 + 1 + 4 + 1, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
 
     assert.deepEqual(await personalHits(key, p), []);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
@@ -201,6 +210,8 @@ describe('purgeAccount', () => {
     ]);
     const reporting = await pool.query(`SELECT facts->'consumer' AS consumer, facts->>'stage' AS stage, redacted_at IS NOT NULL AS redacted FROM account_reporting WHERE account_key = $1`, [key]);
     assert.deepEqual(reporting.rows, [{ consumer: null, stage: 'closed', redacted: true }]);
+    const questions = await pool.query(`SELECT text, status, answered_by, answer_note FROM debtor_questions WHERE account_key = $1`, [key]);
+    assert.deepEqual(questions.rows, [{ text: '[redacted]', status: 'answered', answered_by: 'billing system (API key k1)', answer_note: '[redacted]' }]);
     const calls = await pool.query(`SELECT phone, script, voicemail, status, redacted_at IS NOT NULL AS redacted FROM call_tasks WHERE account_key = $1`, [key]);
     assert.deepEqual(calls.rows, [{ phone: '[redacted]', script: '[redacted]', voicemail: '[redacted]', status: 'open', redacted: true }]);
     const documents = await pool.query(
@@ -227,7 +238,7 @@ describe('purgeAccount', () => {
     assert.deepEqual(withoutRedacted(decisionsAfter), withoutRedacted(decisionsBefore));
 
     // Another debtor's data is not touched.
-    assert.equal((await personalHits(bystanderKey, bystander)).length, 23);
+    assert.equal((await personalHits(bystanderKey, bystander)).length, 25);
     const bystanderRedacted = await pool.query(
       `SELECT (SELECT count(*) FROM outbound_messages WHERE account_key = $1 AND redacted_at IS NOT NULL)
             + (SELECT count(*) FROM call_tasks WHERE account_key = $1 AND redacted_at IS NOT NULL)
@@ -239,28 +250,28 @@ describe('purgeAccount', () => {
 
     const record = await personalData.purgeRecord(key);
     assert.equal(record?.reason, 'debtor deceased; retention period over');
-    assert.equal(record?.rowsRedacted, 11);
+    assert.equal(record?.rowsRedacted, 12);
     assert.equal(await personalData.purgeRecord(bystanderKey), null);
   });
 
   it('purges once: a second call reports already_purged and changes nothing', async () => {
     const p = person();
     const key = await seedAccount(p);
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 11 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 12, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     const before = await personalTablesSnapshot();
     const ledgerBefore = await ledgerSnapshot();
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 11 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 12, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     assert.deepEqual(await personalTablesSnapshot(), before);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
     const purges = await pool.query('SELECT reason, rows_redacted FROM personal_data_purges WHERE account_key = $1', [key]);
-    assert.deepEqual(purges.rows, [{ reason: 'erasure request', rows_redacted: 11 }]);
+    assert.deepEqual(purges.rows, [{ reason: 'erasure request', rows_redacted: 12 }]);
   });
 
   it('purges once when two purges of one account race', async () => {
     const key = await seedAccount(person());
     const results = await Promise.all([1, 2].map(() => personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased' })));
     assert.deepEqual(results.map((r) => r.status).sort(), ['already_purged', 'purged']);
-    assert.deepEqual(results.map((r) => r.rowsRedacted), [11, 11]);
+    assert.deepEqual(results.map((r) => r.rowsRedacted), [12, 12]);
   });
 
   it('refuses an unknown account and a purge without a reason, recording nothing', async () => {
@@ -313,7 +324,7 @@ describe('contact_decisions stays append-only except for its redaction', () => {
     await assert.rejects(pool.query(`UPDATE contact_decisions SET redacted_at = NULL WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     await assert.rejects(pool.query(`DELETE FROM contact_decisions WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     // The repository's purge skips the row already redacted and redacts the rest.
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 10 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 11, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
   });
 
   it('keeps the purge record and the ledger append-only', async () => {

@@ -6,13 +6,28 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import type { PayloadEncryption } from '../src/adapters/payload-encryption';
+import { createTestDatabase } from './helpers/database';
 import { HISTORIES_DIR } from './helpers/histories';
-import { quietRuntime, workflowBundle } from './helpers/stack';
+import { quietRuntime, testEncryption, workflowBundle } from './helpers/stack';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+
+// The recorded histories are in clear (recorded decoded): replayed through the product's codec, which
+// passes unencrypted payloads through, as a worker reads accounts that started before encryption.
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let encryption: PayloadEncryption;
+before(async () => {
+  db = await createTestDatabase();
+  encryption = await testEncryption(db.pool);
+});
+after(async () => {
+  await encryption?.close();
+  await db?.drop();
+});
 
 describe('replay of recorded histories', () => {
   it('has recorded histories to replay', () => {
@@ -22,7 +37,7 @@ describe('replay of recorded histories', () => {
     it(`replays ${file} deterministically`, async () => {
       quietRuntime();
       const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, ''));
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: encryption.dataConverter }, history, file.replace(/\.json$/, ''));
     });
   }
 });

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import { formatMoney } from '../src/domain/money';
@@ -141,6 +142,62 @@ describe('the Temporal UI in a browser', () => {
     } catch (error) {
       await screenshot(page, 'ui-browser-failure.png', t).catch(() => undefined);
       throw error;
+    }
+  });
+
+  it('shows the debtor’s name in the workflow input through the codec endpoint, and only ciphertext without it', { timeout: 120_000 }, async (t) => {
+    const executablePath = findChromium();
+    product ??= await startTestProduct({ demo: false });
+    const { client, temporal } = product;
+    assert.ok(product.uiCodecEndpoint, 'the embedded UI is pointed at the codec endpoint');
+    const name = 'Philippa Quennell-Ashdown';
+    const account = makeDaytimeAccount({ creditorId: 'cred-metro-power', product: 'utility', debtorName: name, email: 'philippa.quennell@example.test' });
+    const workflowId = accountKey(account.creditorId, account.accountId);
+    await enrollAccount(client, { account, cadence: standardCadence(), settings: renderSettings(product.settings), creditors: product.creditors, taskQueue: temporal.taskQueue });
+    await eventually(async () => ((await client.workflow.getHandle(workflowId).describe()).historyLength > 3 ? true : undefined), 'the account\'s first workflow task');
+
+    // The raw history, as anyone with read access to the namespace gets it: ciphertext only.
+    const raw = historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory());
+    assert.ok(!raw.includes(name) && !raw.includes(Buffer.from(name).toString('base64').slice(0, 16)), 'the raw history shows the name');
+    assert.ok(raw.includes(Buffer.from('binary/encrypted').toString('base64')), 'the raw history holds encrypted payloads');
+
+    browser ??= await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    const workflowUrl = `${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(workflowId)}`;
+    const open = async (blockCodec: boolean) => {
+      const context = await browser!.newContext({ viewport: { width: 1440, height: 1600 } });
+      // Without the codec endpoint: every request to it fails, so the UI shows what Temporal stores.
+      if (blockCodec) await context.route('**/codec/**', (route) => route.abort());
+      const page = await context.newPage();
+      page.setDefaultTimeout(UI_TIMEOUT_MS);
+      await page.goto(workflowUrl);
+      await page.getByRole('heading', { name: workflowId }).waitFor({ state: 'visible' });
+      return { context, page };
+    };
+
+    const withCodec = await open(false);
+    try {
+      await withCodec.page.getByText(name).first().waitFor({ state: 'visible' });
+      await screenshot(withCodec.page, 'ui-codec-input-decoded.png', t);
+    } catch (error) {
+      await screenshot(withCodec.page, 'ui-codec-failure.png', t).catch(() => undefined);
+      throw error;
+    } finally {
+      await withCodec.context.close();
+    }
+
+    const without = await open(true);
+    try {
+      // The input as Temporal keeps it: the encryption metadata (values in base64) and the sealed data.
+      await without.page.getByText('encryption-key-id').first().waitFor({ state: 'visible' });
+      await without.page.getByText(Buffer.from('binary/encrypted').toString('base64')).first().waitFor({ state: 'visible' });
+      const text = await without.page.locator('body').innerText();
+      assert.ok(!text.includes(name), 'without the codec endpoint the UI still shows the name');
+      await screenshot(without.page, 'ui-codec-input-ciphertext.png', t);
+    } catch (error) {
+      await screenshot(without.page, 'ui-codec-without-failure.png', t).catch(() => undefined);
+      throw error;
+    } finally {
+      await without.context.close();
     }
   });
 });

@@ -5,6 +5,7 @@
  * it is sent. Both are safe to repeat: the ledger opens once per account, the decision is kept
  * once per key and a message is sent once per idempotency key.
  */
+import type { PageLinkSigner } from '../adapters/debtor-page.repository';
 import type { OptOutRepository } from '../adapters/opt-out.repository';
 import { evaluateContact } from '../domain/contact-policy';
 import type { ContactEffect, Effect, EffectValues } from '../domain/engine';
@@ -14,11 +15,23 @@ import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
 
-type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'> } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
+type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'>; pageLinks?: PageLinkSigner } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
   Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
   Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'>;
+
+/** The message with the account's {{paymentLink}} replaced by the signed link to the debtor's page issued for it. */
+function withSignedLink(effect: ContactEffect, unsigned: string, signed: string): ContactEffect {
+  const swap = (text: string) => text.split(unsigned).join(signed);
+  return {
+    ...effect,
+    subject: effect.subject === null ? null : swap(effect.subject),
+    text: swap(effect.text),
+    html: effect.html === null ? null : swap(effect.html),
+    ...(effect.letter ? { letter: { ...effect.letter, paymentLink: signed } } : {}),
+  };
+}
 
 export function createAccountActivities(parts: Parts) {
   return {
@@ -52,6 +65,7 @@ export function createAccountActivities(parts: Parts) {
       });
       const answer = { kind: decision.kind, rule: decision.rule, reason: 'reason' in decision ? decision.reason : null, until: decision.kind === 'defer' ? decision.until : null };
       if (decision.kind !== 'allow') return { decision: answer, reference: null };
+      if (parts.pageLinks && effect.paymentLink) effect = await withSignedLink(effect, effect.paymentLink, await parts.pageLinks.link(effect.accountKey, effect.idempotencyKey));
       const to = effect.recipient!;
       const base = { idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, stepId: effect.stepId };
       let reference: string;

@@ -22,16 +22,26 @@ export interface ValidationNoticeInput {
 
 export function createComplianceActivities(deps: { pool: Pool; letters: LetterGateway; documents: DocumentRepository; creditors: CreditorDirectory }) {
   const ledger = createLedgerRepository(deps.pool);
-  const personalData = createPersonalDataRepository(deps.pool);
+  // The purge also erases the letters' copies at the print-and-mail service.
+  const personalData = createPersonalDataRepository(deps.pool, { letters: deps.letters });
   return {
-    /** Redacts the debtor's personal data everywhere it is kept; the ledger stays whole. Idempotent. */
+    /**
+     * Redacts the debtor's personal data everywhere it is kept; the ledger stays whole. Idempotent.
+     * Called from the running workflow, it retires the account's data keys (they still open this
+     * run's history); the next run destroys them with destroyRetiredDataKeys.
+     */
     async purgePersonalData(input: { accountKey: string; reason: string }) {
       try {
-        return await personalData.purgeAccount(input);
+        return await personalData.purgeAccount({ ...input, dataKeys: 'retire' });
       } catch (error) {
         if (error instanceof PersonalDataError) throw permanent('unknown_account', error.message);
         throw error;
       }
+    },
+
+    /** Crypto-shredding of the account's earlier runs: destroys the data keys the purge retired. Call it from a run started after the purge. */
+    async destroyRetiredDataKeys(input: { accountKey: string }) {
+      return personalData.destroyRetiredDataKeys(input.accountKey);
     },
 
     /** Mails the validation notice (Model Form B-1 content) with the itemization taken from the ledger, once. */

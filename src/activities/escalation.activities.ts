@@ -63,6 +63,16 @@ export function createEscalationActivities(deps: EscalationDeps) {
       );
     },
 
+    /** Orders the service back on (the debt is paid, or on a plan the creditor accepts), the same way the disconnection went. */
+    async orderServiceReconnection(input: DisconnectionOrderInput) {
+      const settings = creditor(input.creditorId).disconnection;
+      if (!settings) throw permanent('creditor_not_configured', `creditor ${input.creditorId} has no disconnection webhook`);
+      const payload = { type: 'service_reconnection.ordered', idempotencyKey: input.idempotencyKey, creditorId: input.creditorId, accountId: input.accountId, serviceId: input.serviceId, balanceMinor: input.balanceMinor, currency: input.currency };
+      return order('service_reconnection', input, settings.webhookUrl, payload, () =>
+        postSignedWebhook({ url: settings.webhookUrl, secret: resolveSecret(settings), idempotencyKey: input.idempotencyKey, payload }),
+      );
+    },
+
     /** Sends a repossession order with the collateral's details to the creditor's recovery agent. */
     async orderRepossession(input: RepossessionOrderInput) {
       const settings = creditor(input.creditorId).repossession;

@@ -8,9 +8,11 @@ export const PERMANENT_FAILURES = {
   unknownPayment: 'unknown_payment',
   invalidPosting: 'invalid_posting',
   recipientRejected: 'recipient_rejected',
+  recipientOptedOut: 'recipient_opted_out',
   creditorNotConfigured: 'creditor_not_configured',
   orderRefused: 'order_refused',
   cadenceNotFound: 'cadence_not_found',
+  processorRefused: 'processor_refused',
 } as const;
 export type PermanentFailure = (typeof PERMANENT_FAILURES)[keyof typeof PERMANENT_FAILURES];
 

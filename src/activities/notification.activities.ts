@@ -4,6 +4,7 @@ import { messageId, type Mailer } from '../adapters/smtp.mailer';
 import { unsubscribeUrl } from '../adapters/unsubscribe-link';
 import type { SmsGateway } from '../adapters/twilio.sms';
 import { permanent } from './failures';
+import type { OptOutRepository } from '../adapters/opt-out.repository';
 
 export interface SendEmailInput {
   idempotencyKey: string;
@@ -28,6 +29,8 @@ export interface NotificationDeps {
   mailer: Mailer;
   sms: SmsGateway;
   optOutEmail: string;
+  /** Where a number the carrier reports unsubscribed (Twilio 21610) is kept, as an SMS STOP is. */
+  optOuts: Pick<OptOutRepository, 'record'>;
   /** Public base URL and secret of the unsubscribe link; without them only the mailto opt-out. */
   unsubscribe?: { baseUrl: string; secret: string };
 }
@@ -36,6 +39,16 @@ export interface NotificationDeps {
 function isPermanentSmtpRejection(error: unknown): boolean {
   const code = (error as { responseCode?: number }).responseCode;
   return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** Twilio 21610: the number replied STOP to our sending number; Twilio refuses every message to it until START. */
+function isTwilioUnsubscribed(error: unknown): boolean {
+  return (error as { code?: number }).code === 21610;
+}
+
+/** A provider's refusal, without the address (failure messages reach Temporal's history). */
+function withoutAddress(error: unknown, address: string): string {
+  return String((error as Error).message ?? error).split(address).join('<recipient>');
 }
 
 /** Twilio 4xx other than 429 (rate limit) is a permanent refusal such as an invalid number. */
@@ -67,7 +80,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
         log.debug('email', { key: input.idempotencyKey, status: outcome.status });
         return outcome;
       } catch (error) {
-        if (isPermanentSmtpRejection(error)) throw permanent('recipient_rejected', `SMTP refused ${input.to}: ${(error as Error).message}`);
+        if (isPermanentSmtpRejection(error)) throw permanent('recipient_rejected', `SMTP refused the address: ${withoutAddress(error, input.to)}`);
         throw error;
       }
     },
@@ -77,11 +90,18 @@ export function createNotificationActivities(deps: NotificationDeps) {
         const outcome = await deps.messageLog.sendOnce(
           { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'sms', stepId: input.stepId, recipient: input.to, subject: null, body: input.body },
           () => deps.sms.send({ to: input.to, body: input.body }),
+          // Twilio has no idempotency key for a send, but lists what was sent: ask before sending again.
+          (since) => deps.sms.findSent({ to: input.to, body: input.body, since }),
         );
         log.debug('sms', { key: input.idempotencyKey, status: outcome.status });
         return outcome;
       } catch (error) {
-        if (isPermanentTwilioRejection(error)) throw permanent('recipient_rejected', `Twilio refused ${input.to}: ${(error as Error).message}`);
+        if (isTwilioUnsubscribed(error)) {
+          // Kept like an SMS STOP (for every creditor: the number stopped our sending number), so no later text is tried.
+          await deps.optOuts.record('sms', input.to, [], 'carrier_unsubscribed_21610');
+          throw permanent('recipient_opted_out', 'Twilio 21610: the number replied STOP to this sender; kept as an SMS opt-out');
+        }
+        if (isPermanentTwilioRejection(error)) throw permanent('recipient_rejected', `Twilio refused the number: ${withoutAddress(error, input.to)}`);
         throw error;
       }
     },

@@ -20,17 +20,19 @@ export interface SendOutcome {
 /** Every outbound message, sent at most once per idempotency key (see deliverOnce). */
 export function createMessageLog(pool: Pool) {
   return {
-    async sendOnce(message: OutboundMessage, deliver: () => Promise<string>): Promise<SendOutcome> {
+    /** lookUp: asks the provider whether an earlier attempt that never finished already reached it (see deliverOnce). */
+    async sendOnce(message: OutboundMessage, deliver: () => Promise<string>, lookUp?: (since: Date) => Promise<string | null>): Promise<SendOutcome> {
       const outcome = await deliverOnce(
         pool,
         {
+          key: message.idempotencyKey,
           insert: {
             text: `INSERT INTO outbound_messages (idempotency_key, account_key, channel, step_id, recipient, subject, body, status)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
             values: [message.idempotencyKey, message.accountKey, message.channel, message.stepId, message.recipient, message.subject, message.body],
           },
-          lock: {
-            text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1 FOR UPDATE`,
+          find: {
+            text: `SELECT status = 'sent' AS done, provider_message_id AS reference FROM outbound_messages WHERE idempotency_key = $1`,
             values: [message.idempotencyKey],
           },
           markDone: {
@@ -39,6 +41,7 @@ export function createMessageLog(pool: Pool) {
           },
         },
         deliver,
+        lookUp,
       );
       return { status: outcome.status === 'delivered' ? 'sent' : 'already_sent', providerMessageId: outcome.reference };
     },

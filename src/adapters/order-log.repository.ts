@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { deliverOnce } from './delivery-log';
 
-export type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'repossession' | 'placement';
+export type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'service_reconnection' | 'repossession' | 'placement';
 
 /** Orders to creditors' systems and agents, each delivered once per idempotency key (see deliverOnce). */
 export function createOrderLog(pool: Pool) {
@@ -13,12 +13,13 @@ export function createOrderLog(pool: Pool) {
       const outcome = await deliverOnce(
         pool,
         {
+          key: order.idempotencyKey,
           insert: {
             text: `INSERT INTO escalation_orders (idempotency_key, account_key, kind, destination, payload, status)
                    VALUES ($1, $2, $3, $4, $5, 'sending') ON CONFLICT (idempotency_key) DO NOTHING`,
             values: [order.idempotencyKey, order.accountKey, order.kind, order.destination, JSON.stringify(order.payload)],
           },
-          lock: { text: `SELECT status = 'acknowledged' AS done, response AS reference FROM escalation_orders WHERE idempotency_key = $1 FOR UPDATE`, values: [order.idempotencyKey] },
+          find: { text: `SELECT status = 'acknowledged' AS done, response AS reference FROM escalation_orders WHERE idempotency_key = $1`, values: [order.idempotencyKey] },
           markDone: { text: `UPDATE escalation_orders SET status = 'acknowledged', response = $1, acknowledged_at = now() WHERE idempotency_key = $2`, values: [order.idempotencyKey] },
         },
         deliver,

@@ -1,4 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
+import { destroyDataKeys, retireDataKeys } from './data-key.repository';
+import type { LetterGateway } from './letters';
 import { withTransaction } from './postgres';
 
 export class PersonalDataError extends Error {
@@ -12,6 +14,19 @@ export interface PurgeResult {
   status: 'purged' | 'already_purged';
   /** Rows redacted by the purge; for already_purged, the count the first purge recorded. */
   rowsRedacted: number;
+  /** Data keys of the account destroyed now (crypto-shredding of its Temporal payloads; 0 when already destroyed). */
+  dataKeysDestroyed: number;
+  /** Data keys retired now (dataKeys: 'retire'), for the workflow's next run to destroy. */
+  dataKeysRetired: number;
+  /** Letters erased from the print-and-mail service's store (the local folder); 0 without a gateway that keeps them. */
+  lettersErased: number;
+}
+
+export interface PurgeOptions {
+  /** Where letters were mailed: its copies are erased too (the folder stand-in keeps every PDF and address). */
+  letters?: LetterGateway;
+  /** This process's data-key cache, to forget the account at once (other processes hear it through NOTIFY). */
+  dataKeys?: { forget(owner: string): void };
 }
 
 export const REDACTED = '[redacted]';
@@ -44,29 +59,77 @@ const REDACTIONS: readonly string[] = [
           reason = contact_decision_redacted_reason(reason, inputs),
           redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Questions written on the debtor's page (migration 018) are the debtor's own words: the text
+  // and the answer's note go, the row (when asked, when and by whom answered) stays.
+  `UPDATE debtor_questions
+      SET text = '${REDACTED}', answer_note = CASE WHEN answer_note IS NULL THEN NULL ELSE '${REDACTED}' END
+    WHERE account_key = $1 AND text <> '${REDACTED}'`,
 ];
 
-async function purgeInTransaction(client: PoolClient, accountKey: string, reason: string): Promise<PurgeResult> {
+/** The letters mailed for the account (their idempotency keys name them at the print-and-mail service). */
+async function letterKeys(client: PoolClient, accountKey: string): Promise<string[]> {
+  const { rows } = await client.query<{ idempotency_key: string }>(
+    `SELECT idempotency_key FROM outbound_messages WHERE account_key = $1 AND channel = 'letter'
+      UNION SELECT idempotency_key FROM documents WHERE account_key = $1 AND kind = 'letter'`,
+    [accountKey],
+  );
+  return rows.map((r) => r.idempotency_key).sort();
+}
+
+/**
+ * What becomes of the account's data keys: `destroy` (the default) when the account's workflow has
+ * closed or is not the caller; `retire` from inside the running workflow, which must then close its
+ * run (continue-as-new with the redacted state) and destroy the retired keys in the next run
+ * (destroyRetiredDataKeys), so that no history a worker may still replay loses its keys.
+ */
+export type DataKeyFate = 'destroy' | 'retire';
+
+async function purgeInTransaction(client: PoolClient, accountKey: string, reason: string, fate: DataKeyFate, options: PurgeOptions): Promise<PurgeResult> {
   // Serialises purges of one account, so a raced second call waits and then finds the first recorded.
   await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('personal_data_purge/' || $1, 0))`, [accountKey]);
   const account = await client.query('SELECT 1 FROM debtor_accounts WHERE account_key = $1', [accountKey]);
   if (account.rowCount === 0) throw new PersonalDataError('unknown_account', `no account ${accountKey} to purge`);
+  // Crypto-shredding: Temporal's copy of the account (every payload sealed with its keys) becomes
+  // unreadable at commit. Done on every call, so keys made after an earlier purge go too.
+  const dataKeysDestroyed = fate === 'destroy' ? await destroyDataKeys(client, accountKey) : 0;
+  const dataKeysRetired = fate === 'retire' ? await retireDataKeys(client, accountKey) : 0;
+  // Copies outside the database; erasing is idempotent, so a purge that failed after it is simply repeated.
+  let lettersErased = 0;
+  if (options.letters?.erase) {
+    for (const idempotencyKey of await letterKeys(client, accountKey)) {
+      await options.letters.erase({ idempotencyKey });
+      lettersErased += 1;
+    }
+  }
   const earlier = await client.query<{ rows_redacted: number }>('SELECT rows_redacted FROM personal_data_purges WHERE account_key = $1', [accountKey]);
-  if (earlier.rows[0]) return { status: 'already_purged', rowsRedacted: earlier.rows[0].rows_redacted };
+  if (earlier.rows[0]) return { status: 'already_purged', rowsRedacted: earlier.rows[0].rows_redacted, dataKeysDestroyed, dataKeysRetired, lettersErased };
 
   let rowsRedacted = 0;
   for (const statement of REDACTIONS) rowsRedacted += (await client.query(statement, [accountKey])).rowCount ?? 0;
   await client.query('INSERT INTO personal_data_purges (account_key, reason, rows_redacted) VALUES ($1, $2, $3)', [accountKey, reason, rowsRedacted]);
-  return { status: 'purged', rowsRedacted };
+  return { status: 'purged', rowsRedacted, dataKeysDestroyed, dataKeysRetired, lettersErased };
 }
 
-/** Redaction of a debtor's personal data after retention; ledger rows are never touched. */
-export function createPersonalDataRepository(pool: Pool) {
+/**
+ * Redaction of a debtor's personal data after retention; ledger rows are never touched. The purge
+ * reaches every copy the product keeps: the Postgres tables, the account's data keys (so its
+ * payloads in Temporal's history are unreadable at once) and the letters' store.
+ */
+export function createPersonalDataRepository(pool: Pool, options: PurgeOptions = {}) {
   return {
-    /** Redacts everything personal kept for the account, once, in one transaction. */
-    async purgeAccount(input: { accountKey: string; reason: string }): Promise<PurgeResult> {
+    /** Redacts everything personal kept for the account, once, in one transaction; destroys its data keys and erases its letters on every call. */
+    async purgeAccount(input: { accountKey: string; reason: string; dataKeys?: DataKeyFate }): Promise<PurgeResult> {
       if (input.reason.trim() === '') throw new RangeError('a purge needs a reason');
-      return withTransaction(pool, (client) => purgeInTransaction(client, input.accountKey, input.reason));
+      const result = await withTransaction(pool, (client) => purgeInTransaction(client, input.accountKey, input.reason, input.dataKeys ?? 'destroy', options));
+      options.dataKeys?.forget(input.accountKey);
+      return result;
+    },
+
+    /** The second half of a purge from a running workflow: destroys the keys its earlier run retired. */
+    async destroyRetiredDataKeys(accountKey: string): Promise<{ dataKeysDestroyed: number }> {
+      const dataKeysDestroyed = await destroyDataKeys(pool, accountKey, { retiredOnly: true });
+      options.dataKeys?.forget(accountKey);
+      return { dataKeysDestroyed };
     },
 
     async purgeRecord(accountKey: string): Promise<{ reason: string; purgedAt: string; rowsRedacted: number } | null> {

@@ -2,11 +2,25 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 
-export function createPool(connectionString: string, max = 10): Pool {
-  const pool = new Pool({ connectionString, max });
+/**
+ * tls (DATABASE_TLS): only over TLS with a verified server certificate; the URL's own ssl settings
+ * (sslmode=disable, say) are dropped so they cannot weaken it.
+ */
+export function createPool(connectionString: string, max = 10, tls?: { ca?: string } | null): Pool {
+  let url = connectionString;
+  if (tls) {
+    const parsed = new URL(connectionString);
+    for (const name of [...parsed.searchParams.keys()]) if (/^ssl/i.test(name)) parsed.searchParams.delete(name);
+    url = parsed.toString();
+  }
+  const pool = new Pool({ connectionString: url, max, ...(tls ? { ssl: { rejectUnauthorized: true, ca: tls.ca } } : {}) });
   // An idle connection dropped by the server (restart, shutdown) must not crash the process;
   // the next query opens a new one.
   pool.on('error', (error) => console.warn(`postgres: idle connection closed: ${error.message}`));
+  // The same for a connection in use (a transaction held open while a provider is called): the
+  // query in progress, or the next one, fails and its caller retries; the process stays up, and
+  // the pool drops the dead connection when it is released.
+  pool.on('connect', (client) => client.on('error', (error) => console.warn(`postgres: connection in use closed: ${error.message}`)));
   return pool;
 }
 

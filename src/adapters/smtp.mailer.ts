@@ -23,9 +23,19 @@ export interface Mailer {
   close(): void;
 }
 
-/** Email over SMTP with nodemailer; smtpUrl like smtp://user:pass@host:587 or smtps://host:465. */
-export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+/**
+ * Email over SMTP with nodemailer; smtpUrl like smtp://user:pass@host:587 or smtps://host:465.
+ * tls (SMTP_TLS): only over TLS with a verified certificate: smtps:// from the start, or smtp://
+ * with STARTTLS required (a server that does not offer it is refused); the URL's own options
+ * (?ignoreTLS=true, say) are dropped so they cannot weaken it.
+ */
+export function createSmtpMailer(smtpUrl: string, from: string, tls?: { ca?: string } | null): Mailer {
+  let transport;
+  if (tls) {
+    const url = new URL(smtpUrl);
+    url.search = '';
+    transport = nodemailer.createTransport({ url: url.toString(), requireTLS: true, tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2', ca: tls.ca } });
+  } else transport = nodemailer.createTransport(smtpUrl);
   return {
     async send(message) {
       const info = await transport.sendMail({

@@ -3,6 +3,11 @@ import RequestClient from 'twilio/lib/base/RequestClient';
 
 export interface SmsGateway {
   send(message: { to: string; body: string }): Promise<string>;
+  /**
+   * The sid of a message with this body sent to this number since `since`, if the provider has
+   * one: a retry asks before sending again when an earlier attempt may have reached the provider.
+   */
+  findSent(message: { to: string; body: string; since: Date }): Promise<string | null>;
 }
 
 export interface TwilioSettings {
@@ -39,6 +44,12 @@ export function createTwilioSmsGateway(settings: TwilioSettings): SmsGateway {
     async send({ to, body }) {
       const message = await client.messages.create({ to, from: settings.from, body, ...(statusCallback ? { statusCallback } : {}) });
       return message.sid;
+    },
+    async findSent({ to, body, since }) {
+      // Newest first; a retry follows its lost attempt within minutes, so one page is enough.
+      const recent = await client.messages.list({ to, from: settings.from, limit: 50 });
+      const found = recent.find((m) => m.body === body && m.dateCreated !== null && m.dateCreated.getTime() >= since.getTime());
+      return found?.sid ?? null;
     },
   };
 }

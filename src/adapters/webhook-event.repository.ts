@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 
-export const STALE_CLAIM_MINUTES = 5;
+export const STALE_CLAIM_MINUTES = 1;
 
 export interface WebhookEventKey {
   source: 'payments' | 'email';

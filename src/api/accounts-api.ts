@@ -48,7 +48,7 @@ export const controlBodySchema = z
     reason: z.string().trim().min(1, 'is required (it is kept in the account history)').max(500),
   })
   .strict();
-export const contactDetailsChangeBodySchema = contactDetailsChangeSchema.omit({ operator: true }).strict();
+export const contactDetailsChangeBodySchema = contactDetailsChangeSchema.omit({ operator: true, via: true }).strict();
 
 /** A compliance event's own fields, without its kind (the route names it). */
 function eventBody(kind: ComplianceEvent['kind']) {

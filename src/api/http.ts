@@ -16,8 +16,11 @@ export interface ApiResponse {
   body?: unknown;
   /** A body that is not JSON (TwiML, HTML), with its content type. */
   text?: string;
+  /** A binary body (a PDF), with its content type. */
+  bytes?: Buffer;
   contentType?: string;
-  headers?: Record<string, string>;
+  /** An array sends the header more than once (Set-Cookie). */
+  headers?: Record<string, string | string[]>;
 }
 
 export const apiError = (status: number, code: string, message: string, field?: string | null, headers?: Record<string, string>): ApiResponse => ({

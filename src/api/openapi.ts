@@ -27,6 +27,7 @@ const schemaRef = (schema: z.ZodType, named: NamedSchemas): JsonSchema => {
 
 const SECURITY_SCHEMES: Record<Exclude<Security, 'none'>, JsonSchema> = {
   apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'dk_<key id>_<secret>', description: 'An API key of one creditor (`apikey create --creditor X` on the command line).' },
+  operatorKey: { type: 'http', scheme: 'bearer', bearerFormat: 'dko_<key id>_<secret>', description: 'An operator\'s key (`operator-key create --operator NAME`), never a creditor\'s: it reads every account. On /codec/ui/{operatorKey}/… it is the path segment instead.' },
   paymentSignature: { type: 'apiKey', in: 'header', name: 'Payment-Signature', description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody" with PAYMENT_WEBHOOK_SECRET>' },
   emailSignature: { type: 'apiKey', in: 'header', name: 'Email-Signature', description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody" with EMAIL_WEBHOOK_SECRET>' },
   twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature', description: 'Twilio\'s request signature over the public URL (PUBLIC_BASE_URL) and the form parameters' },
@@ -105,7 +106,7 @@ export function openApiDocument(routes: readonly Route[], named: NamedSchemas): 
         'and the webhooks of payment processors, Twilio and the mail provider. Errors are `{"error": {"code", "message", "field"?}}`.',
     },
     servers: [{ url: 'http://127.0.0.1:8080', description: '`npm start` (API_PORT)' }],
-    tags: ['accounts', 'arrangements', 'compliance', 'controls', 'payments', 'webhooks', 'service'].map((name) => ({ name })),
+    tags: ['accounts', 'arrangements', 'compliance', 'controls', 'payments', 'webhooks', 'codec', 'service'].map((name) => ({ name })),
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES },
   };

@@ -10,11 +10,11 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { keepUnapplied } from '../adapters/unapplied-payments.repository';
-import { AccountError, reportPayment, reportPaymentReturn } from '../client/accounts.client';
+import { AccountError, reportPayment, reportPaymentFailure, reportPaymentReturn } from '../client/accounts.client';
 import { accountKey } from '../domain/account';
 import { identifier } from '../schemas/account.schema';
 import { paymentReturnSchema } from '../schemas/arrangement.schema';
-import { paymentSchema } from '../schemas/payment.schema';
+import { paymentFailureSchema, paymentSchema } from '../schemas/payment.schema';
 import { createWebhookEventRepository } from '../adapters/webhook-event.repository';
 import { apiError, type ApiResponse } from './http';
 import { onceForEvent, readSignedEvent, signWebhook } from './signed-webhook';
@@ -25,8 +25,9 @@ export const paymentEventSchema = z.discriminatedUnion(
   [
     z.object({ ...eventFields, type: z.literal('payment.succeeded'), payment: paymentSchema }),
     z.object({ ...eventFields, type: z.literal('payment.returned'), return: paymentReturnSchema }),
+    z.object({ ...eventFields, type: z.literal('payment.failed'), failure: paymentFailureSchema }),
   ],
-  { error: 'must be payment.succeeded or payment.returned' },
+  { error: 'must be payment.succeeded, payment.returned or payment.failed' },
 );
 
 export function signPaymentWebhook(secret: string, timestamp: number, rawBody: string): string {
@@ -45,6 +46,7 @@ export async function handlePaymentWebhook(
   return onceForEvent(createWebhookEventRepository(deps.pool), key, accountKey(event.creditorId, event.accountId), async () => {
     try {
       if (event.type === 'payment.succeeded') await reportPayment(deps.client, event.creditorId, event.accountId, event.payment, keepUnapplied(deps.pool, 'webhook'));
+      else if (event.type === 'payment.failed') await reportPaymentFailure(deps.client, event.creditorId, event.accountId, event.failure);
       else await reportPaymentReturn(deps.client, event.creditorId, event.accountId, event.return);
     } catch (error) {
       if (error instanceof AccountError) {

@@ -7,8 +7,11 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { ApiKeyRepository } from '../adapters/api-key.repository';
+import type { PaymentProcessors } from '../adapters/payment-processor';
+import type { OperatorKeyRepository } from '../adapters/operator-key.repository';
 import type { RenderSettings } from '../domain/cadence';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
+import type { CodecEndpointSettings } from './codec-server';
 import type { ApiResponse, RouteContext } from './http';
 
 export interface ApiDeps {
@@ -24,20 +27,37 @@ export interface ApiDeps {
   emailWebhookSecret?: string;
   /** What accounts enrolled through the API start with; without it the enrollment routes are not served. */
   enrollment?: { taskQueue: string; settings: RenderSettings; creditors?: CreditorDirectory };
+  /** The debtor's own page (/p/…); without it the page is not served. */
+  debtorPage?: DebtorPageDeps;
   /** Default: the api_keys table of `pool`. */
   apiKeys?: ApiKeyRepository;
+  /** The codec endpoint (/codec/…) for the Temporal UI and CLI; without it those routes are not served. */
+  codecEndpoint?: CodecEndpointSettings;
+  /** Default: the operator_keys table of `pool`. */
+  operatorKeys?: OperatorKeyRepository;
   port?: number;
   log?: (line: string) => void;
 }
 
-export type Security = 'apiKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
+export interface DebtorPageDeps {
+  /** PORTAL_SECRET: the links' MACs, sessions and CSRF tokens are keyed by it. */
+  secret: string;
+  /** Where debtors reach the page, e.g. https://collect.example.com/p (the links' base). */
+  baseUrl: string;
+  creditors: CreditorDirectory;
+  processors: PaymentProcessors;
+  /** How long a session lasts after the right answer (default 30 minutes). */
+  sessionMinutes?: number;
+}
+
+export type Security = 'apiKey' | 'operatorKey' | 'paymentSignature' | 'emailSignature' | 'twilioSignature' | 'none';
 
 export interface Route {
   method: 'GET' | 'POST';
   /** OpenAPI path template, e.g. /v1/accounts/{accountId}/promises. */
   path: string;
   operationId: string;
-  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'service';
+  tag: 'accounts' | 'arrangements' | 'compliance' | 'payments' | 'controls' | 'webhooks' | 'codec' | 'service' | 'debtor page';
   summary: string;
   description?: string;
   security: Security;
@@ -55,6 +75,8 @@ export interface Route {
   responses: Record<number, string>;
   /** The success body's media type when it is not JSON (TwiML, HTML). */
   produces?: string;
+  /** Called from the Temporal UI in the browser: CORS for its origins only (preflight included). */
+  cors?: boolean;
   /** Served only with the settings it needs (the document lists it anyway). */
   enabled?: (deps: ApiDeps) => boolean;
   handle: (deps: ApiDeps, ctx: RouteContext) => Promise<ApiResponse>;

@@ -32,6 +32,7 @@ import {
   postAdjustment,
   postReturn,
 } from './accounts-api';
+import { codecBodySchema, handleCodec } from './codec-server';
 import { emailEventSchema, handleEmailWebhook } from './email-webhook';
 import type { ApiResponse, RouteContext } from './http';
 import { openApiDocument } from './openapi';
@@ -40,6 +41,8 @@ import type { ApiDeps, Route } from './route';
 import { handleInboundSms } from './twilio-inbound';
 import { handleTwilioStatus } from './twilio-status';
 import { handleUnsubscribe } from './unsubscribe';
+import { questionAnsweredBodySchema, revokeLinksBodySchema } from './debtor-page/operator-api';
+import { DEBTOR_PAGE_OPERATOR_ROUTES, DEBTOR_PAGE_ROUTES, pageLinkSigner } from './debtor-page/routes';
 
 const ACCOUNT = '/v1/accounts/{accountId}';
 const COMMON_ACCOUNT_ERRORS = {
@@ -177,7 +180,7 @@ export const ROUTES: Route[] = [
 
   // ---- webhooks ----------------------------------------------------------------------------------
   {
-    method: 'POST', path: '/webhooks/payments', operationId: 'paymentWebhook', tag: 'webhooks', summary: 'Payment processor events: payment.succeeded, payment.returned',
+    method: 'POST', path: '/webhooks/payments', operationId: 'paymentWebhook', tag: 'webhooks', summary: 'Payment processor events: payment.succeeded, payment.returned, payment.failed',
     description: 'Header `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`; refused more than 5 minutes away from now; each eventId once per creditor (claimed atomically: of two deliveries at once, one takes effect).',
     security: 'paymentSignature', body: { kind: 'raw', mediaTypes: { 'application/json': paymentEventSchema }, strictMediaType: false },
     responses: { 202: '`{ok: true, eventId}` once Temporal has it', 400: 'malformed_body or invalid_field', 401: 'missing_signature, bad_signature or stale_timestamp', 404: 'unknown_account', 409: 'replayed_event or account_closed', 422: 'currency_mismatch', 503: 'retry later (event_in_progress: another delivery of the event is being processed)' },
@@ -201,7 +204,14 @@ export const ROUTES: Route[] = [
     enabled: (deps) => deps.twilio !== undefined,
     handle: async (deps, ctx) => {
       const result = await handleInboundSms(
-        { client: deps.client, pool: deps.pool, authToken: deps.twilio!.authToken, publicUrl: ctx.publicUrl, paymentLinkBaseUrl: deps.paymentLinkBaseUrl ?? 'https://pay.example.test' },
+        {
+          client: deps.client,
+          pool: deps.pool,
+          authToken: deps.twilio!.authToken,
+          publicUrl: ctx.publicUrl,
+          paymentLinkBaseUrl: deps.debtorPage?.baseUrl ?? deps.paymentLinkBaseUrl ?? 'https://pay.example.test',
+          ...(deps.debtorPage ? { signedLink: pageLinkSigner(deps).link } : {}),
+        },
         { signature: header(ctx, 'x-twilio-signature'), params: Object.fromEntries(new URLSearchParams(ctx.rawBody)) },
       );
       return { status: result.status, text: result.twiml, contentType: 'text/xml' };
@@ -221,6 +231,33 @@ export const ROUTES: Route[] = [
       return { status: result.status };
     },
   },
+  // ---- codec server (Temporal UI and CLI) ---------------------------------------------------------
+  ...(['decode', 'encode'] as const).flatMap((operation): Route[] => {
+    const common = {
+      method: 'POST' as const, tag: 'codec' as const, security: 'operatorKey' as const, cors: true,
+      body: { kind: 'raw' as const, mediaTypes: { 'application/json': codecBodySchema }, strictMediaType: false, maxBytes: 16 * 1024 * 1024 },
+      responses: {
+        200: `\`{payloads: [...]}\` ${operation}d, in the same order${operation === 'decode' ? ' (a purged account\'s payload reads "[personal data destroyed: …]")' : ''}`,
+        400: 'malformed_body, invalid_field or unknown_namespace (X-Namespace)',
+        401: 'unauthorized: missing, unknown or revoked operator key',
+        403: 'origin_not_allowed: a browser origin other than the Temporal UI\'s',
+        413: 'body_too_large',
+      },
+      enabled: (deps: ApiDeps) => deps.codecEndpoint !== undefined,
+      handle: async (deps: ApiDeps, ctx: RouteContext) => handleCodec(deps.codecEndpoint!, operation, ctx),
+    };
+    const what = operation === 'decode' ? 'Decrypt payloads for the Temporal UI or CLI' : 'Encrypt payloads the Temporal UI or CLI sends (namespace key)';
+    return [
+      {
+        ...common, path: `/codec/${operation}`, operationId: `codec${operation === 'decode' ? 'Decode' : 'Encode'}`, summary: what,
+        description: 'Temporal\'s codec server protocol; header `X-Namespace`; `Authorization: Bearer dko_…` (an operator key: `operator-key create --operator NAME`). For the Temporal CLI: `--codec-endpoint <base>/codec --codec-auth "Bearer dko_…"`.',
+      },
+      {
+        ...common, path: `/codec/ui/{operatorKey}/${operation}`, operationId: `codecUi${operation === 'decode' ? 'Decode' : 'Encode'}`, summary: `${what} (the key in the path)`,
+        description: 'The same, for a Temporal UI that cannot send a header (the dev server\'s UI has no login): its codec endpoint is `<base>/codec/ui/<operator key>`, so whoever can open that UI can decode, as before encryption. A UI with a login passes its user\'s access token instead.',
+      },
+    ];
+  }),
   ...(['GET', 'POST'] as const).map(
     (method): Route => ({
       method, path: '/unsubscribe', operationId: method === 'GET' ? 'unsubscribePage' : 'unsubscribe', tag: 'webhooks',
@@ -238,6 +275,10 @@ export const ROUTES: Route[] = [
       },
     }),
   ),
+
+  // ---- the debtor's own page ----------------------------------------------------------------------
+  ...DEBTOR_PAGE_ROUTES,
+  ...DEBTOR_PAGE_OPERATOR_ROUTES,
 ];
 
 function header(ctx: RouteContext, name: string): string | undefined {
@@ -262,4 +303,6 @@ export const NAMED_SCHEMAS = new Map<z.ZodType, string>([
   [paymentReturnSchema, 'PaymentReturn'],
   [paymentEventSchema, 'PaymentEvent'],
   [emailEventSchema, 'EmailEvent'],
+  [questionAnsweredBodySchema, 'QuestionAnswered'],
+  [revokeLinksBodySchema, 'RevokePageLinks'],
 ]);

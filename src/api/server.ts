@@ -8,11 +8,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createApiKeyRepository, type ApiKeyRepository, type VerifiedKey } from '../adapters/api-key.repository';
+import { createOperatorKeyRepository, type OperatorKeyRepository } from '../adapters/operator-key.repository';
 import type { RenderSettings } from '../domain/cadence';
 import { listenOnLoopback } from '../local/loopback';
 import { identifier } from '../schemas/account.schema';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
 import { authenticate } from './auth';
+import { corsHeaders, preflight, type CodecEndpointSettings } from './codec-server';
 import { apiError, invalidField, isUnavailable, type ApiResponse, type RouteContext } from './http';
 import type { ApiDeps, Route } from './route';
 import { ROUTES } from './routes';
@@ -71,11 +73,23 @@ const mediaTypeOf = (req: IncomingMessage) => (req.headers['content-type'] ?? ''
 export async function startApiServer(deps: ApiDeps): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   let baseUrl = '';
   const keys = deps.apiKeys ?? createApiKeyRepository(deps.pool);
+  const operatorKeys = deps.operatorKeys ?? createOperatorKeyRepository(deps.pool);
   const routes = ROUTES.filter((r) => r.enabled?.(deps) ?? true).map(compile);
+  const allowedOrigin = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    return origin !== undefined && (deps.codecEndpoint?.allowedOrigins ?? []).includes(origin) ? origin : null;
+  };
 
   /** Answers the request; `seen.route` tells the caller which route failed when it throws. */
   const respond = async (req: IncomingMessage, seen: { route?: Route }): Promise<ApiResponse> => {
     const url = new URL(req.url ?? '/', 'http://api');
+    if (req.method === 'OPTIONS') {
+      const cors = routes.find((c) => c.route.cors && c.pattern.test(url.pathname));
+      if (cors) {
+        seen.route = cors.route;
+        return preflight(deps.codecEndpoint, req.headers.origin);
+      }
+    }
     const matched = match(routes, req.method ?? 'GET', url.pathname);
     if (!matched) return apiError(404, 'not_found', `${req.method} ${url.pathname} is not a route (see GET /v1/openapi.json)`);
     if ('allowed' in matched) return apiError(405, 'method_not_allowed', `${url.pathname} takes ${matched.allowed.join(', ')}`, null, { allow: matched.allowed.join(', ') });
@@ -84,6 +98,16 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
     for (const [name, value] of Object.entries(matched.params)) {
       const checked = identifier.safeParse(value);
       if (!checked.success) return apiError(400, 'invalid_field', `${name}: ${checked.error.issues[0]!.message}`, name);
+    }
+
+    // A browser page of another origin gets nothing from a CORS route (the UI's origins only).
+    if (route.cors && req.headers.origin !== undefined && !allowedOrigin(req))
+      return apiError(403, 'origin_not_allowed', `origin ${req.headers.origin} may not call ${url.pathname.replace(/dko_[^/]+/, 'dko_…')} (TEMPORAL_UI_ORIGINS)`);
+    if (route.security === 'operatorKey') {
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      const presented = matched.params.operatorKey ?? bearer;
+      if (!presented || !(await operatorKeys.verify(presented)))
+        return apiError(401, 'unauthorized', 'send an operator key: Authorization: Bearer dko_<id>_<secret> (operator-key create)', null, { 'www-authenticate': 'Bearer realm="dunning-operators"' });
     }
 
     let caller: VerifiedKey | null = null;
@@ -128,7 +152,7 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
       response = await respond(req, seen);
     } catch (error) {
       const { route } = seen;
-      deps.log?.(`api: ${req.method} ${req.url}: ${(error as Error).message}`);
+      deps.log?.(`api: ${req.method} ${(req.url ?? '').replace(/dko_[^/?]+/g, 'dko_…')}: ${(error as Error).message}`);
       // A webhook's sender retries on any 5xx; an API caller is told whether retrying can help.
       const webhook = route !== undefined && route.security !== 'apiKey' && route.security !== 'none';
       response =
@@ -136,13 +160,15 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
           ? apiError(503, 'unavailable', 'not processed; retry later', null, { 'retry-after': '5' })
           : apiError(500, 'internal_error', 'the request failed on our side; it may or may not have taken effect');
     }
+    const origin = seen.route?.cors ? allowedOrigin(req) : null;
+    if (origin) response = { ...response, headers: { ...corsHeaders(origin), ...response.headers } };
     if (!res.headersSent) {
-      const headers = { ...response.headers, 'content-type': response.text !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
+      const headers = { ...response.headers, 'content-type': response.text !== undefined || response.bytes !== undefined ? (response.contentType ?? 'text/plain; charset=utf-8') : 'application/json' };
       res.writeHead(response.status, headers);
     }
     if (response.status === 204) return res.end();
     // A body we did not read (413) must not hold the connection open.
-    res.end(response.text ?? JSON.stringify(response.body ?? {}));
+    res.end(response.bytes ?? response.text ?? JSON.stringify(response.body ?? {}));
     if (!req.complete) req.resume();
   });
   const port = await listenOnLoopback(server, deps.port);

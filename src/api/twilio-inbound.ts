@@ -29,7 +29,7 @@ const twiml = (message?: string) => {
 };
 
 export async function handleInboundSms(
-  deps: { client: Client; pool: Pool; authToken: string; publicUrl: string; paymentLinkBaseUrl: string },
+  deps: { client: Client; pool: Pool; authToken: string; publicUrl: string; paymentLinkBaseUrl: string; signedLink?: (accountKey: string, issuedFor: string) => Promise<string> },
   request: { signature: string | undefined; params: Record<string, string> },
 ): Promise<InboundSmsResult> {
   if (!request.signature || !twilio.validateRequest(deps.authToken, request.signature, deps.publicUrl, request.params))
@@ -58,7 +58,12 @@ export async function handleInboundSms(
       return { status: 200, twiml: twiml('This is a debt collector. Reply PAY for a payment link, STOP to stop texts. Msg&data rates may apply.'), intent, accounts: [] };
     case 'pay': {
       const base = deps.paymentLinkBaseUrl.replace(/\/$/, '');
-      const link = answered ? `${base}/${[idsOf(answered).creditorId, idsOf(answered).accountId].map(encodeURIComponent).join('/')}` : deps.paymentLinkBaseUrl;
+      // The signed link to the debtor's page of the account answered, issued for this reply.
+      const link = !answered
+        ? deps.paymentLinkBaseUrl
+        : deps.signedLink
+          ? await deps.signedLink(answered, `${answered}/sms-pay/${request.params.MessageSid ?? Date.now()}`)
+          : `${base}/${[idsOf(answered).creditorId, idsOf(answered).accountId].map(encodeURIComponent).join('/')}`;
       return { status: 200, twiml: twiml(`Pay or set up a plan: ${link} Reply STOP to opt out.`), intent, accounts: answered ? [answered] : [] };
     }
     default: {

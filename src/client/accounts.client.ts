@@ -7,8 +7,9 @@ import { budgetSchema, contactDetailsChangeSchema, extensionRequestSchema, first
 import { accountKey, type AccountProfile } from '../domain/account';
 import type { Cadence, RenderSettings } from '../domain/cadence';
 import { formatMoney } from '../domain/money';
+import { delinquentFromMs } from '../domain/schedule';
 import { parseComplianceEvent } from '../schemas/compliance-event.schema';
-import { paymentSchema } from '../schemas/payment.schema';
+import { paymentFailureSchema, paymentSchema } from '../schemas/payment.schema';
 import type { UnappliedPayment } from '../adapters/unapplied-payments.repository';
 import { arrangementRulesFor, unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
 import {
@@ -25,6 +26,9 @@ import {
   type PromiseRecord,
   closeAccountUpdate,
   complianceEventSignal,
+  debtorPageQuery,
+  paymentFailedSignal,
+  type DebtorPageView,
   moveToCadenceUpdate,
   pauseAccountUpdate,
   paymentReceivedSignal,
@@ -60,7 +64,8 @@ export async function enrollAccount(
         { key: searchAttributes.creditorId, value: account.creditorId },
         { key: searchAttributes.accountId, value: account.accountId },
         { key: searchAttributes.product, value: account.product },
-        { key: searchAttributes.stage, value: 'notice' },
+        // Enrolled before its due date it is not delinquent yet (the engine says so too).
+        { key: searchAttributes.stage, value: Date.now() < delinquentFromMs(account.dueDate, account.timezone) ? 'current' : 'notice' },
         { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
         { key: searchAttributes.currency, value: account.currency },
         ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
@@ -88,6 +93,10 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     notifyRepresentatives: creditor?.notifyRepresentatives ?? false,
     arrangementRules: arrangementRulesFor(creditor),
     allocationRule: creditor?.allocationRule ?? 'oldest_first',
+    reconnectOnPlan: creditor?.disconnection?.reconnectOnPlan ?? false,
+    ...(creditor?.charges && (creditor.charges.lateFee || creditor.charges.interest)
+      ? { charges: { rules: { lateFee: creditor.charges.lateFee, interest: creditor.charges.interest }, capOverrides: creditor.charges.capOverrides } }
+      : {}),
   };
 }
 
@@ -288,6 +297,25 @@ export async function reportComplianceEvent(client: Client, creditorId: string, 
 export async function accountState(client: Client, creditorId: string, accountId: string): Promise<AccountStateView> {
   try {
     return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(accountStateQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
+    throw error;
+  }
+}
+
+/**
+ * A payment the processor declined: the account records it, and retries an automatic payment from
+ * a method on file (`retry`) by its decline code. Refused when the account has ended.
+ */
+export async function reportPaymentFailure(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+  const parsed = parseOrThrow(paymentFailureSchema, input);
+  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentFailedSignal, value: parsed, what: `declined payment ${parsed.paymentId}`, whenClosed: 'was not recorded', currency: parsed.currency });
+}
+
+/** What the debtor's own page shows (only after the visitor answered the verification question). */
+export async function debtorPage(client: Client, creditorId: string, accountId: string): Promise<DebtorPageView> {
+  try {
+    return await client.workflow.getHandle(accountKey(creditorId, accountId)).query(debtorPageQuery);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new AccountError('unknown_account', `no account ${creditorId}/${accountId} is enrolled`);
     throw error;

@@ -37,8 +37,11 @@ export interface DebtLine {
   dueDate: string; // YYYY-MM-DD
 }
 
-/** Stages an operator recognises. End states are the last five. */
-export const ACTIVE_STAGES = ['notice', 'reminding', 'promised', 'on_plan', 'extended', 'escalated', 'paused'] as const;
+/**
+ * Stages an operator recognises. `current`: enrolled before its due date, not yet delinquent (only
+ * courtesy reminders). End states are the last five.
+ */
+export const ACTIVE_STAGES = ['current', 'notice', 'reminding', 'promised', 'on_plan', 'extended', 'escalated', 'paused'] as const;
 export const END_STAGES = ['paid', 'settled', 'charged_off', 'placed', 'closed'] as const;
 export type ActiveStage = (typeof ACTIVE_STAGES)[number];
 export type EndStage = (typeof END_STAGES)[number];

@@ -3,6 +3,7 @@
  * the debtor's budget, settlements and credit extensions, each checked against the creditor's
  * limits. Workflow-safe: no I/O, no clock (today is always passed in). Money in minor units.
  */
+import type { CardRetryRules } from './card-retry';
 import { formatMoney } from './money';
 
 export interface ArrangementRules {
@@ -24,6 +25,8 @@ export interface ArrangementRules {
   returnedPaymentFeeMinor: number;
   /** How long a paid or settled account stays open for a payment that comes back. */
   reopenWindowDays: number;
+  /** Retries of a failed automatic payment from a card or bank account on file (defaults in card-retry.ts). */
+  cardRetries?: CardRetryRules;
 }
 
 export const DEFAULT_ARRANGEMENT_RULES: ArrangementRules = {
@@ -75,7 +78,7 @@ function requiredText(value: unknown, field: string): string {
 }
 
 // ---- promise to pay -------------------------------------------------------------------------
-export const PROMISE_CHANNELS = ['phone', 'email', 'sms', 'letter', 'portal', 'in_person', 'operator'] as const;
+export const PROMISE_CHANNELS = ['phone', 'email', 'sms', 'letter', 'portal', 'in_person', 'operator', 'debtor_page'] as const;
 export interface PromiseRequest {
   amountMinor: number;
   /** The day the debtor promised to pay by, in the debtor's calendar. */
@@ -218,6 +221,8 @@ export interface PlanRequest extends BudgetRequest {
   instalmentMinor?: number;
   downPaymentMinor?: number;
   acceptedBy: string;
+  /** Accepted by the debtor on their page: they get a confirmation. */
+  via?: 'debtor_page';
 }
 
 /** Checks a plan against the creditor's rules and the debtor's budget; returns its terms and schedule. */

@@ -86,6 +86,9 @@ export interface Cadence {
   templates: Record<string, { en: MessageTemplate } & Partial<Record<Language, MessageTemplate>>>;
 }
 
+/** Words of debt collection, which a courtesy reminder before the due date must not use. */
+export const COLLECTION_LANGUAGE = /\b(debt collectors?|collect(ing|ion)? (a|this) debt|past[- ]due|overdue|delinquen\w*|in collections?|collection agency)\b/i;
+
 export function stepLabel(step: CadenceStep): string {
   return step.label ?? `${step.action.replace(/_/g, ' ')} ${step.id}`;
 }

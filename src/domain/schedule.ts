@@ -69,3 +69,21 @@ export function shiftByLocalDays(instantMs: number, days: number, zone: string):
   const time = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
   return zonedTimeToUtcMs(addCalendarDays(local.date, days), time, zone) + (instantMs % 60_000);
 }
+
+/**
+ * A courtesy reminder: counted back from the due date (or on it), so it goes out before the
+ * account is past due. It is not a collection communication: no collection language, no
+ * validation notice before it; once the account is past due it no longer applies (skipped).
+ */
+export function isCourtesyStep(step: CadenceStep): boolean {
+  return step.from === 'due_date' && durationToMs(step.after) <= 0;
+}
+
+/**
+ * When an account becomes delinquent: 09:00 in the debtor's zone on the first day after its due
+ * date. An account enrolled before then is `current`: only courtesy reminders, and its collection
+ * cadence (and the validation notice) starts at this moment.
+ */
+export function delinquentFromMs(dueDate: string, timezone: string): number {
+  return zonedTimeToUtcMs(addCalendarDays(dueDate, 1), '09:00', timezone);
+}

@@ -24,16 +24,16 @@ export interface SmtpSink {
   port: number;
   directory: string | null;
   messages(): SunkEmail[];
-  /** Answers the next n deliveries with a temporary (451) or permanent (550) failure. */
-  failNext(n: number, code?: 451 | 550): void;
+  /** Answers the next n deliveries with a temporary (421 service not available, 451) or permanent (550) failure (after any failures already asked for). */
+  failNext(n: number, code?: 421 | 451 | 550): void;
   clear(): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(options: { port?: number; directory?: string } = {}): Promise<SmtpSink> {
   const received: SunkEmail[] = [];
-  let failuresLeft = 0;
-  let failureCode = 451;
+  /** Reply codes for the next deliveries, in order. */
+  const failures: number[] = [];
   if (options.directory) mkdirSync(options.directory, { recursive: true });
 
   const server = new SMTPServer({
@@ -44,9 +44,9 @@ export async function startSmtpSink(options: { port?: number; directory?: string
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', async () => {
-        if (failuresLeft > 0) {
-          failuresLeft -= 1;
-          const error = new Error(failureCode === 451 ? 'Temporary local problem, try again' : 'Mailbox unavailable') as Error & { responseCode: number };
+        const failureCode = failures.shift();
+        if (failureCode !== undefined) {
+          const error = new Error(failureCode === 550 ? 'Mailbox unavailable' : failureCode === 421 ? 'Service not available, try again later' : 'Temporary local problem, try again') as Error & { responseCode: number };
           error.responseCode = failureCode;
           return callback(error);
         }
@@ -89,8 +89,7 @@ export async function startSmtpSink(options: { port?: number; directory?: string
     directory: options.directory ?? null,
     messages: () => [...received],
     failNext(n, code = 451) {
-      failuresLeft = n;
-      failureCode = code;
+      for (let i = 0; i < n; i++) failures.push(code);
     },
     clear: () => void received.splice(0),
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -21,6 +21,9 @@ export async function resolveTemporalCli(cliPath?: string): Promise<string> {
   return stdout.trim().split('\n').pop()!;
 }
 
+/** The dev server's SQLite settings (README, Tuning). */
+export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
+
 export interface DevServer {
   address: string;
   uiUrl: string;
@@ -49,6 +52,10 @@ export async function startTemporalDevServer(options: {
   namespace: string;
   searchAttributes: string[];
   logFile: string;
+  /** The UI's remote codec (--ui-codec-endpoint): the UI decrypts payloads through it. */
+  uiCodecEndpoint?: string;
+  /** Default SQLITE_PRAGMAS; [] for the dev server's own defaults (the bench compares both). */
+  sqlitePragmas?: string[];
 }): Promise<DevServer> {
   mkdirSync(dirname(resolve(options.dbFile)), { recursive: true });
   mkdirSync(dirname(resolve(options.logFile)), { recursive: true });
@@ -60,7 +67,12 @@ export async function startTemporalDevServer(options: {
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,
     '--log-level', 'warn',
+    // Write-ahead log and fewer fsyncs: readers stop blocking the single writer, and a commit no
+    // longer waits for a disk flush (a crash of the machine may lose the last commits, never corrupt
+    // the file). README, Tuning; `npm run bench -- --sqlite-defaults` runs without them to compare.
+    ...(options.sqlitePragmas ?? SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
     ...options.searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(options.logFile, { flags: 'a' });

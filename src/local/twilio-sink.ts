@@ -50,13 +50,25 @@ export interface TwilioSink {
   messages(): SunkSms[];
   /** Every status callback made, in order. */
   statusCallbacks(): StatusCallbackCall[];
-  /** Answers the next n requests with the given HTTP status (e.g. 500, or 400 for an invalid number). */
+  /**
+   * Answers the next n sends with the given HTTP status: 500, 429 (too many requests), 400 (an
+   * invalid number, code 21211), or 21610 (400: the number replied STOP to this sender), after
+   * any failures already asked for.
+   */
   failNext(n: number, status?: number): void;
   clear(): void;
   close(): Promise<void>;
 }
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
+
+/** Twilio's error answers for the failures a test can ask for. */
+function failure(status: number, to: string): [number, object] {
+  if (status === 21610) return [400, { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400, more_info: 'https://www.twilio.com/docs/errors/21610' }];
+  if (status === 429) return [429, { code: 20429, message: 'Too Many Requests', status: 429 }];
+  if (status === 400) return [400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 }];
+  return [status, { code: 20500, message: 'Internal Server Error', status }];
+}
 
 export const LOCAL_TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(31) + '1';
 
@@ -71,8 +83,8 @@ export async function startTwilioSink(
   const callbacks: StatusCallbackCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
-  let failuresLeft = 0;
-  let failureStatus = 500;
+  /** Failures for the next sends, in order. */
+  const failures: number[] = [];
   if (options.directory) mkdirSync(options.directory, { recursive: true });
 
   const reply = replyJson;
@@ -112,33 +124,46 @@ export async function startTwilioSink(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const match = MESSAGES_PATH.exec(new URL(req.url ?? '/', 'http://sink').pathname);
-    if (req.method !== 'POST' || !match) return reply(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    const url = new URL(req.url ?? '/', 'http://sink');
+    const match = MESSAGES_PATH.exec(url.pathname);
+    if (!['POST', 'GET'].includes(req.method ?? '') || !match) return reply(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const expected = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
     if (req.headers.authorization !== expected || match[1] !== accountSid)
       return reply(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    if (req.method === 'GET') return reply(res, 200, listPage(url));
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     const to = form.get('To') ?? '';
     const from = form.get('From') ?? '';
     const body = form.get('Body') ?? '';
-    if (failuresLeft > 0) {
-      failuresLeft -= 1;
-      return reply(res, failureStatus, { code: failureStatus === 400 ? 21211 : 20500, message: failureStatus === 400 ? `The 'To' number ${to} is not a valid phone number.` : 'Internal Server Error', status: failureStatus });
-    }
+    const failureStatus = failures.shift();
+    if (failureStatus !== undefined) return reply(res, ...failure(failureStatus, to));
     if (!/^\+[1-9]\d{6,14}$/.test(to)) return reply(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
     if (!from || !body) return reply(res, 400, { code: 21602, message: 'Message body and From are required.', status: 400 });
     const sms: SunkSms = { sid: 'SM' + randomBytes(16).toString('hex'), accountSid, to, from, body, receivedAt: new Date().toISOString(), status: 'queued' };
     received.push(sms);
     if (options.directory) writeFileSync(join(options.directory, `${sms.receivedAt.replace(/[:.]/g, '-')}-${sms.sid}.json`), JSON.stringify(sms, null, 2));
-    reply(res, 201, {
-      sid: sms.sid, account_sid: accountSid, to, from, body, status: 'queued', direction: 'outbound-api', num_segments: '1',
-      date_created: new Date().toUTCString(), date_updated: new Date().toUTCString(), date_sent: null, price: null, price_unit: 'USD',
-      api_version: '2010-04-01', error_code: null, error_message: null, uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sms.sid}.json`,
-    });
+    reply(res, 201, resource(sms));
     const statusCallback = form.get('StatusCallback');
     if (statusCallback) reportDelivery(sms, statusCallback);
+  };
+
+  /** A message as Twilio's API shows it. */
+  const resource = (sms: SunkSms) => ({
+    sid: sms.sid, account_sid: accountSid, to: sms.to, from: sms.from, body: sms.body, status: sms.status, direction: 'outbound-api', num_segments: '1',
+    date_created: new Date(sms.receivedAt).toUTCString(), date_updated: new Date(sms.receivedAt).toUTCString(), date_sent: null, price: null, price_unit: 'USD',
+    api_version: '2010-04-01', error_code: null, error_message: null, uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sms.sid}.json`,
+  });
+
+  /** GET Messages.json: the messages to `To` from `From`, newest first, one page. */
+  const listPage = (url: URL) => {
+    const to = url.searchParams.get('To');
+    const from = url.searchParams.get('From');
+    const pageSize = Math.min(1000, Number(url.searchParams.get('PageSize') ?? 50) || 50);
+    const matching = received.filter((m) => (!to || m.to === to) && (!from || m.from === from)).reverse().slice(0, pageSize);
+    const uri = `${url.pathname}${url.search}`;
+    return { messages: matching.map(resource), page: 0, page_size: pageSize, start: 0, end: Math.max(0, matching.length - 1), uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null };
   };
 
   const server = createServer((req, res) => {
@@ -154,8 +179,7 @@ export async function startTwilioSink(
     messages: () => [...received],
     statusCallbacks: () => [...callbacks],
     failNext(n, status = 500) {
-      failuresLeft = n;
-      failureStatus = status;
+      for (let i = 0; i < n; i++) failures.push(status);
     },
     clear: () => {
       received.splice(0);

@@ -30,6 +30,8 @@ export const planRequestSchema = budgetSchema.extend({
   instalmentMinor: minor('each instalment').positive('must be greater than zero').optional(),
   downPaymentMinor: minor('the down payment').nonnegative('must not be negative').optional(),
   acceptedBy: person,
+  /** Accepted by the debtor on their page (they get a confirmation). */
+  via: z.literal('debtor_page').optional(),
 }).strict();
 
 export const extensionRequestSchema = z.object({
@@ -67,6 +69,8 @@ export const contactDetailsChangeSchema = z.object({
   timezone: z.string().max(64).optional(),
   reason: z.string().trim().min(1, 'is required').max(500),
   operator: plainText(200).optional(),
+  /** Changed by the debtor on their page (they get a confirmation); not for the REST API. */
+  via: z.literal('debtor_page').optional(),
 }).strict();
 
 /** The first problem, as "field: message", for errors that name the field at fault. */

@@ -3,7 +3,8 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ACTIVE_STAGES, LANGUAGES, PRODUCTS } from '../domain/account';
-import { STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
+import { COLLECTION_LANGUAGE, STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
+import { isCourtesyStep } from '../domain/schedule';
 import { DURATION_PATTERN, durationToMs } from '../domain/duration';
 import { PRODUCT_VARIABLES, placeholdersIn, TEMPLATE_VARIABLES, unknownPlaceholders } from '../domain/template';
 
@@ -18,7 +19,7 @@ const messageTemplateSchema = z.object({
 const stepSchema = z.object({
   id: slug,
   action: z.enum(STEP_ACTIONS, { error: `must be one of ${STEP_ACTIONS.join(', ')}` }),
-  after: z.string().regex(DURATION_PATTERN, 'must be a duration such as "0d", "3d", "12h" or "30s"'),
+  after: z.string().regex(DURATION_PATTERN, 'must be a duration such as "0d", "3d", "12h" or "30s" ("-3d": before the due date)'),
   from: z.enum(['enrollment', 'due_date', 'previous_step'], { error: 'must be enrollment, due_date or previous_step' }).optional(),
   businessDays: z.boolean().optional(),
   atLocalTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM such as "10:00"').optional(),
@@ -72,6 +73,15 @@ export const cadenceSchema = z
       if (step.businessDays && validAfter && !step.after.endsWith('d')) issue(at('businessDays'), `${name}: business days need an offset in days, e.g. "5d"`);
       if (step.atLocalTime && validAfter && !step.after.endsWith('d')) issue(at('atLocalTime'), `${name}: a local time of day needs an offset in days`);
       if (step.from === 'previous_step' && i === 0) issue(at('from'), `${name}: the first step has no previous step`);
+      if (validAfter && step.after.startsWith('-') && step.from !== 'due_date') issue(at('after'), `${name}: only a step counted from the due date can come before it ("from: due_date")`);
+      // A courtesy reminder (before or on the due date) is not debt collection and must not read like it.
+      if (validAfter && isCourtesyStep(step) && step.template)
+        for (const [language, template] of Object.entries(cadence.templates[step.template] ?? {}))
+          for (const part of ['subject', 'text', 'html'] as const) {
+            const text = template?.[part];
+            const found = text ? COLLECTION_LANGUAGE.exec(text) : null;
+            if (found) issue(['templates', step.template, language, part], `${name}: a reminder before the due date must not use collection language ("${found[0]}"); the account is not past due yet`);
+          }
       if (step.when?.previousStepUnanswered && i === 0) issue(['steps', i, 'when', 'previousStepUnanswered'], `${name}: the first step has no previous step`);
       if (i > 0 && validAfter) {
         const previous = cadence.steps[i - 1]!;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { PRODUCTS } from '../domain/account';
 import { ALLOCATION_RULES } from '../domain/allocation';
 import { DEFAULT_ARRANGEMENT_RULES, type ArrangementRules } from '../domain/arrangements';
+import { DEFAULT_CARD_RETRY_RULES } from '../domain/card-retry';
+import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier } from './account.schema';
 
 /** A secret is given inline (local runs) or, better, by the name of an environment variable. */
@@ -36,6 +38,45 @@ const arrangementRulesSchema = z
     extension: z.object({ maxDays: z.number().int().min(1), maxPerAccount: whole, approvalAboveDays: whole }).partial().strict().optional(),
     returnedPaymentFeeMinor: whole.optional(),
     reopenWindowDays: whole.optional(),
+    /** Retries of a failed automatic payment from a card or bank account on file. */
+    cardRetries: z.object({ maxRetries: z.number().int().min(0).max(15), withinDays: z.number().int().min(1).max(30) }).partial().strict().optional(),
+  })
+  .strict();
+
+/** The debtor's own page: how long a link in a message works, what the visitor must know, how many wrong answers lock it. */
+const debtorPageSchema = z
+  .object({
+    linkDays: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').default(30),
+    verification: z.enum(['postal_code', 'account_last4'], { error: 'must be postal_code or account_last4' }).default('postal_code'),
+    maxWrongAnswers: z.number().int().min(1).max(20).default(5),
+  })
+  .strict();
+export type DebtorPageSettings = z.infer<typeof debtorPageSchema>;
+export const DEFAULT_DEBTOR_PAGE: DebtorPageSettings = { linkDays: 30, verification: 'postal_code', maxWrongAnswers: 5 };
+
+/** The creditor's payment processor: the product's loopback processor, or a Stripe-style API with a secret key from the environment. */
+const paymentsSchema = z.discriminatedUnion('processor', [
+  z.object({ processor: z.literal('loopback') }).strict(),
+  z.object({ processor: z.literal('stripe'), apiBaseUrl: z.url({ error: 'must be a URL' }).default('https://api.stripe.com'), secretKeyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable') }).strict(),
+]);
+const minorAmount = z.number().int().positive().max(MAX_AMOUNT_MINOR);
+const basisPoints = z.number().int().min(0).max(10_000);
+/**
+ * Late fees and interest the creditor's contracts allow (§1006.22(b): nothing the agreement does
+ * not expressly authorize). capOverrides: "<state>" or "<state>/<product>" → a stricter cap than
+ * the table in src/domain/charges.ts, or one it lacks (counsel's review per creditor).
+ */
+const chargesSchema = z
+  .object({
+    lateFee: z
+      .object({ amountMinor: minorAmount.optional(), percentBps: basisPoints.optional(), afterDaysPastDue: z.number().int().min(1).max(365), per: z.enum(['debt', 'month']), maxPerDebtMinor: minorAmount.optional() })
+      .strict()
+      .refine((f) => f.amountMinor !== undefined || f.percentBps !== undefined, { message: 'needs amountMinor or percentBps', path: ['amountMinor'] })
+      .optional(),
+    interest: z.object({ annualRateBps: basisPoints, accrual: z.enum(['daily', 'monthly']) }).strict().optional(),
+    capOverrides: z
+      .record(z.string().regex(/^[A-Z]{2}(\/[a-z_]+)?$/, 'must be a state code, or state/product'), z.object({ maxAnnualInterestBps: basisPoints, maxLateFeeMinor: minorAmount, interestAllowed: z.boolean(), feesAllowed: z.boolean(), source: z.string() }).partial().strict())
+      .optional(),
   })
   .strict();
 
@@ -44,8 +85,11 @@ const creditorSchema = z.object({
   name: z.string().min(1),
   mailingAddress: z.array(z.string().min(1)).min(1, 'needs at least one line'),
   creditDepartmentEmail: z.email({ error: 'must be an email address' }),
-  /** Utilities: where disconnection orders go (signed webhook, retried until acknowledged). */
-  disconnection: webhook.optional(),
+  /**
+   * Utilities: where disconnection orders go (signed webhook, retried until acknowledged); a
+   * reconnection order goes the same way when the debt is paid, or on a plan if `reconnectOnPlan`.
+   */
+  disconnection: webhook.and(z.object({ reconnectOnPlan: z.boolean().default(false) })).optional(),
   /** Lenders: the recovery agent who receives repossession orders, by email or webhook. */
   repossession: z.union([z.object({ email: z.email() }), webhook]).optional(),
   /** Attorney or agency that receives placements (packet as PDF and CSV by email). */
@@ -56,6 +100,10 @@ const creditorSchema = z.object({
   /** How a payment is spread over the account's debts. */
   allocationRule: z.enum(ALLOCATION_RULES).default('oldest_first'),
   arrangements: arrangementRulesSchema.optional(),
+  debtorPage: debtorPageSchema.optional(),
+  /** Without it, the embedded loopback processor when `npm start` runs one; else no payments on the page. */
+  payments: paymentsSchema.optional(),
+  charges: chargesSchema.optional(),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 
@@ -115,6 +163,7 @@ export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangemen
     extension: { ...d.extension, ...own.extension },
     returnedPaymentFeeMinor: own.returnedPaymentFeeMinor ?? d.returnedPaymentFeeMinor,
     reopenWindowDays: own.reopenWindowDays ?? d.reopenWindowDays,
+    ...(own.cardRetries ? { cardRetries: { ...DEFAULT_CARD_RETRY_RULES, ...own.cardRetries } } : {}),
   };
 }
 
@@ -125,4 +174,9 @@ export function arrangementRulesFor(creditor: Pick<CreditorSettings, 'arrangemen
  */
 export function unknownCreditor(directory: CreditorDirectory, creditorId: string): string | null {
   return directory.creditors.some((c) => c.id === creditorId) ? null : `creditor ${creditorId} is not in the creditor directory (CREDITORS_FILE); add it before enrolling its accounts`;
+}
+
+/** The creditor's debtor-page settings, defaults filled in. */
+export function debtorPageSettingsFor(directory: CreditorDirectory | undefined, creditorId: string): DebtorPageSettings {
+  return directory?.creditors.find((c) => c.id === creditorId)?.debtorPage ?? DEFAULT_DEBTOR_PAGE;
 }

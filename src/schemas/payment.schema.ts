@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instantOutOfRange, isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
+import { PAYMENT_SOURCES } from '../domain/engine/records';
 import { identifier } from './account.schema';
 
 /**
@@ -24,5 +25,18 @@ export const paymentSchema = z.object({
     .max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
   currency: z.string().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
   receivedAt: recentInstant.optional(),
+  /** debtor_page (a checkout from the debtor's page) and card_on_file (a retry) get the debtor a receipt. */
+  source: z.enum(PAYMENT_SOURCES, { error: `must be one of ${PAYMENT_SOURCES.join(', ')}` }).optional(),
 });
+
+/** A payment the processor declined: a debtor's attempt, or an automatic payment from a method on file (`retry`). */
+export const paymentFailureSchema = z.object({
+  paymentId: identifier,
+  amountMinor: paymentSchema.shape.amountMinor,
+  currency: paymentSchema.shape.currency,
+  declineCode: z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a decline code such as insufficient_funds'),
+  message: z.string().max(300).optional(),
+  failedAt: recentInstant.optional(),
+  retry: z.object({ paymentMethod: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be the processor\'s payment method id') }).strict().optional(),
+}).strict();
 export type PaymentInput = z.infer<typeof paymentSchema>;

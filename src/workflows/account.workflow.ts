@@ -35,6 +35,7 @@ import {
   changedVisibility,
   checkControl,
   currentDetails,
+  debtorPageView,
   decide,
   EngineRefusal,
   fromCarried,
@@ -57,10 +58,12 @@ import {
   changeContactDetailsUpdate,
   closeAccountUpdate,
   complianceEventSignal,
+  debtorPageQuery,
   grantExtensionUpdate,
   ledgerAdjustmentSignal,
   moveToCadenceUpdate,
   pauseAccountUpdate,
+  paymentFailedSignal,
   paymentReceivedSignal,
   paymentReturnedSignal,
   planProposalsQuery,
@@ -119,6 +122,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     notifyRepresentatives: input.notifyRepresentatives ?? false,
     cadence: input.cadence ?? null,
+    charges: input.charges,
+    reconnectOnPlan: input.reconnectOnPlan,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())
@@ -143,6 +148,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   setHandler(paymentReturnedSignal, (returned) => onSignal({ kind: 'payment_returned', at: now(), returned }));
   setHandler(ledgerAdjustmentSignal, (adjustment) => onSignal({ kind: 'adjustment', at: now(), adjustment }));
   setHandler(complianceEventSignal, (event) => onSignal({ kind: 'compliance', at: now(), event }));
+  setHandler(paymentFailedSignal, (failed) => onSignal({ kind: 'payment_failed', at: now(), failed }));
+  setHandler(debtorPageQuery, () => debtorPageView(state, config));
   setHandler(promiseToPaySignal, async (request) => {
     const decision = apply({ kind: 'promise_signal', at: now(), request });
     changes += 1;
@@ -199,6 +206,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         ...('daysPastDue' in changed ? [{ key: searchAttributes.daysPastDue, value: visible.daysPastDue }] : []),
         ...('cadenceName' in changed ? [{ key: searchAttributes.cadenceName, value: visible.cadenceName }] : []),
         ...('cadenceVersion' in changed ? [{ key: searchAttributes.cadenceVersion, value: visible.cadenceVersion }] : []),
+        ...('openQuestions' in changed ? [{ key: searchAttributes.questionOpen, value: visible.openQuestions > 0 }] : []),
       ]);
       published = visible;
     }
@@ -241,7 +249,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         armTimer(null);
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
         await condition(allHandlersFinished);
-        return continueAsNew<typeof accountWorkflow>({ ...input, cadence: state.cadence ?? undefined, carried: state });
+        // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
+        return continueAsNew<typeof accountWorkflow>({ ...input, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();
@@ -297,6 +306,12 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return ledger.ledgerSnapshot.executeWithOptions(summary, [effect.input]);
       case 'purge':
         return ledger.purgePersonalData.executeWithOptions(summary, [effect.input]);
+      case 'charge_on_file':
+        return orders.chargeOnFile.executeWithOptions(summary, [effect.input]);
+      case 'destroy_keys':
+        return ledger.destroyRetiredDataKeys.executeWithOptions(summary, [effect.input]);
+      case 'accrue_charges':
+        return ledger.accrueCharges.executeWithOptions(summary, [effect.input]);
       case 'order': {
         const input = effect.input;
         switch (effect.order) {
@@ -304,6 +319,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
             return orders.notifyCreditDepartment.executeWithOptions(summary, [{ ...input, subject: input.subject ?? '', text: input.text ?? '' }]);
           case 'disconnection':
             return orders.orderServiceDisconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
+          case 'reconnection':
+            return orders.orderServiceReconnection.executeWithOptions(summary, [{ ...input, serviceId: input.serviceId! }]);
           case 'repossession':
             return orders.orderRepossession.executeWithOptions(summary, [{ ...input, collateralVin: input.collateralVin!, subject: input.subject ?? '', text: input.text ?? '', address: input.address ?? [] }]);
           case 'placement':

@@ -8,15 +8,18 @@ import type { Cadence, RenderSettings } from '../domain/cadence';
 import type { RulePack } from '../domain/contact-policy';
 import type { ArrangementRules, BudgetRequest, ExtensionRequest, PlanProposal, PlanRequest, PromiseRequest } from '../domain/arrangements';
 import type { AllocationRule } from '../domain/allocation';
+import type { ChargeCap, ChargeRules } from '../domain/charges';
 import type { AccountProfile } from '../domain/account';
 import type {
   AccountOutcome,
   AccountStateView,
   ComplianceEvent,
   ContactDetailsChange,
+  DebtorPageView,
   ExtensionRecord,
   LedgerAdjustment,
   OperatorRequest,
+  PaymentFailed,
   PaymentReceived,
   PaymentReturned,
   PlanRecord,
@@ -44,6 +47,11 @@ export const grantExtensionUpdate = defineUpdate<ExtensionRecord, [ExtensionRequ
 
 export const complianceEventSignal = defineSignal<[ComplianceEvent]>('complianceEvent');
 
+/** A payment the processor declined: recorded; an automatic payment from a method on file is retried by its decline code. */
+export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed');
+/** What the debtor's own page shows, once the visitor has answered the verification question. */
+export const debtorPageQuery = defineQuery<DebtorPageView>('debtorPage');
+
 export const accountStateQuery = defineQuery<AccountStateView>('accountState');
 
 export interface AccountWorkflowInput {
@@ -63,6 +71,10 @@ export interface AccountWorkflowInput {
   arrangementRules?: ArrangementRules;
   /** How payments are spread over the account's debts (oldest first when absent). */
   allocationRule?: AllocationRule;
+  /** A plan the debtor accepts gets a disconnected service back on (the creditor's choice; a payment in full always does). */
+  reconnectOnPlan?: boolean;
+  /** Late fees and interest the creditor's contract allows (none when absent), and its overrides of the state caps. */
+  charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');
@@ -85,11 +97,13 @@ export const searchAttributes = {
   daysPastDue: defineSearchAttributeKey('DunningDaysPastDue', SearchAttributeType.INT),
   cadenceName: defineSearchAttributeKey('DunningCadence', SearchAttributeType.KEYWORD),
   cadenceVersion: defineSearchAttributeKey('DunningCadenceVersion', SearchAttributeType.INT),
+  /** A question from the debtor's page waits for a person (Bool: the dev server's SQLite visibility allows only three Int attributes). */
+  questionOpen: defineSearchAttributeKey('DunningQuestionOpen', SearchAttributeType.BOOL),
 } as const;
 
 /** "Name=Type" pairs, as `temporal server start-dev --search-attribute` and the operator CLI take them. */
 export const SEARCH_ATTRIBUTE_REGISTRATIONS: string[] = Object.values(searchAttributes).map((key) => {
-  const type = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DATETIME]: 'Datetime' }[
+  const type = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DATETIME]: 'Datetime', [SearchAttributeType.BOOL]: 'Bool' }[
     key.type as string
   ];
   return `${key.name}=${type}`;

@@ -42,3 +42,25 @@ export async function assertLedgerBalances(pool: Pool): Promise<void> {
   const totals = await pool.query<{ debits: string; credits: string }>('SELECT COALESCE(SUM(debit_minor),0) AS debits, COALESCE(SUM(credit_minor),0) AS credits FROM ledger_entries');
   if (totals.rows[0]!.debits !== totals.rows[0]!.credits) throw new Error(`debits ${totals.rows[0]!.debits} != credits ${totals.rows[0]!.credits}`);
 }
+
+/**
+ * Every text, JSON and byte column of every table of the public schema, searched for each string
+ * (case-insensitive in text, exact bytes in bytea): `table.column:label` for each hit.
+ */
+export async function findInEveryTable(pool: Pool, needles: Record<string, string>): Promise<string[]> {
+  const { rows: columns } = await pool.query<{ table_name: string; column_name: string; data_type: string }>(
+    `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+      WHERE c.table_schema = 'public' AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea')
+      ORDER BY c.table_name, c.ordinal_position`,
+  );
+  const hits: string[] = [];
+  for (const { table_name: table, column_name: column, data_type: type } of columns) {
+    for (const [label, needle] of Object.entries(needles)) {
+      const matches = type === 'bytea' ? `position(convert_to($1, 'UTF8') in "${column}") > 0` : `strpos(lower("${column}"::text), lower($1)) > 0`;
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}" WHERE ${matches}`, [needle]);
+      if (rows[0]!.n > 0) hits.push(`${table}.${column}:${label}`);
+    }
+  }
+  return hits.sort();
+}

@@ -21,6 +21,8 @@ export interface WorldOptions {
   refuse?: Partial<Record<Effect['kind'], string>>;
   /** Effects that fail this many times first, by kind, not permanently (a creditor's system that is down). */
   failFirst?: Partial<Record<Effect['kind'], number>>;
+  /** What the processor answers to each retry from a card on file, in order (then: succeeded). */
+  charges?: { status: 'succeeded' | 'declined'; declineCode?: string }[];
 }
 
 export interface SentContact {
@@ -40,6 +42,8 @@ export class World {
   continuedAsNew = 0;
   readonly sent: SentContact[] = [];
   readonly orders: Effect[] = [];
+  /** Retries charged to a card on file, as asked. */
+  readonly charges: Extract<Effect, { kind: 'charge_on_file' }>[] = [];
   readonly saves: Command[] = [];
   /** The facts credit reporting reads, each time the engine kept them. */
   readonly reportingSaves: AccountReportingFacts[] = [];
@@ -200,6 +204,15 @@ export class World {
         return done({ destination: `https://creditor.example.test/${effect.order}` });
       case 'purge':
         return done({ purged: true });
+      case 'charge_on_file': {
+        this.charges.push(effect);
+        const answer = this.options.charges?.shift() ?? { status: 'succeeded' as const };
+        return done({ status: answer.status, paymentId: `pi_retry_${this.charges.length}`, declineCode: answer.status === 'declined' ? (answer.declineCode ?? 'generic_decline') : null, message: answer.status === 'declined' ? 'declined' : null });
+      }
+      case 'destroy_keys':
+        return done({ done: true });
+      case 'accrue_charges':
+        return done({ balanceMinor: ledger.balanceMinor, creditMinor: ledger.creditMinor, posted: [] });
     }
   }
 }

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodePayloadsIn } from '../../src/crypto/payload-json';
 import { ROOT } from './fixtures';
 
 export const HISTORIES_DIR = join(ROOT, 'test', 'histories');
@@ -11,12 +13,24 @@ export const HISTORIES_DIR = join(ROOT, 'test', 'histories');
  */
 export const CURRENT_ENGINE = 'v3';
 
+let historyCodec: PayloadCodec | undefined;
+/** The codec of the test's Temporal connections (startSinks sets it): histories are recorded decoded, so they replay without this run's keys. */
+export function useCodecForRecordedHistories(codec: PayloadCodec): void {
+  historyCodec = codec;
+}
+
+/** The workflow's history as JSON, every payload decoded. */
+export async function decodedHistoryJson(handle: WorkflowHandle, codec: PayloadCodec): Promise<unknown> {
+  return decodePayloadsIn(JSON.parse(historyToJSON(await handle.fetchHistory())), codec);
+}
+
 /**
  * With RECORD_HISTORIES=1, keeps the workflow's history for the replay suite. Record new
  * histories when behaviour changes on purpose; old ones stay, so running workflows stay safe.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
+  if (!historyCodec) throw new Error('recordHistory: no codec (start the sinks with startSinks)');
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  writeFileSync(join(HISTORIES_DIR, `${CURRENT_ENGINE}-${name}.json`), historyToJSON(await handle.fetchHistory()) + '\n');
+  writeFileSync(join(HISTORIES_DIR, `${CURRENT_ENGINE}-${name}.json`), JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n');
 }

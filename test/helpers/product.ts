@@ -34,7 +34,7 @@ export interface TestProduct extends Product {
   stop(): Promise<void>;
 }
 
-export async function startTestProduct(options: { demo?: boolean; env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<TestProduct> {
+export async function startTestProduct(options: { demo?: boolean; env?: Record<string, string>; log?: (line: string) => void; paymentReturnAfterMs?: number } = {}): Promise<TestProduct> {
   quietRuntime();
   const dataDir = mkdtempSync(join(tmpdir(), 'dunning-product-'));
   const database = await createTestDatabase();
@@ -45,6 +45,7 @@ export async function startTestProduct(options: { demo?: boolean; env?: Record<s
     smtpSink: await freePort(),
     smsSink: await freePort(),
     webhookSink: await freePort(),
+    paymentSink: await freePort(),
   };
   const lines: string[] = [];
   const cleanUp = async () => {
@@ -63,6 +64,9 @@ export async function startTestProduct(options: { demo?: boolean; env?: Record<s
       ports,
       databaseUrl: database.url,
       demo: options.demo ?? false,
+      paymentReturnAfterMs: options.paymentReturnAfterMs,
+      // The suite's Postgres is named by a URL, but this is still a test: the loopback processor runs.
+      loopbackPayments: true,
       log: (line) => {
         lines.push(line);
         options.log?.(line);

@@ -5,6 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { createActivities } from '../../src/activities';
 import { registerSearchAttributes } from '../../src/client/search-attributes';
@@ -12,6 +13,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCadenceRepository } from '../../src/adapters/cadence.repository';
+import { createPayloadEncryption, type PayloadEncryption } from '../../src/adapters/payload-encryption';
+import { parsePayloadKeyring } from '../../src/schemas/config.schema';
 import { createFolderLetterGateway } from '../../src/adapters/letters';
 import { createSmtpMailer, type Mailer } from '../../src/adapters/smtp.mailer';
 import { syncCadenceFiles } from '../../src/client/cadences';
@@ -22,12 +25,21 @@ import { createTwilioSmsGateway } from '../../src/adapters/twilio.sms';
 import { startSmtpSink, type SmtpSink } from '../../src/local/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../../src/local/twilio-sink';
 import { createTestDatabase } from './database';
+import { useCodecForRecordedHistories } from './histories';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** The suite's master keys (PAYLOAD_KEYS format, newest first): fixed, so the CLI in a test reads what the test's worker wrote. */
+export const TEST_PAYLOAD_KEYS = 'test-new:lY+hBKszDyeq6HoecnTpvYbKngnUnGGVT7P/OK7pZss=,test-old:JpzSutmr30k3/1O/Ew75Wb/WgT2mCNc7ecKb4q6KRJk=';
+
+/** Payload encryption over a test database, as the product sets it up (listening for key destructions). */
+export function testEncryption(pool: Pool, namespace = 'default'): Promise<PayloadEncryption> {
+  return createPayloadEncryption({ pool, keyring: parsePayloadKeyring(TEST_PAYLOAD_KEYS), namespace, listen: true });
 }
 
 export const TWILIO_FROM = '+15005550006';
@@ -41,6 +53,8 @@ export interface Sinks {
   creditors: CreditorDirectory;
   pool: Pool;
   databaseUrl: string;
+  /** Payload encryption of every Temporal connection in the test (worker, client). */
+  encryption: PayloadEncryption;
   close(): Promise<void>;
 }
 
@@ -53,7 +67,7 @@ export function testCreditors(webhookBaseUrl: string): CreditorDirectory {
     .replaceAll('local-creditor-webhook-secret', WEBHOOK_SECRET);
   const directory = JSON.parse(text);
   // The creditors tests invent, with just what a validation notice and a letter need.
-  for (const id of ['cred-test', 'cred-versioned', 'cred-visible', 'cred-restart'])
+  for (const id of ['cred-test', 'cred-versioned', 'cred-visible', 'cred-restart', 'cred-charges'])
     directory.creditors.push({ id, name: `Test Creditor ${id}`, mailingAddress: ['1 Test Way', 'Springfield, NY 10001'], creditDepartmentEmail: `credit@${id}.example.test` });
   return parseCreditorDirectory(directory);
 }
@@ -64,6 +78,8 @@ export async function startSinks(): Promise<Sinks> {
   const report = await syncCadenceFiles(createCadenceRepository(db.pool), join(ROOT, 'cadences'));
   if (report.problems.length > 0) throw new Error(`shipped cadences do not load:\n${report.problems.join('\n')}`);
   const lettersDir = mkdtempSync(join(tmpdir(), 'dunning-letters-'));
+  const encryption = await testEncryption(db.pool);
+  useCodecForRecordedHistories(encryption.codec);
   return {
     smtp,
     twilio,
@@ -72,8 +88,10 @@ export async function startSinks(): Promise<Sinks> {
     creditors: testCreditors(webhooks.baseUrl),
     pool: db.pool,
     databaseUrl: db.url,
+    encryption,
     async close() {
       await Promise.all([smtp.close(), twilio.close(), webhooks.close()]);
+      await encryption.close();
       await db.drop();
       rmSync(lettersDir, { recursive: true, force: true });
     },
@@ -114,6 +132,7 @@ export async function createTestWorker(connection: NativeConnection, namespace: 
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: testActivities(sinks, mailer, options),
+    dataConverter: sinks.encryption.dataConverter,
   });
   return { worker, close: () => mailer.close() };
 }
@@ -127,26 +146,39 @@ export interface TimeSkippingStack extends Sinks {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export async function startTimeSkippingStack(options: TestWorkerOptions = {}): Promise<TimeSkippingStack> {
-  quietRuntime();
+/**
+ * The time-skipping test server with a client using `dataConverter`. The SDK gives the Java server
+ * 5 s to start; a busy machine (the JVM starting on 2 loaded cores) can take longer, so a start that
+ * timed out is tried again before the test fails.
+ */
+export async function createTimeSkippingEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the suite with `npm test`');
-  // The SDK gives the Java server 5 s to start; a busy machine (the JVM starting on 2 loaded cores)
-  // can take longer, so a start that timed out is tried again before the file fails.
-  let env: TestWorkflowEnvironment | undefined;
-  for (let attempt = 1; !env; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
-      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: { dataConverter } });
     } catch (error) {
-      if (attempt >= 4 || !/did not start within/.test((error as Error).message)) throw error;
+      if (attempt >= 6 || !/did not start within/.test((error as Error).message)) throw error;
     }
+  }
+}
+
+export async function startTimeSkippingStack(options: TestWorkerOptions = {}): Promise<TimeSkippingStack> {
+  quietRuntime();
+  // The sinks first: the environment's client needs their database for payload encryption.
+  const sinks = await startSinks();
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await createTimeSkippingEnv(sinks.encryption.dataConverter);
+  } catch (error) {
+    await sinks.close(); // nothing left open to hold the test process
+    throw error;
   }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   // TEST_CLOCK_OFFSET_DAYS and TEST_CLOCK_OFFSET_HOURS move the test server's clock forward, to
   // check that no test depends on the date or the hour it runs at (scripts/calendar-sweep.mjs).
   const offsetMs = testClockOffsetMs();
   if (offsetMs > 0) await env.sleep(offsetMs);
-  const sinks = await startSinks();
   let runs = 0;
   const stack: TimeSkippingStack = {
     ...sinks,

@@ -9,7 +9,8 @@ import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } f
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
-import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentReceived, PaymentReturned } from './records';
+import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
+import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 
 /** A letter's envelope and page: to whom, where, and the figures printed on it. */
@@ -32,7 +33,7 @@ export interface ContactEffect {
   kind: 'contact';
   id: string;
   /** What this contact is for, so its result lands in the right place. */
-  purpose: { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null } | { type: 'notice' } | { type: 'representative' };
+  purpose: { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null } | { type: 'notice' } | { type: 'representative' } | { type: 'confirmation' };
   idempotencyKey: string;
   /** Key of the gate's decision in the proof table: one per attempt (a deferral and the later send are two). */
   decisionKey: string;
@@ -51,12 +52,15 @@ export interface ContactEffect {
   voicemail?: string;
   /** For the UI: what this is, without personal data. */
   summary: string;
+  /** The account's {{paymentLink}} as rendered into the text: the worker replaces it with a signed link to the debtor's page. */
+  paymentLink?: string;
 }
 
 export interface OrderEffect {
   kind: 'order';
   id: string;
-  order: 'credit_department' | 'disconnection' | 'repossession' | 'placement';
+  order: 'credit_department' | 'disconnection' | 'reconnection' | 'repossession' | 'placement';
+  /** The cadence step that ordered it; -1 for a reconnection (ordered by the account's state, not a step). */
   stepIndex: number;
   input: {
     idempotencyKey: string;
@@ -101,7 +105,30 @@ export type Effect =
   | { kind: 'write_off'; id: string; purpose: { type: 'charge_off'; stepIndex: number } | { type: 'settlement'; planId: string }; input: { accountKey: string; idempotencyKey: string; reason: string; at: string }; summary: string }
   | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
   | OrderEffect
-  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string };
+  | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
+  | { kind: 'destroy_keys'; id: string; input: { accountKey: string }; summary: string }
+  | {
+      kind: 'accrue_charges';
+      id: string;
+      input: { accountKey: string; currency: string; through: string; at: string; rules: ChargeRules; cap: ChargeCap; suspensions: Suspension[] };
+      summary: string;
+    }
+  /** A retry of a failed automatic payment from the payment method on file, through the creditor's processor. */
+  | { kind: 'charge_on_file'; id: string; input: ChargeOnFileInput; summary: string };
+
+export interface ChargeOnFileInput {
+  accountKey: string;
+  creditorId: string;
+  accountId: string;
+  /** One charge per key, however often the activity runs. */
+  idempotencyKey: string;
+  /** The failed automatic payment this retries. */
+  originalPaymentId: string;
+  attempt: number;
+  amountMinor: number;
+  currency: string;
+  paymentMethod: string;
+}
 
 /** An arrangement's latest state for reports; kept without waiting for an answer. */
 export interface ArrangementSnapshot {
@@ -140,6 +167,9 @@ export interface EffectValues {
   ledger_snapshot: { balanceMinor: number; creditMinor: number };
   order: { destination: string };
   purge: unknown;
+  charge_on_file: { status: 'succeeded' | 'declined' | 'processing'; paymentId: string; declineCode: string | null; message: string | null };
+  destroy_keys: unknown;
+  accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
 
 /** An effect that did not succeed: `permanent` when retrying cannot help (a refusal, or retries exhausted). */
@@ -172,6 +202,7 @@ export type EngineEvent =
   | { kind: 'effect_failed'; at: string; id: string; failure: EffectFailure; historyLong?: boolean }
   | { kind: 'payment_received'; at: string; payment: PaymentReceived }
   | { kind: 'payment_returned'; at: string; returned: PaymentReturned }
+  | { kind: 'payment_failed'; at: string; failed: PaymentFailed }
   | { kind: 'adjustment'; at: string; adjustment: LedgerAdjustment }
   | { kind: 'compliance'; at: string; event: ComplianceEvent }
   /** A promise from an inbound system: a refused one is recorded, not thrown. */

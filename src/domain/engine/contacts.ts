@@ -11,6 +11,7 @@ import { formatMoney } from '../money';
 import { candidateZones } from '../us-zones';
 import type { ContactEffect, EffectFailure, EffectValues, LetterDetails } from './commands';
 import { balance, changeStage, perform, type Ctx } from './context';
+import { preferredChannel, withPreferredHours } from './preferences';
 import type { PendingNotice } from './state';
 
 const CHANNELS = ['email', 'sms', 'letter'] as const;
@@ -37,7 +38,8 @@ export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: str
     flags: compliance.flags,
     dispute: compliance.dispute,
     history: [
-      ...ctx.s.contacts.filter((c) => c.status === 'sent').map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const })),
+      // A confirmation the debtor asked for on their page does not count towards the caps (§1006.14(b)(3)).
+      ...ctx.s.contacts.filter((c) => c.status === 'sent').map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const, ...(c.stepId.startsWith('confirmation-') ? { consumerRequested: true } : {}) })),
       ...compliance.conversations.map((at) => ({ channel: 'call' as const, at, kind: 'conversation' as const })),
     ],
   };
@@ -55,6 +57,9 @@ export function isInvalid(ctx: Ctx, channel: 'email' | 'sms', address: string | 
 /** The step's own channel unless its address is undeliverable: then email ⇄ SMS, else a letter. */
 export function deliverableChannel(ctx: Ctx, action: 'email' | 'sms' | 'call' | 'letter'): 'email' | 'sms' | 'call' | 'letter' {
   const account = ctx.s.profile;
+  // The debtor's preferred channel, where it can be used, instead of the step's email or SMS.
+  const preferred = preferredChannel(ctx, action);
+  if (preferred) return preferred;
   if (action === 'email' && isInvalid(ctx, 'email', account.email)) return account.phone && !isInvalid(ctx, 'sms', account.phone) && account.consent.sms ? 'sms' : 'letter';
   if (action === 'sms' && isInvalid(ctx, 'sms', account.phone)) return account.email && !isInvalid(ctx, 'email', account.email) && account.consent.email ? 'email' : 'letter';
   return action;
@@ -82,7 +87,8 @@ export function requestContact(ctx: Ctx, contact: Omit<ContactEffect, 'kind' | '
     accountKey: ctx.config.accountKey,
     decisionKey: `${ctx.config.accountKey}/decision/${ctx.s.stepRuns}/${contact.stepId}/${ctx.at}`,
     request,
-    rules: rulesFor(request.state, request.city, ctx.config.contactRules),
+    rules: request.purpose === 'collection' ? withPreferredHours(ctx, rulesFor(request.state, request.city, ctx.config.contactRules)) : rulesFor(request.state, request.city, ctx.config.contactRules),
+    paymentLink: paymentLink(ctx),
   });
 }
 

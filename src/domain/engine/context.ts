@@ -6,6 +6,7 @@
 import { isEndStage, type Stage } from '../account';
 import type { CadenceStep } from '../cadence';
 import { stepLabel } from '../cadence';
+import { localDateTime } from '../contact-policy';
 import { formatMoney } from '../money';
 import type { Command, Effect } from './commands';
 import type { StepRecord } from './records';
@@ -73,6 +74,12 @@ export function recordStep(ctx: Ctx, step: CadenceStep, status: StepRecord['stat
  */
 export function updateHold(ctx: Ctx): void {
   const s = ctx.s;
+  // Late fees and interest stop (by the debtor's local days) while a dispute awaits verification or a plan is being kept.
+  const noCharges = s.compliance.dispute === 'pending_verification' || s.arrangement?.kind === 'plan';
+  const open = s.chargeSuspensions.find((x) => x.to === null);
+  const today = localDateTime(ctx.at, s.profile.timezone).date;
+  if (noCharges && !open) s.chargeSuspensions.push({ from: today, to: null });
+  else if (!noCharges && open) open.to = today;
   const held = s.stage === 'paused' || s.compliance.dispute === 'pending_verification' || s.arrangement !== null;
   if (held && !s.holdStartedAt) s.holdStartedAt = ctx.at;
   else if (!held && s.holdStartedAt) {

@@ -13,14 +13,18 @@
  */
 import { isEndStage } from '../account';
 import { localDateTime, validationPeriodEnd } from '../contact-policy';
+import { delinquentFromMs, isCourtesyStep } from '../schedule';
 import { cancelOnEnd, closeArrangementOnPaid, endArrangement, promiseChecked, promiseSignalled, settlementWrittenOff, watchArrangement } from './arrangement-watch';
 import type { Command, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent } from './commands';
+import { chargesPosted, nextChargeWakeMs, planCharges } from './charges';
 import { applyComplianceEvent } from './compliance';
+import { disconnected, planReconnection, reconnectionResult } from './service';
 import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
 import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
 import { applyControl } from './controls';
 import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
 import { redactPersonalData } from './redaction';
+import { afterComplianceEvent, afterControl, afterPaymentPosted, applySelfServiceEvent, chargeResult, confirmationResult, paymentFailed, planSelfService, selfServiceWakeAt } from './self-service';
 import { saveReportingFacts } from './reporting';
 import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
 import type { EngineConfig, EngineState } from './state';
@@ -60,14 +64,19 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
       adjustmentArrived(ctx, event.adjustment);
       overtakeNotice(ctx);
       return settle(ctx);
+    case 'payment_failed':
+      paymentFailed(ctx, event.failed);
+      return settle(ctx);
     case 'compliance':
-      applyComplianceEvent(ctx, event.event);
+      if (!applySelfServiceEvent(ctx, event.event)) applyComplianceEvent(ctx, event.event);
+      afterComplianceEvent(ctx, event.event);
       return settle(ctx);
     case 'promise_signal':
       promiseSignalled(ctx, event.request);
       return settle(ctx);
     case 'control': {
       const answer = applyControl(ctx, event.control);
+      afterControl(ctx, event.control, answer);
       ctx.reply = answer === undefined ? accountView(ctx.s, config) : answer;
       return settle(ctx);
     }
@@ -83,7 +92,7 @@ const settle = (ctx: Ctx): Decision => ({ state: ctx.s, commands: ctx.out, ...(c
 
 function plan(ctx: Ctx, historyLong: boolean): void {
   for (let n = 0; n < MAX_TRANSITIONS; n++) {
-    if (ctx.s.awaiting || ctx.out.some((c) => c.kind === 'wait' || c.kind === 'continue_as_new' || c.kind === 'complete')) return;
+    if (ctx.s.awaiting || ctx.out.some((c) => c.kind === 'wait' || c.kind === 'continue_as_new' || c.kind === 'complete')) return wakeForSelfService(ctx);
     planOnce(ctx, historyLong);
   }
   throw new Error(`the account engine made ${MAX_TRANSITIONS} transitions without asking for anything or waiting`);
@@ -91,9 +100,22 @@ function plan(ctx: Ctx, historyLong: boolean): void {
 
 const wait = (ctx: Ctx, until: string | null): void => void ctx.out.push({ kind: 'wait', until });
 
+/** A wait ends early enough for what the debtor's page has pending (a deferred confirmation, a card retry). */
+function wakeForSelfService(ctx: Ctx): void {
+  const at = selfServiceWakeAt(ctx.s);
+  const waiting = ctx.out.find((c): c is Extract<Command, { kind: 'wait' }> => c.kind === 'wait');
+  if (at && waiting && (waiting.until === null || at < waiting.until)) waiting.until = at;
+}
+
 /** One transition: a change of state, an effect asked for, or a wait. */
 function planOnce(ctx: Ctx, historyLong: boolean): void {
   const s = ctx.s;
+  // After the purge: a new run (no personal data in its history), which then destroys the retired data keys.
+  if (s.keysToDestroy === 'continue_first') {
+    s.keysToDestroy = 'destroy';
+    return void ctx.out.push({ kind: 'continue_as_new' });
+  }
+  if (s.keysToDestroy === 'destroy') return perform(ctx, { kind: 'destroy_keys', input: { accountKey: ctx.config.accountKey }, summary: "the account's retired data keys destroyed" });
   if (s.done) return complete(ctx);
   if (!s.ledgerOpened) {
     // A refused opening (no such cadence, say) pauses the account; resuming tries again.
@@ -120,8 +142,13 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     return;
   }
   if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
+  // The first day past due: collection begins (the validation notice, then the cadence's collection steps).
+  if (s.stage === 'current' && ctx.nowMs >= delinquentFromMs(s.profile.dueDate, s.profile.timezone)) return changeStage(ctx, 'notice', `past due: ${s.profile.dueDate} has passed`);
   if (planValidationNotice(ctx)) return;
+  if (planCharges(ctx)) return;
+  if (planReconnection(ctx)) return;
   if (s.notice && planNotice(ctx)) return;
+  if (planSelfService(ctx, false)) return;
   // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
   if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
   refreshNextAction(ctx);
@@ -131,8 +158,10 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     s.nextAction = { description: 'waiting for dispute verification', at: ctx.at };
     return wait(ctx, null);
   }
-  if (s.stage === 'paused' || !next) return wait(ctx, null);
-  if (next.dueAtMs > ctx.nowMs) return wait(ctx, new Date(next.dueAtMs).toISOString());
+  // A current account also wakes when it becomes past due; an account with charges, when the next falls due.
+  const wakeAlso = Math.min(s.stage === 'current' ? delinquentFromMs(s.profile.dueDate, s.profile.timezone) : Infinity, nextChargeWakeMs(ctx) ?? Infinity);
+  if (s.stage === 'paused' || !next) return wait(ctx, wakeAlso === Infinity ? null : new Date(wakeAlso).toISOString());
+  if (Math.min(next.dueAtMs, wakeAlso) > ctx.nowMs) return wait(ctx, new Date(Math.min(next.dueAtMs, wakeAlso)).toISOString());
   runStep(ctx, next.step, s.nextStepIndex);
 }
 
@@ -143,7 +172,9 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
  */
 function planValidationNotice(ctx: Ctx): boolean {
   const s = ctx.s;
-  if (s.compliance.validationNotice || s.contacts.some((c) => c.status === 'sent') || s.stage === 'paused') return false;
+  if (s.compliance.validationNotice || s.stage === 'current' || s.stage === 'paused') return false;
+  // Any collection contact already sent means the account began before the notice existed: none is sent late.
+  if (s.contacts.some((c) => c.status === 'sent' && c.stepId !== 'validation-notice' && !isCourtesy(ctx, c.stepId))) return false;
   const today = localDateTime(ctx.at, s.profile.timezone).date;
   const periodEnds = validationPeriodEnd(today);
   perform(ctx, {
@@ -167,8 +198,10 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
   const s = ctx.s;
   cancelOnEnd(ctx);
   dropNotice(ctx);
+  if (planReconnection(ctx)) return;
   const windowCloses = reopenWindow(ctx);
   if (!isEndStage(s.stage)) return; // reopened: collection goes on where it stood
+  if (planSelfService(ctx, true)) return;
   if (windowCloses) {
     if (historyLong) return void ctx.out.push({ kind: 'continue_as_new' });
     return wait(ctx, windowCloses);
@@ -186,6 +219,9 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
   }
   s.done = true;
 }
+
+/** Whether a step id of the cadence names a courtesy reminder (sent before the account was past due). */
+const isCourtesy = (ctx: Ctx, stepId: string) => ctx.s.cadence?.steps.some((step) => step.id === stepId && isCourtesyStep(step)) ?? false;
 
 function complete(ctx: Ctx): void {
   const s = ctx.s;
@@ -209,8 +245,13 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return validationNoticeSent(ctx, effect, outcome);
     case 'contact':
       return contactDone(ctx, effect, as<'contact'>(outcome));
-    case 'post_payment':
-      return paymentPosted(ctx, as<'post_payment'>(outcome));
+    case 'post_payment': {
+      const payment = s.pendingPayments[0];
+      paymentPosted(ctx, as<'post_payment'>(outcome));
+      return afterPaymentPosted(ctx, payment);
+    }
+    case 'charge_on_file':
+      return chargeResult(ctx, effect, as<'charge_on_file'>(outcome));
     case 'reverse_payment':
       return paymentReversed(ctx, as<'reverse_payment'>(outcome));
     case 'post_adjustment':
@@ -224,9 +265,17 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return escalationResult(ctx, effect.purpose.stepIndex, o, () => `${money(ctx, (o as { value: EffectValues['write_off'] }).value.writtenOffMinor)} written off`);
     }
     case 'order':
+      if (effect.order === 'reconnection') return reconnectionResult(ctx, as<'order'>(outcome));
+      disconnected(ctx, effect, outcome);
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);
+    case 'destroy_keys':
+      s.keysToDestroy = null;
+      s.done = true;
+      return;
+    case 'accrue_charges':
+      return chargesPosted(ctx, effect.input.through, as<'accrue_charges'>(outcome));
   }
 }
 
@@ -267,6 +316,7 @@ function contactDone(ctx: Ctx, effect: ContactEffect, outcome: Outcome<EffectVal
   const purpose = effect.purpose;
   if (purpose.type === 'step') return contactStepResult(ctx, { ...effect, purpose }, outcome);
   if (purpose.type === 'notice') return noticeResult(ctx, effect, outcome);
+  if (purpose.type === 'confirmation') return confirmationResult(ctx, effect, outcome);
   representativeResult(ctx, effect, outcome);
 }
 

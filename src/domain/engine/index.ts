@@ -5,5 +5,6 @@ export { checkControl } from './controls';
 export { planProposals } from './arrangement-watch';
 export { accountView, changedVisibility, currentDetails, visibility, type Visibility } from './visibility';
 export { fromCarried, initialState, type EngineConfig, type EngineState } from './state';
-export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot, SaveCommand } from './commands';
+export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot, ChargeOnFileInput, SaveCommand } from './commands';
 export { isSave } from './commands';
+export { debtorPageView, openQuestions } from './self-service';

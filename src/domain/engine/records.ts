@@ -13,6 +13,25 @@ export interface PaymentReceived {
   amountMinor: number;
   currency: string;
   receivedAt?: string;
+  /** Where the money came from: the debtor's own page and a card on file get a receipt. */
+  source?: PaymentSource;
+}
+export const PAYMENT_SOURCES = ['debtor_page', 'card_on_file', 'creditor'] as const;
+export type PaymentSource = (typeof PAYMENT_SOURCES)[number];
+
+/**
+ * A payment the processor declined: the debtor's own attempt on the page (recorded), or an
+ * automatic payment from a card or bank account on file (`retry` names it: retried by the decline code).
+ */
+export interface PaymentFailed {
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  /** The processor's decline code (Stripe's names: insufficient_funds, do_not_honor, lost_card…). */
+  declineCode: string;
+  message?: string;
+  failedAt?: string;
+  retry?: { paymentMethod: string };
 }
 
 /** A payment that came back: insufficient funds, a chargeback, a check that bounced. */
@@ -86,6 +105,38 @@ export interface ContactDetailsChange {
   timezone?: string;
   reason: string;
   operator?: string;
+  /** Made by the debtor on their page: they get a confirmation. */
+  via?: 'debtor_page';
+}
+
+export type PreferredChannel = 'email' | 'sms';
+/** Local hours: morning 08-12, afternoon 12-17, evening 17-21 (inside the law's 08-21 window). */
+export type TimeOfDay = 'morning' | 'afternoon' | 'evening';
+export const TIME_OF_DAY_HOURS: Record<TimeOfDay, [number, number]> = { morning: [8, 12], afternoon: [12, 17], evening: [17, 21] };
+
+export interface ContactPreferences {
+  channel: PreferredChannel | null;
+  timeOfDay: TimeOfDay | null;
+}
+
+/** A question the debtor wrote, waiting for a person (the text is kept in Postgres, debtor_questions). */
+export interface DebtorQuestion {
+  id: string;
+  askedAt: string;
+  status: 'open' | 'answered';
+  answeredAt: string | null;
+}
+
+/** One attempt to collect a payment through the processor, as the account records it. */
+export interface PaymentAttemptRecord {
+  /** The failed automatic payment the retries are for (or the debtor's own attempt). */
+  paymentId: string;
+  attempt: number;
+  at: string;
+  kind: 'debtor' | 'automatic' | 'retry';
+  status: 'declined' | 'succeeded' | 'not_retried' | 'failed';
+  declineCode: string | null;
+  detail: string;
 }
 
 /**
@@ -93,7 +144,9 @@ export interface ContactDetailsChange {
  * unsubscribe link, mail room) or from an operator. Each is recorded with the account.
  */
 export type ComplianceEvent =
-  | { kind: 'dispute'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'sms' | 'portal' | 'operator'; note?: string }
+  | { kind: 'dispute'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'sms' | 'portal' | 'operator' | 'debtor_page'; note?: string; scope?: 'all' | 'part'; amountMinor?: number }
+  /** §1006.38(c): the debtor asks for the original creditor's name and address; within the period it holds collection as a dispute does. */
+  | { kind: 'original_creditor_request'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'debtor_page' | 'operator'; note?: string }
   /** Verification of a disputed debt was sent; `consumerDisagrees` when the consumer still disputes it after (credit reporting: XC instead of XH). */
   | { kind: 'verification_sent'; sentAt?: string; note?: string; consumerDisagrees?: boolean }
   | { kind: 'cease_communication'; receivedAt?: string; via: string; note?: string }
@@ -101,8 +154,13 @@ export type ComplianceEvent =
   | { kind: 'attorney_representation'; attorney: string; contact?: string }
   | { kind: 'deceased'; dateOfDeath?: string; estateRepresentative?: Representative }
   | { kind: 'bankruptcy'; caseNumber: string; chapter?: number; filedOn?: string; trustee?: Representative }
-  | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call'; address: string; source: 'reply' | 'link' | 'operator' }
-  | { kind: 'opt_in'; channel: 'email' | 'sms'; address: string; source: 'reply' | 'form' | 'operator' }
+  | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call'; address: string; source: 'reply' | 'link' | 'operator' | 'debtor_page' }
+  | { kind: 'opt_in'; channel: 'email' | 'sms'; address: string; source: 'reply' | 'form' | 'operator' | 'debtor_page' }
+  /** A question the debtor wrote (on their page), kept for a person to answer. */
+  | { kind: 'debtor_question'; questionId: string; text: string; via: 'debtor_page' | 'operator' }
+  | { kind: 'question_answered'; questionId: string; note?: string }
+  /** The debtor's preferred channel and time of day (null clears one); other times become inconvenient (§1006.6(b)(1)). */
+  | { kind: 'contact_preferences'; channel?: PreferredChannel | null; timeOfDay?: TimeOfDay | null; via: 'debtor_page' | 'operator' }
   | { kind: 'telephone_conversation'; at?: string; note?: string }
   /** A free-text reply from the debtor, kept for an operator; it counts as an answer to the last step. */
   | { kind: 'debtor_reply'; channel: 'sms' | 'email'; from: string; text: string }
@@ -167,6 +225,17 @@ export interface AccountStateView {
   adjustments?: AdjustmentRecord[];
   /** Addresses found undeliverable. */
   invalidContacts?: InvalidContact[];
+  /** What the debtor did on their page and asked for: preferences, questions, payment attempts. */
+  selfService?: SelfServiceView;
+}
+
+export interface SelfServiceView {
+  preferences: ContactPreferences;
+  questions: DebtorQuestion[];
+  paymentAttempts: PaymentAttemptRecord[];
+  /** A dispute of part of the debt: the amount disputed. */
+  disputedAmountMinor: number | null;
+  originalCreditorRequested: boolean;
 }
 
 /** Operator controls. Each needs a reason, which the stage history keeps. */
@@ -192,4 +261,36 @@ export interface InvalidContact {
   address: string;
   reason: string;
   at: string;
+}
+
+/**
+ * What the debtor's own page shows (the debtorPage query): the debt, the validation period, the
+ * arrangement running, the contact details and preferences. Read by the HTTP service only after
+ * the visitor has answered the verification question; never shown to operators' tools.
+ */
+export interface DebtorPageView {
+  accountKey: string;
+  creditorId: string;
+  accountId: string;
+  debtorName: string;
+  language: AccountProfile['language'];
+  product: AccountProfile['product'];
+  email: string | null;
+  phone: string | null;
+  address: AccountProfile['address'];
+  timezone: string;
+  postalCode: string;
+  stage: Stage;
+  balance: Money;
+  creditBalance: Money;
+  dueDate: string;
+  validationPeriodEnds: string | null;
+  dispute: ComplianceView['dispute'];
+  collectionStopped: boolean;
+  smsConsent: boolean;
+  optOuts: ComplianceView['optOuts'];
+  activePromise: PromiseRecord | null;
+  activePlan: PlanRecord | null;
+  payments: PaymentRecord[];
+  selfService: SelfServiceView;
 }

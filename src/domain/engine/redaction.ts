@@ -31,4 +31,5 @@ export function redactPersonalData(ctx: Ctx): void {
   if (rep) c.representative = { ...rep, name: REDACTED, address: { line1: REDACTED, city: REDACTED, region: rep.address.region, postalCode: REDACTED, country: rep.address.country } };
   c.personalDataPurged = true;
   s.nextAction = null;
+  s.keysToDestroy = 'continue_first';
 }

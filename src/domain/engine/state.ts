@@ -7,8 +7,10 @@ import type { AllocationRule } from '../allocation';
 import type { AccountReportingFacts } from '../credit-reporting';
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { ArrangementRules } from '../arrangements';
+import type { ChargeCap, ChargeRules, Suspension } from '../charges';
 import type { ArrangementMessageKind } from '../arrangement-messages';
 import type { Cadence, RenderSettings } from '../cadence';
+import { delinquentFromMs } from '../schedule';
 import type { ConsentRecord, RulePack } from '../contact-policy';
 import type {
   AdjustmentRecord,
@@ -24,6 +26,7 @@ import type {
   StepRecord,
 } from './records';
 import type { Effect } from './commands';
+import type { SelfServiceState } from './self-service-state';
 
 /** What the account is configured with: the workflow's input, fixed for the account's life. */
 export interface EngineConfig {
@@ -37,6 +40,10 @@ export interface EngineConfig {
   notifyRepresentatives: boolean;
   /** The cadence named at enrollment; without it segmentation picks one when the account opens. */
   cadence: Cadence | null;
+  /** Whether a plan the debtor accepted gets a disconnected service back on (as a payment in full does). */
+  reconnectOnPlan?: boolean;
+  /** Late fees and interest the contract allows, and the creditor's overrides of the state caps; absent: none. */
+  charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
 
 /** The promise, plan or extension that holds the cadence now. */
@@ -119,6 +126,18 @@ export interface EngineState {
   notice: PendingNotice | null;
   /** After a death, personal data is purged at this time (the retention period after collection ended). */
   purgeAt: string | null;
+  /** A utility service cut off by an order of this account, and whether it was ordered back on. */
+  service: { serviceId: string; status: 'disconnected' | 'reconnected'; at: string; reconnectRetry?: { attempts: number; lastError: string; notBefore: string } } | null;
+  /** The debtor's local date through which late fees and interest were charged (null: never yet). */
+  chargesThrough: string | null;
+  /** Days on which nothing is charged: a dispute awaiting verification, a plan being kept. */
+  chargeSuspensions: Suspension[];
+  /**
+   * After the purge: the account's data keys were retired (a running workflow cannot lose the keys
+   * of its own history); the run continues as new with the redacted state and the next run destroys
+   * them, which reaches Temporal's copy of the earlier runs at once (crypto-shredding).
+   */
+  keysToDestroy: 'continue_first' | 'destroy' | null;
   /** An order the creditor's system did not acknowledge yet (it was down): retried with growing pauses until it is. */
   orderRetry: { stepIndex: number; attempts: number; lastError: string } | null;
   /** The effect whose result the engine waits for (one at a time); its id matches the result. */
@@ -127,6 +146,8 @@ export interface EngineState {
   effects: number;
   /** Collection is over: the workflow completes once nothing more can happen. */
   done: boolean;
+  /** The debtor's own page (absent in states carried from before it: see selfServiceOf). */
+  selfService?: SelfServiceState;
   /** What credit reporting needs beyond the rest of the state (absent in states from before it). */
   reporting?: ReportingState;
 }
@@ -157,11 +178,15 @@ export function emptyCompliance(): ComplianceState {
 }
 
 export function initialState(profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
+  // Enrolled before its due date: not delinquent yet. Courtesy reminders only; collection (and its clock) starts when it is past due.
+  const delinquentFrom = delinquentFromMs(profile.dueDate, profile.timezone);
+  const current = Date.parse(at) < delinquentFrom;
+  const enrolled = cadence ? `enrolled on cadence ${cadence.name} v${cadence.version}` : 'enrolled';
   return {
     engine: 3,
     profile,
     cadence,
-    stage: 'notice',
+    stage: current ? 'current' : 'notice',
     stageBeforePause: null,
     pausedReason: null,
     pausedAt: null,
@@ -169,7 +194,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     balanceMinor: profile.balanceMinor,
     creditMinor: 0,
     enrolledAt: at,
-    cadenceStartedAt: at,
+    cadenceStartedAt: current ? new Date(delinquentFrom).toISOString() : at,
     ledgerOpened: false,
     nextStepIndex: 0,
     stepNotBefore: null,
@@ -184,7 +209,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     payments: [],
     adjustments: [],
     steps: [],
-    stageHistory: [{ stage: 'notice', at, reason: cadence ? `enrolled on cadence ${cadence.name} v${cadence.version}` : 'enrolled' }],
+    stageHistory: [{ stage: current ? 'current' : 'notice', at, reason: current ? `${enrolled}; not past due until ${new Date(delinquentFrom).toISOString()}: courtesy reminders only` : enrolled }],
     nextAction: null,
     compliance: emptyCompliance(),
     arrangement: null,
@@ -198,6 +223,10 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     notice: null,
     purgeAt: null,
     orderRetry: null,
+    keysToDestroy: null,
+    service: null,
+    chargesThrough: null,
+    chargeSuspensions: [],
     awaiting: null,
     effects: 0,
     done: false,

@@ -6,7 +6,7 @@
  */
 import { isEndStage, type EndStage } from '../account';
 import { isDebtorContact, renderStepMessage, stepLabel, TERMINAL_ACTIONS, templateValues, unmetCondition, type CadenceStep, type RenderedMessage } from '../cadence';
-import { shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../schedule';
+import { delinquentFromMs, isCourtesyStep, shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../schedule';
 import { isTimeBarred, timeBarredDisclosure } from '../statute-of-limitations';
 import { limitedContentMessage } from '../voicemail';
 import type { ContactEffect, EffectFailure, EffectValues, OrderEffect } from './commands';
@@ -34,7 +34,9 @@ export function nextStep(ctx: Ctx): { step: CadenceStep; dueAtMs: number } | nul
   });
   // The days held move the step by local calendar days, so it keeps its local time across DST.
   const shifted = s.stepDueAt ? Date.parse(s.stepDueAt) : shiftByLocalDays(scheduled, Math.round(s.clockShiftMs / DAY_MS), s.profile.timezone);
-  return { step, dueAtMs: Math.max(shifted, s.stepNotBefore ? Date.parse(s.stepNotBefore) : 0) };
+  // Collection steps never run before the account is past due (a courtesy reminder may).
+  const notBeforeDelinquent = isCourtesyStep(step) ? 0 : delinquentFromMs(s.profile.dueDate, s.profile.timezone);
+  return { step, dueAtMs: Math.max(shifted, notBeforeDelinquent, s.stepNotBefore ? Date.parse(s.stepNotBefore) : 0) };
 }
 
 export function refreshNextAction(ctx: Ctx): void {
@@ -82,6 +84,10 @@ const labelOf = (ctx: Ctx, step: CadenceStep, index: number) => `${stepLabel(ste
 export function runStep(ctx: Ctx, step: CadenceStep, index: number): 'done' | 'asked' | 'deferred' {
   const s = ctx.s;
   const account = s.profile;
+  if (isCourtesyStep(step) && ctx.nowMs >= delinquentFromMs(account.dueDate, account.timezone)) {
+    recordStep(ctx, step, 'skipped', `the account is past due: a reminder before the due date (${account.dueDate}) no longer applies`);
+    return finishStep(ctx, step);
+  }
   const unmet = unmetCondition(step, account, s.balanceMinor, s.answeredSinceLastStep);
   if (unmet) {
     recordStep(ctx, step, 'skipped', unmet);
@@ -289,5 +295,7 @@ export function orderDone(effect: OrderEffect, value: EffectValues['order']): st
       return `repossession order to ${value.destination}`;
     case 'placement':
       return `placed with ${value.destination}`;
+    case 'reconnection':
+      return `reconnection of ${effect.input.serviceId} acknowledged by ${value.destination}`;
   }
 }

@@ -9,6 +9,7 @@ import { formatMoney } from '../money';
 import { describeArrangement } from './arrangement-watch';
 import { balance, money, type Ctx } from './context';
 import type { AccountStateView } from './records';
+import { openQuestions, selfServiceView } from './self-service';
 import type { EngineConfig, EngineState } from './state';
 
 export interface Visibility {
@@ -18,6 +19,8 @@ export interface Visibility {
   cadenceName: string | null;
   cadenceVersion: number | null;
   daysPastDue: number;
+  /** Questions the debtor wrote on their page that no person answered yet. */
+  openQuestions: number;
 }
 
 export function visibility(state: EngineState, at: string): Visibility {
@@ -28,6 +31,7 @@ export function visibility(state: EngineState, at: string): Visibility {
     cadenceName: state.cadence?.name ?? null,
     cadenceVersion: state.cadence?.version ?? null,
     daysPastDue: daysPastDue(state.profile.dueDate, at),
+    openQuestions: openQuestions(state),
   };
 }
 
@@ -44,6 +48,11 @@ export function changedVisibility(last: Visibility | null, now: Visibility): Par
       (changed as Record<string, unknown>)[key] = now[key];
       any = true;
     }
+  }
+  // Published once an account has had a question, so accounts that never had one upsert exactly what they did before.
+  if ((last === null && now.openQuestions > 0) || (last !== null && last.openQuestions !== now.openQuestions)) {
+    changed.openQuestions = now.openQuestions;
+    any = true;
   }
   if (!any) return null;
   if (last === null || last.daysPastDue !== now.daysPastDue) changed.daysPastDue = now.daysPastDue;
@@ -63,6 +72,7 @@ export function currentDetails(state: EngineState, config: EngineConfig, at: str
     cadence ? `Cadence: ${cadence.name} v${cadence.version} · step ${Math.min(s.nextStepIndex + 1, cadence.steps.length)} of ${cadence.steps.length}` : 'Cadence: being selected',
     ...(s.creditMinor ? [`Credit held for the debtor: **${money(ctx, s.creditMinor)}** (overpayment; refund or apply)`] : []),
     ...(s.arrangement ? [`Arrangement: ${describeArrangement(ctx)}`] : []),
+    ...(openQuestions(s) > 0 ? [`Questions from the debtor waiting for an answer: **${openQuestions(s)}** (\`questions list\`)`] : []),
     s.nextAction ? `Next: ${s.nextAction.description} at ${s.nextAction.at}` : 'Next: waiting for payment',
     last ? `Last: ${last.label} ${last.status} at ${last.at}` : 'No step yet',
   ].join('\n\n');
@@ -91,6 +101,7 @@ export function accountView(state: EngineState, config: EngineConfig): AccountSt
     arrangements: { active: state.arrangement ? { kind: state.arrangement.kind, id: state.arrangement.id } : null, promises: state.promises, plans: state.plans, extensions: state.extensions },
     invalidContacts: state.invalidContacts,
     adjustments: state.adjustments,
+    ...(state.selfService ? { selfService: selfServiceView(state) } : {}),
     compliance: {
       flags: c.flags,
       dispute: c.dispute,
