@@ -28,6 +28,8 @@
  * (the rest applied); 3 the account is unknown or closed; 4 Temporal could not be reached.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeCreditReport } from './adapters/credit-report';
+import { validateMetro2File } from './domain/metro2/validate';
 import { join } from 'node:path';
 import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
@@ -504,6 +506,36 @@ async function portfolioReportCommand(flags: Set<string>, options: Map<string, s
   }
 }
 
+/** `credit-report write --month YYYY-MM --creditor id [--out FILE]`, `credit-report validate FILE`: the Metro 2 furnishing file. */
+async function creditReportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
+  const usage = 'credit-report write --month YYYY-MM --creditor id [--out FILE] | credit-report validate FILE';
+  if (args[0] === 'validate') {
+    if (!args[1]) throw new UsageError(`credit-report validate needs the file: ${usage}`);
+    const { problems, summary } = validateMetro2File(readFileSync(args[1], 'latin1'));
+    write(flags.has('json') ? JSON.stringify({ problems, summary }) + '\n' : problems.length ? problems.map((p) => `line ${p.line}, ${p.record}, ${p.field ?? '(record)'}: ${p.message}`).join('\n') + '\n' : `valid: ${JSON.stringify(summary)}\n`);
+    return problems.length ? EXIT.rejectedRows : EXIT.ok;
+  }
+  if (args[0] !== 'write') throw new UsageError(usage);
+  const month = options.get('month');
+  const creditorId = options.get('creditor');
+  if (!month || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new UsageError(`--month must be YYYY-MM, got "${month ?? ''}": ${usage}`);
+  if (!creditorId) throw new UsageError(`--creditor is required: ${usage}`);
+  const settings = creditorDirectory(env)?.creditors.find((c) => c.id === creditorId)?.creditReporting;
+  if (!settings) throw new UsageError(`--creditor: creditor "${creditorId}" has no creditReporting settings in the creditor directory`);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    const report = await writeCreditReport(pool, { creditorId, month, createdAt: new Date().toISOString(), settings });
+    const file = options.get('out');
+    const summary = `Metro 2 file ${report.fileId} for ${creditorId} ${month}: ${report.furnished.length} furnished, ${report.skipped.length} not furnished`;
+    if (file) writeFileSync(file, report.text, 'latin1');
+    else if (!flags.has('json')) write(report.text);
+    write(flags.has('json') ? JSON.stringify({ fileId: report.fileId, furnished: report.furnished, skipped: report.skipped, out: file ?? null }) + '\n' : `${summary}${file ? ` written to ${file}` : ''}\n`);
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function reportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
   if (args[0] === 'portfolio') return portfolioReportCommand(flags, options, env, write);
   if (args[0] !== 'compliance') throw new UsageError('report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv] | report portfolio --from YYYY-MM-DD --to YYYY-MM-DD [--creditor id] [--format csv|html|json] [--out FILE]');
@@ -533,7 +565,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out', '--month'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
@@ -580,6 +612,8 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await cadenceCommand(args, env, out);
       case 'event':
         return await eventCommand(args, env, out);
+      case 'credit-report':
+        return await creditReportCommand(args, flags, options, env, write);
       case 'report':
         return await reportCommand(args, flags, options, env, write);
       case 'unapplied':
