@@ -18,6 +18,7 @@ import { readRecord } from '../src/domain/metro2/record';
 import { validateMetro2File } from '../src/domain/metro2/validate';
 import { runCli } from '../src/starter';
 import { createTestDatabase } from './helpers/database';
+import { reportingFacts } from './helpers/reporting-facts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: Pool;
@@ -40,24 +41,7 @@ const settings = (classification: CreditReportSettings['creditorClassification']
 async function account(creditorId: string, accountId: string, balanceMinor: number, facts: Partial<AccountReportingFacts> = {}): Promise<string> {
   const accountKey = `account/${creditorId}/${accountId}`;
   await createLedgerRepository(pool).openAccount({ accountKey, creditorId, accountId, currency: 'USD', openingBalanceMinor: balanceMinor, dueDate: '2026-08-01' });
-  await createReportingActivities(pool).saveReportingFacts({
-    accountKey,
-    creditorId,
-    accountId,
-    product: 'utility',
-    currency: 'USD',
-    consumer: { name: 'Jane Q. Doe', address: { line1: '1 Main St., Apt #4', city: 'Albany', region: 'NY', postalCode: '12207-1234', country: 'US' }, phone: '+12125550123' },
-    enrolledAt: '2026-09-15T14:00:00Z',
-    stage: 'open',
-    endedAt: null,
-    closedAtConsumerRequest: false,
-    dispute: null,
-    deceasedAt: null,
-    bankruptcy: null,
-    firstConversationAt: null,
-    firstMessageAt: '2026-09-15T14:00:05Z',
-    ...facts,
-  });
+  await createReportingActivities(pool).saveReportingFacts(reportingFacts({ accountKey, creditorId, accountId, ...facts }));
   return accountKey;
 }
 

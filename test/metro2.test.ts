@@ -12,6 +12,7 @@ import { BASE, HEADER, K1, LAYOUTS, TRAILER } from '../src/domain/metro2/format'
 import { furnish, splitName, type FurnishInput, type LedgerFigures } from '../src/domain/metro2/furnish';
 import { readRecord, writeRecord } from '../src/domain/metro2/record';
 import { validateMetro2File } from '../src/domain/metro2/validate';
+import { reportingFacts } from './helpers/reporting-facts';
 
 const header = {
   equifaxProgramIdentifier: 'EFX1234567',
@@ -159,24 +160,7 @@ describe('a Metro 2 file', () => {
 
 // ---- what a collector furnishes ---------------------------------------------------------------------
 
-const facts = (overrides: Partial<AccountReportingFacts> = {}): AccountReportingFacts => ({
-  accountKey: 'account/cred-metro-power/ACC-1',
-  creditorId: 'cred-metro-power',
-  accountId: 'ACC-1',
-  product: 'utility',
-  currency: 'USD',
-  consumer: { name: 'Jane Q. Doe', address: { line1: '1 Main St., Apt #4', city: 'Albany', region: 'NY', postalCode: '12207-1234', country: 'US' }, phone: '+12125550123' },
-  enrolledAt: '2026-09-15T14:00:00Z',
-  stage: 'open',
-  endedAt: null,
-  closedAtConsumerRequest: false,
-  dispute: null,
-  deceasedAt: null,
-  bankruptcy: null,
-  firstConversationAt: null,
-  firstMessageAt: '2026-09-15T14:00:05Z',
-  ...overrides,
-});
+const facts = reportingFacts;
 const ledger = (overrides: Partial<LedgerFigures> = {}): LedgerFigures => ({
   originalAmountMinor: 1234_56,
   balanceMinor: 1034_56,
