@@ -29,6 +29,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeCreditReport } from './adapters/credit-report';
+import { unclaimedCredits } from './adapters/unclaimed-credits';
 import { validateMetro2File } from './domain/metro2/validate';
 import { join } from 'node:path';
 import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
@@ -536,8 +537,27 @@ async function creditReportCommand(args: string[], flags: Set<string>, options: 
   }
 }
 
+/** `report unclaimed-credits --creditor id [--to ISO]`: the escheat report, one JSON line per credit held past the creditor's limit. */
+async function unclaimedCreditsCommand(options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
+  const creditorId = options.get('creditor');
+  if (!creditorId) throw new UsageError('report unclaimed-credits needs --creditor: report unclaimed-credits --creditor id [--to ISO instant]');
+  const creditor = creditorDirectory(env)?.creditors.find((c) => c.id === creditorId);
+  if (!creditor) throw new UsageError(`--creditor: creditor "${creditorId}" is not in the creditor directory`);
+  const asOf = options.get('to') || new Date().toISOString();
+  if (Number.isNaN(Date.parse(asOf))) throw new UsageError(`--to must be an ISO instant, got "${asOf}"`);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    const credits = await unclaimedCredits(pool, { creditorId, asOf, afterDays: creditor.unclaimedCreditAfterDays });
+    write(JSON.stringify({ creditorId, asOf, afterDays: creditor.unclaimedCreditAfterDays, credits }) + '\n');
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function reportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
   if (args[0] === 'portfolio') return portfolioReportCommand(flags, options, env, write);
+  if (args[0] === 'unclaimed-credits') return unclaimedCreditsCommand(options, env, write);
   if (args[0] !== 'compliance') throw new UsageError('report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv] | report portfolio --from YYYY-MM-DD --to YYYY-MM-DD [--creditor id] [--format csv|html|json] [--out FILE]');
   const from = options.get('from');
   const to = options.get('to');
