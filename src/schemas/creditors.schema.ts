@@ -105,6 +105,8 @@ const creditorSchema = z.object({
   /** Without it, the embedded loopback processor when `npm start` runs one; else no payments on the page. */
   payments: paymentsSchema.optional(),
   charges: chargesSchema.optional(),
+  /** Where a refund of a credit the product holds is ordered (the creditor's system or payment processor; signed webhook, retried until acknowledged). */
+  creditRefund: webhook.optional(),
   /** Escheat: a credit held and unclaimed this many days is reported as unclaimed property (state law sets the limit). */
   unclaimedCreditAfterDays: z.number().int('must be a whole number of days').positive('must be at least 1').default(3 * 365),
   /** Metro 2 furnishing: what the bureaus assigned and whom the file names (no reporting without it). */
