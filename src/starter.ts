@@ -30,6 +30,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeCreditReport } from './adapters/credit-report';
 import { unclaimedCredits } from './adapters/unclaimed-credits';
+import { refundHeldCredit } from './adapters/credit-refund';
 import { validateMetro2File } from './domain/metro2/validate';
 import { join } from 'node:path';
 import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
@@ -537,6 +538,24 @@ async function creditReportCommand(args: string[], flags: Set<string>, options: 
   }
 }
 
+/** `refund-credit creditor/account REFUND-ID [--reason text]`: refunds the credit the account holds, once per refund id. */
+async function refundCreditCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const usage = 'refund-credit creditor/account REFUND-ID [--reason text]';
+  const [creditor, account] = (args[0] ?? '').split('/');
+  if (!creditor || !account || !args[1]) throw new UsageError(`refund-credit needs the account and a refund id: ${usage}`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(args[1])) throw new UsageError(`refund id must be 1–64 letters, digits, dot, dash or underscore, got "${args[1]}"`);
+  const creditors = creditorDirectory(env);
+  if (!creditors) throw new UsageError('refund-credit needs the creditor directory (CREDITORS_FILE)');
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    const result = await refundHeldCredit({ pool, creditors }, { accountKey: accountKey(creditor, account), refundId: args[1], at: new Date().toISOString(), reason: options.get('reason') || 'credit refunded' });
+    out.print(`${result.status === 'refunded' ? 'refunded' : 'already refunded'}: ${result.refundedMinor} ${result.currency} (minor units)`, result);
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 /** `report unclaimed-credits --creditor id [--to ISO]`: the escheat report, one JSON line per credit held past the creditor's limit. */
 async function unclaimedCreditsCommand(options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
   const creditorId = options.get('creditor');
@@ -632,6 +651,8 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await cadenceCommand(args, env, out);
       case 'event':
         return await eventCommand(args, env, out);
+      case 'refund-credit':
+        return await refundCreditCommand(args, options, env, out);
       case 'credit-report':
         return await creditReportCommand(args, flags, options, env, write);
       case 'report':

@@ -1,6 +1,10 @@
 /** Refunding a credit the product holds: one signed order, retried until acknowledged, posted once in the ledger; against Postgres and a webhook receiver. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from '../src/starter';
 import { refundHeldCredit } from '../src/adapters/credit-refund';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { startWebhookSink, type WebhookSink } from '../src/local/webhook-sink';
@@ -59,5 +63,27 @@ describe('refunding a held credit', () => {
     sink.failNext(1, 422);
     await assert.rejects(refundHeldCredit({ pool: db.pool, creditors: creditors(), pauseMs: 10 }, { accountKey: key, refundId: 'RF-3', at: '2026-12-01T10:00:00Z', reason: 'x' }), /answered 422/);
     assert.equal((await createLedgerRepository(db.pool).snapshot(key)).creditMinor, 5_00);
+  });
+
+  it('the CLI refunds once per refund id', async () => {
+    await overpaid('R-4', 12_00);
+    const dir = mkdtempSync(join(tmpdir(), 'refund-'));
+    const file = join(dir, 'creditors.json');
+    writeFileSync(file, JSON.stringify({ creditors: [{ id: 'cred-refund', name: 'Refund Power', mailingAddress: ['1 Plaza'], creditDepartmentEmail: 'credit@refund.test', creditRefund: { webhookUrl: `${sink.baseUrl}/refunds`, secret: SECRET } }] }));
+    const saved = { ...process.env };
+    Object.assign(process.env, { DATABASE_URL: db.url, CREDITORS_FILE: file });
+    try {
+      let out = '';
+      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4', 'RF-4'], (t) => (out += t)), 0, out);
+      assert.equal(out, 'refunded: 1200 USD (minor units)\n');
+      out = '';
+      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4', 'RF-4'], (t) => (out += t)), 0, out);
+      assert.equal(out, 'already refunded: 1200 USD (minor units)\n');
+      out = '';
+      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4'], (t) => (out += t)), 1);
+      assert.match(out, /needs the account and a refund id/);
+    } finally {
+      for (const k of ['DATABASE_URL', 'CREDITORS_FILE']) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+    }
   });
 });
