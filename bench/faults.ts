@@ -86,16 +86,22 @@ async function ordersAcknowledged(pool: Pool, prefix: string): Promise<number> {
 }
 
 /** Polls count() until it reaches target or makes no progress for stallMs; calls atFraction once when count passes fraction × target. */
-async function until(count: () => Promise<number>, target: number, label: string, options: { stallMs?: number; at?: { fraction: number; then: () => Promise<void> }[] } = {}): Promise<number> {
+async function until(
+  count: () => Promise<number>,
+  target: number,
+  label: string,
+  options: { stallMs?: number; dueAtMs?: number; at?: { fraction: number; then: () => Promise<void> }[] } = {},
+): Promise<number> {
   const pending = [...(options.at ?? [])].sort((a, b) => a.fraction - b.fraction);
   let last = -1;
-  let lastChange = Date.now();
+  // Waiting for the due minute is not a stall.
+  let lastChange = Math.max(Date.now(), options.dueAtMs ?? 0);
   let lastPrint = 0;
   for (;;) {
     const n = await count().catch(() => last);
     if (n !== last) {
       last = n;
-      lastChange = Date.now();
+      lastChange = Math.max(Date.now(), lastChange);
     }
     while (pending[0] && n >= pending[0].fraction * target) await pending.shift()!.then();
     if (n >= target) return n;
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
     smtp!.failNext(3, 451);
     smtp!.failNext(3, 550);
     const emailTarget = n - 3;
-    const emails = await until(() => sentCount(pool, 'fault-email', prefix), emailTarget, 'emails', { at: [{ fraction: 0.3, then: () => killWorkers(topology, 'emails in flight') }] });
+    const emails = await until(() => sentCount(pool, 'fault-email', prefix), emailTarget, 'emails', { dueAtMs: due.atMs, at: [{ fraction: 0.3, then: () => killWorkers(topology, 'emails in flight') }] });
     const emailIds = smtp!.messages().filter((m) => m.subject.includes(prefix)).map((m) => m.messageId);
     rows.push({ fault: 'worker SIGKILL while emails go out; SMTP 421 ×3, 451 ×3, 550 ×3', paymentsLost: 0, postedTwice: 0, sentTwice: twice(emailIds), outsideWindow: 0, stuck: Math.max(0, emailTarget - emails), note: `${emails} sent; 550 refuses 3 addresses for good (their step fails and the cadence goes on), 421/451 retried` });
 
@@ -215,11 +221,11 @@ async function main(): Promise<void> {
     twilio!.failNext(3, 500);
     twilio!.failNext(2, 21610);
     const smsTarget = n - 2;
-    const texts = await until(() => sentCount(pool, 'fault-sms', prefix), smsTarget, 'texts', { at: [{ fraction: 0.3, then: () => killWorkers(topology, 'texts in flight') }] });
+    const texts = await until(() => sentCount(pool, 'fault-sms', prefix), smsTarget, 'texts', { dueAtMs: due.atMs + 120_000, at: [{ fraction: 0.3, then: () => killWorkers(topology, 'texts in flight') }] });
     const smsKeys = twilio!.messages().filter((m) => m.body.includes(prefix)).map((m) => `${m.to}|${m.body}`);
     rows.push({ fault: 'worker SIGKILL while texts go out; Twilio 429 ×3, 500 ×3, 21610 ×2', paymentsLost: 0, postedTwice: 0, sentTwice: twice(smsKeys), outsideWindow: 0, stuck: Math.max(0, smsTarget - texts), note: `${texts} sent; 21610 keeps 2 numbers as opted out; a lost acceptance is looked up at Twilio before a resend` });
 
-    const orders = await until(() => ordersAcknowledged(pool, prefix), n, 'orders', { at: [{ fraction: 0.4, then: () => killWorkers(topology, 'orders in flight') }] });
+    const orders = await until(() => ordersAcknowledged(pool, prefix), n, 'orders', { dueAtMs: due.atMs + 240_000, at: [{ fraction: 0.4, then: () => killWorkers(topology, 'orders in flight') }] });
     const orderKeys = webhooks!.received().filter((w) => String(w.payload.accountId ?? '').startsWith(prefix)).map((w) => w.idempotencyKey);
     rows.push({ fault: 'worker SIGKILL while orders go to the creditor', paymentsLost: 0, postedTwice: 0, sentTwice: twice(orderKeys), outsideWindow: 0, stuck: n - orders, note: 'a repeated order carries the same Idempotency-Key (the receiver acknowledges it as a duplicate)' });
     const window = await outsideWindow(pool, prefix, zoneOf);

@@ -25,8 +25,6 @@ import { createPool } from './adapters/postgres';
 import { CADENCES_DIR, DEMO_DIR, placeDemoDebtorsInDaylight, scheduleDemoPayments } from './demo';
 import { startEmbeddedPostgres } from './local/embedded-postgres';
 import { ensureLocalPayloadKeyFile, LOCAL_PAYLOAD_KEY_FILE } from './local/payload-keys';
-import { ensureLocalOperatorKey } from './local/operator-key';
-import { createOperatorKeyRepository } from './adapters/operator-key.repository';
 import { startSmtpSink, type SmtpSink } from './local/smtp-sink';
 import { resolveTemporalCli, startTemporalDevServer } from './local/temporal-dev-server';
 import { startTwilioSink, type TwilioSink } from './local/twilio-sink';
@@ -39,7 +37,13 @@ import { createPageLinkSigner } from './adapters/debtor-page.repository';
 import { processorsFromDirectory } from './adapters/payment-processor';
 import { startPaymentProcessorSink, type PaymentProcessorSink } from './local/payment-processor-sink';
 import { temporalConnectionOptions } from './temporal-connection';
-import { createDunningWorker, prepareDatabase, workerTuning } from './worker';
+import { createDunningWorker, outsideServices, prepareDatabase, workerTuning } from './worker';
+import { createOperatorKeyRepository } from './adapters/operator-key.repository';
+import { createPayerClient } from './adapters/payer.client';
+import { createSkipTraceClient } from './adapters/skip-trace.client';
+import { ensureLocalOperatorKey } from './local/operator-key';
+import { startPayerSink, type PayerSink } from './local/payer-sink';
+import { startSkipTraceSink, type SkipTraceSink } from './local/skip-trace-sink';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from './workflows/definitions';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -61,6 +65,9 @@ export interface ProductPorts {
   webhookSink: number;
   /** The loopback payment processor (PAYMENT_PROCESSOR_SINK_PORT). */
   paymentSink: number;
+  /** The loopback skip-trace provider and payer (SKIP_TRACE_SINK_PORT, PAYER_SINK_PORT); unused when SKIP_TRACE_URL / PAYER_URL name real ones. */
+  skipTraceSink?: number;
+  payerSink?: number;
   /** The embedded Postgres (EMBEDDED_POSTGRES_PORT); unused with a databaseUrl. */
   postgres: number;
 }
@@ -115,9 +122,11 @@ export interface Product {
   /** Payload encryption of every Temporal connection (the data keys, the codecs). */
   encryption: PayloadEncryption;
   /** The loopback sinks started (null where a setting named a real service). */
-  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string; payments: PaymentProcessorSink | null };
+  sinks: { smtp: SmtpSink | null; twilio: TwilioSink | null; webhooks: WebhookSink | null; lettersDir: string; payments: PaymentProcessorSink | null; skipTrace: SkipTraceSink | null; payer: PayerSink | null };
   /** Where debtors reach their page (the base of every message's signed link). */
   debtorPageUrl: string;
+  /** npm start's operator key for the work queue (all local creditors), kept in the data folder; null with a real creditor directory. */
+  operatorKey: string | null;
   creditors: CreditorDirectory;
   /** The in-process worker (null with inProcessWorker: false). */
   worker: Worker | null;
@@ -147,6 +156,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     SMS_SINK_PORT: ports.smsSink ?? base.SMS_SINK_PORT,
     WEBHOOK_SINK_PORT: ports.webhookSink ?? base.WEBHOOK_SINK_PORT,
     PAYMENT_PROCESSOR_SINK_PORT: ports.paymentSink ?? base.PAYMENT_PROCESSOR_SINK_PORT,
+    SKIP_TRACE_SINK_PORT: ports.skipTraceSink ?? base.SKIP_TRACE_SINK_PORT,
+    PAYER_SINK_PORT: ports.payerSink ?? base.PAYER_SINK_PORT,
     EMBEDDED_POSTGRES_PORT: ports.postgres ?? base.EMBEDDED_POSTGRES_PORT,
   };
   const dataDir = resolve(env.DUNNING_DATA_DIR);
@@ -250,13 +261,31 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
     const processors = processorsFromDirectory(creditors, { loopback: paymentSink ? { baseUrl: paymentSink.baseUrl, secretKey: paymentSink.secretKey } : undefined });
     const debtorPageUrl = debtorPageBaseUrl(env);
     const pageLinks = createPageLinkSigner({ pool, secret: env.PORTAL_SECRET, baseUrl: debtorPageUrl, linkDays: (creditorId) => debtorPageSettingsFor(creditors, creditorId).linkDays });
+    // Skip tracing and insurance claims: the settings' services, else the product's own loopback ones.
+    let { skipTrace, payer } = outsideServices(env);
+    let skipTraceSink: SkipTraceSink | null = null;
+    let payerSink: PayerSink | null = null;
+    if (!skipTrace) {
+      skipTraceSink = await startSkipTraceSink({ port: env.SKIP_TRACE_SINK_PORT });
+      stops.push(skipTraceSink.close);
+      skipTrace = createSkipTraceClient({ baseUrl: skipTraceSink.baseUrl, apiKey: skipTraceSink.apiKey });
+      say(`skip-trace provider (loopback) at ${skipTraceSink.baseUrl}`);
+    }
+    if (!payer) {
+      payerSink = await startPayerSink({ port: env.PAYER_SINK_PORT });
+      stops.push(payerSink.close);
+      payer = createPayerClient({ baseUrl: payerSink.baseUrl, apiKey: payerSink.apiKey });
+      say(`payer (loopback, 276/277 as JSON) at ${payerSink.baseUrl}`);
+    }
 
     let address = env.TEMPORAL_ADDRESS;
     let uiUrl: string | null = null;
     let uiCodecEndpoint: string | null = null;
+    // One local operator key (data folder) for the embedded UI's codec endpoint and, with the local creditors, the work queue.
+    const localOperatorKey = () => ensureLocalOperatorKey(createOperatorKeyRepository(pool), join(dataDir, 'operator-key.local.json'), env.CREDITORS_FILE ? [] : creditors.creditors.map((c) => c.id));
     if (!address) {
       // The embedded UI reads accounts through the product's codec endpoint; it has no login, so its operator key is in the URL.
-      const operatorKey = await ensureLocalOperatorKey(createOperatorKeyRepository(pool), join(dataDir, 'operator-key.local.json'));
+      const operatorKey = await localOperatorKey();
       uiCodecEndpoint = `http://127.0.0.1:${env.API_PORT}/codec/ui/${operatorKey.key}`;
       const cliPath = await resolveTemporalCli(env.TEMPORAL_CLI_PATH);
       const server = await startTemporalDevServer({
@@ -296,6 +325,9 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
         payments: processors,
         tuning: workerTuning(env),
         dataConverter: encryption.dataConverter,
+        skipTrace,
+        payer,
+        locationBusinessName: env.VOICEMAIL_BUSINESS_NAME,
       });
       stops.push(created.close);
       worker = created.worker;
@@ -314,6 +346,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       .then((added) => added.length > 0 && say(`search attributes registered: ${added.join(', ')}`))
       .catch((error) => say(`could not register search attributes (${(error as Error).message}); register them as the README says`));
 
+    let operatorKey: string | null = null;
     const allowedOrigins = env.TEMPORAL_UI_ORIGINS ?? (uiUrl ? [uiUrl, uiUrl.replace('127.0.0.1', 'localhost')] : []);
     const api = await startApiServer({
       client,
@@ -328,6 +361,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       debtorPage: { secret: env.PORTAL_SECRET, baseUrl: debtorPageUrl, creditors, processors },
       port: env.API_PORT,
       log: say,
+      workQueue: { secure: (env.PUBLIC_BASE_URL ?? '').startsWith('https://') },
     });
     stops.push(api.close);
     say(
@@ -339,6 +373,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       // The local creditors get one API key each, kept in the data folder for curl (never for a real directory).
       const local = await ensureLocalApiKeys(createApiKeyRepository(pool), creditors.creditors.map((c) => c.id), join(dataDir, 'api-keys.local.json'));
       say(`API keys of the local creditors in ${local.file}${local.created.length > 0 ? ` (new: ${local.created.join(', ')})` : ''}`);
+      operatorKey = (await localOperatorKey()).key;
+      say(`work queue at ${api.url}/queue; the local operator key is in ${join(dataDir, 'operator-key.local.json')}`);
     }
 
     let demo: Product['demo'] = null;
@@ -371,8 +407,9 @@ export async function startProduct(options: ProductOptions = {}): Promise<Produc
       databaseUrl,
       pool,
       encryption,
-      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir, payments: paymentSink },
+      sinks: { smtp, twilio: twilioSink, webhooks, lettersDir, payments: paymentSink, skipTrace: skipTraceSink, payer: payerSink },
       debtorPageUrl,
+      operatorKey,
       creditors,
       worker: worker ?? null,
       demo,

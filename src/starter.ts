@@ -20,7 +20,7 @@
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
- *   node dist/src/starter.js operator-key create --operator NAME | operator-key revoke <keyId> | operator-key list
+ *   node dist/src/starter.js operator-key create --operator NAME [--creditors <id>[,…]] | operator-key revoke <keyId> | operator-key list
  *   node dist/src/starter.js payload-keys rewrap
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
@@ -37,6 +37,7 @@ import { loadCreditorDirectory, unknownCreditor } from './schemas/creditors.sche
 import { Client, Connection } from '@temporalio/client';
 import { AccountError, acceptPlan, accountState, controlAccount, enrollAccounts, grantExtension, proposePlans, recordPromise, reportComplianceEvent, reportPayment, reportPaymentReturn, type OperatorControl } from './client/accounts.client';
 import { accountHistory } from './client/account-history';
+import { createOperatorKeyRepository } from './adapters/operator-key.repository';
 import { createApiKeyRepository } from './adapters/api-key.repository';
 import { createLedgerRepository } from './adapters/ledger.repository';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
@@ -604,7 +605,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out', '--month'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out', '--creditors', '--month'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
@@ -644,7 +645,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'apikey':
         return await apikeyCommand(args, options, env, out);
       case 'operator-key':
-        return await keyCommand(env, out, (pool, io) => operatorKeyCommand(args, options, pool, io));
+        return await keyCommand(env, out, (pool, io) => operatorKeyCommand(args, options, pool, io, creditorDirectory(env)?.creditors.map((c) => c.id)));
       case 'payload-keys':
         return await keyCommand(env, out, (pool, io) => payloadKeysCommand(args, pool, masterKeys(env), io));
       case 'cadence':

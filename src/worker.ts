@@ -14,6 +14,8 @@ import { createPayloadEncryption } from './adapters/payload-encryption';
 import { createPool, runMigrations } from './adapters/postgres';
 import { createSmtpMailer } from './adapters/smtp.mailer';
 import { createTwilioSmsGateway, type TwilioSettings } from './adapters/twilio.sms';
+import { createPayerClient, type PayerGateway } from './adapters/payer.client';
+import { createSkipTraceClient, type SkipTraceProvider } from './adapters/skip-trace.client';
 import { syncCadenceFiles, type SyncReport } from './client/cadences';
 import { debtorPageSettingsFor, loadCreditorDirectory, type CreditorDirectory } from './schemas/creditors.schema';
 import { databaseTls, debtorPageBaseUrl, loadPayloadKeyring, parseEnv, smtpTls, type Env, type TlsRequirement } from './schemas/config.schema';
@@ -39,6 +41,10 @@ export interface WorkerSettings {
   pageLinks?: PageLinkSigner;
   /** Each creditor's payment processor, for retries of failed automatic payments. */
   payments?: PaymentProcessors;
+  skipTrace?: SkipTraceProvider;
+  payer?: PayerGateway;
+  /** VOICEMAIL_BUSINESS_NAME: signs location letters (it must not say debt collection). */
+  locationBusinessName?: string;
   /** Payload encryption (src/adapters/payload-encryption.ts): required, so no worker writes personal data in clear. */
   dataConverter: DataConverter;
   /** Cache, slots and pollers (README, Tuning); default: workerTuning() of the defaults. */
@@ -79,6 +85,9 @@ export async function createDunningWorker(settings: WorkerSettings): Promise<{ w
     unsubscribe: settings.unsubscribe,
     pageLinks: settings.pageLinks,
     payments: settings.payments,
+    skipTrace: settings.skipTrace,
+    payer: settings.payer,
+    locationBusinessName: settings.locationBusinessName,
   });
   const tuning = settings.tuning ?? workerTuning(parseEnv({}));
   const worker = await Worker.create({
@@ -122,6 +131,15 @@ export function requireForStandaloneWorker(env: Env) {
   };
 }
 
+/** The skip-trace provider and the payer the settings name (none: a person locates, claims are not followed). */
+export function outsideServices(env: Env): { skipTrace?: SkipTraceProvider; payer?: PayerGateway; locationBusinessName: string } {
+  return {
+    ...(env.SKIP_TRACE_URL && env.SKIP_TRACE_API_KEY ? { skipTrace: createSkipTraceClient({ baseUrl: env.SKIP_TRACE_URL, apiKey: env.SKIP_TRACE_API_KEY }) } : {}),
+    ...(env.PAYER_URL && env.PAYER_API_KEY ? { payer: createPayerClient({ baseUrl: env.PAYER_URL, apiKey: env.PAYER_API_KEY }) } : {}),
+    locationBusinessName: env.VOICEMAIL_BUSINESS_NAME,
+  };
+}
+
 async function main(): Promise<void> {
   const env = parseEnv(process.env, 'worker');
   const required = requireForStandaloneWorker(env);
@@ -149,6 +167,7 @@ async function main(): Promise<void> {
         ? createPageLinkSigner({ pool, secret: env.PORTAL_SECRET, baseUrl: debtorPageBaseUrl(env), linkDays: (creditorId) => debtorPageSettingsFor(creditors, creditorId).linkDays })
         : undefined,
     payments: processorsFromDirectory(creditors, {}),
+    ...outsideServices(env),
     dataConverter: encryption.dataConverter,
     tuning: workerTuning(env),
   });

@@ -144,6 +144,20 @@ describe('command line: operator keys and master-key rotation', () => {
       assert.equal((await post('/codec/decode', { payloads: [] }, bearer(key))).status, 200);
       assert.match((await cli('operator-key', 'list')).output, new RegExp(`${keyId} cy active`));
       assert.equal((await cli('operator-key', 'create')).code, EXIT.usage);
+      // A key made with --creditors also signs in to the work queue for them; a codec-only key does not.
+      const keys = createOperatorKeyRepository(db.pool);
+      assert.equal(await keys.signIn(key), null, 'a key made without creditors does not open the work queue');
+      const scoped = await cli('operator-key', 'create', '--operator', 'ana', '--creditors', 'cred-metro-power,cred-valley-clinic', '--json');
+      assert.equal(scoped.code, EXIT.ok, scoped.output);
+      const scopedKey = JSON.parse(scoped.output) as { key: string; keyId: string; creditorIds: string[] };
+      assert.deepEqual(scopedKey.creditorIds, ['cred-metro-power', 'cred-valley-clinic']);
+      assert.deepEqual((await keys.signIn(scopedKey.key))?.session.creditorIds, ['cred-metro-power', 'cred-valley-clinic']);
+      assert.match((await cli('operator-key', 'list')).output, new RegExp(`${scopedKey.keyId} ana active \\(work queue: cred-metro-power, cred-valley-clinic\\)`));
+      const unknown = await cli('operator-key', 'create', '--operator', 'ana', '--creditors', 'cred-nowhere');
+      assert.equal(unknown.code, EXIT.usage);
+      assert.match(unknown.output, /--creditors: not in the creditor directory: cred-nowhere/);
+      assert.equal((await cli('operator-key', 'revoke', scopedKey.keyId)).code, EXIT.ok);
+      assert.equal(await keys.signIn(scopedKey.key), null, 'revoked: no more sign-in');
       assert.equal((await cli('operator-key', 'revoke', keyId)).code, EXIT.ok);
       assert.equal((await post('/codec/decode', { payloads: [] }, bearer(key))).status, 401);
 

@@ -9,51 +9,20 @@
  * Screenshots go to test-artifacts/ (git-ignored); their paths are printed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { after, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import { formatMoney } from '../src/domain/money';
 import { renderSettings } from '../src/schemas/config.schema';
 import { searchAttributes } from '../src/workflows/definitions';
-import { makeDaytimeAccount, ROOT, standardCadence } from './helpers/fixtures';
+import { makeDaytimeAccount, standardCadence } from './helpers/fixtures';
+import { CHROMIUM_ARGS, eventually, findChromium, screenshot } from './helpers/browser';
 import { startTestProduct, type TestProduct } from './helpers/product';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-/** Flags for a headless browser in a container or CI: no sandbox (root), no GPU, no /dev/shm, no background traffic. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
 /** The UI renders on the client after fetching from the server: generous waits for each element. */
 const UI_TIMEOUT_MS = 20_000;
-
-/** The Chromium scripts/ensure-chromium.sh found or installed for this run (npm test runs it). */
-function findChromium(): string {
-  if (process.env.CHROMIUM_UNAVAILABLE) assert.fail(process.env.CHROMIUM_UNAVAILABLE);
-  const path = process.env.CHROMIUM_PATH;
-  assert.ok(path, 'CHROMIUM_PATH is not set: run the suite with `npm test`, which finds or installs Chromium (scripts/ensure-chromium.sh)');
-  assert.ok(existsSync(path), `CHROMIUM_PATH=${path} does not exist: point it at a Chromium binary, or unset it and run npm test, which installs one`);
-  return path;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function screenshot(page: Page, name: string, t: TestContext): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, name);
-  await page.screenshot({ path, fullPage: true });
-  t.diagnostic(`screenshot: ${path}`);
-  return path;
-}
 
 let product: TestProduct | undefined;
 let browser: Browser | undefined;

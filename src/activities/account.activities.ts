@@ -14,12 +14,14 @@ import type { createDocumentActivities } from './document.activities';
 import type { createEscalationActivities } from './escalation.activities';
 import type { createLedgerActivities } from './ledger.activities';
 import type { createNotificationActivities } from './notification.activities';
+import type { createWorkActivities } from './work.activities';
 
 type Parts = { optOuts: Pick<OptOutRepository, 'optedOut'>; pageLinks?: PageLinkSigner } & Pick<ReturnType<typeof createLedgerActivities>, 'openLedgerAccount'> &
   Pick<ReturnType<typeof createCadenceActivities>, 'selectCadence' | 'recordContactDecision'> &
   Pick<ReturnType<typeof createNotificationActivities>, 'sendEmail' | 'sendSms'> &
   Pick<ReturnType<typeof createDocumentActivities>, 'sendLetter'> &
-  Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'>;
+  Pick<ReturnType<typeof createEscalationActivities>, 'createCallTask'> &
+  Pick<ReturnType<typeof createWorkActivities>, 'sendLocationLetter'>;
 
 /** The message with the account's {{paymentLink}} replaced by the signed link to the debtor's page issued for it. */
 function withSignedLink(effect: ContactEffect, unsigned: string, signed: string): ContactEffect {
@@ -71,7 +73,7 @@ export function createAccountActivities(parts: Parts) {
       let reference: string;
       switch (effect.channel) {
         case 'email':
-          reference = (await parts.sendEmail({ ...base, to, subject: effect.subject ?? '', text: effect.text, html: effect.html })).providerMessageId;
+          reference = (await parts.sendEmail({ ...base, to, subject: effect.subject ?? '', text: effect.text, html: effect.html, ...(effect.senderName ? { location: { businessName: effect.senderName } } : {}) })).providerMessageId;
           break;
         case 'sms':
           reference = (await parts.sendSms({ ...base, to, body: effect.text })).providerMessageId;
@@ -80,6 +82,11 @@ export function createAccountActivities(parts: Parts) {
           reference = (await parts.createCallTask({ idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, phone: to, script: effect.text, voicemail: effect.voicemail })).taskId;
           break;
         case 'letter':
+          // §1006.10: a letter to a trace candidate says nothing of a debt (not the collection letter's layout).
+          if (effect.purpose.type === 'location') {
+            reference = (await parts.sendLocationLetter({ idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, address: effect.letter!.address, subject: effect.subject ?? '', body: effect.text, dateIso: effect.letter!.dateIso })).documentId;
+            break;
+          }
           reference = (await parts.sendLetter({ ...effect.letter!, idempotencyKey: effect.idempotencyKey, accountKey: effect.accountKey, subject: effect.subject ?? '', body: effect.text })).documentId;
           break;
       }

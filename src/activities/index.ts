@@ -21,6 +21,9 @@ import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
 import { createNotificationActivities } from './notification.activities';
 import { createReportingActivities } from './reporting.activities';
+import type { PayerGateway } from '../adapters/payer.client';
+import type { SkipTraceProvider } from '../adapters/skip-trace.client';
+import { createWorkActivities } from './work.activities';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -34,6 +37,12 @@ export interface ActivityDeps {
   pageLinks?: PageLinkSigner;
   /** Each creditor's payment processor (retries of failed automatic payments). */
   payments?: PaymentProcessors;
+  /** Locating debtors; without one a person does it (the work queue). */
+  skipTrace?: SkipTraceProvider;
+  /** Insurance claims' status and appeals; without one a claim step records that none is configured. */
+  payer?: PayerGateway;
+  /** The neutral business name of location letters (VOICEMAIL_BUSINESS_NAME). */
+  locationBusinessName?: string;
 }
 
 /** All activities, closed over their dependencies; workflows import only the type. */
@@ -49,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createReportingActivities(deps.pool),
     ...createPaymentActivities({ processors: deps.payments, attempts: createPaymentAttemptRepository(deps.pool) }),
+    ...createWorkActivities({ pool: deps.pool, documents, letters: deps.letters, creditors: deps.creditors, skipTrace: deps.skipTrace, payer: deps.payer, locationBusinessName: deps.locationBusinessName ?? 'Client Services' }),
     ...createChargeActivities({ pool: deps.pool, ledger }),
   };
   // The validation notice's link to the debtor's page is signed for that letter.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { MessageLog, SendOutcome } from '../adapters/message-log.repository';
 import { messageId, type Mailer } from '../adapters/smtp.mailer';
@@ -14,6 +15,8 @@ export interface SendEmailInput {
   subject: string;
   text: string;
   html: string | null;
+  /** A §1006.10 location inquiry: from the neutral business name, and no account named in its headers. */
+  location?: { businessName: string };
 }
 
 export interface SendSmsInput {
@@ -69,12 +72,14 @@ export function createNotificationActivities(deps: NotificationDeps) {
               subject: input.subject,
               text: input.text,
               html: input.html,
-              messageId: messageId(input.idempotencyKey),
+              // A location inquiry's Message-ID must not name the account either: a hash of the same key (stable across retries).
+              messageId: messageId(input.location ? createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 32) : input.idempotencyKey),
               listUnsubscribe: [
-                `<mailto:${deps.optOutEmail}?subject=unsubscribe%20${encodeURIComponent(input.accountKey)}>`,
+                input.location ? `<mailto:${deps.optOutEmail}?subject=unsubscribe>` : `<mailto:${deps.optOutEmail}?subject=unsubscribe%20${encodeURIComponent(input.accountKey)}>`,
                 ...(deps.unsubscribe ? [`<${unsubscribeUrl(deps.unsubscribe.baseUrl, deps.unsubscribe.secret, input.accountKey, input.to)}>`] : []),
               ].join(', '),
               oneClickUnsubscribe: deps.unsubscribe !== undefined,
+              ...(input.location ? { fromName: input.location.businessName } : {}),
             }),
         );
         log.debug('email', { key: input.idempotencyKey, status: outcome.status });

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 
-export type DocumentKind = 'letter' | 'placement_packet' | 'placement_ledger_csv' | 'placement_contacts_csv';
+export type DocumentKind = 'letter' | 'placement_packet' | 'placement_ledger_csv' | 'placement_contacts_csv' | 'claim_appeal' | 'location_letter';
 
 /** Letters and packets kept with the account, once per idempotency key. */
 export function createDocumentRepository(pool: Pool) {

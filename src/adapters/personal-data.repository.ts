@@ -64,6 +64,9 @@ const REDACTIONS: readonly string[] = [
   `UPDATE debtor_questions
       SET text = '${REDACTED}', answer_note = CASE WHEN answer_note IS NULL THEN NULL ELSE '${REDACTED}' END
     WHERE account_key = $1 AND text <> '${REDACTED}'`,
+  // Work-queue items (migration 012): what the person had to do stays (kind, title, outcome), not the debtor's words or addresses.
+  `UPDATE work_items SET detail = '{"redacted": true}'::jsonb, redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
 ];
 
 /** The letters mailed for the account (their idempotency keys name them at the print-and-mail service). */

@@ -43,6 +43,7 @@ export const PORTFOLIO_CSV_HEADER = ['period_from', 'period_to', 'creditor_id', 
  *                   (minor), share:<…> and roll_forward (percent)
  *   promises      — measure made, kept, partial, broken, cancelled, resolved, open_at_end (count) | kept_rate (percent)
  *   contacts      — item: the channel; measure sent, suppressed, deferred, failed (count)
+ *   work_queue    — item: the kind of work; measure created, completed, open_at_end (count)
  * unit minor: `value` is integer minor units and `amount` the same in major units (exact decimal);
  * unit percent: `value` has two decimals, empty when not defined (nothing to divide by).
  * Promises and contacts are counts, so their currency is empty.
@@ -95,6 +96,11 @@ export function portfolioReportCsv(report: PortfolioReport): string {
   }
   for (const contact of report.contacts)
     for (const channel of contact.channels) for (const measure of ['sent', 'suppressed', 'deferred', 'failed'] as const) push(contact.creditorId, '', 'contacts', '', channel.channel, measure, 'count', channel[measure]);
+  for (const w of report.workQueue) {
+    push(w.creditorId, '', 'work_queue', '', w.kind, 'created', 'count', w.created);
+    push(w.creditorId, '', 'work_queue', '', w.kind, 'completed', 'count', w.completed);
+    push(w.creditorId, '', 'work_queue', '', w.kind, 'open_at_end', 'count', w.openAtEnd);
+  }
   return toCsv(PORTFOLIO_CSV_HEADER, rows);
 }
 
@@ -124,10 +130,18 @@ export function portfolioReportText(report: PortfolioReport): string {
     lines.push('', `${p.creditorId} promises: ${p.made} made, ${p.resolved} resolved (${p.kept} kept, ${p.partial} partial, ${p.broken} broken), ${p.cancelled} cancelled, ${p.openAtEnd} open at the end; kept ${formatPercent(p.keptRate)}`);
   for (const c of report.contacts)
     lines.push('', `${c.creditorId} contacts (sent/suppressed/deferred/failed): ${c.channels.map((ch) => `${ch.channel} ${ch.sent}/${ch.suppressed}/${ch.deferred}/${ch.failed}`).join(' · ')}`);
+  for (const creditorId of [...new Set(report.workQueue.map((w) => w.creditorId))])
+    lines.push('', `${creditorId} work queue (made/completed/open at the end): ${report.workQueue.filter((w) => w.creditorId === creditorId).map((w) => `${w.kind} ${w.created}/${w.completed}/${w.openAtEnd}`).join(' · ')}`);
   return lines.join('\n') + '\n';
 }
 
 // ---- HTML ------------------------------------------------------------------------------------
+function workQueueTable(report: PortfolioReport): string {
+  if (report.workQueue.length === 0) return '<p class="note">Nothing was in the work queue during the period.</p>';
+  const rows = report.workQueue.map((w) => `<tr><td>${esc(w.creditorId)}</td><td>${esc(w.kind.replace(/_/g, ' '))}</td><td class="num">${w.created}</td><td class="num">${w.completed}</td><td class="num">${w.openAtEnd}</td></tr>`).join('');
+  return `<table><thead><tr><th scope="col">Creditor</th><th scope="col">Kind of work</th><th scope="col">Made</th><th scope="col">Completed</th><th scope="col">Open at the end</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function esc(text: string | number): string {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -330,6 +344,10 @@ ${promises || '<p class="note">No promises open during the period.</p>'}
 <section>
 <h2>Contacts and suppressions</h2>
 ${contacts || '<p class="note">No contacts in the period.</p>'}
+</section>
+<section>
+<h2>Work queue</h2>
+${workQueueTable(report)}
 </section>
 <p class="note">CEI = (opening receivables + charges − closing receivables) ÷ (opening receivables + charges − closing current receivables) × 100.
 Collection rate = (payments applied − reversals) ÷ (opening receivables + charges).

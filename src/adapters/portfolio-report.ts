@@ -9,6 +9,7 @@ import {
   type ContactMeasure,
   type DebtPosition,
   type PortfolioReport,
+  type WorkQueueFigures,
 } from '../domain/portfolio-metrics';
 import { toSafeInteger } from './postgres';
 
@@ -146,6 +147,33 @@ async function readContacts(client: PoolClient, params: unknown[]): Promise<Cont
 }
 
 /**
+ * The work queue per creditor and kind: items made and completed in the period, and open at its
+ * end — the engine's work items, call tasks (no completion time is kept: open means open now) and
+ * unapplied payments.
+ */
+async function readWorkQueue(client: PoolClient, params: unknown[]): Promise<WorkQueueFigures[]> {
+  const { rows } = await client.query<{ creditor_id: string; kind: string; created: string; completed: string; open_at_end: string }>(
+    `SELECT creditor_id, kind,
+            count(*) FILTER (WHERE created_at >= $1 AND created_at < $2) AS created,
+            count(*) FILTER (WHERE completed_at >= $1 AND completed_at < $2) AS completed,
+            count(*) FILTER (WHERE created_at < $2 AND still_open) AS open_at_end
+       FROM (
+         SELECT w.creditor_id, w.kind, w.created_at, w.completed_at, (w.completed_at IS NULL OR w.completed_at >= $2) AS still_open FROM work_items w
+         UNION ALL
+         SELECT a.creditor_id, 'call_task', k.created_at, NULL, k.status = 'open' FROM call_tasks k JOIN debtor_accounts a ON a.account_key = k.account_key
+         UNION ALL
+         SELECT u.creditor_id, 'unapplied_payment', u.recorded_at, u.resolved_at, (u.resolved_at IS NULL OR u.resolved_at >= $2) FROM unapplied_payments u
+       ) a
+      WHERE ${IN_SCOPE}
+      GROUP BY creditor_id, kind
+     HAVING count(*) FILTER (WHERE created_at < $2) > 0
+      ORDER BY creditor_id COLLATE "C", kind COLLATE "C"`,
+    params,
+  );
+  return rows.map((r) => ({ creditorId: r.creditor_id, kind: r.kind, created: toSafeInteger(r.created, 'created'), completed: toSafeInteger(r.completed, 'completed'), openAtEnd: toSafeInteger(r.open_at_end, 'open_at_end') }));
+}
+
+/**
  * The portfolio report over the days `from`..`to` (both included, UTC), for one creditor or all:
  * aging at the opening and the closing, collection rate and CEI, roll rates, promises kept and
  * contacts per channel. Read in one repeatable-read snapshot, so the sections agree.
@@ -164,8 +192,9 @@ export async function portfolioReport(pool: Pool, query: PortfolioReportQuery): 
       const debts = await readDebtPositions(client, params);
       const promises = await readPromises(client, params);
       const contacts = await readContacts(client, params);
+      const work = await readWorkQueue(client, params);
       await client.query('COMMIT');
-      return buildPortfolioReport({ period, scope, debts, promises, contacts });
+      return buildPortfolioReport({ period, scope, debts, promises, contacts, work });
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -11,6 +11,8 @@ export interface EmailMessage {
   /** RFC 8058: the List-Unsubscribe URL accepts a one-click POST. */
   oneClickUnsubscribe?: boolean;
   attachments?: { filename: string; content: Buffer | string; contentType: string }[];
+  /** Another display name before the sender's address (a §1006.10 location inquiry is signed with a neutral business name). */
+  fromName?: string;
 }
 
 /** A Message-ID derived from the idempotency key: the same across retries of one send. */
@@ -38,8 +40,9 @@ export function createSmtpMailer(smtpUrl: string, from: string, tls?: { ca?: str
   } else transport = nodemailer.createTransport(smtpUrl);
   return {
     async send(message) {
+      const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
       const info = await transport.sendMail({
-        from,
+        from: message.fromName ? { name: message.fromName, address } : from,
         to: message.to,
         subject: message.subject,
         text: message.text,

@@ -31,6 +31,8 @@ export interface ApiDeps {
   debtorPage?: DebtorPageDeps;
   /** Default: the api_keys table of `pool`. */
   apiKeys?: ApiKeyRepository;
+  /** Serve the operators' work queue page under /queue (operator keys; `secure`: https, so Secure cookies and HSTS). */
+  workQueue?: { secure: boolean };
   /** The codec endpoint (/codec/…) for the Temporal UI and CLI; without it those routes are not served. */
   codecEndpoint?: CodecEndpointSettings;
   /** Default: the operator_keys table of `pool`. */

@@ -18,6 +18,7 @@ import { corsHeaders, preflight, type CodecEndpointSettings } from './codec-serv
 import { apiError, invalidField, isUnavailable, type ApiResponse, type RouteContext } from './http';
 import type { ApiDeps, Route } from './route';
 import { ROUTES } from './routes';
+import { createWorkQueuePages } from './work-queue-pages';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -145,7 +146,10 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
     return await route.handle(deps, ctx);
   };
 
+  const pages = deps.workQueue ? createWorkQueuePages({ pool: deps.pool, client: deps.client, secure: deps.workQueue.secure, log: deps.log }) : null;
   const server = createServer(async (req, res) => {
+    // The work queue is HTML for people, not part of the REST API (nor of its OpenAPI document).
+    if (pages && (await pages.handle(req, res))) return;
     const seen: { route?: Route } = {};
     let response: ApiResponse;
     try {

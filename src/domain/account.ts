@@ -41,7 +41,7 @@ export interface DebtLine {
  * Stages an operator recognises. `current`: enrolled before its due date, not yet delinquent (only
  * courtesy reminders). End states are the last five.
  */
-export const ACTIVE_STAGES = ['current', 'notice', 'reminding', 'promised', 'on_plan', 'extended', 'escalated', 'paused'] as const;
+export const ACTIVE_STAGES = ['current', 'notice', 'reminding', 'promised', 'on_plan', 'extended', 'escalated', 'paused', 'locating'] as const;
 export const END_STAGES = ['paid', 'settled', 'charged_off', 'placed', 'closed'] as const;
 export type ActiveStage = (typeof ACTIVE_STAGES)[number];
 export type EndStage = (typeof END_STAGES)[number];

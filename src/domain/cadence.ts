@@ -22,6 +22,10 @@ export const STEP_ACTIONS = [
   'place_account',
   'charge_off',
   'close',
+  /** A task for a field visitor (engine/visits.ts). */
+  'field_visit',
+  /** Asks the payer for the insurance claim's status (engine/claims.ts). */
+  'claim_status',
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 

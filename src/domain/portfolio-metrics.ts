@@ -391,6 +391,16 @@ export interface PortfolioReport {
   groups: PortfolioGroup[];
   promises: PromiseFigures[];
   contacts: Array<{ creditorId: string; channels: ChannelFigures[] }>;
+  /** The operators' work queue per creditor and kind of work: made and completed in the period, open at its end. */
+  workQueue: WorkQueueFigures[];
+}
+
+export interface WorkQueueFigures {
+  creditorId: string;
+  kind: string;
+  created: number;
+  completed: number;
+  openAtEnd: number;
 }
 
 export function buildPortfolioReport(input: {
@@ -399,6 +409,7 @@ export function buildPortfolioReport(input: {
   debts: DebtPosition[];
   promises: ArrangementRecord[];
   contacts: ContactCountRow[];
+  work?: WorkQueueFigures[];
 }): PortfolioReport {
   const bounds = periodBounds(input.period);
   const groups = groupBy(input.debts, (d) => [d.creditorId, d.currency]).map(([[creditorId, currency], debts]) => ({
@@ -421,6 +432,7 @@ export function buildPortfolioReport(input: {
     groups,
     promises: promiseFigures(input.promises, bounds.start, bounds.end),
     contacts: contactsByChannel(input.contacts),
+    workQueue: [...(input.work ?? [])].sort((a, b) => (a.creditorId < b.creditorId ? -1 : a.creditorId > b.creditorId ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)),
   };
 }
 

@@ -5,12 +5,8 @@ import { plainText } from './text';
 
 const when = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional();
 const note = z.string().max(500).optional();
-const representative = z
-  .object({
-    name: plainText(200),
-    address: z.object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/) }),
-  })
-  .optional();
+const representativeAddress = z.object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/) });
+const representative = z.object({ name: plainText(200), address: representativeAddress }).optional();
 
 /** A compliance event as an operator or an inbound system reports it; checked before it reaches the workflow. */
 export const complianceEventSchema = z.discriminatedUnion(
@@ -40,8 +36,9 @@ export const complianceEventSchema = z.discriminatedUnion(
     z.object({ kind: z.literal('active_military_duty'), active: z.boolean(), note }),
     z.object({ kind: z.literal('debtor_reply'), channel: z.enum(['sms', 'email']), from: z.string().min(1), text: z.string().max(1600) }),
     z.object({ kind: z.literal('contact_invalid'), channel: z.enum(['email', 'sms']), address: z.string().min(3), reason: z.string().min(1).max(300), source: z.enum(['bounce', 'status_callback', 'operator']) }),
+    z.object({ kind: z.literal('mail_returned'), address: representativeAddress.optional(), reason: plainText(300), source: z.enum(['post_office', 'print_vendor', 'operator']) }),
   ],
-  { error: 'kind must be one of dispute, original_creditor_request, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, debtor_question, question_answered, contact_preferences, telephone_conversation, active_military_duty, debtor_reply, contact_invalid' },
+  { error: 'kind must be one of dispute, original_creditor_request, verification_sent, cease_communication, refusal_to_pay, attorney_representation, deceased, bankruptcy, opt_out, opt_in, debtor_question, question_answered, contact_preferences, telephone_conversation, active_military_duty, debtor_reply, contact_invalid, mail_returned' },
 );
 
 export function parseComplianceEvent(input: unknown): ComplianceEvent {

@@ -143,6 +143,13 @@ export const envSchema = z
     LETTERS_DIR: optionalString,
     WEBHOOK_SINK_PORT: port(8027),
 
+    SKIP_TRACE_URL: url(['http:', 'https:']),
+    SKIP_TRACE_API_KEY: optionalString,
+    SKIP_TRACE_SINK_PORT: port(8028),
+    PAYER_URL: url(['http:', 'https:']),
+    PAYER_API_KEY: optionalString,
+    PAYER_SINK_PORT: port(8029),
+
     API_PORT: port(8080),
     PUBLIC_BASE_URL: url(['http:', 'https:']),
     UNSUBSCRIBE_SECRET: secret('UNSUBSCRIBE_SECRET'),
@@ -179,6 +186,8 @@ export const envSchema = z
       for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'must be set together with the other TWILIO_ settings' });
     }
+    for (const [url, key] of [['SKIP_TRACE_URL', 'SKIP_TRACE_API_KEY'], ['PAYER_URL', 'PAYER_API_KEY']] as const)
+      if ((env[url] === undefined) !== (env[key] === undefined)) ctx.addIssue({ code: 'custom', path: [env[url] ? key : url], message: `must be set together with ${env[url] ? url : key}` });
     if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined))
       ctx.addIssue({ code: 'custom', path: [env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'], message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH' });
     if (env.PAYLOAD_KEYS !== undefined && env.PAYLOAD_KEYS_FILE !== undefined)

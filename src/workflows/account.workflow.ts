@@ -70,6 +70,7 @@ import {
   promiseToPaySignal,
   recordPromiseUpdate,
   repeatLastStepUpdate,
+  recordWorkOutcomeUpdate,
   resumeAccountUpdate,
   searchAttributes,
   skipNextStepUpdate,
@@ -96,6 +97,11 @@ const contacts = proxyLocalActivities<Activities>({
 const orders = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+/** A skip-trace provider or a payer: a few attempts; the engine decides what a failure means (a person, a later check). */
+const outside = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4 },
 });
 
 export interface AccountWorkflowArgs extends AccountWorkflowInput {
@@ -181,6 +187,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   onUpdate(recordPromiseUpdate, (request) => ({ kind: 'promise', request }));
   onUpdate(acceptPlanUpdate, (request) => ({ kind: 'plan', request }));
   onUpdate(grantExtensionUpdate, (request) => ({ kind: 'extension', request }));
+  onUpdate(recordWorkOutcomeUpdate, (request) => ({ kind: 'work_outcome', request }));
   onUpdate(
     moveToCadenceUpdate,
     (request) => ({ kind: 'move', request }),
@@ -308,6 +315,16 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         return ledger.purgePersonalData.executeWithOptions(summary, [effect.input]);
       case 'charge_on_file':
         return orders.chargeOnFile.executeWithOptions(summary, [effect.input]);
+      case 'record_work_item':
+        // Runs that began before the work queue replay without this activity (their history has no marker).
+        if (!patched('work-queue-items')) return Promise.resolve({ itemId: effect.input.item.id });
+        return ledger.recordWorkItem.executeWithOptions(summary, [effect.input]);
+      case 'trace_request':
+        return outside.requestSkipTrace.executeWithOptions(summary, [effect.input]);
+      case 'claim_status':
+        return outside.inquireClaimStatus.executeWithOptions(summary, [effect.input]);
+      case 'claim_appeal':
+        return outside.sendClaimAppeal.executeWithOptions(summary, [effect.input]);
       case 'destroy_keys':
         return ledger.destroyRetiredDataKeys.executeWithOptions(summary, [effect.input]);
       case 'accrue_charges':

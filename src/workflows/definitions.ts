@@ -10,6 +10,7 @@ import type { ArrangementRules, BudgetRequest, ExtensionRequest, PlanProposal, P
 import type { AllocationRule } from '../domain/allocation';
 import type { ChargeCap, ChargeRules } from '../domain/charges';
 import type { AccountProfile } from '../domain/account';
+import type { WorkOutcomeRequest } from '../domain/engine/work-records';
 import type {
   AccountOutcome,
   AccountStateView,
@@ -84,6 +85,9 @@ export const repeatLastStepUpdate = defineUpdate<AccountStateView, [OperatorRequ
 export const closeAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('closeAccount');
 /** Moves the account to a saved cadence (its newest version unless one is named); it starts from its first step. */
 export const moveToCadenceUpdate = defineUpdate<AccountStateView, [OperatorRequest & { cadence: string; version?: number }]>('moveToCadence');
+/** An operator's outcome of a work item from the work queue (answer, verification, visit outcome, trace confirmed…). */
+export const recordWorkOutcomeUpdate = defineUpdate<unknown, [WorkOutcomeRequest]>('recordWorkOutcome');
+export type { WorkOutcomeRequest };
 export const changeContactDetailsUpdate = defineUpdate<AccountStateView, [ContactDetailsChange]>('changeContactDetails');
 
 export const searchAttributes = {

@@ -10,7 +10,7 @@ import { DEFAULT_ARRANGEMENT_RULES } from '../../src/domain/arrangements';
 import type { Cadence } from '../../src/domain/cadence';
 import { evaluateContact } from '../../src/domain/contact-policy';
 import type { AccountReportingFacts } from '../../src/domain/credit-reporting';
-import { decide, initialState, isSave, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EngineConfig, type EngineEvent, type EngineState } from '../../src/domain/engine';
+import { decide, initialState, isSave, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EffectValues, type EngineConfig, type EngineEvent, type EngineState, type WorkItemDraft } from '../../src/domain/engine';
 import type { ComplianceEvent, LedgerAdjustment, PaymentReceived, PaymentReturned } from '../../src/domain/engine/records';
 
 export interface WorldOptions {
@@ -23,6 +23,10 @@ export interface WorldOptions {
   failFirst?: Partial<Record<Effect['kind'], number>>;
   /** What the processor answers to each retry from a card on file, in order (then: succeeded). */
   charges?: { status: 'succeeded' | 'declined'; declineCode?: string }[];
+  /** The skip-trace provider's answer (default: nothing found). */
+  trace?: (input: Extract<Effect, { kind: 'trace_request' }>['input']) => EffectValues['trace_request'];
+  /** The payer's 277 (default: pending). */
+  payer?: (input: Extract<Effect, { kind: 'claim_status' }>['input'], world: World) => EffectValues['claim_status'];
 }
 
 export interface SentContact {
@@ -47,6 +51,11 @@ export class World {
   readonly saves: Command[] = [];
   /** The facts credit reporting reads, each time the engine kept them. */
   readonly reportingSaves: AccountReportingFacts[] = [];
+  /** Work items kept for the queue, trace requests, claim inquiries and appeals, in order. */
+  readonly workItems: WorkItemDraft[] = [];
+  readonly traces: Effect[] = [];
+  readonly claims: Effect[] = [];
+  readonly appeals: Effect[] = [];
   /** The ledger: what is owed and what is held as credit. */
   ledger = { balanceMinor: 0, creditMinor: 0, posted: new Map<string, number>() };
 
@@ -209,6 +218,18 @@ export class World {
         const answer = this.options.charges?.shift() ?? { status: 'succeeded' as const };
         return done({ status: answer.status, paymentId: `pi_retry_${this.charges.length}`, declineCode: answer.status === 'declined' ? (answer.declineCode ?? 'generic_decline') : null, message: answer.status === 'declined' ? 'declined' : null });
       }
+      case 'record_work_item':
+        this.workItems.push(effect.input.item);
+        return done({ itemId: effect.input.item.id });
+      case 'trace_request':
+        this.traces.push(effect);
+        return done(this.options.trace ? this.options.trace(effect.input) : { traceId: 't-1', candidates: [] });
+      case 'claim_status':
+        this.claims.push(effect);
+        return done(this.options.payer ? this.options.payer(effect.input, this) : { category: 'P1', code: '20', payerName: 'Plan', payerClaimControlNumber: 'PCN1', billedMinor: effect.input.chargeMinor, paidMinor: 0, denial: null });
+      case 'claim_appeal':
+        this.appeals.push(effect);
+        return done({ documentId: effect.input.idempotencyKey });
       case 'destroy_keys':
         return done({ done: true });
       case 'accrue_charges':

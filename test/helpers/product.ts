@@ -46,6 +46,8 @@ export async function startTestProduct(options: { demo?: boolean; env?: Record<s
     smsSink: await freePort(),
     webhookSink: await freePort(),
     paymentSink: await freePort(),
+    skipTraceSink: await freePort(),
+    payerSink: await freePort(),
   };
   const lines: string[] = [];
   const cleanUp = async () => {

@@ -25,6 +25,10 @@ import { createTwilioSmsGateway } from '../../src/adapters/twilio.sms';
 import { startSmtpSink, type SmtpSink } from '../../src/local/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../../src/local/twilio-sink';
 import { createTestDatabase } from './database';
+import { createPayerClient } from '../../src/adapters/payer.client';
+import { createSkipTraceClient } from '../../src/adapters/skip-trace.client';
+import { startPayerSink, type PayerSink } from '../../src/local/payer-sink';
+import { startSkipTraceSink, type SkipTraceSink } from '../../src/local/skip-trace-sink';
 import { useCodecForRecordedHistories } from './histories';
 
 let runtimeInstalled = false;
@@ -46,6 +50,8 @@ export const TWILIO_FROM = '+15005550006';
 export const TASK_QUEUE = 'dunning-test';
 
 export interface Sinks {
+  skipTrace: SkipTraceSink;
+  payer: PayerSink;
   smtp: SmtpSink;
   twilio: TwilioSink;
   webhooks: WebhookSink;
@@ -74,13 +80,15 @@ export function testCreditors(webhookBaseUrl: string): CreditorDirectory {
 
 /** Real sinks and a fresh database with the shipped cadences saved, as a worker finds them. */
 export async function startSinks(): Promise<Sinks> {
-  const [smtp, twilio, webhooks, db] = await Promise.all([startSmtpSink(), startTwilioSink(), startWebhookSink({ secret: WEBHOOK_SECRET }), createTestDatabase()]);
+  const [smtp, twilio, webhooks, db, skipTrace, payer] = await Promise.all([startSmtpSink(), startTwilioSink(), startWebhookSink({ secret: WEBHOOK_SECRET }), createTestDatabase(), startSkipTraceSink(), startPayerSink()]);
   const report = await syncCadenceFiles(createCadenceRepository(db.pool), join(ROOT, 'cadences'));
   if (report.problems.length > 0) throw new Error(`shipped cadences do not load:\n${report.problems.join('\n')}`);
   const lettersDir = mkdtempSync(join(tmpdir(), 'dunning-letters-'));
   const encryption = await testEncryption(db.pool);
   useCodecForRecordedHistories(encryption.codec);
   return {
+    skipTrace,
+    payer,
     smtp,
     twilio,
     webhooks,
@@ -90,7 +98,7 @@ export async function startSinks(): Promise<Sinks> {
     databaseUrl: db.url,
     encryption,
     async close() {
-      await Promise.all([smtp.close(), twilio.close(), webhooks.close()]);
+      await Promise.all([smtp.close(), twilio.close(), webhooks.close(), skipTrace.close(), payer.close()]);
       await encryption.close();
       await db.drop();
       rmSync(lettersDir, { recursive: true, force: true });
@@ -112,6 +120,8 @@ export function testActivities(sinks: Sinks, mailer: Mailer, options: TestWorker
     creditors: sinks.creditors,
     optOutEmail: 'optout@example.test',
     unsubscribe: { baseUrl: 'https://collections.example.test', secret: UNSUBSCRIBE_SECRET },
+    skipTrace: createSkipTraceClient({ baseUrl: sinks.skipTrace.baseUrl, apiKey: sinks.skipTrace.apiKey }),
+    payer: createPayerClient({ baseUrl: sinks.payer.baseUrl, apiKey: sinks.payer.apiKey }),
   });
 }
 

@@ -12,6 +12,7 @@ import type { ArrangementRules, BudgetRequest } from '../arrangements';
 import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
 import type { AccountOutcome, ComplianceEvent, ContactDetailsChange, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
+import type { PostalAddress, WorkItemDraft, WorkOutcomeRequest } from './work-records';
 
 /** A letter's envelope and page: to whom, where, and the figures printed on it. */
 export interface LetterDetails {
@@ -33,7 +34,15 @@ export interface ContactEffect {
   kind: 'contact';
   id: string;
   /** What this contact is for, so its result lands in the right place. */
-  purpose: { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null } | { type: 'notice' } | { type: 'representative' } | { type: 'confirmation' };
+  purpose:
+    | { type: 'step'; stepIndex: number; runKey: string; fallbackFrom: string | null }
+    | { type: 'notice' }
+    | { type: 'representative' }
+    | { type: 'confirmation' }
+    /** §1006.10: asking a trace candidate (a possible third party) how to reach the debtor. */
+    | { type: 'location'; candidateId: string }
+    /** An operator's answer to the debtor's question (a work item). */
+    | { type: 'answer'; itemId: string };
   idempotencyKey: string;
   /** Key of the gate's decision in the proof table: one per attempt (a deferral and the later send are two). */
   decisionKey: string;
@@ -50,6 +59,8 @@ export interface ContactEffect {
   letter?: LetterDetails;
   /** Calls: the limited-content voicemail (§1006.2(j)). */
   voicemail?: string;
+  /** A §1006.10 location inquiry is sent under this neutral business name, not the collector's. */
+  senderName?: string;
   /** For the UI: what this is, without personal data. */
   summary: string;
   /** The account's {{paymentLink}} as rendered into the text: the worker replaces it with a signed link to the debtor's page. */
@@ -114,7 +125,8 @@ export type Effect =
       summary: string;
     }
   /** A retry of a failed automatic payment from the payment method on file, through the creditor's processor. */
-  | { kind: 'charge_on_file'; id: string; input: ChargeOnFileInput; summary: string };
+  | { kind: 'charge_on_file'; id: string; input: ChargeOnFileInput; summary: string }
+  | WorkEffect;
 
 export interface ChargeOnFileInput {
   accountKey: string;
@@ -128,6 +140,53 @@ export interface ChargeOnFileInput {
   amountMinor: number;
   currency: string;
   paymentMethod: string;
+}
+
+/** Effects of the work for people and outside services (work items, skip tracing, insurance claims). */
+export type WorkEffect =
+  | { kind: 'record_work_item'; id: string; input: { accountKey: string; creditorId: string; accountId: string; item: WorkItemDraft }; summary: string }
+  | {
+      kind: 'trace_request';
+      id: string;
+      input: { accountKey: string; creditorId: string; reference: string; subject: { name: string; addresses: PostalAddress[]; phones: string[]; emails: string[] } };
+      summary: string;
+    }
+  | {
+      kind: 'claim_status';
+      id: string;
+      purpose: { type: 'step'; stepIndex: number } | { type: 'follow_up' };
+      input: ClaimStatusInput;
+      summary: string;
+    }
+  | { kind: 'claim_appeal'; id: string; input: ClaimAppealInput; summary: string };
+
+/** A 276 claim status inquiry, as the engine names it (the payer adapter builds the transaction). */
+export interface ClaimStatusInput {
+  accountKey: string;
+  creditorId: string;
+  reference: string;
+  claimId: string;
+  payerClaimControlNumber: string | null;
+  patientName: string;
+  serviceDate: string;
+  chargeMinor: number;
+  currency: string;
+}
+
+export interface ClaimAppealInput {
+  accountKey: string;
+  creditorId: string;
+  accountId: string;
+  idempotencyKey: string;
+  claimId: string;
+  payerName: string;
+  payerClaimControlNumber: string | null;
+  denial: { code: string; reason: string };
+  billedMinor: number;
+  currency: string;
+  patientName: string;
+  serviceDate: string;
+  dateIso: string;
 }
 
 /** An arrangement's latest state for reports; kept without waiting for an answer. */
@@ -168,6 +227,11 @@ export interface EffectValues {
   order: { destination: string };
   purge: unknown;
   charge_on_file: { status: 'succeeded' | 'declined' | 'processing'; paymentId: string; declineCode: string | null; message: string | null };
+  record_work_item: { itemId: string };
+  trace_request: { traceId: string | null; candidates: { kind: 'email' | 'phone' | 'address'; value: string; address?: PostalAddress; confidence: number }[] };
+  /** The 277 answer: category (A, P, R, E, F…) and status code, amounts in minor units. */
+  claim_status: { category: string; code: string; payerName: string | null; payerClaimControlNumber: string | null; billedMinor: number; paidMinor: number; denial: { code: string; reason: string } | null };
+  claim_appeal: { documentId: string };
   destroy_keys: unknown;
   accrue_charges: { balanceMinor: number; creditMinor: number; posted: DueCharge[] };
 }
@@ -191,7 +255,9 @@ export type Control =
   | { kind: 'contact_details'; request: ContactDetailsChange }
   | { kind: 'promise'; request: PromiseRequest }
   | { kind: 'plan'; request: PlanRequest }
-  | { kind: 'extension'; request: ExtensionRequest };
+  | { kind: 'extension'; request: ExtensionRequest }
+  /** An operator's outcome of a work item (work-outcomes.ts). */
+  | { kind: 'work_outcome'; request: WorkOutcomeRequest };
 
 export type EngineEvent =
   /** The run began: a new account, or one continued as new. */

@@ -48,7 +48,15 @@ export function structuredCopy<T>(value: T): T {
 
 /** An amount of the account's currency, for people to read. */
 export const money = (ctx: Ctx, amountMinor: number) => formatMoney({ amountMinor, currency: ctx.s.profile.currency });
-export const balance = (ctx: Ctx) => ({ amountMinor: ctx.s.balanceMinor, currency: ctx.s.profile.currency });
+/** What the debtor is asked to pay: the balance less what an open insurance claim may still cover (engine/claims.ts). */
+export const balance = (ctx: Ctx) => ({ amountMinor: Math.max(0, ctx.s.balanceMinor - underClaimMinor(ctx.s)), currency: ctx.s.profile.currency });
+
+/** The part billed to the payer of an open claim and not paid yet: not the patient's to pay meanwhile. */
+export function underClaimMinor(s: EngineState): number {
+  const claim = s.claim;
+  if (!claim || !['pending', 'denied', 'appealed'].includes(claim.status)) return 0;
+  return Math.max(0, claim.billedMinor - claim.paidMinor);
+}
 
 export function changeStage(ctx: Ctx, stage: Stage, reason: string): void {
   const s = ctx.s;
@@ -80,7 +88,7 @@ export function updateHold(ctx: Ctx): void {
   const today = localDateTime(ctx.at, s.profile.timezone).date;
   if (noCharges && !open) s.chargeSuspensions.push({ from: today, to: null });
   else if (!noCharges && open) open.to = today;
-  const held = s.stage === 'paused' || s.compliance.dispute === 'pending_verification' || s.arrangement !== null;
+  const held = s.stage === 'paused' || s.stage === 'locating' || s.compliance.dispute === 'pending_verification' || s.arrangement !== null;
   if (held && !s.holdStartedAt) s.holdStartedAt = ctx.at;
   else if (!held && s.holdStartedAt) {
     stopClockSince(ctx, s.holdStartedAt);

@@ -11,6 +11,7 @@ import { advance, changeStage, EngineRefusal, note, recordStep, updateHold, type
 import type { OperatorRequest } from './records';
 import { reportingState } from './reporting';
 import { refreshNextAction } from './steps';
+import { applyWorkOutcome, checkWorkOutcome } from './work-outcomes';
 import type { EngineConfig, EngineState } from './state';
 
 const refuse = (message: string): never => {
@@ -80,6 +81,9 @@ export function checkControl(state: EngineState, config: EngineConfig, at: strin
       return;
     case 'extension':
       checkExtension(state, config, at, control.request);
+      return;
+    case 'work_outcome':
+      checkWorkOutcome(state, config, at, control.request);
   }
 }
 
@@ -94,6 +98,11 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       return takePlan(ctx, control.request);
     case 'extension':
       return takeExtension(ctx, control.request);
+    case 'work_outcome': {
+      const answer = applyWorkOutcome(ctx, control.request);
+      refreshNextAction(ctx);
+      return answer;
+    }
     case 'pause':
       s.stageBeforePause = s.stage;
       s.pausedReason = control.request.reason;

@@ -29,6 +29,11 @@ import { saveReportingFacts } from './reporting';
 import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
 import type { EngineConfig, EngineState } from './state';
 import { accountView } from './visibility';
+import { claimAppealResult, claimHoldsCadence, claimStatusResult, planClaim, runClaimStep } from './claims';
+import { inquiryResult, mailReturned, planLocating, traceResult } from './locating';
+import { planVisitDeadline, runVisit } from './visits';
+import { planWorkOutbox, workItemKept, workWake } from './work';
+import { answerResult, complianceWork, planAnswer } from './work-outcomes';
 
 export interface Decision {
   state: EngineState;
@@ -68,8 +73,10 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
       paymentFailed(ctx, event.failed);
       return settle(ctx);
     case 'compliance':
-      if (!applySelfServiceEvent(ctx, event.event)) applyComplianceEvent(ctx, event.event);
+      if (event.event?.kind === 'mail_returned') mailReturned(ctx, event.event);
+      else if (!applySelfServiceEvent(ctx, event.event)) applyComplianceEvent(ctx, event.event);
       afterComplianceEvent(ctx, event.event);
+      complianceWork(ctx, event.event);
       return settle(ctx);
     case 'promise_signal':
       promiseSignalled(ctx, event.request);
@@ -128,6 +135,7 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
     });
   }
   if (planLedgerWork(ctx)) return;
+  if (planWorkOutbox(ctx)) return;
   if (isEndStage(s.stage)) return planEnded(ctx, historyLong);
   if (s.balanceMinor <= 0) {
     closeArrangementOnPaid(ctx);
@@ -149,6 +157,9 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
   if (planReconnection(ctx)) return;
   if (s.notice && planNotice(ctx)) return;
   if (planSelfService(ctx, false)) return;
+  // Work for people and outside services: a visit's deadline, an answer to send, a claim to follow, a debtor to locate.
+  planVisitDeadline(ctx);
+  if (planAnswer(ctx) || planClaim(ctx) || planLocating(ctx)) return;
   // A promise, plan or extension holds the cadence while it runs (not while paused or a dispute awaits verification).
   if (s.arrangement && s.stage !== 'paused' && s.compliance.dispute !== 'pending_verification') return watchArrangement(ctx);
   refreshNextAction(ctx);
@@ -160,8 +171,15 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
   }
   // A current account also wakes when it becomes past due; an account with charges, when the next falls due.
   const wakeAlso = Math.min(s.stage === 'current' ? delinquentFromMs(s.profile.dueDate, s.profile.timezone) : Infinity, nextChargeWakeMs(ctx) ?? Infinity);
-  if (s.stage === 'paused' || !next) return wait(ctx, wakeAlso === Infinity ? null : new Date(wakeAlso).toISOString());
-  if (Math.min(next.dueAtMs, wakeAlso) > ctx.nowMs) return wait(ctx, new Date(Math.min(next.dueAtMs, wakeAlso)).toISOString());
+  const also = wakeAlso === Infinity ? null : wakeAlso;
+  if (s.stage === 'paused' || !next) return wait(ctx, workWake(ctx, also));
+  if (claimHoldsCadence(ctx)) {
+    s.nextAction = { description: 'waiting for the insurance claim (nothing is the patient\'s to pay yet)', at: s.claim?.nextCheckAt ?? ctx.at };
+    return wait(ctx, workWake(ctx, also));
+  }
+  if (Math.min(next.dueAtMs, wakeAlso) > ctx.nowMs) return wait(ctx, workWake(ctx, Math.min(next.dueAtMs, wakeAlso)));
+  if (next.step.action === 'field_visit') return runVisit(ctx, next.step, s.nextStepIndex);
+  if (next.step.action === 'claim_status') return runClaimStep(ctx, next.step, s.nextStepIndex);
   runStep(ctx, next.step, s.nextStepIndex);
 }
 
@@ -270,6 +288,14 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);
+    case 'record_work_item':
+      return workItemKept(ctx, effect.input.item.id);
+    case 'trace_request':
+      return traceResult(ctx, as<'trace_request'>(outcome));
+    case 'claim_status':
+      return claimStatusResult(ctx, effect.purpose, as<'claim_status'>(outcome));
+    case 'claim_appeal':
+      return claimAppealResult(ctx, as<'claim_appeal'>(outcome));
     case 'destroy_keys':
       s.keysToDestroy = null;
       s.done = true;
@@ -317,6 +343,8 @@ function contactDone(ctx: Ctx, effect: ContactEffect, outcome: Outcome<EffectVal
   if (purpose.type === 'step') return contactStepResult(ctx, { ...effect, purpose }, outcome);
   if (purpose.type === 'notice') return noticeResult(ctx, effect, outcome);
   if (purpose.type === 'confirmation') return confirmationResult(ctx, effect, outcome);
+  if (purpose.type === 'location') return inquiryResult(ctx, { ...effect, purpose }, outcome);
+  if (purpose.type === 'answer') return answerResult(ctx, effect, outcome);
   representativeResult(ctx, effect, outcome);
 }
 

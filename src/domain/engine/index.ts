@@ -8,3 +8,6 @@ export { fromCarried, initialState, type EngineConfig, type EngineState } from '
 export type { Command, Control, ContactEffect, Effect, EffectFailure, EffectValues, EngineEvent, OrderEffect, ArrangementSnapshot, ChargeOnFileInput, SaveCommand } from './commands';
 export { isSave } from './commands';
 export { debtorPageView, openQuestions } from './self-service';
+export { WORK_KINDS, WORK_OUTCOMES, type WorkKind, type WorkItemDraft, type WorkOutcomeRequest } from './work-records';
+export { appealLetterLines } from './claims';
+export type { ClaimAppealInput, ClaimStatusInput, WorkEffect } from './commands';

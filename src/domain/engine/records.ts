@@ -6,6 +6,7 @@
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { Money } from '../money';
 import type { ExtensionRequest, Instalment, PlanTerms, PromiseRequest } from '../arrangements';
+import type { ClaimState, LocatingState, OpenWorkItem, VisitState } from './work-records';
 
 /** A payment as reported by a payment system; the ledger posts it once per paymentId. */
 export interface PaymentReceived {
@@ -167,7 +168,9 @@ export type ComplianceEvent =
   /** An address that cannot be delivered to (bounce, undelivered SMS): the cadence falls back to another channel. */
   | { kind: 'contact_invalid'; channel: 'email' | 'sms'; address: string; reason: string; source: 'bounce' | 'status_callback' | 'operator' }
   /** SCRA: the debtor is on active military duty; no repossession while it lasts. */
-  | { kind: 'active_military_duty'; active: boolean; note?: string };
+  | { kind: 'active_military_duty'; active: boolean; note?: string }
+  /** The post office returned a letter: the postal address (the account's when absent) cannot be written to. */
+  | { kind: 'mail_returned'; address?: AccountProfile['address']; reason: string; source: 'post_office' | 'print_vendor' | 'operator' };
 /** The only person collection may still write to after a death (the estate) or a bankruptcy (the trustee). */
 export interface Representative {
   name: string;
@@ -225,6 +228,8 @@ export interface AccountStateView {
   adjustments?: AdjustmentRecord[];
   /** Addresses found undeliverable. */
   invalidContacts?: InvalidContact[];
+  /** Locating, a field visit, an insurance claim, and the work items open for people. */
+  work?: { locating: LocatingState | null; returnedMail: string[]; visit: VisitState | null; claim: ClaimState | null; openItems: OpenWorkItem[] };
   /** What the debtor did on their page and asked for: preferences, questions, payment attempts. */
   selfService?: SelfServiceView;
 }

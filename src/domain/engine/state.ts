@@ -27,6 +27,7 @@ import type {
 } from './records';
 import type { Effect } from './commands';
 import type { SelfServiceState } from './self-service-state';
+import { workDefaults, type WorkState } from './work-records';
 
 /** What the account is configured with: the workflow's input, fixed for the account's life. */
 export interface EngineConfig {
@@ -77,7 +78,8 @@ export interface PendingNotice {
   deferred: { until: string; rule: string; overtaken: boolean } | null;
 }
 
-export interface EngineState {
+/** The work for people and outside services (work-records.ts) is part of the state. */
+export interface EngineState extends WorkState {
   engine: 3;
   profile: AccountProfile;
   cadence: Cadence | null;
@@ -230,6 +232,7 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     awaiting: null,
     effects: 0,
     done: false,
+    ...workDefaults(),
   };
 }
 
@@ -239,7 +242,8 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
  * effect the earlier run was waiting for is not carried: continue-as-new happens between effects.
  */
 export function fromCarried(carried: Record<string, unknown> & { engine?: number }, profile: AccountProfile, cadence: Cadence | null, at: string): EngineState {
-  if (carried.engine === 3) return carried as unknown as EngineState;
+  // State carried before the work queue existed lacks its fields: they start empty.
+  if (carried.engine === 3) return { ...workDefaults(), ...(carried as unknown as EngineState) };
   const base = initialState(profile, cadence, at);
   if (carried.engine !== 2) {
     // The first engine: enrollment facts, payments and contacts; its cadence position carries over.

@@ -12,6 +12,7 @@ import { limitedContentMessage } from '../voicemail';
 import type { ContactEffect, EffectFailure, EffectValues, OrderEffect } from './commands';
 import { advance, balance, changeStage, money, perform, recordStep, type Ctx } from './context';
 import { contactRecord, deliverableChannel, letterDetails, noteSent, recipientFor, requestContact } from './contacts';
+import { queueWork } from './work';
 
 const DAY_MS = 86_400_000;
 /** Pauses between attempts of an order nobody acknowledged: 1 minute, doubling, at most an hour. */
@@ -222,11 +223,12 @@ function runEscalation(ctx: Ctx, step: CadenceStep, index: number, label: string
 function failStep(ctx: Ctx, step: CadenceStep, why: string): 'done' {
   recordStep(ctx, step, 'failed', why);
   changeStage(ctx, 'escalated', `${stepLabel(step)} failed; needs an operator`);
+  queueWork(ctx, 'escalation', { title: `${stepLabel(step)} was refused or failed`, priority: 1, dueAt: null, detail: { step: step.id, action: step.action, why } });
   return finishStep(ctx, step, false);
 }
 
 /** After a step ran (or was recorded as not running): its stage, an end of the account, the next step. */
-function finishStep(ctx: Ctx, step: CadenceStep, applyStages = true): 'done' {
+export function finishStep(ctx: Ctx, step: CadenceStep, applyStages = true): 'done' {
   const s = ctx.s;
   if (applyStages) {
     if (step.stage && !isEndStage(s.stage)) changeStage(ctx, step.stage, stepLabel(step));

@@ -1,0 +1,217 @@
+/**
+ * Locating a debtor (skip tracing). When no channel is left — email bounced or absent, texts
+ * undelivered or no number, the letters returned by the post office — the account enters
+ * `locating`: the cadence is held, a trace request goes to the skip-trace provider, and a person
+ * gets the work when the provider finds nothing. Candidates are never used as found: each is asked
+ * once (§1006.10: a location communication, to a third party at most once, that asks only for
+ * location information and never says the person owes a debt), and becomes the debtor's contact
+ * only when verified — a reply from it, or an operator who confirmed it. A verified contact ends
+ * the search and the cadence resumes where it stood (the days held move later steps).
+ */
+import { renderTemplate } from '../template';
+import type { ComplianceEvent } from './records';
+import { changeStage, perform, updateHold, type Ctx } from './context';
+import { isInvalid, requestContact } from './contacts';
+import { queueWork, workWake } from './work';
+import { addressLine, type PostalAddress, type TraceCandidate } from './work-records';
+import type { ContactEffect, EffectFailure, EffectValues } from './commands';
+
+const DEFAULT_BUSINESS = 'Client Services';
+const DEFAULT_CALLBACK_PHONE = '+1 555 555 0100';
+
+/** Which of the debtor's channels can still reach them. */
+export function liveChannels(ctx: Ctx): { email: boolean; phone: boolean; mail: boolean } {
+  const { profile: a } = ctx.s;
+  return {
+    email: a.email !== null && !isInvalid(ctx, 'email', a.email),
+    phone: a.phone !== null && !isInvalid(ctx, 'sms', a.phone),
+    mail: !ctx.s.returnedMail.includes(addressLine(a.address)),
+  };
+}
+
+const noChannelLeft = (ctx: Ctx) => Object.values(liveChannels(ctx)).every((live) => !live);
+
+/** The post office returned a letter (or a visitor found the debtor moved): the address can no longer be written to. */
+export function mailReturned(ctx: Ctx, event: Extract<ComplianceEvent, { kind: 'mail_returned' }>): void {
+  const line = addressLine(event.address ?? ctx.s.profile.address);
+  if (!ctx.s.returnedMail.includes(line)) ctx.s.returnedMail.push(line);
+  ctx.s.compliance.events.push({ kind: 'mail_returned', at: ctx.at, detail: `${event.reason} (from ${event.source})` });
+}
+
+/**
+ * The locating stage's part of planning. True when it decided something (an effect, a change, a
+ * wait); false when the cadence may go on.
+ */
+export function planLocating(ctx: Ctx): boolean {
+  const s = ctx.s;
+  const loc = s.locating;
+  if (!loc) {
+    if (s.stage === 'paused' || s.arrangement || s.compliance.dispute === 'pending_verification' || !noChannelLeft(ctx)) return false;
+    s.locating = { since: ctx.at, stageBefore: s.stage, status: 'tracing', traceId: null, candidates: [], itemId: null };
+    changeStage(ctx, 'locating', 'no channel reaches the debtor (email, phone and mail all undeliverable): locating');
+    updateHold(ctx);
+    const a = s.profile;
+    perform(ctx, {
+      kind: 'trace_request',
+      input: {
+        accountKey: ctx.config.accountKey,
+        creditorId: a.creditorId,
+        reference: `${ctx.config.accountKey}/trace/${s.workSeq + 1}`,
+        subject: { name: a.debtorName, addresses: [a.address], phones: a.phone ? [a.phone] : [], emails: a.email ? [a.email] : [] },
+      },
+      summary: 'skip trace requested',
+    });
+    return true;
+  }
+  if (s.stage === 'paused') return false;
+  if (!noChannelLeft(ctx)) return resume(ctx, 'a contact reaches the debtor again');
+  let wakeMs: number | null = null;
+  if (loc.status === 'verifying') {
+    const waiting = loc.candidates.filter((c) => c.status === 'new' && c.kind !== 'phone');
+    const next = waiting.find((c) => !c.notBefore || Date.parse(c.notBefore) <= ctx.nowMs);
+    if (next) return inquire(ctx, next);
+    const later = waiting.map((c) => Date.parse(c.notBefore!)).sort((x, y) => x - y)[0];
+    if (later !== undefined) wakeMs = later;
+  }
+  ctx.out.push({ kind: 'wait', until: workWake(ctx, wakeMs) });
+  return true;
+}
+
+/** The provider's answer: candidates to verify, or nothing (a person searches). */
+export function traceResult(ctx: Ctx, outcome: { value: EffectValues['trace_request'] } | { failure: EffectFailure }): void {
+  const loc = ctx.s.locating;
+  if (!loc) return;
+  const found = 'value' in outcome ? outcome.value.candidates : [];
+  loc.traceId = 'value' in outcome ? outcome.value.traceId : null;
+  const known = new Set(ctx.s.locationContacts);
+  loc.candidates = found
+    .filter((c) => !known.has(candidateKey(c.kind, c.value)))
+    .sort((x, y) => y.confidence - x.confidence)
+    .slice(0, 5)
+    .map((c, i) => ({ id: `c${i + 1}`, kind: c.kind, value: c.value, ...(c.address ? { address: c.address } : {}), confidence: c.confidence, status: 'new' }));
+  const why = 'failure' in outcome ? `the provider could not be asked (${outcome.failure.message})` : loc.candidates.length === 0 ? 'the provider found nothing new' : null;
+  if (why) {
+    loc.status = 'manual';
+    loc.itemId = queueWork(ctx, 'trace_manual', {
+      title: 'Locate the debtor by hand (skip trace found nothing)',
+      priority: 3,
+      dueAt: null,
+      detail: { reason: why, lastKnown: { address: addressLine(ctx.s.profile.address), email: ctx.s.profile.email, phone: ctx.s.profile.phone }, rules: LOCATION_RULES },
+    });
+    ctx.s.compliance.events.push({ kind: 'trace', at: ctx.at, detail: why });
+    return;
+  }
+  loc.status = 'verifying';
+  loc.itemId = queueWork(ctx, 'trace_confirm', {
+    title: `Confirm a trace result (${loc.candidates.length} candidate${loc.candidates.length === 1 ? '' : 's'})`,
+    priority: 3,
+    dueAt: null,
+    detail: { traceId: loc.traceId, candidates: loc.candidates, rules: LOCATION_RULES },
+  });
+  ctx.s.compliance.events.push({ kind: 'trace', at: ctx.at, detail: `${loc.candidates.length} candidate(s) to verify (trace ${loc.traceId ?? '?'})` });
+}
+
+export const LOCATION_RULES =
+  'Location contacts (§1006.10): ask only how to reach the debtor; give your name, and the employer only if asked; never say that the person owes a debt; contact each third party once, unless they ask you to or you believe their first answer was wrong; no postcard, and nothing on an envelope that shows it is about a debt.';
+
+const candidateKey = (kind: TraceCandidate['kind'], value: string) => `${kind}:${value.trim().toLowerCase()}`;
+
+/** One location inquiry to a candidate (email or letter; numbers go to a person to call). */
+function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
+  const s = ctx.s;
+  const business = ctx.config.settings.voicemailBusinessName ?? DEFAULT_BUSINESS;
+  const callback = ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE;
+  const m = locationInquiry(s.profile.language, { debtorName: s.profile.debtorName, businessName: business, callbackPhone: callback, optOutEmail: ctx.config.settings.optOutEmail });
+  const channel = candidate.kind === 'email' ? 'email' : 'letter';
+  const address: PostalAddress | undefined = candidate.address;
+  requestContact(ctx, {
+    purpose: { type: 'location', candidateId: candidate.id },
+    idempotencyKey: `${ctx.config.accountKey}/location/${candidateKey(candidate.kind, candidate.value)}`,
+    stepId: `location-inquiry-${candidate.id}`,
+    channel,
+    recipient: channel === 'email' ? candidate.value : `Resident, ${candidate.value}`,
+    subject: m.subject,
+    text: m.text,
+    html: null,
+    ...(channel === 'letter' && address
+      ? { letter: { creditorId: s.profile.creditorId, debtorName: 'Resident', address, language: s.profile.language, balanceMinor: 0, currency: s.profile.currency, dateIso: ctx.at.slice(0, 10), paymentLink: '' } }
+      : {}),
+    senderName: business,
+    summary: `location inquiry to a candidate ${candidate.kind} (${candidate.confidence}%)`,
+  });
+  return true;
+}
+
+/** The inquiry went (or was stopped by the gate): either way that third party is never asked again. */
+export function inquiryResult(ctx: Ctx, effect: ContactEffect & { purpose: { type: 'location' } }, outcome: { value: EffectValues['contact'] } | { failure: EffectFailure }): void {
+  const loc = ctx.s.locating;
+  const candidate = loc?.candidates.find((c) => c.id === effect.purpose.candidateId);
+  if ('value' in outcome && outcome.value.decision.kind === 'defer') {
+    // The contact window: asked again when it opens (the candidate stays new).
+    if (candidate) candidate.notBefore = outcome.value.decision.until ?? new Date(ctx.nowMs + 3_600_000).toISOString();
+    return;
+  }
+  const sent = 'value' in outcome && outcome.value.decision.kind === 'allow';
+  ctx.s.contacts.push({ stepId: effect.stepId, channel: effect.channel, at: ctx.at, status: sent ? 'sent' : 'failed' in outcome ? 'failed' : 'suppressed', reason: sent ? null : 'failure' in outcome ? outcome.failure.message : (outcome.value.decision.reason ?? null), recipient: effect.recipient, providerMessageId: sent ? outcome.value.reference : null, rule: 'value' in outcome ? outcome.value.decision.rule : 'allowed' });
+  if (!candidate) return;
+  candidate.status = 'inquired';
+  ctx.s.locationContacts.push(candidateKey(candidate.kind, candidate.value));
+}
+
+/** A reply from a candidate's address verifies it: the debtor answered there. */
+export function replyFrom(ctx: Ctx, from: string): void {
+  const candidate = ctx.s.locating?.candidates.find((c) => c.kind !== 'address' && c.value.trim().toLowerCase() === from.trim().toLowerCase() && c.status !== 'rejected');
+  if (candidate) verify(ctx, candidate, 'a reply came from it');
+}
+
+/** A candidate is confirmed: it becomes the debtor's contact (a number found by tracing carries no SMS consent). */
+export function verify(ctx: Ctx, candidate: TraceCandidate, how: string): void {
+  const a = ctx.s.profile;
+  candidate.status = 'verified';
+  if (candidate.kind === 'email') a.email = candidate.value;
+  if (candidate.kind === 'phone') (a.phone = candidate.value), (a.consent = { ...a.consent, sms: false });
+  if (candidate.kind === 'address' && candidate.address) a.address = candidate.address;
+  ctx.s.compliance.events.push({ kind: 'trace_verified', at: ctx.at, detail: `candidate ${candidate.id} (${candidate.kind}) verified: ${how}` });
+}
+
+/** Contact details found by hand (an operator): used as the debtor's. */
+export function found(ctx: Ctx, details: { email?: string; phone?: string; address?: PostalAddress }, by: string): void {
+  const a = ctx.s.profile;
+  if (details.email) a.email = details.email;
+  if (details.phone) (a.phone = details.phone), (a.consent = { ...a.consent, sms: false });
+  if (details.address) a.address = details.address;
+  ctx.s.compliance.events.push({ kind: 'trace_verified', at: ctx.at, detail: `contact details found by ${by}` });
+}
+
+function resume(ctx: Ctx, why: string): boolean {
+  const s = ctx.s;
+  const loc = s.locating!;
+  s.locating = null;
+  changeStage(ctx, loc.stageBefore === 'locating' ? 'reminding' : loc.stageBefore, `located: ${why}; the cadence resumes where it stood`);
+  updateHold(ctx);
+  return true;
+}
+
+/** §1006.10 location inquiry: who we are looking for and how to answer, nothing about a debt. */
+export function locationInquiry(language: 'en' | 'es', values: { debtorName: string; businessName: string; callbackPhone: string; optOutEmail: string }): { subject: string; text: string } {
+  const t = LOCATION_TEMPLATES[language] ?? LOCATION_TEMPLATES.en;
+  const v = values as unknown as Parameters<typeof renderTemplate>[1];
+  return { subject: renderTemplate(t.subject, v), text: renderTemplate(t.text, v) };
+}
+
+const LOCATION_TEMPLATES = {
+  en: {
+    subject: 'Trying to reach {{debtorName}}',
+    text:
+      'Hello, this is {{businessName}}. We are trying to reach {{debtorName}}. If this is how to reach them, ' +
+      'please reply or call {{callbackPhone}}; if it is not, let us know and we will not write to you again. ' +
+      'To opt out, write to {{optOutEmail}} or reply STOP.',
+  },
+  es: {
+    subject: 'Intentamos comunicarnos con {{debtorName}}',
+    text:
+      'Hola, le escribe {{businessName}}. Intentamos comunicarnos con {{debtorName}}. Si esta es la forma de contactarle, ' +
+      'responda o llame al {{callbackPhone}}; si no lo es, avísenos y no volveremos a escribirle. ' +
+      'Para no recibir más mensajes, escriba a {{optOutEmail}} o responda STOP.',
+  },
+} as const;

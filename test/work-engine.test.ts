@@ -1,0 +1,308 @@
+/**
+ * The engine's rules for the work of people and outside services, without any server: locating
+ * a debtor whose every channel failed (skip trace, §1006.10 inquiries, verification, resuming),
+ * field visits and each outcome, insurance claims (pending, denied → appeal → paid, the patient
+ * billed only the rest), and the work items replies, disputes and refused steps make.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AccountProfile } from '../src/domain/account';
+import type { Cadence } from '../src/domain/cadence';
+import { fromCarried, initialState } from '../src/domain/engine';
+import { zonedTimeToUtcMs } from '../src/domain/schedule';
+import { parseCadence } from '../src/schemas/cadence.schema';
+import { World } from './helpers/engine-world';
+
+const NY = 'America/New_York';
+/** Monday 2 November 2026, 10:00 in New York: inside the contact window. */
+const START = new Date(zonedTimeToUtcMs('2026-11-02', '10:00', NY)).toISOString();
+
+const cadence: Cadence = parseCadence({
+  name: 'work',
+  version: 1,
+  steps: [
+    { id: 'notice', action: 'email', after: '0d', template: 't' },
+    { id: 'text', action: 'sms', after: '3d', template: 's' },
+    { id: 'letter', action: 'letter', after: '7d', template: 'l' },
+    { id: 'visit', action: 'field_visit', after: '10d' },
+    { id: 'final', action: 'email', after: '20d', template: 't' },
+    { id: 'disconnect', action: 'order_disconnection', after: '45d' },
+  ],
+  templates: {
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
+  },
+});
+
+const claims: Cadence = parseCadence({
+  name: 'claims',
+  version: 1,
+  products: ['medical'],
+  steps: [
+    { id: 'claim', action: 'claim_status', after: '0d' },
+    { id: 'bill', action: 'email', after: '2d', template: 't' },
+    { id: 'bill-again', action: 'email', after: '40d', template: 't' },
+  ],
+  templates: { t: { en: { subject: 'Your bill', text: 'Dear {{debtorName}}, {{balance}} is yours to pay. Reply STOP to opt out.' } } },
+});
+
+function account(overrides: Partial<AccountProfile> = {}): AccountProfile {
+  return {
+    accountId: 'W-1',
+    creditorId: 'cred-work',
+    product: 'utility',
+    debtorName: 'Wanda Worker',
+    email: 'work@example.test',
+    phone: '+12125550123',
+    language: 'en',
+    address: { line1: '1 Main St', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' },
+    timezone: NY,
+    currency: 'USD',
+    balanceMinor: 500_00,
+    dueDate: '2026-09-01',
+    consent: { email: true, sms: true },
+    serviceId: 'SVC-9',
+    collateralVin: null,
+    insuranceClaimId: null,
+    ...overrides,
+  };
+}
+
+const FOUND = { traceId: 'tr-1', candidates: [{ kind: 'email' as const, value: 'new@traced.example.test', confidence: 71 }, { kind: 'address' as const, value: '9 Elm St, Albany, NY 12207, US', address: { line1: '9 Elm St', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' }, confidence: 82 }, { kind: 'phone' as const, value: '+15550200001', confidence: 64 }] };
+
+function allChannelsDead(w: World): void {
+  w.comply({ kind: 'contact_invalid', channel: 'email', address: 'work@example.test', reason: 'hard bounce', source: 'bounce' });
+  w.comply({ kind: 'contact_invalid', channel: 'sms', address: '+12125550123', reason: '30003', source: 'status_callback' });
+  w.comply({ kind: 'mail_returned', reason: 'moved, left no address', source: 'post_office' });
+}
+
+describe('locating', () => {
+  it('an account with every channel dead enters locating and asks the provider; the cadence is held', () => {
+    const w = new World(account(), { start: START, cadence, trace: () => FOUND });
+    w.advance({ days: 1 });
+    allChannelsDead(w);
+    assert.equal(w.state.stage, 'locating');
+    assert.equal(w.traces.length, 1);
+    // §1006.10: one inquiry per candidate (email and letter); numbers go to a person; none says "debt".
+    const inquiries = w.sent.filter((s) => s.effect.purpose.type === 'location');
+    assert.deepEqual(inquiries.map((s) => s.effect.channel).sort(), ['email', 'letter']);
+    for (const s of inquiries) assert.doesNotMatch(`${s.effect.subject} ${s.effect.text}`, /debt|owe|balance|collect/i);
+    assert.equal(w.workItems.at(-1)!.kind, 'trace_confirm');
+    w.advance({ days: 20 });
+    assert.equal(w.state.contacts.filter((c) => c.stepId === 'text').length, 0, 'no step ran while locating');
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'location').length, 2, 'each third party is asked once');
+  });
+
+  it('a reply from a candidate verifies it, and the cadence resumes where it stood, later steps moved by the days held', () => {
+    const w = new World(account(), { start: START, cadence, trace: () => FOUND });
+    w.advance({ days: 1 });
+    allChannelsDead(w);
+    w.advance({ days: 5 });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'new@traced.example.test', text: 'Yes this is me' });
+    assert.equal(w.state.stage, 'reminding');
+    assert.equal(w.state.profile.email, 'new@traced.example.test');
+    assert.match(w.state.stageHistory.at(-1)!.reason, /located/);
+    w.advance({ days: 1 });
+    assert.equal(w.sent.filter((s) => s.effect.stepId === 'text').length, 0, 'held 5 days: the day-3 step is now due on day 8');
+    w.advance({ days: 2 });
+    const text = w.sent.find((s) => s.effect.stepId === 'text')!;
+    assert.equal(Date.parse(text.at), zonedTimeToUtcMs('2026-11-10', '10:00', NY));
+    assert.equal(text.effect.channel, 'email', 'the phone is still dead: the SMS step falls back to the verified email');
+    assert.equal(text.effect.recipient, 'new@traced.example.test');
+  });
+
+  it('an operator confirms a candidate address from the work queue', () => {
+    const w = new World(account(), { start: START, cadence, trace: () => FOUND });
+    allChannelsDead(w);
+    const item = w.workItems.find((i) => i.kind === 'trace_confirm')!;
+    const address = w.state.locating!.candidates.find((c) => c.kind === 'address')!;
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'confirmed', candidateId: address.id, operator: 'ana' } });
+    assert.equal(w.state.stage, 'reminding');
+    assert.equal(w.state.profile.address.line1, '9 Elm St');
+    assert.equal(w.state.locating, null);
+  });
+
+  it('a provider that finds nothing gives the search to a person; contact details found by hand resume the cadence', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.advance({ days: 1 });
+    allChannelsDead(w);
+    assert.equal(w.state.locating!.status, 'manual');
+    const item = w.workItems.at(-1)!;
+    assert.equal(item.kind, 'trace_manual');
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'found', operator: 'ana' } }), /found: give an email/);
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'found', operator: 'ana', found: { phone: '+15185550199' } } });
+    assert.equal(w.state.stage, 'reminding');
+    assert.equal(w.state.profile.consent.sms, false, 'a number found by tracing carries no SMS consent');
+  });
+
+  it('state carried from before the work queue loads with empty work', () => {
+    const old = initialState(account(), cadence, START) as unknown as Record<string, unknown>;
+    for (const key of ['locating', 'returnedMail', 'locationContacts', 'visit', 'claim', 'workOutbox', 'openWork', 'workSeq', 'replies', 'answers', 'answerNotBefore']) delete old[key];
+    const state = fromCarried(old as never, account(), cadence, START);
+    assert.deepEqual(state.returnedMail, []);
+    assert.equal(state.workSeq, 0);
+    assert.equal(state.locating, null);
+  });
+});
+
+describe('field visits', () => {
+  const visiting = (outcome: string, extra: Record<string, unknown> = {}) => {
+    const w = new World(account(), { start: START, cadence });
+    w.advance({ days: 10 });
+    const item = w.workItems.find((i) => i.kind === 'field_visit')!;
+    assert.ok(item, 'the visit step made a task');
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome, operator: 'vic', ...extra } });
+    return w;
+  };
+
+  it('makes a task with the address, a window inside the contact window, and what the visitor may say', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.advance({ days: 10 });
+    const item = w.workItems.find((i) => i.kind === 'field_visit')!;
+    const window = item.detail.window as { from: string; to: string };
+    const hour = (iso: string) => Number(new Intl.DateTimeFormat('en-US', { timeZone: NY, hour: 'numeric', hourCycle: 'h23' }).format(new Date(iso)));
+    assert.ok(hour(window.from) >= 8 && hour(window.to) <= 21, `${window.from}–${window.to}`);
+    assert.match(String(item.detail.script), /§1006\.10/);
+    assert.equal(item.detail.address, '1 Main St, Albany, NY 12207, US');
+  });
+
+  it('spoke with debtor: a conversation is recorded (no calls for 7 days)', () => {
+    const w = visiting('spoke_with_debtor');
+    assert.equal(w.state.compliance.conversations.length, 1);
+    assert.equal(w.state.visit, null);
+  });
+
+  it('promise taken: the account is promised', () => {
+    const w = visiting('promise_taken', { promise: { amountMinor: 100_00, date: '2026-11-20' } });
+    assert.equal(w.state.stage, 'promised');
+    assert.equal(w.state.promises[0]!.channel, 'in_person');
+  });
+
+  it('not home: recorded, the cadence goes on', () => {
+    const w = visiting('not_home');
+    w.advance({ days: 11 });
+    assert.ok(w.state.contacts.some((c) => c.stepId === 'final' && c.status === 'sent'));
+  });
+
+  it('moved: the address is marked returned', () => {
+    const w = visiting('moved');
+    assert.deepEqual(w.state.returnedMail, ['1 Main St, Albany, NY 12207, US']);
+  });
+
+  it('refused: the account goes to an operator (escalated)', () => {
+    const w = visiting('refused');
+    assert.equal(w.state.stage, 'escalated');
+  });
+
+  it('an outcome the kind does not take is refused, naming the field', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.advance({ days: 10 });
+    const item = w.workItems.find((i) => i.kind === 'field_visit')!;
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'verification_sent', operator: 'vic' } }), /outcome: must be one of/);
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: 'nope', outcome: 'not_home', operator: 'vic' } }), /itemId/);
+  });
+
+  it('no visit after a cease request', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'cease_communication', via: 'letter' });
+    w.advance({ days: 11 });
+    assert.equal(w.workItems.filter((i) => i.kind === 'field_visit').length, 0);
+    assert.equal(w.state.steps.find((s) => s.stepId === 'visit')!.status, 'suppressed');
+  });
+});
+
+describe('insurance claims', () => {
+  const medical = () => account({ product: 'medical', insuranceClaimId: 'CLM-DENY-1', serviceId: null });
+
+  it('a denied claim gets an appeal and a task; the insurer pays after it, and the patient is billed only the rest', () => {
+    const w = new World(medical(), {
+      start: START,
+      cadence: claims,
+      payer: (input, world) =>
+        world.appeals.length === 0
+          ? { category: 'F2', code: '65', payerName: 'Plan', payerClaimControlNumber: 'PCN1', billedMinor: input.chargeMinor, paidMinor: 0, denial: { code: 'CARC 197', reason: 'precertification absent' } }
+          : { category: 'F1', code: '65', payerName: 'Plan', payerClaimControlNumber: 'PCN1', billedMinor: input.chargeMinor, paidMinor: 400_00, denial: null },
+    });
+    assert.equal(w.appeals.length, 1);
+    assert.equal(w.workItems.at(-1)!.kind, 'insurer_denial');
+    w.advance({ days: 5 });
+    assert.equal(w.sent.filter((s) => s.effect.stepId === 'bill').length, 0, 'nothing is the patient\'s while the whole bill is under appeal');
+    w.advance({ days: 10 });
+    assert.equal(w.claims.length, 2, 'followed up after the appeal');
+    assert.equal(w.state.payments[0]!.paymentId, 'insurer-CLM-DENY-1-2');
+    assert.equal(w.state.balanceMinor, 100_00);
+    const bill = w.sent.find((s) => s.effect.stepId === 'bill')!;
+    assert.match(bill.effect.text, /\$100\.00 is yours to pay/);
+  });
+
+  it('a pending claim is asked about again a week later', () => {
+    const w = new World(medical(), { start: START, cadence: claims });
+    w.advance({ days: 8 });
+    assert.equal(w.claims.length, 2);
+  });
+
+  it('no claim id: the step is skipped', () => {
+    const w = new World(account({ product: 'medical' }), { start: START, cadence: claims });
+    assert.equal(w.state.steps.find((s) => s.stepId === 'claim')!.status, 'skipped');
+  });
+});
+
+describe('work items', () => {
+  it('a debtor reply becomes an item; the answer goes through the gate, on the reply\'s channel', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'work@example.test', text: 'Why is my bill so high?' });
+    const item = w.workItems.at(-1)!;
+    assert.equal(item.kind, 'debtor_reply');
+    assert.doesNotMatch(item.title, /work@example|high/, 'the title carries no personal data');
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'answered', answer: 'It includes last month.', operator: 'ana' } });
+    const answer = w.sent.find((s) => s.effect.purpose.type === 'answer')!;
+    assert.equal(answer.effect.channel, 'email');
+    assert.match(answer.effect.text, /It includes last month\.[\s\S]*debt collector/);
+  });
+
+  it('an answer given at night waits for the contact window, like every other message', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'work@example.test', text: 'Can I pay next week?' });
+    const item = w.workItems.at(-1)!;
+    w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-02', '22:30', NY)).toISOString() });
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'answered', answer: 'Yes, next Friday works.', operator: 'ana' } });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer').length, 0, 'not sent at 22:30 local');
+    w.advance({ days: 1 });
+    const answers = w.sent.filter((s) => s.effect.purpose.type === 'answer');
+    assert.equal(answers.length, 1, 'sent once, when the window opened');
+    assert.equal(answers[0]!.at, new Date(zonedTimeToUtcMs('2026-11-03', '08:00', NY)).toISOString());
+    assert.match(answers[0]!.effect.text, /Yes, next Friday works\.[\s\S]*debt collector[\s\S]*To stop emails/);
+  });
+
+  it('an answer by SMS goes through the gate too: none to a number the debtor opted out of', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'debtor_reply', channel: 'sms', from: '+12125550123', text: 'Who is this?' });
+    const item = w.workItems.at(-1)!;
+    w.comply({ kind: 'opt_out', channel: 'sms', address: '+12125550123', source: 'reply' });
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'answered', answer: 'We are Dunning Collections.', operator: 'ana' } });
+    w.advance({ days: 2 });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer').length, 0);
+    const record = w.state.contacts.find((c) => c.stepId === 'answer')!;
+    assert.ok(record, 'the answer is recorded with the gate\'s decision');
+    assert.notEqual(record.status, 'sent');
+  });
+
+  it('a dispute within the period becomes an item; verification from the queue resumes collection', () => {
+    const w = new World(account(), { start: START, cadence });
+    w.comply({ kind: 'dispute', via: 'letter' });
+    const item = w.workItems.find((i) => i.kind === 'dispute')!;
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'verification_sent', operator: 'ana' } });
+    assert.equal(w.state.compliance.dispute, 'verified');
+  });
+
+  it('a refused order escalates and becomes an item; retry runs the step again', () => {
+    const w = new World(account(), { start: START, cadence, refuse: { order: 'refused (422)' } });
+    w.advance({ days: 46 });
+    const item = w.workItems.find((i) => i.kind === 'escalation')!;
+    assert.equal(w.state.stage, 'escalated');
+    const before = w.state.steps.filter((s) => s.stepId === 'disconnect').length;
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'retry_step', operator: 'ana' } });
+    assert.equal(w.state.steps.filter((s) => s.stepId === 'disconnect').length, before + 1);
+  });
+});

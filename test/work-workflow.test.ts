@@ -1,0 +1,264 @@
+/**
+ * The paths of issue 13 under time skipping on real infrastructure (the test server, Postgres,
+ * the SMTP and Twilio sinks, the loopback skip-trace provider and payer): an account whose every
+ * channel died is traced, a candidate verified by the debtor's reply, and the cadence resumes; a
+ * provider that finds nothing gives the search to a person, whose contact details resume it; a
+ * field visit with each outcome; a claim denied, appealed, paid by the insurer, and the patient
+ * billed only the rest; a debtor's question answered through the gate. Outcomes go through the work queue service as an operator's would.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createOperatorKeyRepository, type OperatorSession } from '../src/adapters/operator-key.repository';
+import { portfolioReport } from '../src/adapters/portfolio-report';
+import { renderPortfolioReport } from '../src/adapters/portfolio-report-output';
+import { enrollAccount } from '../src/client/accounts.client';
+import { createWorkQueue } from '../src/client/work-queue';
+import { type AccountProfile } from '../src/domain/account';
+import type { Cadence } from '../src/domain/cadence';
+import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import type { accountWorkflow } from '../src/workflows/account.workflow';
+import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
+import { assertLedgerBalances } from './helpers/database';
+import { makeAccount, ROOT, settings } from './helpers/fixtures';
+import { readPdf } from './helpers/pdf-text';
+import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+
+let stack: TimeSkippingStack;
+let session: OperatorSession;
+before(async () => {
+  stack = await startTimeSkippingStack();
+  const keys = createOperatorKeyRepository(stack.pool);
+  const created = await keys.create('Ana Operator', ['cred-test']);
+  session = (await keys.signIn(created.key))!.session;
+});
+after(async () => {
+  await stack?.close();
+});
+
+const cadence: Cadence = parseCadence({
+  name: 'work-paths',
+  version: 1,
+  steps: [
+    { id: 'notice', action: 'email', after: '0d', template: 't' },
+    { id: 'text', action: 'sms', after: '3d', template: 's' },
+    { id: 'letter', action: 'letter', after: '7d', template: 'l' },
+    { id: 'final', action: 'email', after: '12d', template: 't' },
+  ],
+  templates: {
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. This is a debt collector. Reply STOP to opt out.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
+  },
+});
+
+const visits: Cadence = parseCadence({
+  name: 'visit-paths',
+  version: 1,
+  steps: [
+    { id: 'notice', action: 'email', after: '0d', template: 't' },
+    { id: 'visit', action: 'field_visit', after: '1d' },
+    { id: 'call', action: 'call', after: '4d', template: 'c' },
+    { id: 'final', action: 'email', after: '12d', template: 't' },
+  ],
+  templates: {
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. This is a debt collector. Reply STOP to opt out.' } },
+    c: { en: { text: 'Call {{debtorName}} about {{balance}}.' } },
+  },
+});
+
+async function enroll(account: AccountProfile, with_: Cadence) {
+  const result = await enrollAccount(stack.client, { account, cadence: with_, settings, taskQueue: stack.taskQueue });
+  return stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+}
+type Handle = Awaited<ReturnType<typeof enroll>>;
+const signal = (handle: Handle, event: ComplianceEvent) => handle.signal(complianceEventSignal, event);
+const state = (handle: Handle) => handle.query(accountStateQuery);
+const queue = () => createWorkQueue({ pool: stack.pool, client: stack.client });
+
+async function openItems(accountId: string, kind: string): Promise<{ item_id: string; detail: Record<string, unknown> }[]> {
+  const { rows } = await stack.pool.query(`SELECT item_id, detail FROM work_items WHERE account_id = $1 AND kind = $2 AND status = 'open' ORDER BY created_at`, [accountId, kind]);
+  return rows;
+}
+
+async function completeItem(kind: string, itemId: string, form: Record<string, string>) {
+  const q = queue();
+  const source = `work_items:${kind}`;
+  assert.deepEqual(await q.claim(session, source, itemId), { ok: true });
+  return q.complete(session, source, itemId, form);
+}
+
+async function killChannels(handle: Handle, account: AccountProfile) {
+  await signal(handle, { kind: 'contact_invalid', channel: 'email', address: account.email!, reason: 'hard bounce', source: 'bounce' });
+  await signal(handle, { kind: 'contact_invalid', channel: 'sms', address: account.phone!, reason: '30003', source: 'status_callback' });
+  await signal(handle, { kind: 'mail_returned', reason: 'moved, left no address', source: 'post_office' });
+}
+
+describe('locating', () => {
+  it('every channel dead → traced → a candidate email verified by the debtor\'s reply → the cadence resumes there', async () => {
+    const account = makeAccount({ debtorName: 'Tess Locke' });
+    const candidate = 'tess.locke@traced.example.test';
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('1 hour');
+      await killChannels(handle, account);
+      await stack.env.sleep('1 day');
+      let s = await state(handle);
+      assert.equal(s.stage, 'locating');
+      assert.equal(stack.skipTrace.requests().filter((r) => r.fullName === 'Tess Locke').length, 1);
+      assert.equal(stack.skipTrace.requests()[0]!.permissiblePurpose, 'collection_of_account');
+      // §1006.10: the inquiry to the candidate asks only how to reach the person, never about a debt.
+      const inquiry = stack.smtp.messages().find((m) => m.to.includes(candidate))!;
+      assert.ok(inquiry, 'a location inquiry went to the candidate email');
+      assert.doesNotMatch(`${inquiry.subject}\n${inquiry.text}`, /debt|owe|balance|collect|\$/i);
+      // Nor its headers: from the neutral business name, no creditor or account named.
+      assert.match(inquiry.from, /^"?Client Services"? <collections@example\.test>$/);
+      assert.doesNotMatch(inquiry.headers['list-unsubscribe'] ?? '', /cred-test|account/);
+      assert.doesNotMatch(inquiry.headers['message-id'] ?? '', /cred-test|account/);
+      assert.equal((await openItems(account.accountId, 'trace_confirm')).length, 1);
+      await stack.env.sleep('3 days');
+      assert.equal((await state(handle)).contacts.filter((c) => c.stepId === 'text').length, 0, 'the cadence is held while locating');
+      assert.equal(stack.smtp.messages().filter((m) => m.to.includes(candidate)).length, 1, '§1006.10: the third party is asked once, not again days later');
+
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: candidate, text: 'Yes, this is Tess.' });
+      await stack.env.sleep('1 hour');
+      s = await state(handle);
+      assert.notEqual(s.stage, 'locating');
+      assert.match(s.stageHistory.at(-1)!.reason, /located: a contact reaches the debtor again/);
+      await stack.env.sleep('5 days');
+      s = await state(handle);
+      const text = s.contacts.find((c) => c.stepId === 'text')!;
+      assert.equal(text.status, 'sent');
+      assert.equal(text.channel, 'email', 'the number is still dead: the SMS step goes to the verified email');
+      assert.equal(text.recipient, candidate);
+      await handle.terminate('test done');
+    });
+  });
+
+  it('a provider that finds nothing → a task for a person → contact details found by hand resume the cadence', async () => {
+    const account = makeAccount({ debtorName: 'Unfindable Person' });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('1 hour');
+      await killChannels(handle, account);
+      await stack.env.sleep('1 hour');
+      assert.equal((await state(handle)).stage, 'locating');
+      const [item] = await openItems(account.accountId, 'trace_manual');
+      assert.ok(item, 'the search went to a person');
+      const refused = await completeItem('trace_manual', item.item_id, { outcome: 'found', foundPhone: '12345' });
+      assert.equal(refused.ok, false);
+      assert.match((refused as { message: string }).message, /foundPhone: must be E\.164/);
+      assert.deepEqual(await queue().complete(session, 'work_items:trace_manual', item.item_id, { outcome: 'found', foundEmail: 'found.by.hand@example.test' }), { ok: true });
+      await stack.env.sleep('1 hour');
+      const s = await state(handle);
+      assert.notEqual(s.stage, 'locating');
+      assert.equal((await openItems(account.accountId, 'trace_manual')).length, 0);
+      await stack.env.sleep('4 days');
+      assert.equal((await state(handle)).contacts.find((c) => c.stepId === 'text')?.recipient, 'found.by.hand@example.test');
+      await handle.terminate('test done');
+    });
+  });
+});
+
+describe('answers to debtors', () => {
+  it('a question answered from the queue goes out through the gate, by the same mailer, with the disclosure and the opt-out', async () => {
+    const account = makeAccount({ debtorName: 'Quinn Asker' });
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('1 hour');
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: account.email!, text: 'Why is the amount higher than last month?' });
+      await stack.env.sleep('1 minute');
+      const [item] = await openItems(account.accountId, 'debtor_reply');
+      assert.ok(item, 'the question is in the work queue');
+      assert.deepEqual(await completeItem('debtor_reply', item.item_id, { outcome: 'answered', answer: 'It includes the late fee of October.' }), { ok: true });
+      await stack.env.sleep('1 day');
+      const answers = stack.smtp.messages().filter((m) => m.to.includes(account.email!) && m.text.includes('It includes the late fee of October.'));
+      assert.equal(answers.length, 1, 'sent once');
+      assert.match(answers[0]!.text, /debt collector/);
+      assert.ok(answers[0]!.headers['list-unsubscribe'], 'the opt-out header of every email');
+      const { rows } = await stack.pool.query(`SELECT decision FROM contact_decisions WHERE account_key = $1 AND step_id = 'answer'`, [`account/${account.creditorId}/${account.accountId}`]);
+      assert.ok(rows.length > 0 && rows.at(-1).decision === 'allow', `the gate decided on the answer: ${JSON.stringify(rows)}`);
+      assert.equal((await openItems(account.accountId, 'debtor_reply')).length, 0);
+      await handle.terminate('test done');
+    });
+  });
+});
+
+describe('field visits', () => {
+  it('each outcome the visitor reports is an event the account acts on', async () => {
+    const outcomes = ['spoke_with_debtor', 'promise_taken', 'not_home', 'moved', 'refused'] as const;
+    const accounts = outcomes.map(() => makeAccount({ balanceMinor: 300_00 }));
+    await stack.run(async () => {
+      const handles = await Promise.all(accounts.map((a) => enroll(a, visits)));
+      await stack.env.sleep('2 days');
+      for (const [n, outcome] of outcomes.entries()) {
+        const [item] = await openItems(accounts[n]!.accountId, 'field_visit');
+        assert.ok(item, `a visit task for ${outcome}`);
+        assert.match(String(item.detail.script), /§1006\.10/);
+        const extra: Record<string, string> = outcome === 'promise_taken' ? { promiseAmountMinor: '10000', promiseDate: new Date((await stack.env.currentTimeMs()) + 3 * 86_400_000).toISOString().slice(0, 10) } : {};
+        assert.deepEqual(await completeItem('field_visit', item.item_id, { outcome, ...extra }), { ok: true }, outcome);
+      }
+      await stack.env.sleep('4 days');
+      const [spoke, promised, notHome, moved, refused] = await Promise.all(handles.map(state));
+      // No call within 7 days of the conversation at the door: the gate holds the call step back.
+      assert.equal(spoke!.contacts.find((c) => c.stepId === 'call'), undefined);
+      const { rows: held } = await stack.pool.query(`SELECT decision, rule FROM contact_decisions WHERE account_key = $1 AND step_id = 'call'`, [`account/cred-test/${accounts[0]!.accountId}`]);
+      assert.ok(held.length > 0 && held.every((d) => d.decision !== 'allow' && d.rule === 'reg_f_1006_14_b_2_after_conversation'), JSON.stringify(held));
+      assert.equal(notHome!.contacts.find((c) => c.stepId === 'call')!.status, 'sent');
+      assert.equal(promised!.stage, 'promised');
+      assert.equal(promised!.arrangements!.promises[0]!.channel, 'in_person');
+      assert.deepEqual(moved!.work!.returnedMail, ['1 Main St, Springfield, NY 10001, US']);
+      assert.equal(refused!.stage, 'escalated');
+      for (const handle of handles) await handle.terminate('test done');
+    });
+  });
+});
+
+describe('insurance claims', () => {
+  it('a claim denied → appeal letter to the payer → paid by the insurer → the patient billed only the rest', async () => {
+    const claimId = `CLM-DENY-${Date.now().toString(36)}`;
+    const account = makeAccount({ product: 'medical', insuranceClaimId: claimId, balanceMinor: 500_00 });
+    await stack.run(async () => {
+      const handle = await enroll(account, loadCadenceFile(join(ROOT, 'cadences', 'medical-claims.yaml')));
+      await stack.env.sleep('1 hour');
+      const appeal = stack.payer.appeals().find((a) => a.claimId === claimId)!;
+      assert.ok(appeal, 'the appeal went to the payer');
+      const text = (await readPdf(appeal.pdf)).text;
+      assert.match(text, /CARC 197/);
+      assert.match(text, new RegExp(claimId));
+      assert.match(text, /\$500\.00/);
+      const [denial] = await openItems(account.accountId, 'insurer_denial');
+      assert.ok(denial, 'the denial is in the work queue');
+      const { rows: docs } = await stack.pool.query(`SELECT kind FROM documents WHERE account_key = $1 AND kind = 'claim_appeal'`, [`account/${account.creditorId}/${account.accountId}`]);
+      assert.equal(docs.length, 1);
+
+      await stack.env.sleep('6 days');
+      let s = await state(handle);
+      assert.equal(s.contacts.filter((c) => c.stepId === 'statement-letter').length, 0, 'the patient is not billed for the part under appeal');
+      await stack.env.sleep('10 days');
+      s = await state(handle);
+      const insurer = s.payments.find((p) => p.paymentId.startsWith('insurer-'))!;
+      assert.equal(insurer.amount.amountMinor, 400_00);
+      assert.equal(s.balance.amountMinor, 100_00);
+      await stack.env.sleep('1 day');
+      const { rows } = await stack.pool.query(`SELECT body FROM outbound_messages WHERE account_key = $1 AND step_id = 'statement-letter'`, [`account/${account.creditorId}/${account.accountId}`]);
+      assert.equal(rows.length, 1);
+      assert.match(rows[0].body, /\$100\.00 is your responsibility/);
+      await handle.terminate('test done');
+      await assertLedgerBalances(stack.pool);
+    });
+  });
+});
+
+describe('the portfolio report', () => {
+  it('counts the work queue per creditor and kind: made, completed, open at the end of the period', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const report = await portfolioReport(stack.pool, { from: day(-1), to: day(1), creditorId: 'cred-test' });
+    const kind = (k: string) => report.workQueue.find((w) => w.kind === k)!;
+    assert.deepEqual(kind('field_visit'), { creditorId: 'cred-test', kind: 'field_visit', created: 5, completed: 5, openAtEnd: 0 });
+    assert.deepEqual(kind('trace_manual'), { creditorId: 'cred-test', kind: 'trace_manual', created: 1, completed: 1, openAtEnd: 0 });
+    assert.equal(kind('insurer_denial').openAtEnd, 1);
+    const csv = renderPortfolioReport(report, 'csv');
+    assert.match(csv, /,cred-test,,work_queue,,field_visit,completed,count,5,/);
+  });
+});
