@@ -31,6 +31,10 @@
  * (the rest applied); 3 the account is unknown or closed; 4 Temporal could not be reached.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeCreditReport } from './adapters/credit-report';
+import { unclaimedCredits } from './adapters/unclaimed-credits';
+import { refundHeldCredit } from './adapters/credit-refund';
+import { validateMetro2File } from './domain/metro2/validate';
 import { join } from 'node:path';
 import { cadenceCreditorProblems, loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
 import { Client, Connection } from '@temporalio/client';
@@ -579,8 +583,75 @@ async function portfolioReportCommand(flags: Set<string>, options: Map<string, s
   }
 }
 
+/** `credit-report write --month YYYY-MM --creditor id [--out FILE]`, `credit-report validate FILE`: the Metro 2 furnishing file. */
+async function creditReportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
+  const usage = 'credit-report write --month YYYY-MM --creditor id [--out FILE] | credit-report validate FILE';
+  if (args[0] === 'validate') {
+    if (!args[1]) throw new UsageError(`credit-report validate needs the file: ${usage}`);
+    const { problems, summary } = validateMetro2File(readFileSync(args[1], 'latin1'));
+    write(flags.has('json') ? JSON.stringify({ problems, summary }) + '\n' : problems.length ? problems.map((p) => `line ${p.line}, ${p.record}, ${p.field ?? '(record)'}: ${p.message}`).join('\n') + '\n' : `valid: ${JSON.stringify(summary)}\n`);
+    return problems.length ? EXIT.rejectedRows : EXIT.ok;
+  }
+  if (args[0] !== 'write') throw new UsageError(usage);
+  const month = options.get('month');
+  const creditorId = options.get('creditor');
+  if (!month || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new UsageError(`--month must be YYYY-MM, got "${month ?? ''}": ${usage}`);
+  if (!creditorId) throw new UsageError(`--creditor is required: ${usage}`);
+  const settings = creditorDirectory(env)?.creditors.find((c) => c.id === creditorId)?.creditReporting;
+  if (!settings) throw new UsageError(`--creditor: creditor "${creditorId}" has no creditReporting settings in the creditor directory`);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    const report = await writeCreditReport(pool, { creditorId, month, createdAt: new Date().toISOString(), settings });
+    const file = options.get('out');
+    const summary = `Metro 2 file ${report.fileId} for ${creditorId} ${month}: ${report.furnished.length} furnished, ${report.skipped.length} not furnished`;
+    if (file) writeFileSync(file, report.text, 'latin1');
+    else if (!flags.has('json')) write(report.text);
+    write(flags.has('json') ? JSON.stringify({ fileId: report.fileId, furnished: report.furnished, skipped: report.skipped, out: file ?? null }) + '\n' : `${summary}${file ? ` written to ${file}` : ''}\n`);
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** `refund-credit creditor/account REFUND-ID [--reason text]`: refunds the credit the account holds, once per refund id. */
+async function refundCreditCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const usage = 'refund-credit creditor/account REFUND-ID [--reason text]';
+  const [creditor, account] = (args[0] ?? '').split('/');
+  if (!creditor || !account || !args[1]) throw new UsageError(`refund-credit needs the account and a refund id: ${usage}`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(args[1])) throw new UsageError(`refund id must be 1–64 letters, digits, dot, dash or underscore, got "${args[1]}"`);
+  const creditors = creditorDirectory(env);
+  if (!creditors) throw new UsageError('refund-credit needs the creditor directory (CREDITORS_FILE)');
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    const result = await refundHeldCredit({ pool, creditors }, { accountKey: accountKey(creditor, account), refundId: args[1], at: new Date().toISOString(), reason: options.get('reason') || 'credit refunded' });
+    out.print(`${result.status === 'refunded' ? 'refunded' : 'already refunded'}: ${result.refundedMinor} ${result.currency} (minor units)`, result);
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** `report unclaimed-credits --creditor id [--to ISO]`: the escheat report, one JSON line per credit held past the creditor's limit. */
+async function unclaimedCreditsCommand(options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
+  const creditorId = options.get('creditor');
+  if (!creditorId) throw new UsageError('report unclaimed-credits needs --creditor: report unclaimed-credits --creditor id [--to ISO instant]');
+  const creditor = creditorDirectory(env)?.creditors.find((c) => c.id === creditorId);
+  if (!creditor) throw new UsageError(`--creditor: creditor "${creditorId}" is not in the creditor directory`);
+  const asOf = options.get('to') || new Date().toISOString();
+  if (Number.isNaN(Date.parse(asOf))) throw new UsageError(`--to must be an ISO instant, got "${asOf}"`);
+  const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  try {
+    const credits = await unclaimedCredits(pool, { creditorId, asOf, afterDays: creditor.unclaimedCreditAfterDays });
+    write(JSON.stringify({ creditorId, asOf, afterDays: creditor.unclaimedCreditAfterDays, credits }) + '\n');
+    return EXIT.ok;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function reportCommand(args: string[], flags: Set<string>, options: Map<string, string>, env: Env, write: (text: string) => void): Promise<number> {
   if (args[0] === 'portfolio') return portfolioReportCommand(flags, options, env, write);
+  if (args[0] === 'unclaimed-credits') return unclaimedCreditsCommand(options, env, write);
   if (args[0] !== 'compliance') throw new UsageError('report compliance --from <ISO> --to <ISO> [--creditor id] [--account creditor/account] [--csv] | report portfolio --from YYYY-MM-DD --to YYYY-MM-DD [--creditor id] [--format csv|html|json] [--out FILE]');
   const from = options.get('from');
   const to = options.get('to');
@@ -608,7 +679,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out', '--creditors'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
+    if (['--cadence', '--reason', '--operator', '--version', '--from', '--to', '--creditor', '--account', '--format', '--out', '--creditors', '--month'].includes(arg) || ARRANGEMENT_OPTIONS.includes(arg)) options.set(arg.slice(2), argv[++i] ?? '');
     else if (arg.startsWith('--')) flags.add(arg.slice(2));
     else positional.push(arg);
   }
@@ -659,6 +730,10 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await cadenceCommand(args, env, out);
       case 'event':
         return await eventCommand(args, env, out);
+      case 'refund-credit':
+        return await refundCreditCommand(args, options, env, out);
+      case 'credit-report':
+        return await creditReportCommand(args, flags, options, env, write);
       case 'report':
         return await reportCommand(args, flags, options, env, write);
       case 'unapplied':

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccountProfile } from '../src/domain/account';
+import { account, NY, START } from './helpers/engine-fixtures';
 import { addDays } from '../src/domain/arrangements';
 import type { Cadence } from '../src/domain/cadence';
 import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
@@ -16,10 +17,6 @@ import { callHistory } from '../src/domain/engine/contacts';
 import type { CallOutcome, DialRequest } from '../src/domain/engine/records';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { World } from './helpers/engine-world';
-
-const NY = 'America/New_York';
-/** Monday 2 November 2026, 10:00 in New York: inside the contact window. */
-const START = new Date(zonedTimeToUtcMs('2026-11-02', '10:00', NY)).toISOString();
 
 const cadence: Cadence = parseCadence({
   name: 'rules',
@@ -38,28 +35,6 @@ const cadence: Cadence = parseCadence({
     l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
   },
 });
-
-function account(overrides: Partial<AccountProfile> = {}): AccountProfile {
-  return {
-    accountId: 'A-1',
-    creditorId: 'cred-rules',
-    product: 'utility',
-    debtorName: 'Rule Debtor',
-    email: 'rule@example.test',
-    phone: '+12125550123',
-    language: 'en',
-    address: { line1: '1 Main St', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' },
-    timezone: NY,
-    currency: 'USD',
-    balanceMinor: 500_00,
-    dueDate: '2026-09-01',
-    consent: { email: true, sms: true },
-    serviceId: 'SVC-9',
-    collateralVin: null,
-    insuranceClaimId: null,
-    ...overrides,
-  };
-}
 
 const world = (overrides: Partial<AccountProfile> = {}, options: Partial<ConstructorParameters<typeof World>[1]> = {}) => new World(account(overrides), { start: START, cadence, ...options });
 const sentIds = (w: World) => w.state.contacts.filter((c) => c.status === 'sent').map((c) => c.stepId);

@@ -116,6 +116,9 @@ async function seedAccount(p: Person): Promise<string> {
   );
   await pool.query(`INSERT INTO debtor_links (account_key, creditor_id, email, phone) VALUES ($1, 'cred-purge', $2, $3)`, [key, p.email, p.phone]);
   await pool.query(`INSERT INTO debtor_facts (account_key, kind, channel, address, at) VALUES ($1, 'opt_out', 'email', $2, '2026-10-02T14:00:00Z')`, [key, p.email]);
+  // What credit reporting keeps of the account: who and where the consumer is.
+  const consumer = { name: p.name, address: { line1: p.street, city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' }, phone: p.phone };
+  await pool.query(`INSERT INTO account_reporting (account_key, creditor_id, account_id, facts) VALUES ($1, 'cred-purge', $2, $3)`, [key, key.split('/')[2], JSON.stringify({ accountKey: key, stage: 'closed', consumer })]);
   return key;
 }
 
@@ -168,6 +171,9 @@ describe('purgeAccount', () => {
 
     // The search finds what was seeded, so its empty answer after the purge means something.
     assert.deepEqual(await personalHits(key, p), [
+      'account_reporting.facts:name',
+      'account_reporting.facts:phone',
+      'account_reporting.facts:street',
       'call_attempts.note:name',
       'call_attempts.phone:phone',
       'call_tasks.phone:phone',
@@ -200,7 +206,7 @@ describe('purgeAccount', () => {
     const decisionsBefore = (await pool.query('SELECT * FROM contact_decisions WHERE account_key = $1 ORDER BY idempotency_key', [key])).rows;
 
     const result = await personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased; retention period over' });
-    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 1 + 1 + 1 + 2 + 4 + 1, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(result, { status: 'purged', rowsRedacted: 3 + 1 + 1 + 1 + 1 + 2 + 4 + 1 + 1, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
 
     assert.deepEqual(await personalHits(key, p), []);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
@@ -216,6 +222,8 @@ describe('purgeAccount', () => {
       { step_id: 'notice-email', channel: 'email', recipient: '[redacted]', subject: '[redacted]', body: '[redacted]', status: 'sent', provider_message_id: 'provider-notice-email', sent_at: sentAt, redacted: true },
       { step_id: 'reminder-sms', channel: 'sms', recipient: '[redacted]', subject: null, body: '[redacted]', status: 'sent', provider_message_id: 'provider-reminder-sms', sent_at: sentAt, redacted: true },
     ]);
+    const reporting = await pool.query(`SELECT facts->'consumer' AS consumer, facts->>'stage' AS stage, redacted_at IS NOT NULL AS redacted FROM account_reporting WHERE account_key = $1`, [key]);
+    assert.deepEqual(reporting.rows, [{ consumer: null, stage: 'closed', redacted: true }]);
     const questions = await pool.query(`SELECT text, status, answered_by, answer_note FROM debtor_questions WHERE account_key = $1`, [key]);
     assert.deepEqual(questions.rows, [{ text: '[redacted]', status: 'answered', answered_by: 'billing system (API key k1)', answer_note: '[redacted]' }]);
     const calls = await pool.query(`SELECT phone, script, voicemail, status, redacted_at IS NOT NULL AS redacted FROM call_tasks WHERE account_key = $1`, [key]);
@@ -244,7 +252,7 @@ describe('purgeAccount', () => {
     assert.deepEqual(withoutRedacted(decisionsAfter), withoutRedacted(decisionsBefore));
 
     // Another debtor's data is not touched.
-    assert.equal((await personalHits(bystanderKey, bystander)).length, 27);
+    assert.equal((await personalHits(bystanderKey, bystander)).length, 30);
     const bystanderRedacted = await pool.query(
       `SELECT (SELECT count(*) FROM outbound_messages WHERE account_key = $1 AND redacted_at IS NOT NULL)
             + (SELECT count(*) FROM call_tasks WHERE account_key = $1 AND redacted_at IS NOT NULL)
@@ -256,28 +264,28 @@ describe('purgeAccount', () => {
 
     const record = await personalData.purgeRecord(key);
     assert.equal(record?.reason, 'debtor deceased; retention period over');
-    assert.equal(record?.rowsRedacted, 14);
+    assert.equal(record?.rowsRedacted, 15);
     assert.equal(await personalData.purgeRecord(bystanderKey), null);
   });
 
   it('purges once: a second call reports already_purged and changes nothing', async () => {
     const p = person();
     const key = await seedAccount(p);
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 14, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request' }), { status: 'purged', rowsRedacted: 15, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     const before = await personalTablesSnapshot();
     const ledgerBefore = await ledgerSnapshot();
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 14, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'erasure request, again' }), { status: 'already_purged', rowsRedacted: 15, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
     assert.deepEqual(await personalTablesSnapshot(), before);
     assert.deepEqual(await ledgerSnapshot(), ledgerBefore);
     const purges = await pool.query('SELECT reason, rows_redacted FROM personal_data_purges WHERE account_key = $1', [key]);
-    assert.deepEqual(purges.rows, [{ reason: 'erasure request', rows_redacted: 14 }]);
+    assert.deepEqual(purges.rows, [{ reason: 'erasure request', rows_redacted: 15 }]);
   });
 
   it('purges once when two purges of one account race', async () => {
     const key = await seedAccount(person());
     const results = await Promise.all([1, 2].map(() => personalData.purgeAccount({ accountKey: key, reason: 'debtor deceased' })));
     assert.deepEqual(results.map((r) => r.status).sort(), ['already_purged', 'purged']);
-    assert.deepEqual(results.map((r) => r.rowsRedacted), [14, 14]);
+    assert.deepEqual(results.map((r) => r.rowsRedacted), [15, 15]);
   });
 
   it('refuses an unknown account and a purge without a reason, recording nothing', async () => {
@@ -330,7 +338,7 @@ describe('contact_decisions stays append-only except for its redaction', () => {
     await assert.rejects(pool.query(`UPDATE contact_decisions SET redacted_at = NULL WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     await assert.rejects(pool.query(`DELETE FROM contact_decisions WHERE idempotency_key = $1`, [row]), /contact_decisions is append-only/);
     // The repository's purge skips the row already redacted and redacts the rest.
-    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 13, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
+    assert.deepEqual(await personalData.purgeAccount({ accountKey: key, reason: 'deceased' }), { status: 'purged', rowsRedacted: 14, dataKeysDestroyed: 0, dataKeysRetired: 0, lettersErased: 0 });
   });
 
   it('keeps the purge record and the ledger append-only', async () => {

@@ -21,6 +21,7 @@ import { createDocumentActivities } from './document.activities';
 import { createEscalationActivities } from './escalation.activities';
 import { createLedgerActivities } from './ledger.activities';
 import { createNotificationActivities } from './notification.activities';
+import { createReportingActivities } from './reporting.activities';
 import type { PayerGateway } from '../adapters/payer.client';
 import type { SkipTraceProvider } from '../adapters/skip-trace.client';
 import { createWorkActivities } from './work.activities';
@@ -57,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities({ pool: deps.pool, mailer: deps.mailer, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createComplianceActivities({ pool: deps.pool, letters: deps.letters, documents, creditors: deps.creditors }),
     ...createDebtorActivities({ pool: deps.pool }),
+    ...createReportingActivities(deps.pool),
     ...createPaymentActivities({ processors: deps.payments, attempts: createPaymentAttemptRepository(deps.pool) }),
     ...createWorkActivities({ pool: deps.pool, documents, letters: deps.letters, creditors: deps.creditors, skipTrace: deps.skipTrace, payer: deps.payer, locationBusinessName: deps.locationBusinessName ?? 'Client Services' }),
     ...createChargeActivities({ pool: deps.pool, ledger }),

@@ -12,7 +12,7 @@ export class LedgerError extends Error {
 }
 
 type LedgerAccount = 'receivable' | 'revenue' | 'cash' | 'fee_income' | 'interest_income' | 'customer_credit' | 'write_off' | 'adjustments';
-type TransactionKind = 'charge' | 'payment' | 'fee' | 'interest' | 'credit' | 'reversal' | 'write_off';
+type TransactionKind = 'charge' | 'payment' | 'fee' | 'interest' | 'credit' | 'reversal' | 'write_off' | 'refund';
 
 export interface OpenAccountInput {
   accountKey: string;
@@ -336,6 +336,33 @@ export function createLedgerRepository(pool: Pool) {
           ],
         });
         return { status: 'posted', writtenOffMinor: total, ...(await derivedBalances(client, input.accountKey)) };
+      });
+    },
+
+    /** Posts the refund of a held credit (customer_credit to cash) once per key, never more than is held; a duplicate returns the first amount. */
+    async refundCredit(input: WriteOffInput & { amountMinor: number }): Promise<PostingResult & { refundedMinor: number }> {
+      postableAmount(input.amountMinor);
+      return withTransaction(pool, async (client) => {
+        const account = await lockAccount(client, input.accountKey);
+        const existing = await findTransaction(client, input.idempotencyKey);
+        if (existing) return { status: 'duplicate', refundedMinor: existing.amountMinor, ...(await derivedBalances(client, input.accountKey)) };
+        const held = (await derivedBalances(client, input.accountKey)).creditMinor;
+        if (input.amountMinor > held) throw new LedgerError('invalid_posting', `amountMinor ${input.amountMinor} is more than the ${held} account ${input.accountKey} holds as credit`);
+        await insertTransaction(client, {
+          accountKey: input.accountKey,
+          kind: 'refund',
+          idempotencyKey: input.idempotencyKey,
+          externalId: null,
+          amountMinor: input.amountMinor,
+          currency: account.currency,
+          effectiveAt: input.at,
+          reason: input.reason,
+          entries: [
+            { ledgerAccount: 'customer_credit', debit: input.amountMinor, credit: 0 },
+            { ledgerAccount: 'cash', debit: 0, credit: input.amountMinor },
+          ],
+        });
+        return { status: 'posted', refundedMinor: input.amountMinor, ...(await derivedBalances(client, input.accountKey)) };
       });
     },
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { deliverOnce } from './delivery-log';
 
-export type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'service_reconnection' | 'repossession' | 'placement';
+export type OrderKind = 'credit_department_notice' | 'service_disconnection' | 'service_reconnection' | 'repossession' | 'placement' | 'credit_refund';
 
 /** Orders to creditors' systems and agents, each delivered once per idempotency key (see deliverOnce). */
 export function createOrderLog(pool: Pool) {

@@ -62,6 +62,9 @@ const REDACTIONS: readonly string[] = [
   `UPDATE escalation_orders
       SET payload = (payload - 'debtorName' - 'address') || '{"redacted": true}'::jsonb, redacted_at = now()
     WHERE account_key = $1 AND redacted_at IS NULL`,
+  // Credit reporting keeps who and where the consumer is; after the purge nothing identifies them (nothing is furnished).
+  `UPDATE account_reporting SET facts = jsonb_set(facts, '{consumer}', 'null'::jsonb), redacted_at = now()
+    WHERE account_key = $1 AND redacted_at IS NULL`,
   `UPDATE contact_decisions
       SET inputs = jsonb_build_object('redacted', true, 'channel', channel),
           reason = contact_decision_redacted_reason(reason, inputs),

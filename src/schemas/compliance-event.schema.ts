@@ -21,7 +21,7 @@ export const complianceEventSchema = z.discriminatedUnion(
       amountMinor: z.number().int('must be whole minor units (cents)').positive('must be greater than zero').max(MAX_AMOUNT_MINOR).optional(),
     }),
     z.object({ kind: z.literal('original_creditor_request'), receivedAt: when, via: z.enum(['letter', 'email', 'phone', 'debtor_page', 'operator']), note }),
-    z.object({ kind: z.literal('verification_sent'), sentAt: when, note }),
+    z.object({ kind: z.literal('verification_sent'), sentAt: when, note, consumerDisagrees: z.boolean().optional() }),
     z.object({ kind: z.literal('cease_communication'), receivedAt: when, via: plainText(100), note }),
     z.object({ kind: z.literal('refusal_to_pay'), receivedAt: when, via: plainText(100), note }),
     z.object({ kind: z.literal('attorney_representation'), attorney: plainText(200), contact: plainText(200).optional() }),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CREDITOR_CLASSIFICATIONS, type CreditorClassification } from '../domain/metro2/format';
 import { z } from 'zod';
 import { PRODUCTS } from '../domain/account';
 import { ALLOCATION_RULES } from '../domain/allocation';
@@ -123,6 +124,22 @@ const creditorSchema = z.object({
   /** Without it, the embedded loopback processor when `npm start` runs one; else no payments on the page. */
   payments: paymentsSchema.optional(),
   charges: chargesSchema.optional(),
+  /** Where a refund of a credit the product holds is ordered (the creditor's system or payment processor; signed webhook, retried until acknowledged). */
+  creditRefund: webhook.optional(),
+  /** Escheat: a credit held and unclaimed this many days is reported as unclaimed property (state law sets the limit). */
+  unclaimedCreditAfterDays: z.number().int('must be a whole number of days').positive('must be at least 1').default(3 * 365),
+  /** Metro 2 furnishing: what the bureaus assigned and whom the file names (no reporting without it). */
+  creditReporting: z
+    .object({
+      identificationNumber: z.string().regex(/^[A-Z0-9]{1,20}$/, 'must be the 1–20 letters and digits the bureaus assigned'),
+      accountType: z.enum(['48', '0C', '77']).default('48'),
+      originalCreditorName: z.string().min(1).max(30),
+      creditorClassification: z.enum(Object.keys(CREDITOR_CLASSIFICATIONS) as [CreditorClassification, ...CreditorClassification[]]),
+      reporterName: z.string().min(1).max(40),
+      reporterAddress: z.string().min(1).max(96),
+      reporterTelephoneNumber: z.string().regex(/^\+?1?\d{10}$/, 'must be a 10-digit US number').optional(),
+    })
+    .optional(),
 });
 export type CreditorSettings = z.infer<typeof creditorSchema>;
 

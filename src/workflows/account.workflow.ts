@@ -38,9 +38,9 @@ import {
   debtorPageView,
   decide,
   EngineRefusal,
-  isSave,
   fromCarried,
   initialState,
+  isSave,
   planProposals,
   visibility,
   type Command,
@@ -356,12 +356,13 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     }
   }
 
-  /** Arrangements' latest state for reports, and calls people placed: kept before anything else happens. */
+  /** Arrangements' latest state, calls people placed, who the debtor is, and the facts credit reporting reads: kept before anything else happens. */
   async function runSaves(commands: Command[]): Promise<void> {
     for (const command of commands) {
       if (command.kind === 'save_arrangement') await ledger.recordArrangement.executeWithOptions({ summary: command.summary }, [command.snapshot]);
       if (command.kind === 'save_call_attempt') await ledger.recordCallAttempt.executeWithOptions({ summary: command.summary }, [command.snapshot]);
       if (command.kind === 'save_debtor_link') await ledger.linkDebtor.executeWithOptions({ summary: command.summary }, [command.link]);
+      if (command.kind === 'save_reporting_facts') await ledger.saveReportingFacts.executeWithOptions({ summary: command.summary }, [command.facts]);
     }
   }
 }

@@ -9,6 +9,7 @@ import type { AccountProfile } from '../../src/domain/account';
 import { DEFAULT_ARRANGEMENT_RULES } from '../../src/domain/arrangements';
 import type { Cadence } from '../../src/domain/cadence';
 import { evaluateContact } from '../../src/domain/contact-policy';
+import type { AccountReportingFacts } from '../../src/domain/credit-reporting';
 import { decide, initialState, isSave, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EffectValues, type EngineConfig, type EngineEvent, type EngineState, type WorkItemDraft } from '../../src/domain/engine';
 import type { ComplianceEvent, LedgerAdjustment, PaymentReceived, PaymentReturned } from '../../src/domain/engine/records';
 
@@ -48,6 +49,8 @@ export class World {
   /** Retries charged to a card on file, as asked. */
   readonly charges: Extract<Effect, { kind: 'charge_on_file' }>[] = [];
   readonly saves: Command[] = [];
+  /** The facts credit reporting reads, each time the engine kept them. */
+  readonly reportingSaves: AccountReportingFacts[] = [];
   /** Work items kept for the queue, trace requests, claim inquiries and appeals, in order. */
   readonly workItems: WorkItemDraft[] = [];
   readonly traces: Effect[] = [];
@@ -82,7 +85,7 @@ export class World {
   message(event: DistributiveOmitAt<EngineEvent>): unknown {
     const decision = decide(this.state, { ...event, at: this.now() } as EngineEvent, this.config);
     this.state = decision.state;
-    this.saves.push(...decision.commands.filter(isSave));
+    this.keep(decision.commands);
     if (!this.completed) this.run({ kind: 'tick', at: this.now() });
     return decision.reply;
   }
@@ -128,7 +131,7 @@ export class World {
       this.state = decision.state;
       next = null;
       for (const command of decision.commands) {
-        if (isSave(command)) this.saves.push(command);
+        if (isSave(command)) this.keep([command]);
         else if (command.kind === 'wait') this.wakeAt = command.until === null ? null : Date.parse(command.until);
         else if (command.kind === 'complete') this.completed = true;
         else if (command.kind === 'continue_as_new') {
@@ -138,6 +141,12 @@ export class World {
         } else next = this.answer(command);
       }
     }
+  }
+
+  private keep(commands: Command[]): void {
+    for (const command of commands)
+      if (command.kind === 'save_reporting_facts') this.reportingSaves.push(command.facts);
+      else if (isSave(command)) this.saves.push(command);
   }
 
   /** The outside world's answer to an effect. */

@@ -4,6 +4,7 @@
  * result as an event. One effect is awaited at a time, so the account's story is a sequence.
  */
 import type { AllocationRule } from '../allocation';
+import type { AccountReportingFacts } from '../credit-reporting';
 import type { AccountProfile, ContactRecord, DebtLine, Language, StageChange } from '../account';
 import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
@@ -228,14 +229,17 @@ export type Command =
   | { kind: 'save_arrangement'; snapshot: ArrangementSnapshot; summary: string }
   | { kind: 'save_call_attempt'; snapshot: CallAttemptSnapshot; summary: string }
   | { kind: 'save_debtor_link'; link: DebtorLinkInput; summary: string }
+  /** What credit reporting needs to know of the account, kept when it changes (not waited on, like an arrangement's state). */
+  | { kind: 'save_reporting_facts'; facts: AccountReportingFacts; summary: string }
   /** Nothing to do until then (null: until a message arrives). */
   | { kind: 'wait'; until: string | null }
   | { kind: 'continue_as_new' }
   | { kind: 'complete'; outcome: AccountOutcome };
 
 /** Records kept for reports and the work queue without waiting for an answer: carried out before anything else. */
-export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_call_attempt' | 'save_debtor_link' }>;
-export const isSave = (command: Command): command is SaveCommand => command.kind === 'save_arrangement' || command.kind === 'save_call_attempt' || command.kind === 'save_debtor_link';
+export type SaveCommand = Extract<Command, { kind: 'save_arrangement' | 'save_call_attempt' | 'save_debtor_link' | 'save_reporting_facts' }>;
+const SAVE_KINDS: ReadonlySet<string> = new Set(['save_arrangement', 'save_call_attempt', 'save_debtor_link', 'save_reporting_facts']);
+export const isSave = (command: Command): command is SaveCommand => SAVE_KINDS.has(command.kind);
 
 /** The results activities give back (what each effect kind resolves to). */
 export interface EffectValues {

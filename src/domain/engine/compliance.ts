@@ -4,6 +4,7 @@
  * the moment they arrive so they hold before the next contact. A malformed one is recorded, never thrown.
  */
 import { updateHold, type Ctx } from './context';
+import { reportingState } from './reporting';
 import type { ComplianceEvent } from './records';
 
 export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
@@ -21,17 +22,23 @@ export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
         c.disputeHeldAt = at;
         updateHold(ctx);
       } else if (!within) c.disputedOutsideValidationPeriod = true;
+      // Credit reporting: disputed (XB) from now until it is answered, whichever period it came in.
+      const r = reportingState(s);
+      if (!r.dispute || r.dispute.resolvedAt) r.dispute = { disputedAt: at, resolvedAt: null, consumerDisagrees: false };
       record(`${within ? 'within' : 'outside'} the validation period, by ${event.via}${event.note ? `: ${event.note}` : ''}`);
       return;
     }
-    case 'verification_sent':
+    case 'verification_sent': {
+      const r = reportingState(s);
+      if (r.dispute && !r.dispute.resolvedAt) r.dispute = { ...r.dispute, resolvedAt: at, consumerDisagrees: event.consumerDisagrees === true };
       if (c.dispute === 'pending_verification') {
         c.dispute = 'verified';
         c.disputeHeldAt = null;
         updateHold(ctx);
       }
-      record(`verification sent${event.note ? `: ${event.note}` : ''}`);
+      record(`verification sent${event.consumerDisagrees ? '; the consumer disagrees' : ''}${event.note ? `: ${event.note}` : ''}`);
       return;
+    }
     case 'cease_communication':
       c.flags.ceaseCommunication = true;
       record(`by ${event.via}`);
@@ -52,6 +59,7 @@ export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
     case 'bankruptcy':
       c.flags.bankruptcy = true;
       if (event.trustee) c.representative = { ...event.trustee, role: 'trustee', notifiedAt: null };
+      reportingState(s).bankruptcyChapter = typeof event.chapter === 'number' ? event.chapter : null;
       record(`case ${event.caseNumber}${event.chapter ? `, chapter ${event.chapter}` : ''}`);
       return;
     case 'opt_out':

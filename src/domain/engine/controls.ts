@@ -10,6 +10,7 @@ import { checkCallOutcome, checkDial, dial, recordCallOutcome } from './calls';
 import type { Control, DebtorLinkInput } from './commands';
 import { advance, changeStage, EngineRefusal, note, recordStep, updateHold, type Ctx } from './context';
 import type { OperatorRequest } from './records';
+import { reportingState } from './reporting';
 import { refreshNextAction } from './steps';
 import { applyWorkOutcome, checkWorkOutcome } from './work-outcomes';
 import type { EngineConfig, EngineState } from './state';
@@ -159,7 +160,8 @@ export function applyControl(ctx: Ctx, control: Control): unknown {
       return operatorChange(ctx, `move to ${cadence.name} v${cadence.version}`, control.request);
     }
     case 'close':
-      changeStage(ctx, 'closed', `closed by operator: ${control.request.reason}`);
+      changeStage(ctx, 'closed', `closed by operator${control.request.consumerRequested ? ' at the consumer’s request' : ''}: ${control.request.reason}`);
+      reportingState(s).closedAtConsumerRequest = control.request.consumerRequested === true;
       return operatorChange(ctx, 'close', control.request);
     case 'contact_details': {
       const change = control.request;

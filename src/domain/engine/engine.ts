@@ -25,6 +25,7 @@ import { applyControl, debtorLink } from './controls';
 import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
 import { redactPersonalData } from './redaction';
 import { afterComplianceEvent, afterControl, afterPaymentPosted, applySelfServiceEvent, chargeResult, confirmationResult, paymentFailed, planSelfService, selfServiceWakeAt } from './self-service';
+import { saveReportingFacts } from './reporting';
 import { contactStepResult, escalationResult, nextStep, orderDone, refreshNextAction, runStep } from './steps';
 import type { EngineConfig, EngineState } from './state';
 import { accountView } from './visibility';
@@ -88,6 +89,7 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
     }
   }
   plan(ctx, 'historyLong' in event ? event.historyLong === true : false);
+  saveReportingFacts(ctx);
   return settle(ctx);
 }
 

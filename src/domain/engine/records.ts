@@ -153,7 +153,8 @@ export type ComplianceEvent =
   | { kind: 'dispute'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'sms' | 'portal' | 'operator' | 'debtor_page'; note?: string; scope?: 'all' | 'part'; amountMinor?: number }
   /** §1006.38(c): the debtor asks for the original creditor's name and address; within the period it holds collection as a dispute does. */
   | { kind: 'original_creditor_request'; receivedAt?: string; via: 'letter' | 'email' | 'phone' | 'debtor_page' | 'operator'; note?: string }
-  | { kind: 'verification_sent'; sentAt?: string; note?: string }
+  /** Verification of a disputed debt was sent; `consumerDisagrees` when the consumer still disputes it after (credit reporting: XC instead of XH). */
+  | { kind: 'verification_sent'; sentAt?: string; note?: string; consumerDisagrees?: boolean }
   | { kind: 'cease_communication'; receivedAt?: string; via: string; note?: string }
   | { kind: 'refusal_to_pay'; receivedAt?: string; via: string; note?: string }
   | { kind: 'attorney_representation'; attorney: string; contact?: string }
@@ -255,6 +256,8 @@ export interface SelfServiceView {
 export interface OperatorRequest {
   reason: string;
   operator?: string;
+  /** Closing only: the consumer asked for the account to be closed (credit reporting: XA). */
+  consumerRequested?: boolean;
 }
 
 export interface AccountOutcome {

@@ -4,6 +4,7 @@
  * queries. Every time is an ISO instant that arrived with an event: the engine has no clock.
  */
 import type { AllocationRule } from '../allocation';
+import type { AccountReportingFacts } from '../credit-reporting';
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { ArrangementRules } from '../arrangements';
 import type { ChargeCap, ChargeRules, Suspension } from '../charges';
@@ -162,6 +163,16 @@ export interface EngineState extends WorkState {
   done: boolean;
   /** The debtor's own page (absent in states carried from before it: see selfServiceOf). */
   selfService?: SelfServiceState;
+  /** What credit reporting needs beyond the rest of the state (absent in states from before it). */
+  reporting?: ReportingState;
+}
+
+/** Facts for credit reporting that the rest of the state does not keep, and the facts last kept in Postgres. */
+export interface ReportingState {
+  saved: AccountReportingFacts | null;
+  dispute: AccountReportingFacts['dispute'];
+  bankruptcyChapter: number | null;
+  closedAtConsumerRequest: boolean;
 }
 
 export function emptyCompliance(): ComplianceState {
