@@ -26,6 +26,7 @@ import {
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
 import { HISTORIES_DIR, recordHistory } from './helpers/histories';
+import { readPdf } from './helpers/pdf-text';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
@@ -164,12 +165,17 @@ describe('sample cadences, enrollment to end', () => {
         ['final-letter', 'done'],
         ['check-arrangement', 'done'],
         ['placement', 'done'],
+        // The debtor is told of the placement, by letter, once the attorney acknowledged it.
+        ['placement-notice', 'done'],
       ]);
       assert.deepEqual(state.stageHistory.map((s) => s.stage), ['notice', 'reminding', 'escalated', 'placed']);
       const packet = emailsTo('placements@baxter-reed.example.test').find((m) => m.subject.includes(account.accountId))!;
       assert.ok(packet, 'placement email sent to the attorney');
       const documents = await stack.pool.query('SELECT kind FROM documents WHERE account_key = $1 ORDER BY kind', [key(account)]);
-      assert.deepEqual(documents.rows.map((r) => r.kind), ['letter', 'letter', 'letter', 'placement_contacts_csv', 'placement_ledger_csv', 'placement_packet']);
+      assert.deepEqual(documents.rows.map((r) => r.kind), ['letter', 'letter', 'letter', 'letter', 'placement_contacts_csv', 'placement_ledger_csv', 'placement_packet']);
+      const { rows: notice } = await stack.pool.query(`SELECT content FROM documents WHERE idempotency_key = $1`, [`${key(account)}/placement-notice`]);
+      const text = (await readPdf(notice[0].content)).text.replace(/\s+/g, ' ');
+      assert.match(text, /was placed with .+ for collection/);
       await recordHistory(handle, 'medical-to-placement');
     });
     await assertLedgerBalances(stack.pool);

@@ -16,6 +16,7 @@ import { accountStateQuery, changeContactDetailsUpdate, complianceEventSignal, l
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence, testDate } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
+import { readPdf } from './helpers/pdf-text';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
@@ -32,6 +33,12 @@ async function enroll(account: AccountProfile, cadence: Cadence = standardCadenc
 }
 const key = (a: AccountProfile) => accountKey(a.creditorId, a.accountId);
 const signal = (handle: Awaited<ReturnType<typeof enroll>>, event: ComplianceEvent) => handle.signal(complianceEventSignal, event);
+/** The text of a letter kept as PDF in `documents`, read back as a viewer does. */
+const keptPdf = async (idempotencyKey: string) => {
+  const { rows } = await stack.pool.query(`SELECT content FROM documents WHERE idempotency_key = $1`, [idempotencyKey]);
+  assert.equal(rows.length, 1, `no document ${idempotencyKey}`);
+  return (await readPdf(rows[0].content)).text.replace(/\s+/g, ' ');
+};
 const sentSteps = async (handle: Awaited<ReturnType<typeof enroll>>) =>
   (await handle.query(accountStateQuery)).contacts.map((c) => `${c.stepId}:${c.status}${c.rule && c.status !== 'sent' ? `:${c.rule}` : ''}`);
 
@@ -93,8 +100,14 @@ describe('validation notice and disputes', () => {
       assert.equal(state.nextAction!.description, 'waiting for dispute verification');
       await signal(handle, { kind: 'verification_sent', note: 'statement mailed' });
       await stack.env.sleep('8 days');
-      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'notice-email:sent', 'reminder-sms:sent', 'final-email:sent']);
+      // The response to the dispute: the verification itself, itemized from the ledger, mailed and kept as PDF.
+      assert.deepEqual(await sentSteps(handle), ['validation-notice:sent', 'notice-email:sent', 'dispute-verification-1:sent', 'reminder-sms:sent', 'final-email:sent']);
+      const pdf = await keptPdf(`${key(account)}/dispute-verification-1`);
+      assert.match(pdf, /This letter is the verification of the debt/);
+      assert.match(pdf, new RegExp(`As of ${account.dueDate}, you owed: \\$${(account.balanceMinor / 100).toFixed(2).replace('.', '\\.')}`));
+      assert.match(pdf, /Total amount of the debt now:/);
       state = await handle.query(accountStateQuery);
+      assert.equal(state.steps!.find((x) => x.stepId === 'dispute-verification-1')?.status, 'done');
       // The held days moved the rest of the cadence: the SMS came 3 days after the notice plus the 12 held.
       const sms = state.contacts.find((c) => c.stepId === 'reminder-sms')!;
       const held = (Date.parse(sms.at) - Date.parse(state.enrolledAt)) / 86_400_000;
@@ -190,8 +203,23 @@ describe('opt-outs, cease, attorney', () => {
         await stack.env.sleep('16 hours'); // after the day-0 email, however long the night held it
         await signal(handle, event);
         await stack.env.sleep('4 days');
-        const steps = await sentSteps(handle);
+        let steps = await sentSteps(handle);
         assert.deepEqual(steps.slice(0, 2), ['validation-notice:sent', 'email-1:sent']);
+        if (event.kind === 'cease_communication') {
+          // The one contact §1006.6(c)(2) still allows: the confirmation, through the gate, mailed and kept as PDF.
+          assert.equal(steps[2], 'cease-confirmation:sent');
+          const pdf = await keptPdf(`${key(account)}/cease-confirmation`);
+          assert.match(pdf, /This letter confirms it/);
+          assert.match(pdf, /only further communication the law allows/);
+          const { rows } = await stack.pool.query(`SELECT decision, rule FROM contact_decisions WHERE account_key = $1 AND step_id = 'cease-confirmation'`, [key(account)]);
+          assert.deepEqual(rows, [{ decision: 'allow', rule: 'allowed' }]);
+          // A second request does not bring a second confirmation.
+          await signal(handle, event);
+          await stack.env.sleep('2 days');
+          steps = await sentSteps(handle);
+          assert.equal(steps.filter((x) => x.startsWith('cease-confirmation')).length, 1);
+        }
+        steps = steps.filter((x) => !x.startsWith('cease-confirmation'));
         assert.ok(steps.slice(2).every((s) => s.includes(':suppressed:')), `${event.kind}: ${steps.join(', ')}`);
         await handle.terminate('test done');
       });

@@ -152,7 +152,9 @@ function checkInvariants(w: World, facts: Facts, seed: number): void {
   assert.ok(s.creditMinor >= 0, `seed ${seed}: credit ${s.creditMinor} below zero`);
   const zones = candidateZones(w.profile.timezone, 'US', w.profile.address.region, w.profile.phone);
   w.sent.forEach(({ at, effect, stage }, t) => {
-    const required = effect.request.purpose === 'required_notice';
+    const required = effect.request.purpose !== 'collection';
+    // After a cease request only the one confirmation (§1006.6(c)(2)) goes, once.
+    if (facts.cease !== null && t >= facts.cease) assert.ok(effect.request.purpose === 'cease_confirmation' && w.sent.filter((x) => x.effect.request.purpose === 'cease_confirmation').length === 1, `seed ${seed}: ${effect.stepId} at ${at}, after a cease request`);
     if (effect.channel !== 'letter')
       for (const zone of zones) {
         const hour = localDateTime(at, zone).hour;

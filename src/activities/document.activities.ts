@@ -8,6 +8,7 @@ import type { LetterGateway } from '../adapters/letters';
 import { messageId, type Mailer } from '../adapters/smtp.mailer';
 import type { AccountProfile, ContactRecord, Language, StageChange } from '../domain/account';
 import type { CreditorDirectory } from '../schemas/creditors.schema';
+import { itemizationDate, itemizationLines, itemize } from '../domain/validation-notice';
 import { permanent } from './failures';
 
 export interface SendLetterInput {
@@ -23,6 +24,8 @@ export interface SendLetterInput {
   language: Language;
   dateIso: string; // YYYY-MM-DD, the letter's date
   paymentLink: string;
+  /** The account's due date: the letter ends with the itemization from the ledger (a dispute's verification), as the validation notice does. */
+  itemizeFrom?: string;
 }
 
 export interface PlaceAccountInput {
@@ -54,28 +57,37 @@ export function createDocumentActivities(deps: { pool: Pool; mailer: Mailer; let
     /** Renders the letter as PDF, keeps it with the account, and hands it to print-and-mail once. */
     async sendLetter(input: SendLetterInput): Promise<{ documentId: string; status: 'mailed' | 'already_mailed' }> {
       const from = creditor(input.creditorId);
+      let body = input.body;
+      let amountDue = { amountMinor: input.balanceMinor, currency: input.currency };
+      if (input.itemizeFrom) {
+        // The same itemization as the validation notice's, from the ledger as it stands now.
+        const lines = await ledger.statement(input.accountKey);
+        const itemization = itemize(lines, { itemizationDate: itemizationDate(lines, input.itemizeFrom), currency: input.currency });
+        body = `${body}\n\n${itemizationLines(itemization)}`;
+        amountDue = { amountMinor: itemization.currentMinor, currency: itemization.currency };
+      }
       const pdf = renderCollectionLetter({
         creditor: { name: from.name, mailingAddress: from.mailingAddress },
         debtor: { name: input.debtorName, mailingAddress: mailingAddress(input.address) },
         accountId: input.accountKey.split('/').pop()!,
         date: input.dateIso,
         subject: input.subject,
-        body: input.body,
-        amountDue: { amountMinor: input.balanceMinor, currency: input.currency },
+        body,
+        amountDue,
         paymentLink: input.paymentLink,
         language: input.language,
       });
       await deps.documents.keep({ idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, kind: 'letter', contentType: 'application/pdf', content: pdf });
       const recipient = [input.debtorName, ...mailingAddress(input.address)];
       const outcome = await messages.sendOnce(
-        { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'letter', stepId: input.idempotencyKey.split('/').pop()!, recipient: recipient.join(', '), subject: input.subject, body: input.body },
+        { idempotencyKey: input.idempotencyKey, accountKey: input.accountKey, channel: 'letter', stepId: input.idempotencyKey.split('/').pop()!, recipient: recipient.join(', '), subject: input.subject, body },
         () => deps.letters.mail({ idempotencyKey: input.idempotencyKey, recipient, pdf }),
       );
       return { documentId: input.idempotencyKey, status: outcome.status === 'sent' ? 'mailed' : 'already_mailed' };
     },
 
     /** Builds the placement packet (statement, ledger, contact history) and sends it to the creditor's attorney or agency once. */
-    async placeAccount(input: PlaceAccountInput): Promise<{ destination: string; status: 'acknowledged' | 'already_acknowledged' }> {
+    async placeAccount(input: PlaceAccountInput): Promise<{ destination: string; agencyName: string; status: 'acknowledged' | 'already_acknowledged' }> {
       const settings = creditor(input.creditorId);
       if (!settings.placement) throw permanent('creditor_not_configured', `creditor ${input.creditorId} has no attorney or agency for placements`);
       const placement = settings.placement;
@@ -125,7 +137,7 @@ export function createDocumentActivities(deps: { pool: Pool; mailer: Mailer; let
             ],
           }),
       );
-      return { destination, status: outcome.status };
+      return { destination, agencyName: placement.agencyName, status: outcome.status };
     },
   };
 }

@@ -7,7 +7,7 @@
  *
  * Check order; the first rule that fails decides, later rules are not looked at:
  *  1. deceased, bankruptcy_stay          collection stops; only required notices by letter pass
- *  2. cease communication / refused      only required notices pass
+ *  2. cease communication / refused      only the one confirmation of §1006.6(c)(2) passes, once
  *  3. attorney represented               nothing goes to the consumer
  *  4. dispute pending verification       only required notices pass
  *  5. no recipient
@@ -23,8 +23,13 @@
 export type ContactChannel = 'email' | 'sms' | 'call' | 'voicemail' | 'letter';
 export const CONTACT_CHANNELS: readonly ContactChannel[] = ['email', 'sms', 'call', 'voicemail', 'letter'];
 
-/** A required notice: the confirmation that collection stops, the validation notice, notice of a specific remedy. */
-export type ContactPurpose = 'collection' | 'required_notice';
+/**
+ * A required notice: the validation notice, a transfer or placement notice, a dispute's
+ * verification, a notice to an estate or trustee. `cease_confirmation` is the one further contact
+ * §1006.6(c)(2) allows after a cease request or a refusal to pay (collection is terminated, or a
+ * named remedy may be invoked): the only contact that passes rule 2, and only once.
+ */
+export type ContactPurpose = 'collection' | 'required_notice' | 'cease_confirmation';
 export type DisputeState = 'none' | 'pending_verification' | 'verified';
 
 export interface ChannelAddress {
@@ -57,6 +62,8 @@ export interface ContactHistoryEntry {
   kind: 'attempt' | 'conversation';
   /** The consumer asked for this contact (12 CFR 1006.14(b)(3)): it does not count towards caps. */
   consumerRequested?: boolean;
+  /** The confirmation after a cease request (§1006.6(c)(2)) was sent: no other may follow. */
+  ceaseConfirmation?: boolean;
 }
 
 export interface ContactRequest {
@@ -403,7 +410,7 @@ function timedRules(request: ContactRequest, rules: ContactRules, zones: string[
 export function evaluateContact(request: ContactRequest, rules: ContactRules): ContactPolicyDecision {
   const nowMs = instantMs(request.now);
   const { channel, flags } = request;
-  const notice = request.purpose === 'required_notice';
+  const notice = request.purpose !== 'collection';
   const checked: RuleId[] = [];
   const suppress = (rule: RuleId, reason: string): ContactPolicyDecision => ({ kind: 'suppress', rule, reason });
 
@@ -414,9 +421,13 @@ export function evaluateContact(request: ContactRequest, rules: ContactRules): C
   if (flags.bankruptcy && !(notice && channel === 'letter')) return suppress('bankruptcy_stay', 'bankruptcy automatic stay: collection stops; only required notices by letter');
   checked.push('bankruptcy_stay');
 
-  // 2. 12 CFR 1006.6(c): a cease request or refusal to pay stops all but confirmation and notice of a specific remedy.
-  if ((flags.ceaseCommunication || flags.refusedToPay) && !notice)
-    return suppress('reg_f_1006_6_c_cease_communication', `the consumer ${flags.ceaseCommunication ? 'asked to cease communication' : 'refused to pay'}: only required notices may be sent`);
+  // 2. 12 CFR 1006.6(c): a cease request or refusal to pay stops everything but one confirmation
+  // (collection is terminated, or a named remedy may be invoked), sent once.
+  if (flags.ceaseCommunication || flags.refusedToPay) {
+    const who = `the consumer ${flags.ceaseCommunication ? 'asked to cease communication' : 'refused to pay'}`;
+    if (request.purpose !== 'cease_confirmation') return suppress('reg_f_1006_6_c_cease_communication', `${who}: only the confirmation of §1006.6(c)(2) may be sent`);
+    if (request.history.some((h) => h.ceaseConfirmation)) return suppress('reg_f_1006_6_c_cease_communication', `${who}: the confirmation of §1006.6(c)(2) was already sent`);
+  }
   checked.push('reg_f_1006_6_c_cease_communication');
 
   // 3. 12 CFR 1006.6(b)(2): a represented consumer is reached through the attorney.

@@ -210,7 +210,7 @@ export class World {
         return done({ balanceMinor: ledger.balanceMinor, creditMinor: ledger.creditMinor });
       case 'order':
         this.orders.push(effect);
-        return done({ destination: `https://creditor.example.test/${effect.order}` });
+        return done({ destination: `https://creditor.example.test/${effect.order}`, ...(effect.order === 'placement' ? { agencyName: 'Ace Recovery LLC' } : {}) });
       case 'purge':
         return done({ purged: true });
       case 'charge_on_file': {

@@ -24,6 +24,8 @@ export interface LetterDetails {
   currency: string;
   dateIso: string;
   paymentLink: string;
+  /** The letter prints the itemization from the ledger (§1006.34(c)(2)) from this itemization date's account due date (a dispute's verification). */
+  itemizeFrom?: string;
 }
 
 /**
@@ -42,7 +44,9 @@ export interface ContactEffect {
     /** §1006.10: asking a trace candidate (a possible third party) how to reach the debtor. */
     | { type: 'location'; candidateId: string }
     /** An operator's answer to the debtor's question (a work item). */
-    | { type: 'answer'; itemId: string };
+    | { type: 'answer'; itemId: string }
+    /** A letter owed outside the cadence (letters.ts): the cease confirmation, a placement notice, a dispute's verification. */
+    | { type: 'owed_letter'; letterId: string };
   idempotencyKey: string;
   /** Key of the gate's decision in the proof table: one per attempt (a deferral and the later send are two). */
   decisionKey: string;
@@ -251,7 +255,7 @@ export interface EffectValues {
   post_adjustment: { balanceMinor: number; creditMinor: number };
   write_off: { balanceMinor: number; writtenOffMinor: number };
   ledger_snapshot: { balanceMinor: number; creditMinor: number };
-  order: { destination: string };
+  order: { destination: string; agencyName?: string };
   purge: unknown;
   charge_on_file: { status: 'succeeded' | 'declined' | 'processing'; paymentId: string; declineCode: string | null; message: string | null };
   record_work_item: { itemId: string };

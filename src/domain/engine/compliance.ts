@@ -5,6 +5,7 @@
  */
 import { updateHold, type Ctx } from './context';
 import { reportingState } from './reporting';
+import { oweCeaseConfirmation, oweVerification } from './letters';
 import type { ComplianceEvent } from './records';
 
 export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
@@ -30,6 +31,8 @@ export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
     }
     case 'verification_sent': {
       const r = reportingState(s);
+      // The response to the dispute: the verification itself, itemized, by letter (only when a dispute was recorded).
+      if ((r.dispute && !r.dispute.resolvedAt) || c.dispute === 'pending_verification') oweVerification(ctx, r.dispute?.disputedAt ?? null);
       if (r.dispute && !r.dispute.resolvedAt) r.dispute = { ...r.dispute, resolvedAt: at, consumerDisagrees: event.consumerDisagrees === true };
       if (c.dispute === 'pending_verification') {
         c.dispute = 'verified';
@@ -41,10 +44,12 @@ export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
     }
     case 'cease_communication':
       c.flags.ceaseCommunication = true;
+      oweCeaseConfirmation(ctx);
       record(`by ${event.via}`);
       return;
     case 'refusal_to_pay':
       c.flags.refusedToPay = true;
+      oweCeaseConfirmation(ctx);
       record(`by ${event.via}`);
       return;
     case 'attorney_representation':

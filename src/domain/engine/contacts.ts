@@ -38,7 +38,7 @@ export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: str
       // A confirmation the debtor asked for on their page does not count towards the caps (§1006.14(b)(3)); calls count as people place them.
       ...ctx.s.contacts
         .filter((c) => c.status === 'sent' && c.channel !== 'call')
-        .map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const, ...(c.stepId.startsWith('confirmation-') ? { consumerRequested: true } : {}) })),
+        .map((c) => ({ channel: c.channel as ContactChannel, at: c.at, kind: 'attempt' as const, ...(c.stepId.startsWith('confirmation-') ? { consumerRequested: true } : {}), ...(c.stepId === 'cease-confirmation' ? { ceaseConfirmation: true } : {}) })),
       ...callHistory(ctx.s),
       ...compliance.conversations.map((at) => ({ channel: 'call' as const, at, kind: 'conversation' as const })),
     ],

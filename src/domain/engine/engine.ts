@@ -31,6 +31,7 @@ import type { EngineConfig, EngineState } from './state';
 import { accountView } from './visibility';
 import { claimAppealResult, claimHoldsCadence, claimStatusResult, planClaim, runClaimStep } from './claims';
 import { inquiryResult, mailReturned, planLocating, traceResult } from './locating';
+import { owedLetterResult, owePlacementNotice, planOwedLetter } from './letters';
 import { planVisitDeadline, runVisit } from './visits';
 import { planWorkOutbox, workItemKept, workWake } from './work';
 import { answerResult, complianceWork, planAnswer } from './work-outcomes';
@@ -137,6 +138,8 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
   }
   if (planLedgerWork(ctx)) return;
   if (planWorkOutbox(ctx)) return;
+  // Letters the law owes (a cease confirmation, a placement notice, a dispute's verification), also after the account ended.
+  if (planOwedLetter(ctx)) return;
   if (isEndStage(s.stage)) return planEnded(ctx, historyLong);
   if (s.balanceMinor <= 0) {
     closeArrangementOnPaid(ctx);
@@ -286,6 +289,11 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
     case 'order':
       if (effect.order === 'reconnection') return reconnectionResult(ctx, as<'order'>(outcome));
       disconnected(ctx, effect, outcome);
+      // Placed: the debtor is told with whom (the notice of the debt's placement).
+      if (effect.order === 'placement' && 'value' in outcome && effect.stepIndex === s.nextStepIndex) {
+        const value = outcome.value as EffectValues['order'];
+        owePlacementNotice(ctx, value.agencyName ?? value.destination.replace(/^mailto:/, ''));
+      }
       return escalationResult(ctx, effect.stepIndex, outcome, (value) => orderDone(effect, value as EffectValues['order']));
     case 'purge':
       return redactPersonalData(ctx);
@@ -346,6 +354,7 @@ function contactDone(ctx: Ctx, effect: ContactEffect, outcome: Outcome<EffectVal
   if (purpose.type === 'confirmation') return confirmationResult(ctx, effect, outcome);
   if (purpose.type === 'location') return inquiryResult(ctx, { ...effect, purpose }, outcome);
   if (purpose.type === 'answer') return answerResult(ctx, effect, outcome);
+  if (purpose.type === 'owed_letter') return owedLetterResult(ctx, { ...effect, purpose }, outcome);
   representativeResult(ctx, effect, outcome);
 }
 

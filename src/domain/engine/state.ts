@@ -28,6 +28,7 @@ import type {
   StepRecord,
 } from './records';
 import type { Effect } from './commands';
+import type { OwedLetterKind } from '../owed-letters';
 import type { SelfServiceState } from './self-service-state';
 import { workDefaults, type WorkState } from './work-records';
 
@@ -58,6 +59,17 @@ export interface EngineConfig {
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
 
+/** A letter the account owes: what it is, its id (also its step id in the history), and the facts it was owed for. */
+export interface OwedLetter {
+  kind: OwedLetterKind;
+  id: string;
+  /** When the fact that owes it arrived (the cease request, the placement, the verification). */
+  owedSince: string;
+  /** A placement: with whom; a verification: when the dispute came. */
+  placedWith?: string;
+  disputedAt?: string | null;
+}
+
 /** The promise, plan or extension that holds the cadence now. */
 export interface ActiveArrangement {
   kind: 'promise' | 'plan' | 'extension';
@@ -74,6 +86,8 @@ export interface ComplianceState extends ComplianceView {
   conversations: string[];
   /** When collection was suspended for a dispute; the cadence clock stops until verification. */
   disputeHeldAt: string | null;
+  /** The confirmation after a cease request (§1006.6(c)(2)) has been owed: it is owed once for the account's life. */
+  ceaseConfirmationOwed?: boolean;
 }
 
 /** A message about an arrangement on its way: email, else SMS, else a letter, each through the gate. */
@@ -92,6 +106,10 @@ export interface PendingNotice {
 /** The work for people and outside services (work-records.ts) is part of the state. */
 export interface EngineState extends WorkState {
   engine: 3;
+  /** Letters owed outside the cadence, oldest first (letters.ts); absent in states from before them. */
+  lettersOwed?: OwedLetter[];
+  /** Dispute verifications owed so far (each letter's id counts them). */
+  lettersOwedCount?: number;
   profile: AccountProfile;
   cadence: Cadence | null;
   stage: Stage;
