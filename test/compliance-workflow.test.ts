@@ -16,8 +16,9 @@ import { accountStateQuery, changeContactDetailsUpdate, complianceEventSignal, l
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence, testDate } from './helpers/fixtures';
 import { recordHistory } from './helpers/histories';
+import { Worker } from '@temporalio/worker';
 import { readPdf } from './helpers/pdf-text';
-import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
+import { startTimeSkippingStack, workflowBundle, type TimeSkippingStack } from './helpers/stack';
 
 let stack: TimeSkippingStack;
 before(async () => {
@@ -193,6 +194,31 @@ describe('opt-outs, cease, attorney', () => {
       await handle.terminate('test done');
     });
     assert.equal(stack.twilio.messages().filter((m) => m.to === newPhone || m.to === account.phone).length, 0);
+  });
+
+  it('a change of phone and time zone replays deterministically: the debtor link it saves does not run beside the main loop', async () => {
+    // The update saves the debtor's new link (a local activity) while the main loop runs its own
+    // (a work item for the dispute) and publishes the new next action time. Two local activities at
+    // once finish in separate activations on a new run and in one on replay, so the update's answer
+    // and the upsert came out in another order on replay: a nondeterminism, found by a query that
+    // replayed the account (accounts-api, compliance facts).
+    for (const wait of [null, '16 hours'] as const) {
+      const account = makeAccount();
+      const newPhone = `+1312555${account.phone!.slice(-4)}`;
+      await stack.run(async () => {
+        const handle = await enroll(account, mixed);
+        await signal(handle, { kind: 'dispute', via: 'portal', note: 'not mine' });
+        if (wait) await stack.env.sleep(wait);
+        await handle.executeUpdate(changeContactDetailsUpdate, { args: [{ phone: newPhone, timezone: 'America/Chicago', reason: 'debtor moved', operator: 'ana' }] });
+        const link = await stack.pool.query(`SELECT phone FROM debtor_links WHERE account_key = $1`, [key(account)]);
+        assert.deepEqual(link.rows, [{ phone: newPhone }], 'the link is saved before the update answers');
+        await signal(handle, { kind: 'bankruptcy', caseNumber: '26-10001', chapter: 7 });
+        await stack.env.sleep('1 hour');
+        const history = await handle.fetchHistory();
+        assert.ok(history.events?.some((e) => e.workflowExecutionUpdateCompletedEventAttributes), 'the history has the update');
+        await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: stack.encryption.dataConverter }, history, handle.workflowId);
+      });
+    }
   });
 
   it('a request to cease communication, and attorney representation, suppress every later contact', async () => {

@@ -108,8 +108,14 @@ describe('locating', () => {
     w.advance({ days: 2 });
     const text = w.sent.find((s) => s.effect.stepId === 'text')!;
     assert.equal(Date.parse(text.at), zonedTimeToUtcMs('2026-11-10', '10:00', NY));
+    // Consent belongs to the address: the debtor wrote from this one, so it may be written to
+    // (§1006.6(d)(4)(i)(A)), recorded with the reply as its source; an operator's word would not do.
     assert.equal(text.effect.channel, 'email', 'the phone is still dead: the SMS step falls back to the verified email');
     assert.equal(text.effect.recipient, 'new@traced.example.test');
+    assert.deepEqual(
+      w.state.compliance.consents.filter((c) => c.address === 'new@traced.example.test').map((c) => [c.channel, c.consented, c.source]),
+      [['email', true, 'locating: a reply came from it, the debtor wrote to us from it (§1006.6(d)(4)(i)(A))']],
+    );
   });
 
   it('an operator confirms a candidate address from the work queue', () => {
@@ -134,6 +140,11 @@ describe('locating', () => {
     w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'found', operator: 'ana', found: { phone: '+15185550199' } } });
     assert.equal(w.state.stage, 'reminding');
     assert.equal(w.state.profile.consent.sms, false, 'a number found by tracing carries no SMS consent');
+    // TCPA: consent is the debtor's, for that number; the record says why there is none.
+    assert.deepEqual(
+      w.state.compliance.consents.filter((c) => c.address === '+15185550199').map((c) => [c.channel, c.consented]),
+      [['sms', false]],
+    );
   });
 
   it('state carried from before the work queue loads with empty work', () => {

@@ -129,8 +129,11 @@ describe('locating', () => {
       s = await state(handle);
       const text = s.contacts.find((c) => c.stepId === 'text')!;
       assert.equal(text.status, 'sent');
+      // The debtor wrote from that address, so it may be written to (§1006.6(d)(4)(i)(A)): consent
+      // belongs to the address, and the reply is recorded as its source.
       assert.equal(text.channel, 'email', 'the number is still dead: the SMS step goes to the verified email');
       assert.equal(text.recipient, candidate);
+      assert.match(s.compliance?.consents?.find((c) => c.channel === 'email' && c.address === candidate && c.consented)?.source ?? '', /a reply came from it/);
       await handle.terminate('test done');
     });
   });
@@ -153,8 +156,14 @@ describe('locating', () => {
       const s = await state(handle);
       assert.notEqual(s.stage, 'locating');
       assert.equal((await openItems(account.accountId, 'trace_manual')).length, 0);
-      await stack.env.sleep('4 days');
-      assert.equal((await state(handle)).contacts.find((c) => c.stepId === 'text')?.recipient, 'found.by.hand@example.test');
+      await stack.env.sleep('12 days');
+      const contacts = (await state(handle)).contacts;
+      // An address an operator found carries no consent of the debtor's (consent belongs to the
+      // address and only the debtor gives it): the dead number's SMS step does not fall back to it...
+      assert.equal(contacts.find((c) => c.stepId === 'text')?.channel, 'letter');
+      // ...but the cadence resumed through it: the next email step goes to the address found by hand.
+      const final = contacts.find((c) => c.stepId === 'final');
+      assert.deepEqual([final?.status, final?.channel, final?.recipient], ['sent', 'email', 'found.by.hand@example.test']);
       await handle.terminate('test done');
     });
   });

@@ -150,6 +150,35 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     return decision;
   };
 
+  /**
+   * Local activities a handler needs (saves, a cadence to load) run in the main loop, between its
+   * own steps, never beside them: two local activities running at once can finish in separate
+   * activations on a new run and in one on replay, and then the handler's answer and the main
+   * loop's next command (an upsert) are issued in another order, a nondeterminism.
+   */
+  const errands: (() => Promise<void>)[] = [];
+  function inMainLoop<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      errands.push(() => work().then(resolve, reject));
+      changes += 1;
+    });
+  }
+  const runErrands = async () => {
+    for (let errand = errands.shift(); errand; errand = errands.shift()) await errand();
+  };
+  /** The saves a handler's decision asked for, kept (by the main loop) before the handler answers. */
+  const keepSaves = async (commands: Command[]) => {
+    if (commands.some(isSave)) await inMainLoop(() => runSaves(commands));
+  };
+  /** Handlers run to completion (their errands too) before the workflow ends or continues as new. */
+  const handlersFinished = async () => {
+    for (;;) {
+      await runErrands();
+      if (allHandlersFinished()) return;
+      await condition(() => errands.length > 0 || allHandlersFinished());
+    }
+  };
+
   // ---- messages: each becomes an event at once; the main loop plans what follows -----------------
   const onSignal = (event: EngineEvent) => {
     apply(event);
@@ -164,7 +193,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   setHandler(promiseToPaySignal, async (request) => {
     const decision = apply({ kind: 'promise_signal', at: now(), request });
     changes += 1;
-    await runSaves(decision.commands);
+    await keepSaves(decision.commands);
   });
   setHandler(accountStateQuery, () => accountView(state, config));
   setHandler(planProposalsQuery, (budget) => refusalsAsFailures(() => planProposals(state, config, now(), budget)));
@@ -174,10 +203,10 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     setHandler(
       definition,
       async (request: Req): Promise<Ret> => {
-        const loaded = load ? await load(request) : make(request);
+        const loaded = load ? await inMainLoop(() => load(request)) : make(request);
         const decision = refusalsAsFailures(() => apply({ kind: 'control', at: now(), control: loaded }));
         changes += 1;
-        await runSaves(decision.commands);
+        await keepSaves(decision.commands);
         return decision.reply as Ret;
       },
       { validator: (request: Req) => refusalsAsFailures(() => checkControl(state, config, now(), make(request))) },
@@ -250,6 +279,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   // upsert per task at most, and only when a visible value changed.
   let decision = apply({ kind: 'started', at: now() });
   for (;;) {
+    await runErrands();
     await runSaves(decision.commands);
     const next = decision.commands.find((c): c is Exclude<Command, SaveCommand> => !isSave(c));
     if (!next) throw new Error('the account engine decided nothing to do: an engine defect');
@@ -257,12 +287,12 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
       case 'complete':
         armTimer(null);
         publish();
-        await condition(allHandlersFinished);
+        await handlersFinished();
         return next.outcome;
       case 'continue_as_new':
         armTimer(null);
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
-        await condition(allHandlersFinished);
+        await handlersFinished();
         // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
         return continueAsNew<typeof accountWorkflow>({ ...input, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
@@ -272,6 +302,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         armTimer(next.until);
         const due = next.until === null ? Infinity : Date.parse(next.until);
         if (due > Date.now()) await condition(() => changes !== seen || timer?.fired === true || (!longAlready && historyLong()));
+        await runErrands();
         decision = apply({ kind: 'tick', at: now(), historyLong: historyLong() });
         continue;
       }

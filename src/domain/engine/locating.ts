@@ -11,7 +11,7 @@
 import { renderTemplate } from '../template';
 import type { ComplianceEvent } from './records';
 import { changeStage, perform, updateHold, type Ctx } from './context';
-import { isInvalid, requestContact } from './contacts';
+import { consentedAt, isInvalid, requestContact } from './contacts';
 import { queueWork, workWake } from './work';
 import { addressLine, type PostalAddress, type TraceCandidate } from './work-records';
 import type { ContactEffect, EffectFailure, EffectValues } from './commands';
@@ -161,26 +161,51 @@ export function inquiryResult(ctx: Ctx, effect: ContactEffect & { purpose: { typ
 /** A reply from a candidate's address verifies it: the debtor answered there. */
 export function replyFrom(ctx: Ctx, from: string): void {
   const candidate = ctx.s.locating?.candidates.find((c) => c.kind !== 'address' && c.value.trim().toLowerCase() === from.trim().toLowerCase() && c.status !== 'rejected');
-  if (candidate) verify(ctx, candidate, 'a reply came from it');
+  if (candidate) verify(ctx, candidate, 'a reply came from it', 'debtor');
 }
 
-/** A candidate is confirmed: it becomes the debtor's contact (a number found by tracing carries no SMS consent). */
-export function verify(ctx: Ctx, candidate: TraceCandidate, how: string): void {
+/**
+ * A candidate is confirmed: it becomes the debtor's contact. By the debtor (a reply from it) or by
+ * an operator; what that allows is in `locatedConsent`.
+ */
+export function verify(ctx: Ctx, candidate: TraceCandidate, how: string, by: 'debtor' | 'operator' = 'operator'): void {
   const a = ctx.s.profile;
   candidate.status = 'verified';
-  if (candidate.kind === 'email') a.email = candidate.value;
-  if (candidate.kind === 'phone') (a.phone = candidate.value), (a.consent = { ...a.consent, sms: false });
+  if (candidate.kind === 'email') (a.email = candidate.value), locatedConsent(ctx, 'email', candidate.value, by, how);
+  if (candidate.kind === 'phone') (a.phone = candidate.value), locatedConsent(ctx, 'sms', candidate.value, by, how);
   if (candidate.kind === 'address' && candidate.address) a.address = candidate.address;
   ctx.s.compliance.events.push({ kind: 'trace_verified', at: ctx.at, detail: `candidate ${candidate.id} (${candidate.kind}) verified: ${how}` });
 }
 
-/** Contact details found by hand (an operator): used as the debtor's. */
+/** Contact details found by hand (an operator): used as the debtor's, with no consent of the debtor's (see `locatedConsent`). */
 export function found(ctx: Ctx, details: { email?: string; phone?: string; address?: PostalAddress }, by: string): void {
   const a = ctx.s.profile;
-  if (details.email) a.email = details.email;
-  if (details.phone) (a.phone = details.phone), (a.consent = { ...a.consent, sms: false });
+  if (details.email) (a.email = details.email), locatedConsent(ctx, 'email', details.email, 'operator', `found by ${by}`);
+  if (details.phone) (a.phone = details.phone), locatedConsent(ctx, 'sms', details.phone, 'operator', `found by ${by}`);
   if (details.address) a.address = details.address;
   ctx.s.compliance.events.push({ kind: 'trace_verified', at: ctx.at, detail: `contact details found by ${by}` });
+}
+
+/**
+ * What a located contact may be used for, recorded for its address with where that came from
+ * (consent belongs to the address). The careful reading:
+ * - A number carries no consent to texts, however it was verified: TCPA consent is given by the
+ *   debtor for that number, and neither a trace, an operator nor a reply is that. Kept as a record
+ *   (no consent, and why) unless the number already has consent of its own.
+ * - An email address the debtor wrote to us from may be written to: the consumer used it to
+ *   communicate with us (Reg F §1006.6(d)(4)(i)(A)); an opt-out of it later still stops it. So an
+ *   SMS step that cannot be delivered may fall back to it.
+ * - An email address only an operator confirmed or found has no consent: email steps may use it,
+ *   but nothing falls back to it in place of a text until the debtor gives consent for it.
+ */
+function locatedConsent(ctx: Ctx, channel: 'email' | 'sms', address: string, by: 'debtor' | 'operator', how: string): void {
+  const a = ctx.s.profile;
+  if (channel === 'sms') {
+    a.consent = { ...a.consent, sms: false };
+    if (!consentedAt(ctx, 'sms', address)) ctx.s.compliance.consents.push({ channel, address, consented: false, source: `locating: ${how} (a located number carries no consent to texts)`, at: ctx.at });
+    return;
+  }
+  if (by === 'debtor') ctx.s.compliance.consents.push({ channel, address, consented: true, source: `locating: ${how}, the debtor wrote to us from it (§1006.6(d)(4)(i)(A))`, at: ctx.at });
 }
 
 function resume(ctx: Ctx, why: string): boolean {
