@@ -26,6 +26,7 @@ import { parseCadence } from '../src/schemas/cadence.schema';
 import { parseEnv, renderSettings } from '../src/schemas/config.schema';
 import { startTopology, type Topology } from '../src/topology';
 import type { AccountProfile } from '../src/domain/account';
+import { acceptPlanUpdate, accountStateQuery } from '../src/workflows/definitions';
 import { BENCH_CREDITOR, benchAccounts, enrollWithProgress, localMinuteAhead } from './scenarios';
 
 const ROOT = join(__dirname, '..', '..');
@@ -275,6 +276,36 @@ async function main(): Promise<void> {
       await topology.restartTemporal();
       say('Temporal is back');
     }, 'the webhook answers 5xx while Temporal is down; the processor retries');
+
+    // Plans: each account accepts a monthly plan, then its first instalment is paid while the worker is killed.
+    say(`${n} accounts accept a monthly plan`);
+    const instalments = new Map<string, number>();
+    await inBatches(accounts, 8, async (a) => {
+      const plan = await client.workflow.getHandle(`account/${BENCH_CREDITOR}/${a.accountId}`).executeUpdate(acceptPlanUpdate, { args: [{ frequency: 'monthly', acceptedBy: 'fault suite' }] });
+      instalments.set(a.accountId, plan.schedule.find((i) => i.amountMinor > 0)!.amountMinor);
+    });
+    const planEvents = accounts.map((a, i) => ({ eventId: `evt-${prefix}-plan-${i}`, type: 'payment.succeeded', creditorId: BENCH_CREDITOR, accountId: a.accountId, payment: { paymentId: `${prefix}-plan-${i}`, amountMinor: instalments.get(a.accountId)!, currency: 'USD' } }));
+    let planDone = 0;
+    let planKilled = false;
+    await inBatches(planEvents, 8, async (e) => {
+      await sender.deliver(e);
+      planDone += 1;
+      if (!planKilled && planDone >= planEvents.length * 0.3) {
+        planKilled = true;
+        await killWorkers(topology, 'instalments in flight');
+      }
+    });
+    const planIds = planEvents.map((e) => e.payment.paymentId);
+    await until(async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_transactions WHERE external_id = ANY($1)`, [planIds])).rows[0]!.n, planIds.length, 'instalment postings', { stallMs: 120_000 });
+    const planOutcome = await paymentOutcome(pool, planIds);
+    // Each plan counts its instalment once: paid exactly the instalment, still active.
+    let planWrong = 0;
+    await inBatches(accounts, 8, async (a) => {
+      const view = await client.workflow.getHandle(`account/${BENCH_CREDITOR}/${a.accountId}`).query(accountStateQuery);
+      const plan = view.arrangements?.plans.at(-1);
+      if (!plan || plan.paidMinor !== instalments.get(a.accountId) || plan.status !== 'active') planWrong += 1;
+    });
+    rows.push({ fault: 'worker SIGKILL while plan instalments are paid', paymentsLost: planOutcome.lost, postedTwice: planOutcome.twice, sentTwice: 0, outsideWindow: 0, stuck: planWrong, note: `${n} monthly plans; each counts its first instalment once and stays active` });
 
     // Replayed (each event twice), reordered (shuffled), forged (wrong secret), stale (an hour old).
     const replay = payments('replay');

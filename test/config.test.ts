@@ -28,6 +28,15 @@ describe('configuration', () => {
     assert.equal(env.DEMO, true);
   });
 
+  it('gives every embedded server its own port by default (npm start listens on all of them at once)', () => {
+    const env = parseEnv({});
+    const ports = Object.entries(env).filter(([name]) => /_PORT$/.test(name)) as [string, number][];
+    assert.ok(ports.length >= 10, ports.map(([name]) => name).join(', '));
+    const byPort = new Map<number, string[]>();
+    for (const [name, port] of ports) byPort.set(port, [...(byPort.get(port) ?? []), name]);
+    assert.deepEqual([...byPort.values()].filter((names) => names.length > 1), []);
+  });
+
   it('names each variable with a wrong value', () => {
     const found = problems({ TEMPORAL_ADDRESS: 'http://x', DATABASE_URL: 'mysql://db/x', TEMPORAL_UI_PORT: '99999', SMTP_URL: 'localhost:25', DEMO: 'yes' });
     assert.deepEqual(found.map((p) => p.variable).sort(), ['DATABASE_URL', 'DEMO', 'SMTP_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_PORT']);

@@ -156,7 +156,7 @@ export const envSchema = z
     PAYMENT_WEBHOOK_SECRET: secret('PAYMENT_WEBHOOK_SECRET'),
     EMAIL_WEBHOOK_SECRET: secret('EMAIL_WEBHOOK_SECRET'),
     PORTAL_SECRET: secret('PORTAL_SECRET'),
-    PAYMENT_PROCESSOR_SINK_PORT: port(8028),
+    PAYMENT_PROCESSOR_SINK_PORT: port(8030),
 
     DUNNING_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
     DEMO: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true')),
