@@ -152,7 +152,8 @@ async function benchTopology(kind: 'dev-server' | 'cluster', args: Args) {
   const rows: Row[] = [];
   const result: Record<string, unknown> = { kind, numHistoryShards: topology.temporal.numHistoryShards, workers: args.workers, tuning: workerTuning(env), databasePoolMax: env.DATABASE_POOL_MAX };
   const noopConnection = await NativeConnection.connect({ address: topology.temporal.address });
-  const noopWorker = await Worker.create({ connection: noopConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: 'bench-noop', workflowsPath: require.resolve('./noop.workflows') });
+  // The product's client seals every payload: the no-op worker reads them with the same keys.
+  const noopWorker = await Worker.create({ connection: noopConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: 'bench-noop', workflowsPath: require.resolve('./noop.workflows'), dataConverter: topology.product.encryption.dataConverter });
   const noopRunning = noopWorker.run();
   const runTag = Date.now().toString(36);
   try {
