@@ -111,8 +111,10 @@ describe('validation notice and disputes', () => {
       assert.equal(state.steps!.find((x) => x.stepId === 'dispute-verification-1')?.status, 'done');
       // The held days moved the rest of the cadence: the SMS came 3 days after the notice plus the 12 held.
       const sms = state.contacts.find((c) => c.stepId === 'reminder-sms')!;
-      const held = (Date.parse(sms.at) - Date.parse(state.enrolledAt)) / 86_400_000;
-      assert.ok(held >= 15 && held < 16, `SMS on day ${held}`);
+      // Counted in the debtor's calendar days (a DST change in between makes one of them 23 or 25 hours).
+      const localDay = (iso: string) => Date.parse(new Intl.DateTimeFormat('en-CA', { timeZone: account.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso)));
+      const held = (localDay(sms.at) - localDay(state.enrolledAt)) / 86_400_000;
+      assert.ok(held >= 15 && held <= 16, `SMS on local day ${held} (enrolled ${state.enrolledAt}, SMS ${sms.at}, ${account.timezone})`);
       await handle.terminate('test done');
       await recordHistory(handle, 'dispute-then-verification');
     });
