@@ -69,7 +69,8 @@ function notification(deps: { mailer?: Mailer; sms?: SmsGateway } = {}): ReturnT
   };
 }
 
-describe('a provider accepted, then the process died before the commit', () => {
+/** Real sinks, a database, and the activities over them, for the tests of one describe block. */
+function withProviders(): void {
   before(async () => {
     sinks = await startSinks();
     mailer = createSmtpMailer(sinks.smtp.url, 'Collections <collections@example.test>');
@@ -80,6 +81,10 @@ describe('a provider accepted, then the process died before the commit', () => {
     mailer.close();
     await sinks.close();
   });
+}
+
+describe('a provider accepted, then the process died before the commit', () => {
+  withProviders();
   beforeEach(() => {
     sinks.smtp.clear();
     sinks.twilio.clear();
@@ -136,16 +141,7 @@ describe('a provider accepted, then the process died before the commit', () => {
 });
 
 describe('providers answering with errors', () => {
-  before(async () => {
-    sinks = await startSinks();
-    mailer = createSmtpMailer(sinks.smtp.url, 'Collections <collections@example.test>');
-    sms = createTwilioSmsGateway({ accountSid: sinks.twilio.accountSid, authToken: sinks.twilio.authToken, from: TWILIO_FROM, apiBaseUrl: sinks.twilio.baseUrl });
-    activities = notification();
-  });
-  after(async () => {
-    mailer.close();
-    await sinks.close();
-  });
+  withProviders();
 
   for (const code of [421, 451] as const) {
     test(`SMTP ${code} is retried and the email goes once`, async () => {

@@ -12,10 +12,8 @@ import { fromCarried, initialState } from '../src/domain/engine';
 import { zonedTimeToUtcMs } from '../src/domain/schedule';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { World } from './helpers/engine-world';
+import { account as baseAccount, NY, START } from './helpers/engine-fixtures';
 
-const NY = 'America/New_York';
-/** Monday 2 November 2026, 10:00 in New York: inside the contact window. */
-const START = new Date(zonedTimeToUtcMs('2026-11-02', '10:00', NY)).toISOString();
 
 const cadence: Cadence = parseCadence({
   name: 'work',
@@ -47,27 +45,9 @@ const claims: Cadence = parseCadence({
   templates: { t: { en: { subject: 'Your bill', text: 'Dear {{debtorName}}, {{balance}} is yours to pay. Reply STOP to opt out.' } } },
 });
 
-function account(overrides: Partial<AccountProfile> = {}): AccountProfile {
-  return {
-    accountId: 'W-1',
-    creditorId: 'cred-work',
-    product: 'utility',
-    debtorName: 'Wanda Worker',
-    email: 'work@example.test',
-    phone: '+12125550123',
-    language: 'en',
-    address: { line1: '1 Main St', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' },
-    timezone: NY,
-    currency: 'USD',
-    balanceMinor: 500_00,
-    dueDate: '2026-09-01',
-    consent: { email: true, sms: true },
-    serviceId: 'SVC-9',
-    collateralVin: null,
-    insuranceClaimId: null,
-    ...overrides,
-  };
-}
+/** The engine tests' account, as the work queue's debtor. */
+const account = (overrides: Partial<AccountProfile> = {}): AccountProfile =>
+  baseAccount({ accountId: 'W-1', creditorId: 'cred-work', debtorName: 'Wanda Worker', email: 'work@example.test', ...overrides });
 
 const FOUND = { traceId: 'tr-1', candidates: [{ kind: 'email' as const, value: 'new@traced.example.test', confidence: 71 }, { kind: 'address' as const, value: '9 Elm St, Albany, NY 12207, US', address: { line1: '9 Elm St', city: 'Albany', region: 'NY', postalCode: '12207', country: 'US' }, confidence: 82 }, { kind: 'phone' as const, value: '+15550200001', confidence: 64 }] };
 
