@@ -91,11 +91,16 @@ function minor(value: number, what: string): number {
   return value;
 }
 
+const LONG_DATE = {
+  en: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }),
+  es: new Intl.DateTimeFormat('es-US', { dateStyle: 'long', timeZone: 'UTC' }),
+};
+
 /** "September 1, 2026" / "1 de septiembre de 2026", from the calendar date as written (no zone shift). */
 function longDate(iso: string, language: Language): string {
   const day = Date.parse(`${iso.slice(0, 10)}T00:00:00Z`);
   if (Number.isNaN(day)) throw new RangeError(`not an ISO date: "${iso}"`);
-  return new Intl.DateTimeFormat(language === 'es' ? 'es-US' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(day);
+  return LONG_DATE[language === 'es' ? 'es' : 'en'].format(day);
 }
 
 /** "2026-09-03 14:05 UTC": one zone for every row, so an agency reads the sequence unambiguously. */

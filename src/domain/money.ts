@@ -14,7 +14,23 @@ export function isIsoCurrency(code: string): boolean {
 
 /** Number of digits after the decimal point for a currency (USD 2, JPY 0, KWD 3). */
 export function minorUnitDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return currencyFormatter('en-US', currency).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/**
+ * Building an Intl.NumberFormat costs far more than formatting with one (a letter formats dozens
+ * of amounts; a workflow task several): one formatter per locale and currency, kept. The set of
+ * pairs is small (two locales × the currencies in use), and a formatter has no state.
+ */
+const currencyFormatters = new Map<string, Intl.NumberFormat>();
+function currencyFormatter(locale: 'en-US' | 'es-US', currency: string): Intl.NumberFormat {
+  const key = `${locale} ${currency}`;
+  let formatter = currencyFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    currencyFormatters.set(key, formatter);
+  }
+  return formatter;
 }
 
 export function money(amountMinor: number, currency: string): Money {
@@ -31,10 +47,7 @@ export function formatMoney(value: Money, language: string = 'en'): string {
   const whole = Math.trunc(abs / scale);
   const fraction = String(abs % scale).padStart(digits, '0');
   const decimal = `${negative ? '-' : ''}${whole}${digits > 0 ? '.' + fraction : ''}`;
-  const formatter = new Intl.NumberFormat(language === 'es' ? 'es-US' : 'en-US', {
-    style: 'currency',
-    currency: value.currency,
-  });
+  const formatter = currencyFormatter(language === 'es' ? 'es-US' : 'en-US', value.currency);
   // Intl.NumberFormat formats decimal strings exactly (no binary floating point on the way).
   return formatter.format(decimal as unknown as number);
 }
