@@ -21,7 +21,7 @@ import { createCadenceRepository } from '../src/adapters/cadence.repository';
 import { createFolderLetterGateway } from '../src/adapters/letters';
 import { createPool, runMigrations } from '../src/adapters/postgres';
 import { syncCadenceFiles } from '../src/client/cadences';
-import { enrollAccount } from '../src/client/accounts.client';
+import { accountStartOptions, enrollAccount } from '../src/client/accounts.client';
 import { registerSearchAttributes } from '../src/client/search-attributes';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
 import { startEmbeddedPostgres } from '../src/local/embedded-postgres';
@@ -98,6 +98,30 @@ async function bareStartRate(client: Client, runTag: string): Promise<{ perSecon
   return { perSecond: rate(r.latencies.length, r.ms), p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
 }
 
+/**
+ * Where enrollment's time goes, workers idle: no-op workflows started with what an account's start
+ * sends (its encrypted input; then also its search attributes and summaries). Beside the bare start
+ * rate these say what the payload and the visibility records cost, apart from the accounts' own work.
+ */
+async function enrollmentParts(client: Client, runTag: string, options: Omit<Parameters<typeof accountStartOptions>[0], 'account'>) {
+  const n = 1000;
+  const accounts = benchAccounts(`PARTS${runTag.toUpperCase()}`, n);
+  const parts: Record<string, { perSecond: number; p50: number; p99: number }> = {};
+  for (const part of ['input', 'input+visibility'] as const) {
+    const r = await closedLoop(n, 16, (i) => {
+      const start = accountStartOptions({ ...options, account: accounts[i]! });
+      return client.workflow.start(benchNoop, {
+        taskQueue: 'bench-noop',
+        workflowId: `bench-${part}-${runTag}-${i}`,
+        args: start.args as unknown as [],
+        ...(part === 'input+visibility' ? { typedSearchAttributes: start.typedSearchAttributes, staticSummary: start.staticSummary, staticDetails: start.staticDetails } : {}),
+      });
+    });
+    parts[part] = { perSecond: rate(r.latencies.length, r.ms), p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
+  }
+  return parts;
+}
+
 async function bareSignal(client: Client, runTag: string): Promise<{ perSecond: number; p50: number; p99: number }> {
   const targets = await Promise.all(Array.from({ length: 16 }, (_, i) => client.workflow.start(benchSignalTarget, { taskQueue: 'bench-noop', workflowId: `bench-signal-${runTag}-${i}` })));
   const r = await closedLoop(1000, 16, (i) => targets[i % targets.length]!.signal(benchPing, i));
@@ -168,6 +192,11 @@ async function benchTopology(kind: 'dev-server' | 'cluster', args: Args) {
 
     const cadence = loadCadenceFile(join(ROOT, 'cadences', 'standard.json'));
     const enrollOptions = { cadence, settings: renderSettings(env), taskQueue: env.TEMPORAL_TASK_QUEUE, creditors: topology.product.creditors };
+    progress(`${kind}: enrollment's parts, workers idle (1,000 no-op starts with an account's input, 1,000 with its search attributes and summaries too)`);
+    const parts = await enrollmentParts(client, runTag, enrollOptions);
+    result.enrollmentParts = parts;
+    rows.push({ figure: "no-op starts carrying an account's encrypted input", value: `${parts.input!.perSecond}/s`, ceiling: `${start.perSecond}/s bare starts`, ratio: (parts.input!.perSecond / start.perSecond).toFixed(2), note: `p50 ${parts.input!.p50.toFixed(1)} ms` });
+    rows.push({ figure: '… and its search attributes and summaries (the enrollment\'s start, workers idle)', value: `${parts['input+visibility']!.perSecond}/s`, ceiling: `${start.perSecond}/s bare starts`, ratio: (parts['input+visibility']!.perSecond / start.perSecond).toFixed(2), note: `p50 ${parts['input+visibility']!.p50.toFixed(1)} ms` });
     const baseline = memoryTotals(latest);
     result.memoryBaseline = baseline;
 

@@ -49,12 +49,15 @@ import type { accountWorkflow } from '../workflows/account.workflow';
 
 export type EnrollResult = { status: 'started' | 'already_enrolled'; workflowId: string };
 
-export async function enrollAccount(
-  client: Client,
-  options: { account: AccountProfile; cadence?: Cadence; settings: RenderSettings; taskQueue: string; creditors?: CreditorDirectory },
-): Promise<EnrollResult> {
+type EnrollOptions = { account: AccountProfile; cadence?: Cadence; settings: RenderSettings; taskQueue: string; creditors?: CreditorDirectory };
+
+/**
+ * What starting an account's workflow sends to Temporal, after the checks that refuse it at the
+ * edge: the workflow's input, its search attributes and its summaries. The bench starts no-op
+ * workflows with the same options to tell what each part costs.
+ */
+export function accountStartOptions(options: EnrollOptions) {
   const { account, cadence } = options;
-  const workflowId = accountKey(account.creditorId, account.accountId);
   const unknown = options.creditors ? unknownCreditor(options.creditors, account.creditorId) : null;
   if (unknown) throw new AccountError('unknown_creditor', `creditorId: ${unknown}`, 'creditorId');
   // A cadence named at enrollment ties it to the creditor as segmentation would: it must be able to run it.
@@ -62,35 +65,42 @@ export async function enrollAccount(
   const problems = cadence && creditor ? cadenceCreditorProblems(cadence, [creditor]) : [];
   if (problems.length > 0) throw new AccountError('invalid_request', `cadence: ${problems.join('; ')}`, 'cadence');
   const balance = formatMoney({ amountMinor: account.balanceMinor, currency: account.currency });
+  return {
+    workflowId: accountKey(account.creditorId, account.accountId),
+    taskQueue: options.taskQueue,
+    args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId) }] as Parameters<typeof accountWorkflow>,
+    typedSearchAttributes: [
+      { key: searchAttributes.creditorId, value: account.creditorId },
+      { key: searchAttributes.accountId, value: account.accountId },
+      { key: searchAttributes.product, value: account.product },
+      // Enrolled before its due date it is not delinquent yet (the engine says so too).
+      { key: searchAttributes.stage, value: Date.now() < delinquentFromMs(account.dueDate, account.timezone) ? 'current' : 'notice' },
+      { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
+      { key: searchAttributes.currency, value: account.currency },
+      ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
+    ],
+    // No personal data here: summaries and details are readable by anyone who can read the namespace.
+    staticSummary: `${account.creditorId} / ${account.accountId} · ${account.product} · ${balance} due ${account.dueDate}`,
+    staticDetails: [
+      `**Creditor** ${account.creditorId} · **Account** ${account.accountId}`,
+      cadence ? `**Cadence** ${cadence.name} v${cadence.version} (chosen at enrollment)` : '**Cadence** chosen by the creditor\'s segmentation',
+      `**Time zone** ${account.timezone} · **Language** ${account.language}`,
+    ].join('\n\n'),
+  };
+}
+
+export async function enrollAccount(client: Client, options: EnrollOptions): Promise<EnrollResult> {
+  const start = accountStartOptions(options);
   try {
     await client.workflow.start<typeof accountWorkflow>('accountWorkflow', {
-      workflowId,
-      taskQueue: options.taskQueue,
-      args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId) }],
+      ...start,
       // The workflow id is the enrollment's idempotency key: an account is enrolled once, ever.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: searchAttributes.creditorId, value: account.creditorId },
-        { key: searchAttributes.accountId, value: account.accountId },
-        { key: searchAttributes.product, value: account.product },
-        // Enrolled before its due date it is not delinquent yet (the engine says so too).
-        { key: searchAttributes.stage, value: Date.now() < delinquentFromMs(account.dueDate, account.timezone) ? 'current' : 'notice' },
-        { key: searchAttributes.balanceDueMinor, value: account.balanceMinor },
-        { key: searchAttributes.currency, value: account.currency },
-        ...(cadence ? [{ key: searchAttributes.cadenceName, value: cadence.name }, { key: searchAttributes.cadenceVersion, value: cadence.version }] : []),
-      ],
-      // No personal data here: summaries and details are readable by anyone who can read the namespace.
-      staticSummary: `${account.creditorId} / ${account.accountId} · ${account.product} · ${balance} due ${account.dueDate}`,
-      staticDetails: [
-        `**Creditor** ${account.creditorId} · **Account** ${account.accountId}`,
-        cadence ? `**Cadence** ${cadence.name} v${cadence.version} (chosen at enrollment)` : '**Cadence** chosen by the creditor\'s segmentation',
-        `**Time zone** ${account.timezone} · **Language** ${account.language}`,
-      ].join('\n\n'),
     });
-    return { status: 'started', workflowId };
+    return { status: 'started', workflowId: start.workflowId };
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { status: 'already_enrolled', workflowId };
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { status: 'already_enrolled', workflowId: start.workflowId };
     throw error;
   }
 }
