@@ -13,7 +13,7 @@ import { claimOpen } from './claims';
 import type { ContactEffect, EffectFailure, EffectValues } from './commands';
 import { changeStage, EngineRefusal, note, updateHold, type Ctx } from './context';
 import { contactRecord, requestContact } from './contacts';
-import { found, mailReturned, replyFrom, verify } from './locating';
+import { allowFurtherContact, found, furtherContactProblem, mailReturned, queueTraceConfirm, replyFrom, verify } from './locating';
 import type { ComplianceEvent } from './records';
 import type { EngineConfig, EngineState } from './state';
 import { closeItem, queueWork } from './work';
@@ -34,10 +34,19 @@ export function checkWorkOutcome(state: EngineState, config: EngineConfig, at: s
     case 'debtor_reply:answered':
       if (!request.answer?.trim()) refuse('answer: the text of the answer is required', 'answer');
       if (isEndStage(state.stage) && state.compliance.flags.deceased) refuse('the debtor is deceased: no answer may go to them');
+      if (!state.replies.some((r) => r.itemId === item!.id)) refuse('this reply came from a third party asked for location information: an answer about the account would tell them of the debt (§1006.10); record what they asked on the trace item');
       return;
     case 'trace_confirm:confirmed':
       if (!state.locating?.candidates.some((c) => c.id === request.candidateId && c.status !== 'rejected')) refuse('candidateId: not a candidate of this trace', 'candidateId');
       return;
+    case 'trace_confirm:asked_to_be_contacted_again':
+    case 'trace_confirm:earlier_answer_wrong': {
+      const candidate = state.locating?.candidates.find((c) => c.id === request.candidateId);
+      if (!candidate) refuse('candidateId: not a candidate of this trace', 'candidateId');
+      const problem = furtherContactProblem(state, candidate!, request.outcome === 'asked_to_be_contacted_again' ? 'requested' : 'earlier_answer_wrong', request.note);
+      if (problem) refuse(problem.message, problem.field);
+      return;
+    }
     case 'trace_manual:found':
       if (!request.found || (!request.found.email && !request.found.phone && !request.found.address)) refuse('found: give an email, a phone or an address', 'found');
       return;
@@ -85,6 +94,17 @@ export function applyWorkOutcome(ctx: Ctx, request: WorkOutcomeRequest): unknown
     case 'trace_confirm:confirmed':
       verify(ctx, s.locating!.candidates.find((c) => c.id === request.candidateId)!, `confirmed by ${by}`);
       break;
+    case 'trace_confirm:asked_to_be_contacted_again':
+    case 'trace_confirm:earlier_answer_wrong':
+      allowFurtherContact(ctx, s.locating!.candidates.find((c) => c.id === request.candidateId)!, {
+        reason: request.outcome === 'asked_to_be_contacted_again' ? 'requested' : 'earlier_answer_wrong',
+        source: 'operator',
+        by: request.operator,
+        note: request.note?.trim() ?? '',
+      });
+      // The trace is not over: a new item for the next confirmation (this one is closed).
+      queueTraceConfirm(ctx);
+      break;
     case 'trace_confirm:none_valid':
       s.locating?.candidates.forEach((c) => c.status !== 'verified' && (c.status = 'rejected'));
       if (s.locating) {
@@ -123,13 +143,22 @@ export function applyWorkOutcome(ctx: Ctx, request: WorkOutcomeRequest): unknown
   return undefined;
 }
 
-/** A reply or a dispute that arrived: a person answers or verifies it; a reply from a trace candidate verifies it. */
+/**
+ * A reply or a dispute that arrived: a person answers or verifies it. A reply from a trace
+ * candidate verifies it, unless it asks to be contacted again: then it is a third party's, read by
+ * a person but never answered about the account (§1006.10).
+ */
 export function complianceWork(ctx: Ctx, event: ComplianceEvent): void {
   const s = ctx.s;
   if (event?.kind === 'debtor_reply') {
-    replyFrom(ctx, event.from);
-    const itemId = queueWork(ctx, 'debtor_reply', { title: `Debtor replied by ${event.channel}`, priority: 2, dueAt: null, detail: { channel: event.channel, from: event.from, text: String(event.text).slice(0, 1600) } });
-    s.replies.push({ itemId, channel: event.channel, from: event.from });
+    const thirdParty = replyFrom(ctx, event.from, String(event.text)) === 'third_party';
+    const itemId = queueWork(ctx, 'debtor_reply', {
+      title: thirdParty ? `A third party asked for location information replied by ${event.channel}` : `Debtor replied by ${event.channel}`,
+      priority: 2,
+      dueAt: null,
+      detail: { channel: event.channel, from: event.from, text: String(event.text).slice(0, 1600), ...(thirdParty ? { thirdParty: 'asked to be contacted again: one more location inquiry goes to them; answer nothing about the account (§1006.10)' } : {}) },
+    });
+    if (!thirdParty) s.replies.push({ itemId, channel: event.channel, from: event.from });
   }
   if (event?.kind === 'dispute' && s.compliance.dispute === 'pending_verification' && !s.openWork.some((i) => i.kind === 'dispute'))
     queueWork(ctx, 'dispute', { title: `Dispute to verify (by ${event.via})`, priority: 1, dueAt: null, detail: { via: event.via, note: event.note ?? null, receivedAt: event.receivedAt ?? ctx.at } });
