@@ -392,6 +392,48 @@ describe('work items', () => {
     assert.notEqual(record.status, 'sent');
   });
 
+  const answerTemplates = (marker: string) => ({
+    en: { subject: `${marker}: {{accountId}}`, text: `${marker} {{debtorName}}: {{answer}} You owe {{balance}}. From a debt collector; write to {{optOutEmail}} to stop emails.`, sms: `${marker} {{answer}} Debt collector. Reply STOP to opt out.` },
+    es: { subject: `${marker} es: {{accountId}}`, text: `${marker} es {{debtorName}}: {{answer}} Cobrador de deudas; escriba a {{optOutEmail}}.`, sms: `${marker} es {{answer}} Responda STOP.` },
+  });
+  const answered = (w: World, channel: 'email' | 'sms', text: string) => {
+    w.comply({ kind: 'debtor_reply', channel, from: channel === 'email' ? 'work@example.test' : '+12125550123', text: 'A question' });
+    w.control({ kind: 'work_outcome', request: { itemId: w.workItems.at(-1)!.id, outcome: 'answered', answer: text, operator: 'ana' } });
+    return w.sent.filter((s) => s.effect.purpose.type === 'answer');
+  };
+
+  it("answers use the shipped template when neither the cadence nor the creditor has one, in the debtor's language", () => {
+    const [english] = answered(new World(account(), { start: START, cadence }), 'email', 'It includes last month.');
+    assert.equal(english!.effect.subject, 'About your account W-1');
+    assert.equal(english!.effect.text, 'Dear Wanda Worker,\n\nIt includes last month.\n\nThis is a communication from a debt collector (Dunning Collections). To stop emails, write to optout@example.test.');
+    const [spanish] = answered(new World(account({ language: 'es' }), { start: START, cadence }), 'sms', 'Incluye el mes pasado.');
+    assert.equal(spanish!.effect.text, 'Incluye el mes pasado. (Dunning Collections, cobrador de deudas.) Responda STOP para no recibir más mensajes.');
+  });
+
+  it("answers use the creditor's template, and the cadence's over it", () => {
+    const creditors = new World(account(), { start: START, cadence, config: { answerTemplates: answerTemplates('CREDITOR') } });
+    const [byCreditor] = answered(creditors, 'email', 'It includes last month.');
+    assert.equal(byCreditor!.effect.subject, 'CREDITOR: W-1');
+    assert.equal(byCreditor!.effect.text, 'CREDITOR Wanda Worker: It includes last month. You owe $500.00. From a debt collector; write to optout@example.test to stop emails.');
+    const both = new World(account({ language: 'es' }), { start: START, cadence: { ...cadence, answerTemplates: answerTemplates('CADENCE') }, config: { answerTemplates: answerTemplates('CREDITOR') } });
+    const [byCadence] = answered(both, 'sms', 'Sí.');
+    assert.deepEqual([byCadence!.effect.channel, byCadence!.effect.subject, byCadence!.effect.text], ['sms', '', 'CADENCE es Sí. Responda STOP.']);
+  });
+
+  it("an answer from the creditor's template still waits for the contact window, and an opt-out still stops it", () => {
+    const w = new World(account(), { start: START, cadence, config: { answerTemplates: answerTemplates('CREDITOR') } });
+    w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-02', '21:30', NY)).toISOString() });
+    assert.equal(answered(w, 'email', 'Yes.').length, 0, 'not sent at 21:30 local');
+    assert.equal(w.state.contacts.filter((c) => c.stepId === 'answer').length, 0, 'held, not dropped');
+    w.advance({ days: 1 });
+    const [sent] = w.sent.filter((s) => s.effect.purpose.type === 'answer');
+    assert.equal(sent!.at, new Date(zonedTimeToUtcMs('2026-11-03', '08:00', NY)).toISOString());
+    assert.match(sent!.effect.text, /^CREDITOR Wanda Worker: Yes\./);
+    w.comply({ kind: 'opt_out', channel: 'email', address: 'work@example.test', source: 'reply' });
+    assert.equal(answered(w, 'email', 'Again.').length, 1, 'the opted-out address gets no second answer');
+    assert.equal(w.state.contacts.filter((c) => c.stepId === 'answer').at(-1)!.status, 'suppressed');
+  });
+
   it('a dispute within the period becomes an item; verification from the queue resumes collection', () => {
     const w = new World(account(), { start: START, cadence });
     w.comply({ kind: 'dispute', via: 'letter' });

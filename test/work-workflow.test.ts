@@ -19,6 +19,7 @@ import { createWorkQueue } from '../src/client/work-queue';
 import { type AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
 import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
@@ -234,6 +235,29 @@ describe('answers to debtors', () => {
       const { rows } = await stack.pool.query(`SELECT decision FROM contact_decisions WHERE account_key = $1 AND step_id = 'answer'`, [`account/${account.creditorId}/${account.accountId}`]);
       assert.ok(rows.length > 0 && rows.at(-1).decision === 'allow', `the gate decided on the answer: ${JSON.stringify(rows)}`);
       assert.equal((await openItems(account.accountId, 'debtor_reply')).length, 0);
+      await handle.terminate('test done');
+    });
+  });
+
+  it("the creditor's answer template from the directory reaches the account: the answer is rendered from it", async () => {
+    const account = makeAccount({ debtorName: 'Cora Template' });
+    const answerTemplates = {
+      en: { subject: 'Metro answers: {{accountId}}', text: 'Hi {{debtorName}}, {{answer}} ({{balance}} open.) {{collectorName}} is a debt collector; write to {{optOutEmail}} to stop emails.', sms: '{{answer}} Reply STOP to opt out.' },
+    };
+    const creditors = parseCreditorDirectory({ creditors: [{ id: account.creditorId, name: 'Test Creditor', mailingAddress: ['1 Test St'], creditDepartmentEmail: 'credit@example.test', answerTemplates }] });
+    await stack.run(async () => {
+      const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue, creditors });
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+      await stack.env.sleep('1 hour');
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: account.email!, text: 'What is still open?' });
+      await stack.env.sleep('1 minute');
+      const [item] = await openItems(account.accountId, 'debtor_reply');
+      assert.deepEqual(await completeItem('debtor_reply', item!.item_id, { outcome: 'answered', answer: 'Only the October bill.' }), { ok: true });
+      await stack.env.sleep('1 day');
+      const [answer, ...more] = stack.smtp.messages().filter((m) => m.to.includes(account.email!) && m.text.includes('Only the October bill.'));
+      assert.equal(more.length, 0);
+      assert.equal(answer!.subject, `Metro answers: ${account.accountId}`);
+      assert.match(answer!.text, /^Hi Cora Template, Only the October bill\. \(\$[\d,.]+ open\.\) Dunning Collections is a debt collector/);
       await handle.terminate('test done');
     });
   });

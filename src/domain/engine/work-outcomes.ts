@@ -7,11 +7,12 @@
  * Also: the debtor's replies and disputes that become work items when they arrive.
  */
 import { isEndStage } from '../account';
-import { renderTemplate } from '../template';
+import { answerTemplateFor, renderAnswer } from '../answer-templates';
+import { templateValues } from '../cadence';
 import { checkPromise, takePromise } from './arrangement-watch';
 import { claimOpen } from './claims';
 import type { ContactEffect, EffectFailure, EffectValues } from './commands';
-import { changeStage, EngineRefusal, note, updateHold, type Ctx } from './context';
+import { balance, changeStage, EngineRefusal, note, updateHold, type Ctx } from './context';
 import { contactRecord, requestContact } from './contacts';
 import { allowFurtherContact, found, furtherContactProblem, mailReturned, queueTraceConfirm, replyFrom, verify } from './locating';
 import type { ComplianceEvent } from './records';
@@ -164,21 +165,22 @@ export function complianceWork(ctx: Ctx, event: ComplianceEvent): void {
     queueWork(ctx, 'dispute', { title: `Dispute to verify (by ${event.via})`, priority: 1, dueAt: null, detail: { via: event.via, note: event.note ?? null, receivedAt: event.receivedAt ?? ctx.at } });
 }
 
-/** An operator's answer to a debtor's question: one contact, through the gate, on the channel the question came by. */
+/** An operator's answer to a debtor's question: one contact, through the gate, on the channel the question came by, from the answer template (answer-templates.ts). */
 export function planAnswer(ctx: Ctx): boolean {
   const answer = ctx.s.answers[0];
   if (!answer || (ctx.s.answerNotBefore && Date.parse(ctx.s.answerNotBefore) > ctx.nowMs)) return false;
   const a = ctx.s.profile;
-  const t = ANSWER_TEMPLATES[a.language] ?? ANSWER_TEMPLATES.en;
-  const values = { debtorName: a.debtorName, accountId: a.accountId, answer: answer.text, optOutEmail: ctx.config.settings.optOutEmail, collectorName: ctx.config.settings.collectorName ?? 'Dunning Collections' } as unknown as Parameters<typeof renderTemplate>[1];
+  const template = answerTemplateFor(a.language, { cadence: ctx.s.cadence?.answerTemplates, creditor: ctx.config.answerTemplates });
+  const values = { ...templateValues(a, balance(ctx), ctx.config.settings, ctx.at), answer: answer.text, collectorName: ctx.config.settings.collectorName ?? 'Dunning Collections' };
+  const message = renderAnswer(template, answer.channel, values);
   requestContact(ctx, {
     purpose: { type: 'answer', itemId: answer.itemId },
     idempotencyKey: `${answer.itemId}/answer`,
     stepId: 'answer',
     channel: answer.channel,
     recipient: answer.to,
-    subject: answer.channel === 'email' ? renderTemplate(t.subject, values) : '',
-    text: renderTemplate(answer.channel === 'sms' ? t.sms : t.text, values),
+    subject: message.subject,
+    text: message.text,
     html: null,
     summary: `answer to the debtor's ${answer.channel}`,
   });
@@ -198,16 +200,3 @@ export function answerResult(ctx: Ctx, effect: ContactEffect, outcome: { value: 
   s.contacts.push(record);
   s.compliance.events.push({ kind: 'answer', at: ctx.at, detail: `answer by ${effect.channel}: ${record.status}${record.reason ? ` (${record.reason})` : ''}` });
 }
-
-const ANSWER_TEMPLATES = {
-  en: {
-    subject: 'About your account {{accountId}}',
-    text: 'Dear {{debtorName}},\n\n{{answer}}\n\nThis is a communication from a debt collector ({{collectorName}}). To stop emails, write to {{optOutEmail}}.',
-    sms: '{{answer}} ({{collectorName}}, a debt collector.) Reply STOP to opt out.',
-  },
-  es: {
-    subject: 'Sobre su cuenta {{accountId}}',
-    text: 'Estimado/a {{debtorName}}:\n\n{{answer}}\n\nEsta es una comunicación de un cobrador de deudas ({{collectorName}}). Para no recibir más correos, escriba a {{optOutEmail}}.',
-    sms: '{{answer}} ({{collectorName}}, cobrador de deudas.) Responda STOP para no recibir más mensajes.',
-  },
-} as const;
