@@ -227,6 +227,14 @@ describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
     neverTheDebt(w);
   });
 
+  it('after a death, the purge takes the third party\'s address and words from the record, and keeps why and when', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Not me; call me back next week.' });
+    w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });
+    w.advance({ days: 3 * 365 + 1 });
+    assert.deepEqual(w.state.furtherContacts.map((f) => [f.key, f.note, f.reason, f.source]), [['[redacted]', '[redacted]', 'requested', 'reply']]);
+  });
+
   it('a further inquiry outside the contact window waits for it, and is still only one', () => {
     const w = located();
     w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-04', '22:00', NY)).toISOString() });
