@@ -9,6 +9,8 @@ import { cadenceCreditorProblems, creditorsUsingCadence, parseCreditorDirectory 
 import { runCli } from '../src/starter';
 import { renderStepMessage, templateValues } from '../src/domain/cadence';
 import { formatMoney } from '../src/domain/money';
+import { DEFAULT_ANSWER_TEMPLATES } from '../src/domain/answer-templates';
+import { answerTemplatesSchema } from '../src/schemas/answer-templates.schema';
 import { makeAccount, ROOT, settings } from './helpers/fixtures';
 
 const standard = () => JSON.parse(readFileSync(join(ROOT, 'cadences', 'standard.json'), 'utf8'));
@@ -191,6 +193,39 @@ describe('cadences and the creditors that use them', () => {
       for (const [name, value] of Object.entries(previous)) if (value === undefined) delete process.env[name]; else process.env[name] = value;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('answer templates (answers to debtors\' questions)', () => {
+  const answers = (es: Record<string, string> = {}) => ({
+    en: { subject: 'Re: {{accountId}}', text: 'Hello {{debtorName}}, {{answer}} Balance: {{balance}}. A debt collector. Write to {{optOutEmail}} to stop emails.', sms: '{{answer}} (debt collector) Reply STOP to opt out.' },
+    es: { subject: 'Re: {{accountId}}', text: 'Hola {{debtorName}}, {{answer}} Cobrador de deudas. Escriba a {{optOutEmail}}.', sms: '{{answer}} Responda STOP.', ...es },
+  });
+
+  it('a cadence may carry its own; they are checked when it is loaded', () => {
+    const cadence = parseCadence({ ...standard(), answerTemplates: answers() });
+    assert.equal(cadence.answerTemplates!.en.subject, 'Re: {{accountId}}');
+  });
+
+  it('a bad one is refused at load, naming the language and the field', () => {
+    const refused = errorOf({ ...standard(), answerTemplates: answers({ sms: '{{answer}} {{balanceDue}} Responda STOP.' }) });
+    assert.match(refused, /answerTemplates\.es\.sms: unknown variable \{\{balanceDue\}\}; an answer knows debtorName, creditorId, accountId, balance/);
+    // The operator's answer must have a place, and a product's variable is not every account's.
+    assert.match(errorOf({ ...standard(), answerTemplates: answers({ text: 'Hola {{debtorName}}. Escriba a {{optOutEmail}}.' }) }), /answerTemplates\.es\.text: must contain \{\{answer\}\}/);
+    assert.match(errorOf({ ...standard(), answerTemplates: answers({ sms: '{{answer}} {{serviceId}} Responda STOP.' }) }), /answerTemplates\.es\.sms: unknown variable \{\{serviceId\}\}/);
+    assert.match(errorOf({ ...standard(), answerTemplates: answers({ sms: '{{answer}}' }) }), /answerTemplates\.es\.sms: must tell how to opt out/);
+    assert.match(errorOf({ ...standard(), answerTemplates: { es: answers().es } }), /answerTemplates\.en: /);
+    assert.match(errorOf({ ...standard(), answerTemplates: { en: { ...answers().en, html: '<p>x</p>' } } }), /answerTemplates\.en: Unrecognized key/);
+  });
+
+  it('a creditor may carry its own, checked when the directory is loaded', () => {
+    const directory = (answerTemplates: unknown) => parseCreditorDirectory({ creditors: [{ id: 'cred-a', name: 'A', mailingAddress: ['1 A St'], creditDepartmentEmail: 'a@example.test', answerTemplates }] }, 'creditors.json');
+    assert.equal(directory(answers()).creditors[0]!.answerTemplates!.es!.sms, '{{answer}} Responda STOP.');
+    assert.throws(() => directory({ en: { ...answers().en, subject: 'About {{acount}}' } }), /creditors\.json is not valid:\n {2}creditors\.0\.answerTemplates\.en\.subject: unknown variable \{\{acount\}\}/);
+  });
+
+  it('the shipped default passes its own checks', () => {
+    assert.equal(answerTemplatesSchema.safeParse(DEFAULT_ANSWER_TEMPLATES).success, true);
   });
 });
 

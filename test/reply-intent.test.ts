@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ownText, replyIntent } from '../src/domain/reply-intent';
+import { asksToBeContactedAgain, ownText, replyIntent } from '../src/domain/reply-intent';
 
 describe('reply intent', () => {
   const cases: [string, string, string, ReturnType<typeof replyIntent>][] = [
@@ -30,4 +30,28 @@ describe('reply intent', () => {
   it('drops quoted lines and the quoted original', () => {
     assert.equal(ownText('Will pay.\n> quoted\n-----Original Message-----\nFrom: x\nold'), 'Will pay.');
   });
+});
+
+describe('a request to be contacted again (a third party asked for location information, §1006.10(b)(3))', () => {
+  const asks = [
+    'I am not Tess, but write to me again next week: I will ask her sister.',
+    'Wrong person, but call me back, I may know where he lives.',
+    'Not sure. Try again later?',
+    'Please contact me again in a few days.',
+    'No soy ella, pero vuelva a escribirme la próxima semana.',
+    'Escríbame de nuevo el lunes, por favor.',
+  ];
+  const doesNot = [
+    'Yes, this is Tess.',
+    'Do not write to me again.',
+    "Don't contact me again, I don't know her.",
+    'Never call me back.',
+    'I will call you back.',
+    'STOP',
+    'Please stop emailing me.',
+    'No me vuelva a escribir.',
+    'Thanks.\n> Reply or call us again.',
+  ];
+  for (const text of asks) it(`asks: ${text}`, () => assert.equal(asksToBeContactedAgain(text), true));
+  for (const text of doesNot) it(`does not ask: ${text}`, () => assert.equal(asksToBeContactedAgain(text), false));
 });

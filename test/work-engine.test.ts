@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import type { AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
 import { fromCarried, initialState } from '../src/domain/engine';
+import { locationContactRule } from '../src/domain/engine/locating';
 import { zonedTimeToUtcMs } from '../src/domain/schedule';
 import { parseCadence } from '../src/schemas/cadence.schema';
 import { World } from './helpers/engine-world';
@@ -134,6 +135,126 @@ describe('locating', () => {
     assert.deepEqual(state.returnedMail, []);
     assert.equal(state.workSeq, 0);
     assert.equal(state.locating, null);
+  });
+});
+
+describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
+  const CANDIDATE = 'new@traced.example.test';
+  const inquiriesTo = (w: World, value: string) => w.sent.filter((s) => s.effect.purpose.type === 'location' && (s.effect.recipient ?? '').includes(value));
+  const located = () => {
+    const w = new World(account(), { start: START, cadence, trace: () => FOUND });
+    w.advance({ days: 1 });
+    allChannelsDead(w);
+    assert.equal(inquiriesTo(w, CANDIDATE).length, 1);
+    return w;
+  };
+  const candidate = (w: World, kind: string) => w.state.locating!.candidates.find((c) => c.kind === kind)!;
+  const traceItem = (w: World) => w.workItems.filter((i) => i.kind === 'trace_confirm' && w.state.openWork.some((o) => o.id === i.id)).at(-1)!;
+  const outcome = (w: World, outcome: string, extra: Record<string, unknown>) => w.control({ kind: 'work_outcome', request: { itemId: traceItem(w).id, outcome, operator: 'ana', ...extra } });
+  const neverTheDebt = (w: World) => {
+    for (const s of w.sent.filter((x) => x.effect.purpose.type === 'location')) assert.doesNotMatch(`${s.effect.subject} ${s.effect.text}`, /debt|owe|balance|collect|\$|account/i);
+  };
+
+  it('a second contact is refused without a reason: none is sent, and an operator must say why', () => {
+    const w = located();
+    w.advance({ days: 20 });
+    assert.equal(inquiriesTo(w, CANDIDATE).length, 1, 'asked once, never again on its own');
+    const rule = locationContactRule(w.state, candidate(w, 'email'));
+    assert.equal(rule.allowed, false);
+    assert.match((rule as { why: string }).why, /already contacted once for location information; §1006\.10\(b\)\(3\) allows another contact only if that person asked for it/);
+    // "The earlier answer was wrong" needs the operator's reason; a number is called by a person; an unknown candidate is no candidate.
+    assert.throws(() => outcome(w, 'earlier_answer_wrong', { candidateId: candidate(w, 'email').id }), /note: this third party \(email\) was already contacted once for location information; §1006\.10\(b\)\(3\) allows another contact only if .*: say why you believe so/);
+    assert.throws(() => outcome(w, 'asked_to_be_contacted_again', { candidateId: candidate(w, 'phone').id }), /candidateId: c\d \(phone\) is a number/);
+    assert.throws(() => outcome(w, 'asked_to_be_contacted_again', { candidateId: 'c9' }), /candidateId: not a candidate/);
+    w.advance({ days: 5 });
+    assert.equal(inquiriesTo(w, CANDIDATE).length, 1, 'a refused request changes nothing');
+    assert.deepEqual(w.state.furtherContacts, []);
+  });
+
+  it('allowed when the person asks, in a reply: one more inquiry, not two, and the reply verifies nothing and gets no answer about the account', () => {
+    const w = located();
+    w.advance({ days: 2 });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda, but write to me again next week, I'll ask her brother." });
+    assert.equal(w.state.stage, 'locating', 'the third party is not the debtor: nothing verified');
+    assert.equal(candidate(w, 'email').status, 'inquired');
+    w.advance({ days: 20 });
+    const inquiries = inquiriesTo(w, CANDIDATE);
+    assert.equal(inquiries.length, 2, 'exactly one further contact');
+    assert.equal(inquiries[1]!.effect.stepId, 'location-inquiry-c2-2');
+    assert.notEqual(inquiries[1]!.effect.idempotencyKey, inquiries[0]!.effect.idempotencyKey, 'its own send, not the first one again');
+    assert.deepEqual(
+      w.state.furtherContacts.map((f) => [f.key, f.reason, f.source, f.contactedAt !== null]),
+      [[`email:${CANDIDATE}`, 'requested', 'reply', true]],
+    );
+    assert.match(w.state.furtherContacts[0]!.note, /write to me again next week/);
+    assert.match(w.state.compliance.events.find((e) => e.kind === 'location_contact_allowed')!.detail, /the person asked to be contacted again \(their reply/);
+    // Their reply is in the queue for a person to read, but no answer about the account may go to them.
+    const reply = w.workItems.find((i) => i.kind === 'debtor_reply')!;
+    assert.match(reply.title, /third party/);
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'Your balance is $500.', operator: 'ana' } }), /third party asked for location information: an answer about the account would tell them of the debt/);
+    assert.equal(locationContactRule(w.state, candidate(w, 'email')).allowed, false, 'after it, a further one needs a new reason');
+    neverTheDebt(w);
+  });
+
+  it('allowed when the person asked an operator (a call back, a letter): recorded on the trace item', () => {
+    const w = located();
+    const address = candidate(w, 'address');
+    assert.equal(inquiriesTo(w, '9 Elm St').length, 1);
+    outcome(w, 'asked_to_be_contacted_again', { candidateId: address.id, note: 'called back: write again in a week' });
+    w.advance({ days: 10 });
+    assert.equal(inquiriesTo(w, '9 Elm St').length, 2);
+    assert.equal(inquiriesTo(w, '9 Elm St')[1]!.effect.channel, 'letter');
+    assert.deepEqual(w.state.furtherContacts.map((f) => [f.reason, f.source, f.by, f.note]), [['requested', 'operator', 'ana', 'called back: write again in a week']]);
+    // The trace goes on: a new item to confirm a candidate, with each one's contacts so far.
+    const item = traceItem(w);
+    assert.deepEqual((item.detail.candidates as { kind: string; contacts: number }[]).map((c) => [c.kind, c.contacts]), [['address', 1], ['email', 1], ['phone', 0]]);
+    neverTheDebt(w);
+  });
+
+  it('allowed with an operator\'s reason that the earlier answer was wrong or incomplete; one more, then refused again', () => {
+    const w = located();
+    const email = candidate(w, 'email');
+    outcome(w, 'earlier_answer_wrong', { candidateId: email.id, note: 'she said he moved out; the landlord says he is back since Monday' });
+    w.advance({ days: 10 });
+    assert.equal(inquiriesTo(w, CANDIDATE).length, 2);
+    const [further] = w.state.furtherContacts;
+    assert.deepEqual([further!.reason, further!.source, further!.by, further!.note], ['earlier_answer_wrong', 'operator', 'ana', 'she said he moved out; the landlord says he is back since Monday']);
+    assert.equal(further!.contactedAt, inquiriesTo(w, CANDIDATE)[1]!.at, 'the record says when the contact it allowed was made');
+    assert.equal(w.state.contacts.filter((c) => c.stepId.startsWith(`location-inquiry-${email.id}`)).length, 2, 'both contacts are in the history');
+    const rule = locationContactRule(w.state, email);
+    assert.equal(rule.allowed, false);
+    assert.match((rule as { why: string }).why, /already contacted 2 times/);
+    neverTheDebt(w);
+  });
+
+  it('after a death, the purge takes the third party\'s address and words from the record, and keeps why and when', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Not me; call me back next week.' });
+    w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });
+    w.advance({ days: 3 * 365 + 1 });
+    assert.deepEqual(w.state.furtherContacts.map((f) => [f.key, f.note, f.reason, f.source]), [['[redacted]', '[redacted]', 'requested', 'reply']]);
+  });
+
+  it('a further inquiry outside the contact window waits for it, and is still only one', () => {
+    const w = located();
+    w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-04', '22:00', NY)).toISOString() });
+    outcome(w, 'asked_to_be_contacted_again', { candidateId: candidate(w, 'email').id });
+    assert.equal(inquiriesTo(w, CANDIDATE).length, 1, 'not at 22:00 local');
+    // One request, one more contact: a second request before it is made allows nothing more.
+    assert.throws(() => outcome(w, 'earlier_answer_wrong', { candidateId: candidate(w, 'email').id, note: 'and she was wrong' }), /may already be contacted once more \(the person asked to be contacted again .*\), which has not happened yet/);
+    w.advance({ days: 3 });
+    const inquiries = inquiriesTo(w, CANDIDATE);
+    assert.equal(inquiries.length, 2);
+    assert.equal(inquiries[1]!.at, new Date(zonedTimeToUtcMs('2026-11-05', '08:00', NY)).toISOString());
+  });
+
+  it('the same third party found twice by a trace is one candidate, asked once', () => {
+    const twice = { ...FOUND, candidates: [...FOUND.candidates, { ...FOUND.candidates[0]!, value: 'NEW@traced.example.test', confidence: 40 }] };
+    const w = new World(account(), { start: START, cadence, trace: () => twice });
+    allChannelsDead(w);
+    w.advance({ days: 5 });
+    assert.equal(w.state.locating!.candidates.filter((c) => c.kind === 'email').length, 1);
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.channel === 'email').length, 1);
   });
 });
 
@@ -277,6 +398,48 @@ describe('work items', () => {
     const record = w.state.contacts.find((c) => c.stepId === 'answer')!;
     assert.ok(record, 'the answer is recorded with the gate\'s decision');
     assert.notEqual(record.status, 'sent');
+  });
+
+  const answerTemplates = (marker: string) => ({
+    en: { subject: `${marker}: {{accountId}}`, text: `${marker} {{debtorName}}: {{answer}} You owe {{balance}}. From a debt collector; write to {{optOutEmail}} to stop emails.`, sms: `${marker} {{answer}} Debt collector. Reply STOP to opt out.` },
+    es: { subject: `${marker} es: {{accountId}}`, text: `${marker} es {{debtorName}}: {{answer}} Cobrador de deudas; escriba a {{optOutEmail}}.`, sms: `${marker} es {{answer}} Responda STOP.` },
+  });
+  const answered = (w: World, channel: 'email' | 'sms', text: string) => {
+    w.comply({ kind: 'debtor_reply', channel, from: channel === 'email' ? 'work@example.test' : '+12125550123', text: 'A question' });
+    w.control({ kind: 'work_outcome', request: { itemId: w.workItems.at(-1)!.id, outcome: 'answered', answer: text, operator: 'ana' } });
+    return w.sent.filter((s) => s.effect.purpose.type === 'answer');
+  };
+
+  it("answers use the shipped template when neither the cadence nor the creditor has one, in the debtor's language", () => {
+    const [english] = answered(new World(account(), { start: START, cadence }), 'email', 'It includes last month.');
+    assert.equal(english!.effect.subject, 'About your account W-1');
+    assert.equal(english!.effect.text, 'Dear Wanda Worker,\n\nIt includes last month.\n\nThis is a communication from a debt collector (Dunning Collections). To stop emails, write to optout@example.test.');
+    const [spanish] = answered(new World(account({ language: 'es' }), { start: START, cadence }), 'sms', 'Incluye el mes pasado.');
+    assert.equal(spanish!.effect.text, 'Incluye el mes pasado. (Dunning Collections, cobrador de deudas.) Responda STOP para no recibir más mensajes.');
+  });
+
+  it("answers use the creditor's template, and the cadence's over it", () => {
+    const creditors = new World(account(), { start: START, cadence, config: { answerTemplates: answerTemplates('CREDITOR') } });
+    const [byCreditor] = answered(creditors, 'email', 'It includes last month.');
+    assert.equal(byCreditor!.effect.subject, 'CREDITOR: W-1');
+    assert.equal(byCreditor!.effect.text, 'CREDITOR Wanda Worker: It includes last month. You owe $500.00. From a debt collector; write to optout@example.test to stop emails.');
+    const both = new World(account({ language: 'es' }), { start: START, cadence: { ...cadence, answerTemplates: answerTemplates('CADENCE') }, config: { answerTemplates: answerTemplates('CREDITOR') } });
+    const [byCadence] = answered(both, 'sms', 'Sí.');
+    assert.deepEqual([byCadence!.effect.channel, byCadence!.effect.subject, byCadence!.effect.text], ['sms', '', 'CADENCE es Sí. Responda STOP.']);
+  });
+
+  it("an answer from the creditor's template still waits for the contact window, and an opt-out still stops it", () => {
+    const w = new World(account(), { start: START, cadence, config: { answerTemplates: answerTemplates('CREDITOR') } });
+    w.advance({ to: new Date(zonedTimeToUtcMs('2026-11-02', '21:30', NY)).toISOString() });
+    assert.equal(answered(w, 'email', 'Yes.').length, 0, 'not sent at 21:30 local');
+    assert.equal(w.state.contacts.filter((c) => c.stepId === 'answer').length, 0, 'held, not dropped');
+    w.advance({ days: 1 });
+    const [sent] = w.sent.filter((s) => s.effect.purpose.type === 'answer');
+    assert.equal(sent!.at, new Date(zonedTimeToUtcMs('2026-11-03', '08:00', NY)).toISOString());
+    assert.match(sent!.effect.text, /^CREDITOR Wanda Worker: Yes\./);
+    w.comply({ kind: 'opt_out', channel: 'email', address: 'work@example.test', source: 'reply' });
+    assert.equal(answered(w, 'email', 'Again.').length, 1, 'the opted-out address gets no second answer');
+    assert.equal(w.state.contacts.filter((c) => c.stepId === 'answer').at(-1)!.status, 'suppressed');
   });
 
   it('a dispute within the period becomes an item; verification from the queue resumes collection', () => {

@@ -2,6 +2,8 @@
  * The paths of issue 13 under time skipping on real infrastructure (the test server, Postgres,
  * the SMTP and Twilio sinks, the loopback skip-trace provider and payer): an account whose every
  * channel died is traced, a candidate verified by the debtor's reply, and the cadence resumes; a
+ * third party who asks to be contacted again gets one more inquiry, and one more letter goes on an
+ * operator's reason (§1006.10(b)(3)); a
  * provider that finds nothing gives the search to a person, whose contact details resume it; a
  * field visit with each outcome; a claim denied, appealed, paid by the insurer, and the patient
  * billed only the rest; a debtor's question answered through the gate. Outcomes go through the work queue service as an operator's would.
@@ -17,6 +19,7 @@ import { createWorkQueue } from '../src/client/work-queue';
 import { type AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
 import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
@@ -138,6 +141,50 @@ describe('locating', () => {
     });
   });
 
+  it('§1006.10(b)(3): inquiry sent → the third party asks to be contacted again → one more inquiry, not two; the operator\'s reason allows one more letter', async () => {
+    const account = makeAccount({ debtorName: 'Rhea Referral' });
+    const candidate = 'rhea.referral@traced.example.test';
+    const toCandidate = () => stack.smtp.messages().filter((m) => m.to.includes(candidate));
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('1 hour');
+      await killChannels(handle, account);
+      await stack.env.sleep('1 day');
+      assert.equal(toCandidate().length, 1, 'the first location inquiry');
+      const [traceItem] = await openItems(account.accountId, 'trace_confirm');
+      assert.ok(traceItem);
+
+      // Their reply comes by email, as any reply does: it asks to be written to again.
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: candidate, text: "I'm not Rhea, but write to me again next week, I'll ask her sister for her address." });
+      await stack.env.sleep('1 hour');
+      assert.equal(toCandidate().length, 2, 'one more inquiry, as they asked');
+      await stack.env.sleep('10 days');
+      assert.equal(toCandidate().length, 2, 'not two more: a further contact needs a further reason');
+      for (const m of toCandidate()) assert.doesNotMatch(`${m.subject}\n${m.text}`, /debt|owe|balance|collect|\$/i);
+      let s = await state(handle);
+      assert.equal(s.stage, 'locating', 'the third party is not the debtor: nothing was verified by their reply');
+      assert.deepEqual(s.work!.furtherContacts.map((f) => [f.key, f.reason, f.source, f.contactedAt !== null]), [[`email:${candidate}`, 'requested', 'reply', true]]);
+      const [reply] = await openItems(account.accountId, 'debtor_reply');
+      const answered = await completeItem('debtor_reply', reply!.item_id, { outcome: 'answered', answer: 'Your balance is due.' });
+      assert.equal(answered.ok, false);
+      assert.match((answered as { message: string }).message, /third party asked for location information/);
+
+      // The operator's own reason, on the trace item: the earlier answer was wrong. Without a reason it is refused, naming the field.
+      const address = (traceItem.detail.candidates as { id: string; kind: string }[]).find((c) => c.kind === 'address')!;
+      const refused = await completeItem('trace_confirm', traceItem.item_id, { outcome: 'earlier_answer_wrong', candidateId: address.id });
+      assert.deepEqual([refused.ok, (refused as { field: string }).field], [false, 'note']);
+      assert.match((refused as { message: string }).message, /§1006\.10\(b\)\(3\)/);
+      assert.deepEqual(await queue().complete(session, 'work_items:trace_confirm', traceItem.item_id, { outcome: 'earlier_answer_wrong', candidateId: address.id, note: 'the neighbour says she moved back in' }), { ok: true });
+      await stack.env.sleep('1 day');
+      s = await state(handle);
+      const letters = s.contacts.filter((c) => c.stepId.startsWith(`location-inquiry-${address.id}`));
+      assert.deepEqual(letters.map((c) => [c.stepId, c.channel, c.status]), [[`location-inquiry-${address.id}`, 'letter', 'sent'], [`location-inquiry-${address.id}-2`, 'letter', 'sent']]);
+      assert.equal(s.work!.furtherContacts.at(-1)!.note, 'the neighbour says she moved back in');
+      assert.equal((await openItems(account.accountId, 'trace_confirm')).length, 1, 'a new trace item for the next confirmation');
+      await handle.terminate('test done');
+    });
+  });
+
   it('a provider that finds nothing → a task for a person → contact details found by hand resume the cadence', async () => {
     const account = makeAccount({ debtorName: 'Unfindable Person' });
     await stack.run(async () => {
@@ -188,6 +235,29 @@ describe('answers to debtors', () => {
       const { rows } = await stack.pool.query(`SELECT decision FROM contact_decisions WHERE account_key = $1 AND step_id = 'answer'`, [`account/${account.creditorId}/${account.accountId}`]);
       assert.ok(rows.length > 0 && rows.at(-1).decision === 'allow', `the gate decided on the answer: ${JSON.stringify(rows)}`);
       assert.equal((await openItems(account.accountId, 'debtor_reply')).length, 0);
+      await handle.terminate('test done');
+    });
+  });
+
+  it("the creditor's answer template from the directory reaches the account: the answer is rendered from it", async () => {
+    const account = makeAccount({ debtorName: 'Cora Template' });
+    const answerTemplates = {
+      en: { subject: 'Metro answers: {{accountId}}', text: 'Hi {{debtorName}}, {{answer}} ({{balance}} open.) {{collectorName}} is a debt collector; write to {{optOutEmail}} to stop emails.', sms: '{{answer}} Reply STOP to opt out.' },
+    };
+    const creditors = parseCreditorDirectory({ creditors: [{ id: account.creditorId, name: 'Test Creditor', mailingAddress: ['1 Test St'], creditDepartmentEmail: 'credit@example.test', answerTemplates }] });
+    await stack.run(async () => {
+      const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue, creditors });
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
+      await stack.env.sleep('1 hour');
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: account.email!, text: 'What is still open?' });
+      await stack.env.sleep('1 minute');
+      const [item] = await openItems(account.accountId, 'debtor_reply');
+      assert.deepEqual(await completeItem('debtor_reply', item!.item_id, { outcome: 'answered', answer: 'Only the October bill.' }), { ok: true });
+      await stack.env.sleep('1 day');
+      const [answer, ...more] = stack.smtp.messages().filter((m) => m.to.includes(account.email!) && m.text.includes('Only the October bill.'));
+      assert.equal(more.length, 0);
+      assert.equal(answer!.subject, `Metro answers: ${account.accountId}`);
+      assert.match(answer!.text, /^Hi Cora Template, Only the October bill\. \(\$[\d,.]+ open\.\) Dunning Collections is a debt collector/);
       await handle.terminate('test done');
     });
   });

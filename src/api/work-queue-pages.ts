@@ -284,8 +284,8 @@ function itemPage(session: OperatorSession, item: ListedItem, error: string | nu
     .map((o, n) => `<p><input type="radio" id="outcome-${n}" name="outcome" value="${h(o)}"${n === 0 ? ' required' : ''}><label for="outcome-${n}">${h(o.replace(/_/g, ' '))}</label></p>`)
     .join('');
   const candidates = Array.isArray(item.detail.candidates)
-    ? `<fieldset><legend>Candidate (for “confirmed”)</legend>${(item.detail.candidates as { id: string; kind: string; value: string; confidence: number; status: string }[])
-        .map((c) => `<p><input type="radio" id="cand-${h(c.id)}" name="candidateId" value="${h(c.id)}"><label for="cand-${h(c.id)}">${h(c.kind)}: ${h(c.value)} (${c.confidence}%, ${h(c.status)})</label></p>`)
+    ? `<fieldset><legend>Candidate (for “confirmed”, “asked to be contacted again”, “earlier answer wrong”)</legend>${(item.detail.candidates as { id: string; kind: string; value: string; confidence: number; status: string; contacts?: number }[])
+        .map((c) => `<p><input type="radio" id="cand-${h(c.id)}" name="candidateId" value="${h(c.id)}"${invalid('candidateId')}><label for="cand-${h(c.id)}">${h(c.kind)}: ${h(c.value)} (${c.confidence}%, ${h(c.status)}${c.contacts ? `, contacted ${c.contacts === 1 ? 'once' : `${c.contacts} times`}` : ''})</label></p>`)
         .join('')}</fieldset>`
     : '';
   const extra: Partial<Record<QueueKind, string>> = {
@@ -310,7 +310,7 @@ function itemPage(session: OperatorSession, item: ListedItem, error: string | nu
       : `<form method="post" action="/queue/complete">${hidden}
 <fieldset><legend>Outcome</legend>${outcomes}</fieldset>
 ${extra[item.kind] ?? ''}
-<p><label for="note">Note (optional)</label><br><input id="note" name="note" maxlength="500" size="60"></p>
+<p><label for="note">${item.kind === 'trace_confirm' ? 'Note (required for “earlier answer wrong”: why you believe it was wrong or incomplete, and that they now know)' : 'Note (optional)'}</label><br><input id="note" name="note" maxlength="500" size="60"${invalid('note')}></p>
 <p><button type="submit">Complete</button></p>
 </form>
 <form method="post" action="/queue/release">${hidden}<p><button type="submit" class="secondary">Let go of it</button></p></form>`;

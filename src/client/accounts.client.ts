@@ -117,6 +117,7 @@ function creditorPolicy(creditors: CreditorDirectory | undefined, creditorId: st
     remedyThreatsInValidationPeriod: creditor?.remedyThreatsInValidationPeriod ?? 'hold',
     ...(creditor?.contactPersonName ? { voicemailContactName: creditor.contactPersonName } : {}),
     reconnectOnPlan: creditor?.disconnection?.reconnectOnPlan ?? false,
+    ...(creditor?.answerTemplates ? { answerTemplates: creditor.answerTemplates } : {}),
     ...(creditor?.charges && (creditor.charges.lateFee || creditor.charges.interest)
       ? { charges: { rules: { lateFee: creditor.charges.lateFee, interest: creditor.charges.interest }, capOverrides: creditor.charges.capOverrides } }
       : {}),

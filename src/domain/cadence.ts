@@ -1,4 +1,5 @@
 import type { AccountProfile, ActiveStage, Channel, Language, Product } from './account';
+import type { AnswerTemplates } from './answer-templates';
 import { durationToMs } from './duration';
 import { formatMoney, type Money } from './money';
 import { renderHtmlTemplate, renderTemplate, type TemplateValues } from './template';
@@ -94,6 +95,8 @@ export interface Cadence {
   onBrokenPromise?: { resumeAt: string };
   /** template id → language → template; English is required, other languages fall back to it. */
   templates: Record<string, { en: MessageTemplate } & Partial<Record<Language, MessageTemplate>>>;
+  /** Answers to debtors' questions on this cadence's accounts (over the creditor's and the shipped ones: answer-templates.ts). */
+  answerTemplates?: AnswerTemplates;
 }
 
 /** Words of debt collection, which a courtesy reminder before the due date must not use. */

@@ -64,3 +64,28 @@ export function replyIntent(text: string, subject = ''): ReplyIntent {
   if (!STOP_PHRASES.some((p) => p.test(said))) return { intent: 'free_text', media: [], everything: false };
   return { intent: 'stop_request', media: MEDIA.filter(([, p]) => p.test(said)).map(([m]) => m), everything: EVERYTHING.test(said) };
 }
+
+// "contact/write/email/call me again", "call me back", "try again later", "get back to me", "check back next week"…
+const AGAIN_PHRASES = [
+  /\b(contact|write|e-?mail|mail|call|phone|text|reach|try|ask)(\s+(to\s+)?(me|us))?\s+(again|back|later|next (week|month)|in (a|one|two|a few|\d+) (days?|weeks?))\b/i,
+  /\b(get|come) back to me\b/i,
+  /\bcheck back\b/i,
+  /\bfollow up with me\b/i,
+  // Spanish: "vuelva a escribirme", "escríbame de nuevo", "llámeme más tarde"
+  /\b(vuelva|vuelvan) a (escrib|llam|contact|intent|pregunt)\w*/i,
+  /\b(esc[rí]\w*|ll[aá]m\w*|cont[aá]ct\w*)\b[^.!?\n]{0,15}\b(de nuevo|otra vez|m[aá]s tarde|la (pr[oó]xima|otra) semana)/i,
+];
+// "do not write again", "never call me back", "no me vuelva a escribir", "nunca"
+const NOT_AGAIN = /\b(do not|don'?t|never|no need to|no longer)\b[^.!?\n]{0,25}\b(again|back|later)\b|\bno\s+(me\s+)?(vuelva|vuelvan)\b|\bnunca\b/i;
+
+/**
+ * Whether a reply asks to be contacted again ("write to me again next week", "call me back",
+ * "vuelva a escribirme"): from a third party asked for location information, the request that
+ * lets the collector contact that person once more (12 CFR 1006.10(b)(3)). A request to stop, or a
+ * negated phrase, is never one.
+ */
+export function asksToBeContactedAgain(text: string, subject = ''): boolean {
+  if (replyIntent(text, subject).intent !== 'free_text') return false;
+  const said = ownText(text);
+  return !NOT_AGAIN.test(said) && AGAIN_PHRASES.some((p) => p.test(said));
+}

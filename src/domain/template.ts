@@ -30,7 +30,11 @@ export function unknownPlaceholders(text: string): string[] {
   return placeholdersIn(text).filter((name) => !(TEMPLATE_VARIABLES as readonly string[]).includes(name));
 }
 
-export function renderTemplate(text: string, values: TemplateValues): string {
+/** §1006.6(e), CAN-SPAM: an email's or a text's way to opt out, as a template must say it (reply STOP, or write to {{optOutEmail}}). */
+export const OPT_OUT_INSTRUCTION = /\bSTOP\b|\{\{\s*optOutEmail\s*\}\}/;
+
+/** Fills every placeholder; one without a value is an error (validation refuses unknown ones before a template is used). */
+export function renderTemplate(text: string, values: Readonly<Record<string, string>>): string {
   return substitute(text, values, (value) => value);
 }
 
@@ -43,13 +47,13 @@ export function escapeHtml(text: string): string {
  * An HTML part: the template's own markup stays, every substituted value is escaped, so a debtor
  * named `<a href="https://evil.example">Pay here</a>` reads as that text, never as a link.
  */
-export function renderHtmlTemplate(html: string, values: TemplateValues): string {
+export function renderHtmlTemplate(html: string, values: Readonly<Record<string, string>>): string {
   return substitute(html, values, escapeHtml);
 }
 
-function substitute(text: string, values: TemplateValues, encode: (value: string) => string): string {
+function substitute(text: string, values: Readonly<Record<string, string>>, encode: (value: string) => string): string {
   return text.replace(PLACEHOLDER, (_whole, name: string) => {
-    const value = (values as Record<string, string | undefined>)[name];
+    const value = values[name];
     if (value === undefined) throw new RangeError(`template variable {{${name}}} has no value`);
     return encode(value);
   });

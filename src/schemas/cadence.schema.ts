@@ -6,7 +6,8 @@ import { ACTIVE_STAGES, LANGUAGES, PRODUCTS } from '../domain/account';
 import { COLLECTION_LANGUAGE, isDebtorContact, STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
 import { isCourtesyStep } from '../domain/schedule';
 import { DURATION_PATTERN, durationToMs } from '../domain/duration';
-import { PRODUCT_VARIABLES, placeholdersIn, TEMPLATE_VARIABLES, unknownPlaceholders } from '../domain/template';
+import { OPT_OUT_INSTRUCTION, PRODUCT_VARIABLES, placeholdersIn, TEMPLATE_VARIABLES, unknownPlaceholders } from '../domain/template';
+import { answerTemplatesSchema } from './answer-templates.schema';
 import { LONGEST_VALIDATION_PERIOD_DAYS, legalActionWord, remedyThreatsInValidationPeriod, remedyWord, SHORTEST_VALIDATION_PERIOD_DAYS, threatensRemedy } from '../domain/threats';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
@@ -57,6 +58,8 @@ export const cadenceSchema = z
     steps: z.array(stepSchema).min(1, 'must have at least one step'),
     onBrokenPromise: z.object({ resumeAt: z.string().min(1) }).strict().optional(),
     templates: z.record(z.string(), languageTemplates),
+    /** Answers to debtors' questions on this cadence's accounts, over the creditor's and the shipped ones. */
+    answerTemplates: answerTemplatesSchema.optional(),
   })
   .strict()
   .superRefine((cadence, ctx) => {
@@ -105,7 +108,7 @@ export const cadenceSchema = z
       // §1006.6(e), CAN-SPAM: every email and text carries a clear way to opt out.
       if (step.action === 'email' || step.action === 'sms')
         for (const [language, template] of Object.entries(templates)) {
-          if (template && !/\bSTOP\b|\{\{\s*optOutEmail\s*\}\}/.test(template.text))
+          if (template && !OPT_OUT_INSTRUCTION.test(template.text))
             issue(['templates', step.template, language, 'text'], `${name}: ${article(step.action)} ${step.action} text must tell how to opt out (reply STOP or {{optOutEmail}})`);
         }
       // §1006.26(b): a message that speaks of legal action marks its step, so it never runs on a

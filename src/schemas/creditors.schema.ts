@@ -8,6 +8,7 @@ import type { Cadence } from '../domain/cadence';
 import { DEFAULT_CARD_RETRY_RULES } from '../domain/card-retry';
 import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier } from './account.schema';
+import { answerTemplatesSchema } from './answer-templates.schema';
 
 /** A secret is given inline (local runs) or, better, by the name of an environment variable. */
 const secret = z.union([z.object({ secret: z.string().min(16, 'must be at least 16 characters') }), z.object({ secretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable') })]);
@@ -121,6 +122,8 @@ const creditorSchema = z.object({
    */
   remedyThreatsInValidationPeriod: z.enum(['hold', 'statement'], { error: 'must be hold or statement' }).default('hold'),
   debtorPage: debtorPageSchema.optional(),
+  /** Answers to debtors' questions for this creditor's accounts, over the shipped ones (a cadence's own come first). */
+  answerTemplates: answerTemplatesSchema.optional(),
   /** Without it, the embedded loopback processor when `npm start` runs one; else no payments on the page. */
   payments: paymentsSchema.optional(),
   charges: chargesSchema.optional(),

@@ -135,6 +135,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
     voicemailContactName: input.voicemailContactName ?? null,
     charges: input.charges,
     reconnectOnPlan: input.reconnectOnPlan,
+    answerTemplates: input.answerTemplates,
   };
   let state: EngineState = input.carried
     ? fromCarried(input.carried as unknown as Record<string, unknown>, input.account, input.cadence ?? null, now())

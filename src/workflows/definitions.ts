@@ -10,6 +10,7 @@ import type { ArrangementRules, BudgetRequest, ExtensionRequest, PlanProposal, P
 import type { AllocationRule } from '../domain/allocation';
 import type { ChargeCap, ChargeRules } from '../domain/charges';
 import type { AccountProfile } from '../domain/account';
+import type { AnswerTemplates } from '../domain/answer-templates';
 import type { WorkOutcomeRequest } from '../domain/engine/work-records';
 import type { DialAnswer } from '../domain/engine/calls';
 import type {
@@ -86,6 +87,8 @@ export interface AccountWorkflowInput {
   reconnectOnPlan?: boolean;
   /** Late fees and interest the creditor's contract allows (none when absent), and its overrides of the state caps. */
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
+  /** The creditor's templates for answers to debtors' questions (the shipped ones when absent; a cadence's own come first). */
+  answerTemplates?: AnswerTemplates;
 }
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');

@@ -3,17 +3,20 @@
  * undelivered or no number, the letters returned by the post office — the account enters
  * `locating`: the cadence is held, a trace request goes to the skip-trace provider, and a person
  * gets the work when the provider finds nothing. Candidates are never used as found: each is asked
- * once (§1006.10: a location communication, to a third party at most once, that asks only for
- * location information and never says the person owes a debt), and becomes the debtor's contact
- * only when verified — a reply from it, or an operator who confirmed it. A verified contact ends
- * the search and the cadence resumes where it stood (the days held move later steps).
+ * once (§1006.10: a location communication that asks only for location information and never says
+ * the person owes a debt, to a third party once — again only when that person asked for it, or an
+ * operator reasonably believes the earlier answer was wrong or incomplete: `locationContactRule`),
+ * and becomes the debtor's contact only when verified — a reply from it, or an operator who
+ * confirmed it. A verified contact ends the search and the cadence resumes where it stood (the
+ * days held move later steps).
  */
+import { asksToBeContactedAgain, ownText } from '../reply-intent';
 import { renderTemplate } from '../template';
 import type { ComplianceEvent } from './records';
 import { changeStage, perform, updateHold, type Ctx } from './context';
 import { consentedAt, isInvalid, requestContact } from './contacts';
 import { queueWork, workWake } from './work';
-import { addressLine, type PostalAddress, type TraceCandidate } from './work-records';
+import { addressLine, type FurtherContact, type FurtherContactReason, type PostalAddress, type TraceCandidate, type WorkState } from './work-records';
 import type { ContactEffect, EffectFailure, EffectValues } from './commands';
 
 const DEFAULT_BUSINESS = 'Client Services';
@@ -67,7 +70,8 @@ export function planLocating(ctx: Ctx): boolean {
   if (!noChannelLeft(ctx)) return resume(ctx, 'a contact reaches the debtor again');
   let wakeMs: number | null = null;
   if (loc.status === 'verifying') {
-    const waiting = loc.candidates.filter((c) => c.status === 'new' && c.kind !== 'phone');
+    // Numbers go to a person to call; every other candidate is asked as §1006.10 allows (once, or once more for a recorded reason).
+    const waiting = loc.candidates.filter((c) => c.kind !== 'phone' && (c.status === 'new' || c.status === 'inquired') && locationContactRule(s, c).allowed);
     const next = waiting.find((c) => !c.notBefore || Date.parse(c.notBefore) <= ctx.nowMs);
     if (next) return inquire(ctx, next);
     const later = waiting.map((c) => Date.parse(c.notBefore!)).sort((x, y) => x - y)[0];
@@ -87,6 +91,8 @@ export function traceResult(ctx: Ctx, outcome: { value: EffectValues['trace_requ
   loc.candidates = found
     .filter((c) => !known.has(candidateKey(c.kind, c.value)))
     .sort((x, y) => y.confidence - x.confidence)
+    // The same person found twice (two matches at one address) is one third party, asked once.
+    .filter((c, i, all) => all.findIndex((o) => candidateKey(o.kind, o.value) === candidateKey(c.kind, c.value)) === i)
     .slice(0, 5)
     .map((c, i) => ({ id: `c${i + 1}`, kind: c.kind, value: c.value, ...(c.address ? { address: c.address } : {}), confidence: c.confidence, status: 'new' }));
   const why = 'failure' in outcome ? `the provider could not be asked (${outcome.failure.message})` : loc.candidates.length === 0 ? 'the provider found nothing new' : null;
@@ -102,23 +108,77 @@ export function traceResult(ctx: Ctx, outcome: { value: EffectValues['trace_requ
     return;
   }
   loc.status = 'verifying';
+  queueTraceConfirm(ctx);
+  ctx.s.compliance.events.push({ kind: 'trace', at: ctx.at, detail: `${loc.candidates.length} candidate(s) to verify (trace ${loc.traceId ?? '?'})` });
+}
+
+/** The item in which an operator confirms a candidate, or records why a third party may be asked once more; each candidate with its contacts so far. */
+export function queueTraceConfirm(ctx: Ctx): void {
+  const loc = ctx.s.locating!;
   loc.itemId = queueWork(ctx, 'trace_confirm', {
     title: `Confirm a trace result (${loc.candidates.length} candidate${loc.candidates.length === 1 ? '' : 's'})`,
     priority: 3,
     dueAt: null,
-    detail: { traceId: loc.traceId, candidates: loc.candidates, rules: LOCATION_RULES },
+    detail: { traceId: loc.traceId, candidates: loc.candidates.map((c) => ({ ...c, contacts: thirdPartyContacts(ctx.s, candidateKey(c.kind, c.value)) })), rules: LOCATION_RULES },
   });
-  ctx.s.compliance.events.push({ kind: 'trace', at: ctx.at, detail: `${loc.candidates.length} candidate(s) to verify (trace ${loc.traceId ?? '?'})` });
 }
 
 export const LOCATION_RULES =
-  'Location contacts (§1006.10): ask only how to reach the debtor; give your name, and the employer only if asked; never say that the person owes a debt; contact each third party once, unless they ask you to or you believe their first answer was wrong; no postcard, and nothing on an envelope that shows it is about a debt.';
+  'Location contacts (§1006.10): ask only how to reach the debtor; give your name, and the employer only if asked; never say that the person owes a debt; contact each third party once, unless they ask you to (outcome "asked to be contacted again") or you reasonably believe their earlier answer was wrong or incomplete and that they now have the right information (outcome "earlier answer wrong", with why in the note); no postcard, and nothing on an envelope that shows it is about a debt.';
 
 const candidateKey = (kind: TraceCandidate['kind'], value: string) => `${kind}:${value.trim().toLowerCase()}`;
 
-/** One location inquiry to a candidate (email or letter; numbers go to a person to call). */
+/** How many times this third party was contacted for location information (each inquiry sent, or stopped by the gate). */
+export function thirdPartyContacts(s: WorkState, key: string): number {
+  return s.locationContacts.includes(key) ? 1 + s.furtherContacts.filter((f) => f.key === key && f.contactedAt !== null).length : 0;
+}
+
+/**
+ * §1006.10(b)(3), 15 U.S.C. 1692b(3): a third party is contacted for location information once;
+ * again only when that person asked for it, or the collector reasonably believes the earlier
+ * answer was wrong or incomplete and that the person now has correct or complete information —
+ * one further contact for each such reason recorded (`allowFurtherContact`). Planning asks this
+ * before every inquiry; nothing else decides it.
+ */
+export function locationContactRule(s: WorkState, candidate: Pick<TraceCandidate, 'kind' | 'value'>): { allowed: true; further: FurtherContact | null } | { allowed: false; why: string } {
+  const key = candidateKey(candidate.kind, candidate.value);
+  const made = thirdPartyContacts(s, key);
+  if (made === 0) return { allowed: true, further: null };
+  const further = s.furtherContacts.find((f) => f.key === key && f.contactedAt === null);
+  if (further) return { allowed: true, further };
+  return {
+    allowed: false,
+    why: `this third party (${candidate.kind}) was already contacted ${made === 1 ? 'once' : `${made} times`} for location information; §1006.10(b)(3) allows another contact only if that person asked for it, or you reasonably believe the earlier answer was wrong or incomplete and that the person now has correct or complete information`,
+  };
+}
+
+/** Why one more contact of this candidate cannot be allowed now, naming the field at fault; null when it can. */
+export function furtherContactProblem(s: WorkState, candidate: TraceCandidate, reason: FurtherContactReason, note: string | undefined): { field: string; message: string } | null {
+  const at = (message: string) => ({ field: 'candidateId', message: `candidateId: ${candidate.id} (${candidate.kind}) ${message}` });
+  if (candidate.kind === 'phone') return at('is a number, which a person calls: the product sends it no location inquiry');
+  if (candidate.status === 'verified' || candidate.status === 'rejected') return at(`is ${candidate.status}: there is nothing more to ask`);
+  const rule = locationContactRule(s, candidate);
+  if (rule.allowed) return at(rule.further ? `may already be contacted once more (${describeFurther(rule.further)}), which has not happened yet` : 'has not been asked yet: its first inquiry needs no reason');
+  if (reason === 'earlier_answer_wrong' && !note?.trim()) return { field: 'note', message: `note: ${rule.why}: say why you believe so` };
+  return null;
+}
+
+/** Records why a third party already contacted may be contacted once more; the next planning sends that one inquiry. */
+export function allowFurtherContact(ctx: Ctx, candidate: TraceCandidate, allowance: Pick<FurtherContact, 'reason' | 'source' | 'by' | 'note'>): void {
+  const further: FurtherContact = { key: candidateKey(candidate.kind, candidate.value), ...allowance, allowedAt: ctx.at, contactedAt: null };
+  ctx.s.furtherContacts.push(further);
+  ctx.s.compliance.events.push({ kind: 'location_contact_allowed', at: ctx.at, detail: `candidate ${candidate.id} (${candidate.kind}) may be contacted once more: ${describeFurther(further)}` });
+}
+
+const describeFurther = (f: FurtherContact) =>
+  `${f.reason === 'requested' ? 'the person asked to be contacted again' : 'the earlier answer is believed wrong or incomplete'} (${f.source === 'reply' ? 'their reply' : `recorded by ${f.by}`}${f.note ? `: ${f.note}` : ''})`;
+
+/** One location inquiry to a candidate (email or letter; numbers go to a person to call): its first, or one more the rule allows. */
 function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
   const s = ctx.s;
+  const key = candidateKey(candidate.kind, candidate.value);
+  // The first inquiry keeps the key it always had; a further one is the third party's contact number n.
+  const n = thirdPartyContacts(s, key) + 1;
   const business = ctx.config.settings.voicemailBusinessName ?? DEFAULT_BUSINESS;
   const callback = ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE;
   const m = locationInquiry(s.profile.language, { debtorName: s.profile.debtorName, businessName: business, callbackPhone: callback, optOutEmail: ctx.config.settings.optOutEmail });
@@ -126,8 +186,8 @@ function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
   const address: PostalAddress | undefined = candidate.address;
   requestContact(ctx, {
     purpose: { type: 'location', candidateId: candidate.id },
-    idempotencyKey: `${ctx.config.accountKey}/location/${candidateKey(candidate.kind, candidate.value)}`,
-    stepId: `location-inquiry-${candidate.id}`,
+    idempotencyKey: `${ctx.config.accountKey}/location/${key}${n > 1 ? `/${n}` : ''}`,
+    stepId: `location-inquiry-${candidate.id}${n > 1 ? `-${n}` : ''}`,
     channel,
     recipient: channel === 'email' ? candidate.value : `Resident, ${candidate.value}`,
     subject: m.subject,
@@ -137,12 +197,12 @@ function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
       ? { letter: { creditorId: s.profile.creditorId, debtorName: 'Resident', address, language: s.profile.language, balanceMinor: 0, currency: s.profile.currency, dateIso: ctx.at.slice(0, 10), paymentLink: '' } }
       : {}),
     senderName: business,
-    summary: `location inquiry to a candidate ${candidate.kind} (${candidate.confidence}%)`,
+    summary: `location inquiry to a candidate ${candidate.kind} (${candidate.confidence}%)${n > 1 ? `, contact ${n} (§1006.10(b)(3))` : ''}`,
   });
   return true;
 }
 
-/** The inquiry went (or was stopped by the gate): either way that third party is never asked again. */
+/** The inquiry went (or was stopped by the gate): either way it counts, and that third party is not asked again without a recorded reason. */
 export function inquiryResult(ctx: Ctx, effect: ContactEffect & { purpose: { type: 'location' } }, outcome: { value: EffectValues['contact'] } | { failure: EffectFailure }): void {
   const loc = ctx.s.locating;
   const candidate = loc?.candidates.find((c) => c.id === effect.purpose.candidateId);
@@ -155,14 +215,29 @@ export function inquiryResult(ctx: Ctx, effect: ContactEffect & { purpose: { typ
   ctx.s.contacts.push({ stepId: effect.stepId, channel: effect.channel, at: ctx.at, status: sent ? 'sent' : 'failed' in outcome ? 'failed' : 'suppressed', reason: sent ? null : 'failure' in outcome ? outcome.failure.message : (outcome.value.decision.reason ?? null), recipient: effect.recipient, providerMessageId: sent ? outcome.value.reference : null, rule: 'value' in outcome ? outcome.value.decision.rule : 'allowed' });
   if (!candidate) return;
   candidate.status = 'inquired';
-  ctx.s.locationContacts.push(candidateKey(candidate.kind, candidate.value));
+  const rule = locationContactRule(ctx.s, candidate);
+  if (rule.allowed && rule.further) rule.further.contactedAt = ctx.at;
+  else if (!ctx.s.locationContacts.includes(candidateKey(candidate.kind, candidate.value))) ctx.s.locationContacts.push(candidateKey(candidate.kind, candidate.value));
 }
 
-/** A reply from a candidate's address verifies it: the debtor answered there. */
-export function replyFrom(ctx: Ctx, from: string): void {
+/**
+ * A reply from a candidate's address verifies it — the debtor answered there — unless the reply
+ * asks to be contacted again: that is the third party's request (§1006.10(b)(3)), which allows one
+ * more inquiry and verifies nothing (an operator may still confirm the candidate).
+ */
+export function replyFrom(ctx: Ctx, from: string, text = ''): 'verified' | 'third_party' | null {
   const candidate = ctx.s.locating?.candidates.find((c) => c.kind !== 'address' && c.value.trim().toLowerCase() === from.trim().toLowerCase() && c.status !== 'rejected');
-  if (candidate) verify(ctx, candidate, 'a reply came from it', 'debtor');
+  if (!candidate) return null;
+  if (candidate.status === 'inquired' && asksToBeContactedAgain(text)) {
+    if (!furtherContactProblem(ctx.s, candidate, 'requested', undefined))
+      allowFurtherContact(ctx, candidate, { reason: 'requested', source: 'reply', by: "the third party's reply", note: `"${ownWords(text)}"` });
+    return 'third_party';
+  }
+  verify(ctx, candidate, 'a reply came from it', 'debtor');
+  return 'verified';
 }
+
+const ownWords = (text: string) => ownText(text).replace(/\s+/g, ' ').slice(0, 200);
 
 /**
  * A candidate is confirmed: it becomes the debtor's contact. By the debtor (a reply from it) or by

@@ -6,7 +6,7 @@
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { Money } from '../money';
 import type { ExtensionRequest, Instalment, PlanTerms, PromiseRequest } from '../arrangements';
-import type { ClaimState, LocatingState, OpenWorkItem, VisitState } from './work-records';
+import type { ClaimState, FurtherContact, LocatingState, OpenWorkItem, VisitState } from './work-records';
 
 /** A payment as reported by a payment system; the ledger posts it once per paymentId. */
 export interface PaymentReceived {
@@ -235,8 +235,8 @@ export interface AccountStateView {
   adjustments?: AdjustmentRecord[];
   /** Addresses found undeliverable. */
   invalidContacts?: InvalidContact[];
-  /** Locating, a field visit, an insurance claim, and the work items open for people. */
-  work?: { locating: LocatingState | null; returnedMail: string[]; visit: VisitState | null; claim: ClaimState | null; openItems: OpenWorkItem[] };
+  /** Locating (with each further contact of a third party and why it was allowed), a field visit, an insurance claim, and the work items open for people. */
+  work?: { locating: LocatingState | null; returnedMail: string[]; furtherContacts: FurtherContact[]; visit: VisitState | null; claim: ClaimState | null; openItems: OpenWorkItem[] };
   /** Calls people asked to place ("dialling now"), with the gate's answer and what came of each. */
   callAttempts?: CallAttempt[];
   /** What the debtor did on their page and asked for: preferences, questions, payment attempts. */

@@ -22,6 +22,8 @@ export function redactPersonalData(ctx: Ctx): void {
   for (const contact of s.contacts) contact.recipient = contact.recipient ? REDACTED : null;
   for (const invalid of s.invalidContacts) invalid.address = REDACTED;
   for (const call of s.callAttempts ?? []) Object.assign(call, { phone: REDACTED, reason: call.reason === null ? null : REDACTED, note: call.note === null ? null : REDACTED });
+  // A third party's address and what they or an operator said (the record of why stays: reason, source, times).
+  for (const further of s.furtherContacts) Object.assign(further, { key: REDACTED, note: further.note === '' ? '' : REDACTED });
   c.optOuts = c.optOuts.map((o) => ({ ...o, address: REDACTED }));
   c.consents = c.consents.map((o) => ({ ...o, address: REDACTED }));
   for (const event of c.events) event.detail = REDACTED;

@@ -9,6 +9,7 @@ import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange }
 import type { ArrangementRules } from '../arrangements';
 import type { ChargeCap, ChargeRules, Suspension } from '../charges';
 import type { ArrangementMessageKind } from '../arrangement-messages';
+import type { AnswerTemplates } from '../answer-templates';
 import type { Cadence, RenderSettings } from '../cadence';
 import { delinquentFromMs } from '../schedule';
 import type { ConsentRecord, RulePack } from '../contact-policy';
@@ -57,6 +58,8 @@ export interface EngineConfig {
   reconnectOnPlan?: boolean;
   /** Late fees and interest the contract allows, and the creditor's overrides of the state caps; absent: none. */
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
+  /** The creditor's answer templates; absent: the cadence's, else the shipped ones. */
+  answerTemplates?: AnswerTemplates;
 }
 
 /** A letter the account owes: what it is, its id (also its step id in the history), and the facts it was owed for. */

@@ -103,7 +103,7 @@ export function accountView(state: EngineState, config: EngineConfig): AccountSt
     callAttempts: state.callAttempts ?? [],
     adjustments: state.adjustments,
     ...(state.selfService ? { selfService: selfServiceView(state) } : {}),
-    work: { locating: state.locating, returnedMail: state.returnedMail, visit: state.visit, claim: state.claim, openItems: state.openWork },
+    work: { locating: state.locating, returnedMail: state.returnedMail, furtherContacts: state.furtherContacts, visit: state.visit, claim: state.claim, openItems: state.openWork },
     compliance: {
       flags: c.flags,
       dispute: c.dispute,

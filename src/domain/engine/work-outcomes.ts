@@ -7,13 +7,14 @@
  * Also: the debtor's replies and disputes that become work items when they arrive.
  */
 import { isEndStage } from '../account';
-import { renderTemplate } from '../template';
+import { answerTemplateFor, renderAnswer } from '../answer-templates';
+import { templateValues } from '../cadence';
 import { checkPromise, takePromise } from './arrangement-watch';
 import { claimOpen } from './claims';
 import type { ContactEffect, EffectFailure, EffectValues } from './commands';
-import { changeStage, EngineRefusal, note, updateHold, type Ctx } from './context';
+import { balance, changeStage, EngineRefusal, note, updateHold, type Ctx } from './context';
 import { contactRecord, requestContact } from './contacts';
-import { found, mailReturned, replyFrom, verify } from './locating';
+import { allowFurtherContact, found, furtherContactProblem, mailReturned, queueTraceConfirm, replyFrom, verify } from './locating';
 import type { ComplianceEvent } from './records';
 import type { EngineConfig, EngineState } from './state';
 import { closeItem, queueWork } from './work';
@@ -34,10 +35,19 @@ export function checkWorkOutcome(state: EngineState, config: EngineConfig, at: s
     case 'debtor_reply:answered':
       if (!request.answer?.trim()) refuse('answer: the text of the answer is required', 'answer');
       if (isEndStage(state.stage) && state.compliance.flags.deceased) refuse('the debtor is deceased: no answer may go to them');
+      if (!state.replies.some((r) => r.itemId === item!.id)) refuse('this reply came from a third party asked for location information: an answer about the account would tell them of the debt (§1006.10); record what they asked on the trace item');
       return;
     case 'trace_confirm:confirmed':
       if (!state.locating?.candidates.some((c) => c.id === request.candidateId && c.status !== 'rejected')) refuse('candidateId: not a candidate of this trace', 'candidateId');
       return;
+    case 'trace_confirm:asked_to_be_contacted_again':
+    case 'trace_confirm:earlier_answer_wrong': {
+      const candidate = state.locating?.candidates.find((c) => c.id === request.candidateId);
+      if (!candidate) refuse('candidateId: not a candidate of this trace', 'candidateId');
+      const problem = furtherContactProblem(state, candidate!, request.outcome === 'asked_to_be_contacted_again' ? 'requested' : 'earlier_answer_wrong', request.note);
+      if (problem) refuse(problem.message, problem.field);
+      return;
+    }
     case 'trace_manual:found':
       if (!request.found || (!request.found.email && !request.found.phone && !request.found.address)) refuse('found: give an email, a phone or an address', 'found');
       return;
@@ -85,6 +95,17 @@ export function applyWorkOutcome(ctx: Ctx, request: WorkOutcomeRequest): unknown
     case 'trace_confirm:confirmed':
       verify(ctx, s.locating!.candidates.find((c) => c.id === request.candidateId)!, `confirmed by ${by}`);
       break;
+    case 'trace_confirm:asked_to_be_contacted_again':
+    case 'trace_confirm:earlier_answer_wrong':
+      allowFurtherContact(ctx, s.locating!.candidates.find((c) => c.id === request.candidateId)!, {
+        reason: request.outcome === 'asked_to_be_contacted_again' ? 'requested' : 'earlier_answer_wrong',
+        source: 'operator',
+        by: request.operator,
+        note: request.note?.trim() ?? '',
+      });
+      // The trace is not over: a new item for the next confirmation (this one is closed).
+      queueTraceConfirm(ctx);
+      break;
     case 'trace_confirm:none_valid':
       s.locating?.candidates.forEach((c) => c.status !== 'verified' && (c.status = 'rejected'));
       if (s.locating) {
@@ -123,33 +144,43 @@ export function applyWorkOutcome(ctx: Ctx, request: WorkOutcomeRequest): unknown
   return undefined;
 }
 
-/** A reply or a dispute that arrived: a person answers or verifies it; a reply from a trace candidate verifies it. */
+/**
+ * A reply or a dispute that arrived: a person answers or verifies it. A reply from a trace
+ * candidate verifies it, unless it asks to be contacted again: then it is a third party's, read by
+ * a person but never answered about the account (§1006.10).
+ */
 export function complianceWork(ctx: Ctx, event: ComplianceEvent): void {
   const s = ctx.s;
   if (event?.kind === 'debtor_reply') {
-    replyFrom(ctx, event.from);
-    const itemId = queueWork(ctx, 'debtor_reply', { title: `Debtor replied by ${event.channel}`, priority: 2, dueAt: null, detail: { channel: event.channel, from: event.from, text: String(event.text).slice(0, 1600) } });
-    s.replies.push({ itemId, channel: event.channel, from: event.from });
+    const thirdParty = replyFrom(ctx, event.from, String(event.text)) === 'third_party';
+    const itemId = queueWork(ctx, 'debtor_reply', {
+      title: thirdParty ? `A third party asked for location information replied by ${event.channel}` : `Debtor replied by ${event.channel}`,
+      priority: 2,
+      dueAt: null,
+      detail: { channel: event.channel, from: event.from, text: String(event.text).slice(0, 1600), ...(thirdParty ? { thirdParty: 'asked to be contacted again: one more location inquiry goes to them; answer nothing about the account (§1006.10)' } : {}) },
+    });
+    if (!thirdParty) s.replies.push({ itemId, channel: event.channel, from: event.from });
   }
   if (event?.kind === 'dispute' && s.compliance.dispute === 'pending_verification' && !s.openWork.some((i) => i.kind === 'dispute'))
     queueWork(ctx, 'dispute', { title: `Dispute to verify (by ${event.via})`, priority: 1, dueAt: null, detail: { via: event.via, note: event.note ?? null, receivedAt: event.receivedAt ?? ctx.at } });
 }
 
-/** An operator's answer to a debtor's question: one contact, through the gate, on the channel the question came by. */
+/** An operator's answer to a debtor's question: one contact, through the gate, on the channel the question came by, from the answer template (answer-templates.ts). */
 export function planAnswer(ctx: Ctx): boolean {
   const answer = ctx.s.answers[0];
   if (!answer || (ctx.s.answerNotBefore && Date.parse(ctx.s.answerNotBefore) > ctx.nowMs)) return false;
   const a = ctx.s.profile;
-  const t = ANSWER_TEMPLATES[a.language] ?? ANSWER_TEMPLATES.en;
-  const values = { debtorName: a.debtorName, accountId: a.accountId, answer: answer.text, optOutEmail: ctx.config.settings.optOutEmail, collectorName: ctx.config.settings.collectorName ?? 'Dunning Collections' } as unknown as Parameters<typeof renderTemplate>[1];
+  const template = answerTemplateFor(a.language, { cadence: ctx.s.cadence?.answerTemplates, creditor: ctx.config.answerTemplates });
+  const values = { ...templateValues(a, balance(ctx), ctx.config.settings, ctx.at), answer: answer.text, collectorName: ctx.config.settings.collectorName ?? 'Dunning Collections' };
+  const message = renderAnswer(template, answer.channel, values);
   requestContact(ctx, {
     purpose: { type: 'answer', itemId: answer.itemId },
     idempotencyKey: `${answer.itemId}/answer`,
     stepId: 'answer',
     channel: answer.channel,
     recipient: answer.to,
-    subject: answer.channel === 'email' ? renderTemplate(t.subject, values) : '',
-    text: renderTemplate(answer.channel === 'sms' ? t.sms : t.text, values),
+    subject: message.subject,
+    text: message.text,
     html: null,
     summary: `answer to the debtor's ${answer.channel}`,
   });
@@ -169,16 +200,3 @@ export function answerResult(ctx: Ctx, effect: ContactEffect, outcome: { value: 
   s.contacts.push(record);
   s.compliance.events.push({ kind: 'answer', at: ctx.at, detail: `answer by ${effect.channel}: ${record.status}${record.reason ? ` (${record.reason})` : ''}` });
 }
-
-const ANSWER_TEMPLATES = {
-  en: {
-    subject: 'About your account {{accountId}}',
-    text: 'Dear {{debtorName}},\n\n{{answer}}\n\nThis is a communication from a debt collector ({{collectorName}}). To stop emails, write to {{optOutEmail}}.',
-    sms: '{{answer}} ({{collectorName}}, a debt collector.) Reply STOP to opt out.',
-  },
-  es: {
-    subject: 'Sobre su cuenta {{accountId}}',
-    text: 'Estimado/a {{debtorName}}:\n\n{{answer}}\n\nEsta es una comunicación de un cobrador de deudas ({{collectorName}}). Para no recibir más correos, escriba a {{optOutEmail}}.',
-    sms: '{{answer}} ({{collectorName}}, cobrador de deudas.) Responda STOP para no recibir más mensajes.',
-  },
-} as const;

@@ -21,6 +21,29 @@ export interface TraceCandidate {
   notBefore?: string;
 }
 
+/**
+ * Why a third party may be contacted again for location information (15 U.S.C. 1692b(3), 12 CFR
+ * 1006.10(b)(3)): that person asked for it (`requested`), or the collector reasonably believes the
+ * earlier answer was wrong or incomplete and that the person now has correct or complete location
+ * information (`earlier_answer_wrong`, recorded by an operator with the reason).
+ */
+export type FurtherContactReason = 'requested' | 'earlier_answer_wrong';
+
+/** One contact of a third party beyond the first, allowed for a reason; kept as the record of why. */
+export interface FurtherContact {
+  /** The third party (`kind:value`, as `locationContacts` holds it). */
+  key: string;
+  reason: FurtherContactReason;
+  /** Where the reason came from: the person's own reply, or an operator. */
+  source: 'reply' | 'operator';
+  /** Who recorded it (an operator, or "the third party's reply"), and what they said. */
+  by: string;
+  note: string;
+  allowedAt: string;
+  /** When the contact it allowed was made (sent, or stopped by the gate); null while it is still to be made. */
+  contactedAt: string | null;
+}
+
 /** The account while the debtor is being located: the cadence is held until a verified contact resumes it. */
 export interface LocatingState {
   since: string;
@@ -96,7 +119,7 @@ export const WORK_OUTCOMES: Record<WorkKind, readonly string[]> = {
   debtor_reply: ['answered', 'no_answer_needed'],
   dispute: ['verification_sent', 'noted'],
   escalation: ['retry_step', 'handled'],
-  trace_confirm: ['confirmed', 'none_valid'],
+  trace_confirm: ['confirmed', 'none_valid', 'asked_to_be_contacted_again', 'earlier_answer_wrong'],
   trace_manual: ['found', 'not_found'],
   field_visit: ['spoke_with_debtor', 'promise_taken', 'not_home', 'moved', 'refused'],
   insurer_denial: ['appeal_reviewed', 'denial_accepted'],
@@ -113,8 +136,10 @@ export interface WorkState {
   locating: LocatingState | null;
   /** Postal addresses (one-line) the post office returned, or a visitor found the debtor moved from. */
   returnedMail: string[];
-  /** §1006.10: third parties (an address, number or email) already asked for location information, never asked twice. */
+  /** §1006.10: third parties (an address, number or email) already asked once for location information. */
   locationContacts: string[];
+  /** §1006.10(b)(3): each contact of a third party beyond its first, with why it was allowed (the count of a third party's contacts is 1 + those made). */
+  furtherContacts: FurtherContact[];
   visit: VisitState | null;
   claim: ClaimState | null;
   /** Items made but not yet kept by the activity (kept in order, one effect each). */
@@ -130,7 +155,7 @@ export interface WorkState {
 }
 
 export function workDefaults(): WorkState {
-  return { locating: null, returnedMail: [], locationContacts: [], visit: null, claim: null, workOutbox: [], openWork: [], workSeq: 0, replies: [], answers: [], answerNotBefore: null };
+  return { locating: null, returnedMail: [], locationContacts: [], furtherContacts: [], visit: null, claim: null, workOutbox: [], openWork: [], workSeq: 0, replies: [], answers: [], answerNotBefore: null };
 }
 
 export const addressLine = (a: PostalAddress): string => `${a.line1}, ${a.city}, ${a.region} ${a.postalCode}, ${a.country}`;
