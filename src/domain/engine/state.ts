@@ -17,6 +17,7 @@ import type {
   AdjustmentRecord,
   CallAttempt,
   ComplianceView,
+  CreditMoveRecord,
   ExtensionRecord,
   InvalidContact,
   LedgerAdjustment,
@@ -58,6 +59,9 @@ export interface EngineConfig {
   /** Late fees and interest the contract allows, and the creditor's overrides of the state caps; absent: none. */
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
 }
+
+/** Held credit an operator moved (credits.ts), before the ledger's figures are read back. */
+export type PendingCreditMove = Pick<CreditMoveRecord, 'id' | 'kind' | 'otherAccountKey' | 'amount' | 'at'>;
 
 /** A letter the account owes: what it is, its id (also its step id in the history), and the facts it was owed for. */
 export interface OwedLetter {
@@ -136,6 +140,10 @@ export interface EngineState extends WorkState {
   pendingPayments: PaymentReceived[];
   pendingReturns: PaymentReturned[];
   pendingAdjustments: LedgerAdjustment[];
+  /** Held credit moved outside the workflow (applied, refunded), waiting for the ledger's figures to be read back. */
+  pendingCreditMoves: PendingCreditMove[];
+  /** Held credit moved outside the workflow, once recorded (each id once). */
+  creditMoves: CreditMoveRecord[];
   contacts: ContactRecord[];
   payments: PaymentRecord[];
   adjustments: AdjustmentRecord[];
@@ -248,6 +256,8 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     pendingPayments: [],
     pendingReturns: [],
     pendingAdjustments: [],
+    pendingCreditMoves: [],
+    creditMoves: [],
     contacts: [],
     payments: [],
     adjustments: [],
