@@ -21,6 +21,8 @@
  *   node dist/src/starter.js call-outcome <creditorId> <accountId> <attemptId> no_answer|voicemail|wrong_number|conversation --operator NAME [--note "…"]
  *   node dist/src/starter.js history <creditorId> <accountId> [--json]                  (also DATABASE_URL: the ledger statement)
  *   node dist/src/starter.js unapplied [--creditor <id>] [--json]                        money that reached no account (DATABASE_URL)
+ *   node dist/src/starter.js refund-credit <creditorId>/<accountId> <refundId> [--reason "…"]
+ *   node dist/src/starter.js apply-credit <creditorId>/<sourceAccountId> <creditorId>/<targetAccountId> <applicationId> [--amount N] [--reason "…"]
  *   node dist/src/starter.js messages [--creditor <id> --account <id>] [--json]         what debtors wrote that a person must read (DATABASE_URL)
  *   node dist/src/starter.js apikey create --creditor <id> [--label "…"] | apikey revoke <keyId> | apikey list [--creditor <id>]
  *   node dist/src/starter.js operator-key create --operator NAME [--creditors <id>[,…]] | operator-key revoke <keyId> | operator-key list
@@ -28,12 +30,15 @@
  *
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
  * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
- * (the rest applied); 3 the account is unknown or closed; 4 Temporal could not be reached.
+ * (the rest applied); 3 the account is unknown or closed; 4 Temporal could not be reached (for
+ * refund-credit and apply-credit: the ledger posted, but a workflow was not told; run it again).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeCreditReport } from './adapters/credit-report';
 import { unclaimedCredits } from './adapters/unclaimed-credits';
 import { refundHeldCredit } from './adapters/credit-refund';
+import { applyCredit, NotToldError, tellOfRefund } from './client/credits';
+import { CreditApplicationRefused } from './domain/credit-application';
 import { validateMetro2File } from './domain/metro2/validate';
 import { join } from 'node:path';
 import { cadenceCreditorProblems, loadCreditorDirectory, unknownCreditor } from './schemas/creditors.schema';
@@ -43,7 +48,7 @@ import { accountHistory } from './client/account-history';
 import { createOperatorKeyRepository } from './adapters/operator-key.repository';
 import { callsElsewhere, reportToDebtor } from './client/debtors';
 import { createApiKeyRepository } from './adapters/api-key.repository';
-import { createLedgerRepository } from './adapters/ledger.repository';
+import { createLedgerRepository, type StatementLine } from './adapters/ledger.repository';
 import { complianceReport, complianceReportCsv } from './adapters/compliance-report';
 import { portfolioReport } from './adapters/portfolio-report';
 import { PORTFOLIO_FORMATS, renderPortfolioReport, type PortfolioFormat } from './adapters/portfolio-report-output';
@@ -435,9 +440,10 @@ async function historyCommand(args: string[], env: Env, out: Output): Promise<nu
   try {
     const ledger = createLedgerRepository(pool);
     return await withClient(env, async (client) => {
-      const history = await accountHistory(client, (key) => ledger.statement(key), creditorId, accountId);
+      const history = await accountHistory(client, (key, account) => ledger.statement(key, account), creditorId, accountId);
       const money = (amountMinor: number) => formatMoney({ amountMinor, currency: history.balance.currency });
       const a = history.arrangements;
+      const statementLine = (l: StatementLine) => `  ${l.date} ${l.description.padEnd(36)} ${l.debitMinor ? money(l.debitMinor).padStart(14) : ''.padStart(14)} ${l.creditMinor ? money(l.creditMinor).padStart(14) : ''.padStart(14)} ${money(l.balanceMinor).padStart(14)}`;
       out.print(
         [
           `${history.accountKey}: ${history.stage}, balance ${formatMoney(history.balance)} (cadence ${history.cadence.name} v${history.cadence.version}, enrolled ${history.enrolledAt})`,
@@ -455,7 +461,8 @@ async function historyCommand(args: string[], env: Env, out: Output): Promise<nu
               ]
             : []),
           'statement:',
-          ...history.statement.map((l) => `  ${l.date} ${l.description.padEnd(36)} ${l.debitMinor ? money(l.debitMinor).padStart(14) : ''.padStart(14)} ${l.creditMinor ? money(l.creditMinor).padStart(14) : ''.padStart(14)} ${money(l.balanceMinor).padStart(14)}`),
+          ...history.statement.map(statementLine),
+          ...(history.heldCredit.length > 0 ? ['credit held for the debtor:', ...history.heldCredit.map(statementLine)] : []),
         ].join('\n'),
         history,
       );
@@ -613,7 +620,7 @@ async function creditReportCommand(args: string[], flags: Set<string>, options: 
   }
 }
 
-/** `refund-credit creditor/account REFUND-ID [--reason text]`: refunds the credit the account holds, once per refund id. */
+/** `refund-credit creditor/account REFUND-ID [--reason text]`: refunds the credit the account holds, once per refund id, and tells the account's workflow. */
 async function refundCreditCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
   const usage = 'refund-credit creditor/account REFUND-ID [--reason text]';
   const [creditor, account] = (args[0] ?? '').split('/');
@@ -622,10 +629,52 @@ async function refundCreditCommand(args: string[], options: Map<string, string>,
   const creditors = creditorDirectory(env);
   if (!creditors) throw new UsageError('refund-credit needs the creditor directory (CREDITORS_FILE)');
   const pool = createPool(databaseUrl(env), 1, databaseTls(env));
+  const key = accountKey(creditor, account);
   try {
-    const result = await refundHeldCredit({ pool, creditors }, { accountKey: accountKey(creditor, account), refundId: args[1], at: new Date().toISOString(), reason: options.get('reason') || 'credit refunded' });
-    out.print(`${result.status === 'refunded' ? 'refunded' : 'already refunded'}: ${result.refundedMinor} ${result.currency} (minor units)`, result);
-    return EXIT.ok;
+    const result = await refundHeldCredit({ pool, creditors }, { accountKey: key, refundId: args[1], at: new Date().toISOString(), reason: options.get('reason') || 'credit refunded' });
+    const done = `${result.status === 'refunded' ? 'refunded' : 'already refunded'}: ${result.refundedMinor} ${result.currency} (minor units)`;
+    // The ledger has it; the account's workflow follows by signal (its credit held falls). Run again with the same id if it could not be told.
+    try {
+      const told = await withClient(env, (client) => tellOfRefund(client, key, { refundId: args[1]!, amountMinor: result.refundedMinor, currency: result.currency, refundedAt: result.refundedAt }));
+      out.print(`${done}; ${told === 'signalled' ? "the account's workflow was told" : "the account's workflow is not running (nothing to tell)"}`, { ...result, told });
+      return EXIT.ok;
+    } catch (error) {
+      out.print(`${done}; the account's workflow was not told (${(error as Error).message}): run refund-credit again with the same refund id to tell it`, { ...result, told: 'failed' });
+      return EXIT.unavailable;
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * `apply-credit creditor/SOURCE creditor/TARGET APPLICATION-ID [--amount MINOR] [--reason text]`:
+ * applies the credit SOURCE holds to TARGET's open balance (the same debtor and creditor), once per
+ * application id, and tells both accounts' workflows. Without --amount: all of the credit, up to the balance.
+ */
+async function applyCreditCommand(args: string[], options: Map<string, string>, env: Env, out: Output): Promise<number> {
+  const usage = 'apply-credit creditor/SOURCE-ACCOUNT creditor/TARGET-ACCOUNT APPLICATION-ID [--amount MINOR] [--reason text]';
+  const [source, target, applicationId] = args;
+  if (!source || !target || !applicationId) throw new UsageError(`apply-credit needs the account holding the credit, the account to apply it to and an application id: ${usage}`);
+  const creditors = creditorDirectory(env);
+  if (!creditors) throw new UsageError('apply-credit needs the creditor directory (CREDITORS_FILE)');
+  const request = { source, target, applicationId, amountMinor: minorOption(options, 'amount'), reason: options.get('reason') };
+  const pool = createPool(databaseUrl(env), 2, databaseTls(env));
+  try {
+    return await withClient(env, async (client) => {
+      const result = await applyCredit({ client, pool, creditors }, request, new Date().toISOString());
+      const money = (amountMinor: number) => formatMoney({ amountMinor, currency: result.currency });
+      const told = (what: string) => (what === 'signalled' ? 'told' : 'not running');
+      out.print(
+        [
+          `${result.status === 'applied' ? 'applied' : 'already applied'}: ${money(result.amountMinor)} (${result.amountMinor} minor units) of the credit held on ${source} to ${target} (${applicationId}, ${result.appliedAt})`,
+          `  ${source}: credit held now ${money(result.source.creditMinor)} (workflow ${told(result.told.source)})`,
+          `  ${target}: balance now ${money(result.target.balanceMinor)}${result.allocations.length > 0 ? ` (${result.allocations.map((a) => `${a.debtId} ${money(a.amountMinor)}`).join(', ')})` : ''} (workflow ${told(result.told.target)})`,
+        ].join('\n'),
+        result,
+      );
+      return EXIT.ok;
+    });
   } finally {
     await pool.end();
   }
@@ -732,6 +781,8 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         return await eventCommand(args, env, out);
       case 'refund-credit':
         return await refundCreditCommand(args, options, env, out);
+      case 'apply-credit':
+        return await applyCreditCommand(args, options, env, out);
       case 'credit-report':
         return await creditReportCommand(args, flags, options, env, write);
       case 'report':
@@ -741,17 +792,19 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
       case 'messages':
         return await messagesCommand(options, env, out);
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, operator-key, payload-keys, report, cadence, unapplied, messages`);
+        throw new UsageError(`unknown command ${command ?? '(none)'}; commands: enroll, pay, status, pause, resume, skip, repeat, close, move, event, reverse, promise, plan, extend, dispute, dial, call-outcome, history, apikey, operator-key, payload-keys, report, cadence, unapplied, messages, refund-credit, apply-credit, credit-report`);
     }
   } catch (error) {
     const code =
       error instanceof UsageError || error instanceof ConfigError
         ? EXIT.usage
-        : error instanceof AccountError
+        : error instanceof AccountError || error instanceof CreditApplicationRefused
           ? ['unknown_account', 'account_closed'].includes(error.code) ? EXIT.account : EXIT.usage
-          : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
+          : error instanceof NotToldError
+            ? EXIT.unavailable
+            : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
     const message = (error as Error).message;
-    const field = error instanceof AccountError ? error.field : null;
+    const field = error instanceof AccountError || error instanceof CreditApplicationRefused ? error.field : null;
     write(out.json ? JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'error', message, ...(field ? { field } : {}) } }) + '\n' : `error: ${message}${field && !message.includes(`${field}:`) ? ` (field ${field})` : ''}\n`);
     return code;
   }

@@ -4,12 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../src/starter';
+import { EXIT, runCli } from '../src/starter';
 import { refundHeldCredit } from '../src/adapters/credit-refund';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { startWebhookSink, type WebhookSink } from '../src/local/webhook-sink';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import { assertLedgerBalances, createTestDatabase } from './helpers/database';
+import { TEST_PAYLOAD_KEYS } from './helpers/stack';
 
 const SECRET = 'refund-secret-0123456789';
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -65,25 +66,28 @@ describe('refunding a held credit', () => {
     assert.equal((await createLedgerRepository(db.pool).snapshot(key)).creditMinor, 5_00);
   });
 
-  it('the CLI refunds once per refund id', async () => {
+  it('the CLI refunds once per refund id; with Temporal out of reach it says the workflow was not told and exits 4', async () => {
     await overpaid('R-4', 12_00);
     const dir = mkdtempSync(join(tmpdir(), 'refund-'));
     const file = join(dir, 'creditors.json');
     writeFileSync(file, JSON.stringify({ creditors: [{ id: 'cred-refund', name: 'Refund Power', mailingAddress: ['1 Plaza'], creditDepartmentEmail: 'credit@refund.test', creditRefund: { webhookUrl: `${sink.baseUrl}/refunds`, secret: SECRET } }] }));
     const saved = { ...process.env };
-    Object.assign(process.env, { DATABASE_URL: db.url, CREDITORS_FILE: file });
+    // Nothing listens on port 1: the refund is posted, the account's workflow cannot be told (test/credit-application.test.ts tells it).
+    const ENV = { DATABASE_URL: db.url, CREDITORS_FILE: file, TEMPORAL_ADDRESS: '127.0.0.1:1', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS };
+    Object.assign(process.env, ENV);
     try {
       let out = '';
-      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4', 'RF-4'], (t) => (out += t)), 0, out);
-      assert.equal(out, 'refunded: 1200 USD (minor units)\n');
+      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4', 'RF-4'], (t) => (out += t)), EXIT.unavailable, out);
+      assert.match(out, /^refunded: 1200 USD \(minor units\); the account's workflow was not told \(cannot reach Temporal at 127\.0\.0\.1:1 .*\): run refund-credit again with the same refund id to tell it\n$/);
       out = '';
-      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4', 'RF-4'], (t) => (out += t)), 0, out);
-      assert.equal(out, 'already refunded: 1200 USD (minor units)\n');
+      assert.equal(await runCli(['refund-credit', 'cred-refund/R-4', 'RF-4'], (t) => (out += t)), EXIT.unavailable, out);
+      assert.match(out, /^already refunded: 1200 USD \(minor units\); the account's workflow was not told/);
+      assert.equal((await createLedgerRepository(db.pool).snapshot('account/cred-refund/R-4')).creditMinor, 0);
       out = '';
       assert.equal(await runCli(['refund-credit', 'cred-refund/R-4'], (t) => (out += t)), 1);
       assert.match(out, /needs the account and a refund id/);
     } finally {
-      for (const k of ['DATABASE_URL', 'CREDITORS_FILE']) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+      for (const k of Object.keys(ENV)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
     }
   });
 });

@@ -15,6 +15,8 @@ export interface CreditRefundResult {
   status: 'refunded' | 'already_refunded';
   refundedMinor: number;
   currency: string;
+  /** When the refund was posted (the first time, for a repeat). */
+  refundedAt: string;
   orderReference: string;
 }
 
@@ -29,11 +31,11 @@ export async function refundHeldCredit(
   const settings = deps.creditors.creditors.find((c) => c.id === row.creditor_id)?.creditRefund;
   if (!settings) throw new RangeError(`creditor ${row.creditor_id} has no creditRefund webhook in the creditor directory`);
   const idempotencyKey = `${input.accountKey}/refund/${input.refundId}`;
-  const posted = await deps.pool.query<{ amount_minor: string }>(`SELECT amount_minor FROM ledger_transactions WHERE idempotency_key = $1`, [idempotencyKey]);
+  const posted = await deps.pool.query<{ amount_minor: string; effective_at: Date }>(`SELECT amount_minor, effective_at FROM ledger_transactions WHERE idempotency_key = $1`, [idempotencyKey]);
   const ordered = await deps.pool.query<{ payload: { amountMinor: number } }>(`SELECT payload FROM escalation_orders WHERE idempotency_key = $1`, [idempotencyKey]);
   // The amount ordered first is the amount refunded, whatever the credit is now.
   const amountMinor = ordered.rows[0]?.payload.amountMinor ?? (await ledger.snapshot(input.accountKey)).creditMinor;
-  if (posted.rows[0]) return { status: 'already_refunded', refundedMinor: Number(posted.rows[0].amount_minor), currency: row.currency, orderReference: '' };
+  if (posted.rows[0]) return { status: 'already_refunded', refundedMinor: Number(posted.rows[0].amount_minor), currency: row.currency, refundedAt: posted.rows[0].effective_at.toISOString(), orderReference: '' };
   if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new RangeError(`accountKey: account ${input.accountKey} holds no credit to refund`);
   const payload = { type: 'credit_refund.ordered', idempotencyKey, creditorId: row.creditor_id, accountId: row.account_id, amountMinor, currency: row.currency };
   const attempts = deps.attempts ?? 8;
@@ -44,7 +46,7 @@ export async function refundHeldCredit(
         postSignedWebhook({ url: settings.webhookUrl, secret: resolveSecret(settings), idempotencyKey, payload }),
       );
       const result = await ledger.refundCredit({ accountKey: input.accountKey, idempotencyKey, at: input.at, reason: input.reason, amountMinor });
-      return { status: 'refunded', refundedMinor: result.refundedMinor, currency: row.currency, orderReference: order.response };
+      return { status: 'refunded', refundedMinor: result.refundedMinor, currency: row.currency, refundedAt: new Date(Date.parse(input.at)).toISOString(), orderReference: order.response };
     } catch (error) {
       const refused = error instanceof WebhookRejectedError && error.status >= 400 && error.status < 500 && ![408, 409, 429].includes(error.status);
       if (refused || attempt >= attempts) throw error;

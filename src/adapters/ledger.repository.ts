@@ -11,8 +11,9 @@ export class LedgerError extends Error {
   }
 }
 
-type LedgerAccount = 'receivable' | 'revenue' | 'cash' | 'fee_income' | 'interest_income' | 'customer_credit' | 'write_off' | 'adjustments';
-type TransactionKind = 'charge' | 'payment' | 'fee' | 'interest' | 'credit' | 'reversal' | 'write_off' | 'refund';
+/** credit_transfer: a held credit on its way from one of the debtor's accounts to another (nets to zero over the two). */
+type LedgerAccount = 'receivable' | 'revenue' | 'cash' | 'fee_income' | 'interest_income' | 'customer_credit' | 'write_off' | 'adjustments' | 'credit_transfer';
+type TransactionKind = 'charge' | 'payment' | 'fee' | 'interest' | 'credit' | 'reversal' | 'write_off' | 'refund' | 'credit_application';
 
 export interface OpenAccountInput {
   accountKey: string;
@@ -100,7 +101,8 @@ export interface ReversalResult extends PostingResult {
   feeMinor: number;
 }
 
-async function derivedBalances(client: PoolClient | Pool, accountKey: string): Promise<{ balanceMinor: number; creditMinor: number }> {
+/** The account's balances as its entries add up now (inside a caller's transaction too). */
+export async function derivedBalances(client: PoolClient | Pool, accountKey: string): Promise<{ balanceMinor: number; creditMinor: number }> {
   const { rows } = await client.query<{ receivable: string; credit: string }>(
     `SELECT COALESCE(SUM(debit_minor - credit_minor) FILTER (WHERE ledger_account = 'receivable'), 0) AS receivable,
             COALESCE(SUM(credit_minor - debit_minor) FILTER (WHERE ledger_account = 'customer_credit'), 0) AS credit
@@ -110,7 +112,7 @@ async function derivedBalances(client: PoolClient | Pool, accountKey: string): P
   return { balanceMinor: toSafeInteger(rows[0]!.receivable, 'receivable'), creditMinor: toSafeInteger(rows[0]!.credit, 'customer_credit') };
 }
 
-async function debtBalances(client: PoolClient | Pool, accountKey: string): Promise<DebtBalance[]> {
+export async function debtBalances(client: PoolClient | Pool, accountKey: string): Promise<DebtBalance[]> {
   const { rows } = await client.query<{ debt_id: string; kind: string; description: string; due_date: string; outstanding: string }>(
     `SELECT d.debt_id, d.kind, d.description, to_char(d.due_date, 'YYYY-MM-DD') AS due_date,
             COALESCE(SUM(e.debit_minor - e.credit_minor), 0) AS outstanding
@@ -377,21 +379,24 @@ export function createLedgerRepository(pool: Pool) {
       return { ...(await derivedBalances(pool, accountKey)), debts: await debtBalances(pool, accountKey) };
     },
 
-    /** The receivable's movements in order, with the running balance, for statements and packets. */
-    async statement(accountKey: string): Promise<StatementLine[]> {
-      const { rows } = await pool.query<{ effective_at: Date; kind: TransactionKind; external_id: string | null; reason: string | null; debt_id: string; debit_minor: string; credit_minor: string }>(
+    /**
+     * A ledger account's movements in order, with the running balance: the receivable (what is owed:
+     * statements and packets), or customer_credit (what is held for the debtor: overpayments, refunds, applications).
+     */
+    async statement(accountKey: string, ledgerAccount: 'receivable' | 'customer_credit' = 'receivable'): Promise<StatementLine[]> {
+      const { rows } = await pool.query<{ effective_at: Date; kind: TransactionKind; external_id: string | null; reason: string | null; debt_id: string | null; debit_minor: string; credit_minor: string }>(
         `SELECT t.effective_at, t.kind, t.external_id, t.reason, e.debt_id, SUM(e.debit_minor) AS debit_minor, SUM(e.credit_minor) AS credit_minor
            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-          WHERE e.account_key = $1 AND e.ledger_account = 'receivable'
+          WHERE e.account_key = $1 AND e.ledger_account = $2
           GROUP BY t.id, t.effective_at, t.kind, t.external_id, t.reason, e.debt_id
           ORDER BY t.effective_at, t.id, e.debt_id`,
-        [accountKey],
+        [accountKey, ledgerAccount],
       );
       let running = 0;
       return rows.map((row) => {
         const debitMinor = toSafeInteger(row.debit_minor, 'debit_minor');
         const creditMinor = toSafeInteger(row.credit_minor, 'credit_minor');
-        running += debitMinor - creditMinor;
+        running += ledgerAccount === 'receivable' ? debitMinor - creditMinor : creditMinor - debitMinor;
         return { date: row.effective_at.toISOString().slice(0, 10), kind: row.kind, description: describe(row), debitMinor, creditMinor, balanceMinor: running };
       });
     },
@@ -399,10 +404,10 @@ export function createLedgerRepository(pool: Pool) {
 }
 export type LedgerRepository = ReturnType<typeof createLedgerRepository>;
 
-function describe(row: { kind: TransactionKind; external_id: string | null; reason: string | null; debt_id: string }): string {
+function describe(row: { kind: TransactionKind; external_id: string | null; reason: string | null; debt_id: string | null }): string {
   switch (row.kind) {
     case 'charge':
-      return row.debt_id === 'opening' ? 'Opening balance' : `Invoice ${row.debt_id}`;
+      return row.debt_id === 'opening' ? 'Opening balance' : `Invoice ${row.debt_id ?? ''}`.trim();
     case 'payment':
       return `Payment ${row.external_id ?? ''}`.trim();
     case 'reversal':
@@ -415,6 +420,10 @@ function describe(row: { kind: TransactionKind; external_id: string | null; reas
       return `Interest: ${row.reason ?? ''}`.trim();
     case 'credit':
       return `Credit: ${row.reason ?? ''}`.trim();
+    case 'refund':
+      return `Credit refunded: ${row.reason ?? ''}`.trim();
+    case 'credit_application':
+      return `Credit ${row.reason ?? 'applied'}`;
     default:
       return row.kind;
   }
@@ -449,7 +458,7 @@ async function findTransaction(client: PoolClient, idempotencyKey: string) {
   return row ? { id: row.id, accountKey: row.account_key, kind: row.kind, amountMinor: toSafeInteger(row.amount_minor, 'amount_minor') } : null;
 }
 
-interface EntryDraft {
+export interface EntryDraft {
   ledgerAccount: LedgerAccount;
   debtId?: string;
   debit: number;
@@ -464,7 +473,7 @@ async function transactionEntries(client: PoolClient, transactionId: string): Pr
   return rows.map((r) => ({ ledgerAccount: r.ledger_account, debtId: r.debt_id, debit: toSafeInteger(r.debit_minor, 'debit_minor'), credit: toSafeInteger(r.credit_minor, 'credit_minor') }));
 }
 
-interface TransactionDraft {
+export interface TransactionDraft {
   accountKey: string;
   kind: TransactionKind;
   idempotencyKey: string;
@@ -477,8 +486,8 @@ interface TransactionDraft {
   entries: EntryDraft[];
 }
 
-/** Inserts a transaction and its entries; null when the idempotency key was posted before. */
-async function insertTransaction(client: PoolClient, draft: TransactionDraft): Promise<string | null> {
+/** Inserts a transaction and its entries; null when the idempotency key was posted before. Inside the caller's transaction (several postings commit together). */
+export async function insertTransaction(client: PoolClient, draft: TransactionDraft): Promise<string | null> {
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO ledger_transactions (account_key, kind, idempotency_key, external_id, amount_minor, currency, effective_at, reverses_id, reason)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,

@@ -257,7 +257,7 @@ export const getAccount = (deps: ApiDeps, ctx: RouteContext) =>
 export const getHistory = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
     const ledger = createLedgerRepository(deps.pool);
-    return { status: 200, body: await accountHistory(deps.client, (key) => ledger.statement(key), creditorId, accountId) };
+    return { status: 200, body: await accountHistory(deps.client, (key, account) => ledger.statement(key, account), creditorId, accountId) };
   });
 
 // ---- arrangements ---------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ export interface AccountHistory {
   complianceEvents: NonNullable<AccountStateView['compliance']>['events'];
   /** The receivable's movements with the running balance, from the ledger (the workflow's view may lag a posting). */
   statement: StatementLine[];
+  /** What the creditor holds for the debtor (customer_credit): overpayments, refunds, credit applied to the debtor's other accounts. */
+  heldCredit: StatementLine[];
 }
 
 export async function accountHistory(
   client: Client,
-  statement: (accountKey: string) => Promise<StatementLine[]>,
+  statement: (accountKey: string, ledgerAccount: 'receivable' | 'customer_credit') => Promise<StatementLine[]>,
   creditorId: string,
   accountId: string,
 ): Promise<AccountHistory> {
@@ -44,6 +46,7 @@ export async function accountHistory(
     payments: state.payments,
     arrangements: state.arrangements ?? null,
     complianceEvents: state.compliance?.events ?? [],
-    statement: await statement(accountKey(creditorId, accountId)),
+    statement: await statement(accountKey(creditorId, accountId), 'receivable'),
+    heldCredit: await statement(accountKey(creditorId, accountId), 'customer_credit'),
   };
 }

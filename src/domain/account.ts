@@ -81,6 +81,12 @@ export interface PaymentRecord {
   balanceAfterMinor: number | null;
   /** Engine v2: what went beyond the balance and is held as a credit. */
   overpaymentMinor?: number;
+  /**
+   * Not money from the debtor now but a credit held on another of their accounts (its key), applied
+   * here by an operator: it pays like a payment, but cannot be returned and does not restart the
+   * statute of limitations.
+   */
+  creditFrom?: string;
 }
 
 export interface StageChange {

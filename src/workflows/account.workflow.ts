@@ -58,6 +58,8 @@ import {
   changeContactDetailsUpdate,
   closeAccountUpdate,
   complianceEventSignal,
+  creditAppliedSignal,
+  creditRefundedSignal,
   debtorPageQuery,
   grantExtensionUpdate,
   ledgerAdjustmentSignal,
@@ -188,6 +190,8 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   setHandler(paymentReceivedSignal, (payment) => onSignal({ kind: 'payment_received', at: now(), payment }));
   setHandler(paymentReturnedSignal, (returned) => onSignal({ kind: 'payment_returned', at: now(), returned }));
   setHandler(ledgerAdjustmentSignal, (adjustment) => onSignal({ kind: 'adjustment', at: now(), adjustment }));
+  setHandler(creditAppliedSignal, (application) => onSignal({ kind: 'credit_applied', at: now(), application }));
+  setHandler(creditRefundedSignal, (refund) => onSignal({ kind: 'credit_refunded', at: now(), refund }));
   setHandler(complianceEventSignal, (event) => onSignal({ kind: 'compliance', at: now(), event }));
   setHandler(paymentFailedSignal, (failed) => onSignal({ kind: 'payment_failed', at: now(), failed }));
   setHandler(debtorPageQuery, () => debtorPageView(state, config));

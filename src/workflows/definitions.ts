@@ -21,6 +21,8 @@ import type {
   DialRequest,
   ComplianceEvent,
   ContactDetailsChange,
+  CreditApplied,
+  CreditRefunded,
   DebtorPageView,
   ExtensionRecord,
   LedgerAdjustment,
@@ -41,6 +43,11 @@ export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentRec
 export const paymentReturnedSignal = defineSignal<[PaymentReturned]>('paymentReturned');
 
 export const ledgerAdjustmentSignal = defineSignal<[LedgerAdjustment]>('ledgerAdjustment');
+
+/** Held credit applied between two of the debtor's accounts (posted already by `apply-credit`): sent to both; once per application id. */
+export const creditAppliedSignal = defineSignal<[CreditApplied]>('creditApplied');
+/** Held credit refunded to the debtor (posted already by `refund-credit`); once per refund id. */
+export const creditRefundedSignal = defineSignal<[CreditRefunded]>('creditRefunded');
 
 // ---- arrangements ------------------------------------------------------------------------------
 /** Recorded by update (operators, the API: validated, answered with the promise) or by signal (inbound systems). */

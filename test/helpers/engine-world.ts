@@ -11,7 +11,7 @@ import type { Cadence } from '../../src/domain/cadence';
 import { evaluateContact } from '../../src/domain/contact-policy';
 import type { AccountReportingFacts } from '../../src/domain/credit-reporting';
 import { decide, initialState, isSave, type Command, type ContactEffect, type Control, type Effect, type EffectFailure, type EffectValues, type EngineConfig, type EngineEvent, type EngineState, type WorkItemDraft } from '../../src/domain/engine';
-import type { ComplianceEvent, LedgerAdjustment, PaymentReceived, PaymentReturned } from '../../src/domain/engine/records';
+import type { ComplianceEvent, CreditApplied, CreditRefunded, LedgerAdjustment, PaymentReceived, PaymentReturned } from '../../src/domain/engine/records';
 
 export interface WorldOptions {
   start: string;
@@ -98,6 +98,25 @@ export class World {
   }
   adjust(adjustment: LedgerAdjustment): void {
     this.message({ kind: 'adjustment', adjustment });
+  }
+  /** Held credit applied by an operator's command: the ledger posts this account's side first (once per id), then the message comes. */
+  creditApplied(application: CreditApplied): void {
+    const posting = `application/${application.applicationId}`;
+    if (!this.ledger.posted.has(posting)) {
+      this.ledger.posted.set(posting, application.amountMinor);
+      if (application.targetAccountKey === this.config.accountKey) this.ledger.balanceMinor -= application.amountMinor;
+      if (application.sourceAccountKey === this.config.accountKey) this.ledger.creditMinor -= application.amountMinor;
+    }
+    this.message({ kind: 'credit_applied', application });
+  }
+  /** A refund of the credit held, posted by an operator's command, then the message. */
+  creditRefunded(refund: CreditRefunded): void {
+    const posting = `refund/${refund.refundId}`;
+    if (!this.ledger.posted.has(posting)) {
+      this.ledger.posted.set(posting, refund.amountMinor);
+      this.ledger.creditMinor -= refund.amountMinor;
+    }
+    this.message({ kind: 'credit_refunded', refund });
   }
   comply(event: ComplianceEvent): void {
     this.message({ kind: 'compliance', event });

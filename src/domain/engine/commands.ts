@@ -10,7 +10,7 @@ import type { Cadence } from '../cadence';
 import type { ContactChannel, ContactRequest, ContactRules } from '../contact-policy';
 import type { ArrangementRules, BudgetRequest } from '../arrangements';
 import type { ChargeCap, ChargeRules, DueCharge, Suspension } from '../charges';
-import type { AccountOutcome, CallAttempt, CallOutcomeRequest, ComplianceEvent, ContactDetailsChange, DialRequest, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
+import type { AccountOutcome, CallAttempt, CallOutcomeRequest, ComplianceEvent, ContactDetailsChange, CreditApplied, CreditRefunded, DialRequest, LedgerAdjustment, OperatorRequest, PaymentFailed, PaymentReceived, PaymentReturned } from './records';
 import type { ExtensionRequest, PlanRequest, PromiseRequest } from '../arrangements';
 import type { PostalAddress, WorkItemDraft, WorkOutcomeRequest } from './work-records';
 
@@ -120,7 +120,8 @@ export type Effect =
   | { kind: 'reverse_payment'; id: string; input: { accountKey: string; paymentId: string; returnId: string; reason: string; returnedAt: string; feeMinor: number }; summary: string }
   | { kind: 'post_adjustment'; id: string; input: { accountKey: string; adjustmentId: string; kind: LedgerAdjustment['kind']; amountMinor: number; currency: string; description: string; at: string }; summary: string }
   | { kind: 'write_off'; id: string; purpose: { type: 'charge_off'; stepIndex: number } | { type: 'settlement'; planId: string }; input: { accountKey: string; idempotencyKey: string; reason: string; at: string }; summary: string }
-  | { kind: 'ledger_snapshot'; id: string; input: { accountKey: string }; summary: string }
+  /** The ledger's figures now: for a promise whose date is over (no purpose), or after held credit moved outside the workflow. */
+  | { kind: 'ledger_snapshot'; id: string; purpose?: { type: 'credit_moved' }; input: { accountKey: string }; summary: string }
   | OrderEffect
   | { kind: 'purge'; id: string; input: { accountKey: string; reason: string }; summary: string }
   | { kind: 'destroy_keys'; id: string; input: { accountKey: string }; summary: string }
@@ -304,6 +305,10 @@ export type EngineEvent =
   | { kind: 'payment_returned'; at: string; returned: PaymentReturned }
   | { kind: 'payment_failed'; at: string; failed: PaymentFailed }
   | { kind: 'adjustment'; at: string; adjustment: LedgerAdjustment }
+  /** Held credit applied from or to this account by an operator (posted already); once per application id. */
+  | { kind: 'credit_applied'; at: string; application: CreditApplied }
+  /** Held credit refunded by an operator (posted already); once per refund id. */
+  | { kind: 'credit_refunded'; at: string; refund: CreditRefunded }
   | { kind: 'compliance'; at: string; event: ComplianceEvent }
   /** A promise from an inbound system: a refused one is recorded, not thrown. */
   | { kind: 'promise_signal'; at: string; request: PromiseRequest }

@@ -22,6 +22,7 @@ import { disconnected, planReconnection, reconnectionResult } from './service';
 import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
 import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
 import { applyControl, debtorLink } from './controls';
+import { creditApplied, creditFiguresRead, creditRefunded } from './credits';
 import { adjustmentArrived, adjustmentPosted, markPaid, paymentArrived, paymentPosted, paymentReversed, planLedgerWork, reopenWindow, returnArrived } from './money';
 import { redactPersonalData } from './redaction';
 import { afterComplianceEvent, afterControl, afterPaymentPosted, applySelfServiceEvent, chargeResult, confirmationResult, paymentFailed, planSelfService, selfServiceWakeAt } from './self-service';
@@ -69,6 +70,13 @@ export function decide(state: EngineState, event: EngineEvent, config: EngineCon
     case 'adjustment':
       adjustmentArrived(ctx, event.adjustment);
       overtakeNotice(ctx);
+      return settle(ctx);
+    case 'credit_applied':
+      // Credit applied to this account is money received: a message held back for the debtor waits for the new figures.
+      if (creditApplied(ctx, event.application) === 'applied_in') overtakeNotice(ctx);
+      return settle(ctx);
+    case 'credit_refunded':
+      creditRefunded(ctx, event.refund);
       return settle(ctx);
     case 'payment_failed':
       paymentFailed(ctx, event.failed);
@@ -279,6 +287,7 @@ function effectResult(ctx: Ctx, id: string, outcome: Outcome<unknown>): void {
     case 'post_adjustment':
       return adjustmentPosted(ctx, as<'post_adjustment'>(outcome));
     case 'ledger_snapshot':
+      if (effect.purpose?.type === 'credit_moved') return creditFiguresRead(ctx, as<'ledger_snapshot'>(outcome));
       return promiseChecked(ctx, as<'ledger_snapshot'>(outcome));
     case 'write_off': {
       const o = as<'write_off'>(outcome);

@@ -7,12 +7,13 @@ import type { PaymentRecord, Stage } from '../account';
 import { formatMoney } from '../money';
 import type { EffectFailure, EffectValues } from './commands';
 import { balance, changeStage, money, note, perform, stopClockSince, type Ctx } from './context';
+import { planCreditFigures } from './credits';
 import type { LedgerAdjustment, PaymentReceived, PaymentReturned } from './records';
 
 const DAY_MS = 86_400_000;
 
 /** Something for the ledger is waiting. */
-export const ledgerWork = (ctx: Ctx) => ctx.s.pendingPayments.length > 0 || ctx.s.pendingReturns.length > 0 || ctx.s.pendingAdjustments.length > 0;
+export const ledgerWork = (ctx: Ctx) => ctx.s.pendingPayments.length > 0 || ctx.s.pendingReturns.length > 0 || ctx.s.pendingAdjustments.length > 0 || ctx.s.pendingCreditMoves.length > 0;
 
 // ---- arriving (signals: recorded at once, posted in order) ---------------------------------------
 
@@ -57,7 +58,8 @@ export function planLedgerWork(ctx: Ctx): boolean {
   }
   while (s.pendingReturns.length > 0) {
     const returned = s.pendingReturns[0]!;
-    const payment = s.payments.find((p) => p.paymentId === returned.paymentId && p.status !== 'rejected');
+    // Credit applied from another account is not a payment a bank can return.
+    const payment = s.payments.find((p) => p.paymentId === returned.paymentId && p.status !== 'rejected' && !p.creditFrom);
     if (!payment) {
       s.pendingReturns.shift();
       note(ctx, '(ledger)', 'payment return refused', 'payment return refused', 'failed', `return ${returned.returnId}: no payment ${returned.paymentId} was posted to this account`);
@@ -88,7 +90,8 @@ export function planLedgerWork(ctx: Ctx): boolean {
     });
     return true;
   }
-  return false;
+  // Held credit an operator moved (applied, refunded): posted already, its figures read back.
+  return planCreditFigures(ctx);
 }
 
 function paymentRecord(payment: PaymentReceived, receivedAt: string, status: PaymentRecord['status'], reason: string | null): PaymentRecord {
@@ -173,7 +176,8 @@ export function markPaid(ctx: Ctx): void {
     s.pausedReason = null;
     s.pausedAt = null;
   }
-  changeStage(ctx, 'paid', last ? `balance cleared by payment ${last.paymentId}` : 'no balance due');
+  const cause = !last ? null : last.creditFrom ? `credit held on ${last.creditFrom.split('/').pop()} applied (${last.paymentId.replace(/^credit:/, '')})` : `payment ${last.paymentId}`;
+  changeStage(ctx, 'paid', cause ? `balance cleared by ${cause}` : 'no balance due');
 }
 
 /**

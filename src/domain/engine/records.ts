@@ -5,6 +5,7 @@
  */
 import type { AccountProfile, ContactRecord, PaymentRecord, Stage, StageChange } from '../account';
 import type { Money } from '../money';
+import type { CreditApplicationRecord } from '../credit-application';
 import type { ExtensionRequest, Instalment, PlanTerms, PromiseRequest } from '../arrangements';
 import type { ClaimState, FurtherContact, LocatingState, OpenWorkItem, VisitState } from './work-records';
 
@@ -52,6 +53,41 @@ export interface LedgerAdjustment {
   amountMinor: number;
   currency: string;
   description: string;
+}
+
+/**
+ * A credit held on one of the debtor's accounts applied to a debt on another (the same creditor's),
+ * already posted on both ledgers by an operator's command. The same message goes to both accounts;
+ * each finds its side by its key. Once per applicationId.
+ */
+export type CreditApplied = Pick<CreditApplicationRecord, 'applicationId' | 'sourceAccountKey' | 'targetAccountKey' | 'amountMinor' | 'currency' | 'appliedAt'>;
+
+/** A credit the account held refunded to the debtor, already posted by an operator's command. Once per refundId. */
+export interface CreditRefunded {
+  refundId: string;
+  amountMinor: number;
+  currency: string;
+  refundedAt: string;
+}
+
+/** Held credit that moved outside the workflow, as the account records it once the ledger's figures are read back. */
+export interface CreditMoveRecord {
+  /** `application/<applicationId>` or `refund/<refundId>`. */
+  id: string;
+  /**
+   * applied_out: this account's credit paid another account's debt; applied_in: another account's
+   * credit paid this one; misaddressed: an application naming neither this account (ignored).
+   */
+  kind: 'applied_out' | 'applied_in' | 'refunded' | 'misaddressed';
+  /** The other account of an application. */
+  otherAccountKey: string | null;
+  amount: Money;
+  /** When it was posted. */
+  at: string;
+  status: 'recorded' | 'ignored';
+  reason: string | null;
+  balanceAfterMinor: number | null;
+  creditAfterMinor: number | null;
 }
 
 export interface PromiseRecord extends PromiseRequest {
@@ -233,6 +269,8 @@ export interface AccountStateView {
   arrangements?: ArrangementsView;
   /** Fees, interest and credits, with what became of each. */
   adjustments?: AdjustmentRecord[];
+  /** Held credit applied to or from the debtor's other accounts, or refunded. */
+  creditMoves?: CreditMoveRecord[];
   /** Addresses found undeliverable. */
   invalidContacts?: InvalidContact[];
   /** Locating (with each further contact of a third party and why it was allowed), a field visit, an insurance claim, and the work items open for people. */

@@ -18,6 +18,7 @@ import type {
   AdjustmentRecord,
   CallAttempt,
   ComplianceView,
+  CreditMoveRecord,
   ExtensionRecord,
   InvalidContact,
   LedgerAdjustment,
@@ -61,6 +62,9 @@ export interface EngineConfig {
   /** The creditor's answer templates; absent: the cadence's, else the shipped ones. */
   answerTemplates?: AnswerTemplates;
 }
+
+/** Held credit an operator moved (credits.ts), before the ledger's figures are read back. */
+export type PendingCreditMove = Pick<CreditMoveRecord, 'id' | 'kind' | 'otherAccountKey' | 'amount' | 'at'>;
 
 /** A letter the account owes: what it is, its id (also its step id in the history), and the facts it was owed for. */
 export interface OwedLetter {
@@ -139,6 +143,10 @@ export interface EngineState extends WorkState {
   pendingPayments: PaymentReceived[];
   pendingReturns: PaymentReturned[];
   pendingAdjustments: LedgerAdjustment[];
+  /** Held credit moved outside the workflow (applied, refunded), waiting for the ledger's figures to be read back. */
+  pendingCreditMoves: PendingCreditMove[];
+  /** Held credit moved outside the workflow, once recorded (each id once). */
+  creditMoves: CreditMoveRecord[];
   contacts: ContactRecord[];
   payments: PaymentRecord[];
   adjustments: AdjustmentRecord[];
@@ -251,6 +259,8 @@ export function initialState(profile: AccountProfile, cadence: Cadence | null, a
     pendingPayments: [],
     pendingReturns: [],
     pendingAdjustments: [],
+    pendingCreditMoves: [],
+    creditMoves: [],
     contacts: [],
     payments: [],
     adjustments: [],

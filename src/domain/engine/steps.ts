@@ -73,7 +73,8 @@ export function refreshNextAction(ctx: Ctx): void {
 function timeBarred(ctx: Ctx): { barredSince: string } | null {
   const account = ctx.s.profile;
   if (account.address.country !== 'US') return null;
-  const lastPayment = ctx.s.payments.filter((p) => p.status === 'posted').map((p) => p.receivedAt.slice(0, 10)).sort().pop();
+  // Credit applied from another account is not a payment by the debtor: it does not restart the clock.
+  const lastPayment = ctx.s.payments.filter((p) => p.status === 'posted' && !p.creditFrom).map((p) => p.receivedAt.slice(0, 10)).sort().pop();
   const from = lastPayment && lastPayment > account.dueDate ? lastPayment : account.dueDate;
   const status = isTimeBarred({ state: account.address.region, lastPaymentOrDueDate: from, asOf: ctx.at, overrides: ctx.config.limitationOverrides });
   return status.barred && status.barredSince ? { barredSince: status.barredSince } : null;

@@ -102,6 +102,7 @@ export function accountView(state: EngineState, config: EngineConfig): AccountSt
     invalidContacts: state.invalidContacts,
     callAttempts: state.callAttempts ?? [],
     adjustments: state.adjustments,
+    creditMoves: state.creditMoves,
     ...(state.selfService ? { selfService: selfServiceView(state) } : {}),
     work: { locating: state.locating, returnedMail: state.returnedMail, furtherContacts: state.furtherContacts, visit: state.visit, claim: state.claim, openItems: state.openWork },
     compliance: {
