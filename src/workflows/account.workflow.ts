@@ -303,12 +303,9 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();
-        const due = next.until === null ? Infinity : Date.parse(next.until);
-        // A wait already due does not yield: its visible values would be replaced within the same
-        // task, so publishing them costs an upsert (a billable action and a visibility write) for
-        // nothing. Runs started before this change published here; they replay as they ran.
-        if (due > Date.now() || !patched('publish-only-on-yield')) publish();
+        publish();
         armTimer(next.until);
+        const due = next.until === null ? Infinity : Date.parse(next.until);
         if (due > Date.now()) await condition(() => changes !== seen || timer?.fired === true || (!longAlready && historyLong()));
         await runErrands();
         decision = apply({ kind: 'tick', at: now(), historyLong: historyLong() });
