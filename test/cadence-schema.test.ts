@@ -54,6 +54,23 @@ describe('cadence documents', () => {
     assert.match(message, /templates\.notice\.en\.subject: step "notice-email": an email template needs a subject/);
   });
 
+  it('takes a spread from a local time of day, ending by 21:00, and names the step when it does not', () => {
+    const doc = standard();
+    const i = doc.steps.findIndex((step: { after: string }) => step.after.endsWith('d') && step.after !== '0d');
+    doc.steps[i] = { ...doc.steps[i], atLocalTime: '09:00', spread: '4h' };
+    assert.equal(parseCadence(doc, 'test.json').steps[i]!.spread, '4h');
+    for (const [change, expected] of [
+      [{ atLocalTime: undefined, spread: '2h' }, `steps.${i}.spread: step "${doc.steps[i].id}": a spread needs a local time of day`],
+      [{ atLocalTime: '19:00', spread: '3h' }, `steps.${i}.spread: step "${doc.steps[i].id}": 19:00 plus 3h ends after 21:00`],
+      [{ atLocalTime: '08:00', spread: '13h' }, `steps.${i}.spread: must be between 1 minute and 12 hours`],
+      [{ atLocalTime: '08:00', spread: '2d' }, `steps.${i}.spread: must be a duration in minutes or hours`],
+    ] as const) {
+      const bad = standard();
+      bad.steps[i] = { ...bad.steps[i], ...change };
+      assert.ok(errorOf(bad).includes(expected), `${JSON.stringify(change)}: ${errorOf(bad)}`);
+    }
+  });
+
   it('refuses steps out of ascending order', () => {
     const doc = standard();
     doc.steps[2].after = '1d';

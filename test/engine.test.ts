@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AccountProfile } from '../src/domain/account';
+import { accountKey, type AccountProfile } from '../src/domain/account';
 import { account, NY, START } from './helpers/engine-fixtures';
 import { addDays } from '../src/domain/arrangements';
 import type { Cadence } from '../src/domain/cadence';
 import { localDateTime, validationPeriodEnd } from '../src/domain/contact-policy';
 import { changedVisibility, decide, fromCarried, initialState, visibility } from '../src/domain/engine';
-import { zonedTimeToUtcMs } from '../src/domain/schedule';
+import { spreadOffsetMs, zonedTimeToUtcMs } from '../src/domain/schedule';
 import type { DialAnswer } from '../src/domain/engine';
 import { callHistory } from '../src/domain/engine/contacts';
 import type { CallOutcome, DialRequest } from '../src/domain/engine/records';
@@ -69,6 +69,26 @@ describe('a new account', () => {
     assert.equal(w.orders.length, 1);
     const ordered = w.state.steps.find((s) => s.stepId === 'disconnect')!;
     assert.equal(Date.parse(ordered.at), allowedFrom);
+  });
+});
+
+describe('a step spread over part of the day', () => {
+  it("waits for and sends the step at its local time plus the account's own offset", () => {
+    const spread = parseCadence({ ...cadence, name: 'spread', steps: cadence.steps.map((step) => (step.id === 'text' ? { ...step, atLocalTime: '09:00', spread: '4h' } : step)) });
+    const offsets = new Set<number>();
+    for (const accountId of ['SPREAD-1', 'SPREAD-2', 'SPREAD-3', 'SPREAD-4']) {
+      const w = world({ accountId }, { cadence: spread });
+      const offset = spreadOffsetMs(accountKey(w.state.profile.creditorId, accountId), 4 * 3_600_000);
+      offsets.add(offset);
+      const due = zonedTimeToUtcMs('2026-11-05', '09:00', NY) + offset;
+      assert.equal(w.wakeAt, due, accountId);
+      assert.equal(w.state.nextAction!.at, new Date(due).toISOString());
+      w.advance({ to: new Date(due - 60_000).toISOString() });
+      assert.equal(stepAt(w, 'text'), undefined, `${accountId}: not a minute early`);
+      w.advance({ ms: 60_000 });
+      assert.equal(stepAt(w, 'text'), new Date(due).toISOString(), accountId);
+    }
+    assert.ok(offsets.size > 1, 'four accounts do not all land on the same minute');
   });
 });
 

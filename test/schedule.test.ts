@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AccountProfile } from '../src/domain/account';
+import { accountKey, type AccountProfile } from '../src/domain/account';
 import type { CadenceStep } from '../src/domain/cadence';
-import { shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../src/domain/schedule';
+import { MAX_SPREAD_MS, shiftByLocalDays, spreadOffsetMs, stepDueAtMs, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { chooseCadence } from '../src/domain/segmentation';
 import { makeAccount } from './helpers/fixtures';
 
@@ -49,6 +49,49 @@ describe('step scheduling in the debtor zone', () => {
     assert.equal(iso(stepDueAtMs(step({ after: '30d', from: 'due_date' }), ctx('2026-11-23T08:00:00Z', 'America/Los_Angeles'))), '2026-12-02T17:00:00.000Z');
     const previous = { ...ctx('2026-11-01T00:00:00Z'), previousStepAtMs: Date.parse('2026-11-20T18:00:00Z') };
     assert.equal(iso(stepDueAtMs(step({ after: '12h', from: 'previous_step' }), previous)), '2026-11-21T06:00:00.000Z');
+  });
+});
+
+describe('a step spread over part of the day', () => {
+  const keys = Array.from({ length: 3000 }, (_, i) => accountKey(`cred-${i % 5}`, `ACC-${String(i).padStart(6, '0')}`));
+
+  it('gives each account a fixed offset in whole minutes inside the spread', () => {
+    for (const key of keys.slice(0, 200)) {
+      const offset = spreadOffsetMs(key, 2 * 3_600_000);
+      assert.ok(offset >= 0 && offset < 2 * 3_600_000, `${key}: ${offset}`);
+      assert.equal(offset % 60_000, 0);
+      assert.equal(spreadOffsetMs(key, 2 * 3_600_000), offset, 'the same account, the same offset');
+    }
+    assert.equal(spreadOffsetMs(accountKey('cred-0', 'ACC-1'), 60_000), 0, 'a one-minute spread is no spread');
+    assert.ok(MAX_SPREAD_MS === 12 * 3_600_000);
+  });
+
+  it('spreads a portfolio evenly: no quarter hour of a 3-hour spread gets more than 1.5 times its share', () => {
+    const buckets = new Array(12).fill(0);
+    for (const key of keys) buckets[Math.floor(spreadOffsetMs(key, 3 * 3_600_000) / (15 * 60_000))] += 1;
+    const share = keys.length / buckets.length;
+    for (const [i, n] of buckets.entries()) assert.ok(n > share * 0.5 && n < share * 1.5, `quarter ${i}: ${n} accounts (share ${share})`);
+    // …and no minute gets a crowd: the largest minute holds a handful, not the portfolio.
+    const minutes = new Map<number, number>();
+    for (const key of keys) minutes.set(spreadOffsetMs(key, 3 * 3_600_000), (minutes.get(spreadOffsetMs(key, 3 * 3_600_000)) ?? 0) + 1);
+    assert.ok(Math.max(...minutes.values()) <= 5 * (keys.length / 180), `busiest minute: ${Math.max(...minutes.values())}`);
+  });
+
+  it("puts the step at its local time plus the account's offset, in the debtor's zone, across daylight saving", () => {
+    const spreadStep = step({ after: '2d', atLocalTime: '10:00', spread: '3h' });
+    for (const [start, zone, day] of [
+      ['2026-11-23T08:00:00Z', 'America/New_York', '2026-11-25'],
+      ['2027-03-12T15:00:00Z', 'America/New_York', '2027-03-14'], // the day the clocks go forward
+      ['2026-11-23T08:00:00Z', 'America/Los_Angeles', '2026-11-25'],
+    ] as const) {
+      for (const key of keys.slice(0, 20)) {
+        const due = stepDueAtMs(spreadStep, { ...ctx(start, zone), accountKey: key });
+        assert.equal(due, zonedTimeToUtcMs(day, '10:00', zone) + spreadOffsetMs(key, 3 * 3_600_000), `${key} in ${zone}`);
+      }
+    }
+    // Without an account key (or without spread) the step is where it always was.
+    assert.equal(iso(stepDueAtMs(spreadStep, ctx('2026-11-23T08:00:00Z'))), '2026-11-25T15:00:00.000Z');
+    assert.equal(iso(stepDueAtMs(step({ after: '2d', atLocalTime: '10:00' }), { ...ctx('2026-11-23T08:00:00Z'), accountKey: keys[0] })), '2026-11-25T15:00:00.000Z');
   });
 });
 

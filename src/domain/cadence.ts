@@ -62,6 +62,15 @@ export interface CadenceStep {
   businessDays?: boolean;
   /** Local time of day "HH:MM" in the debtor's time zone at which a day-based step happens. */
   atLocalTime?: string;
+  /**
+   * Spread the step's accounts over this long after its `atLocalTime` ("2h", "90m"; at most 12h,
+   * ending by 21:00): each
+   * account goes at its own offset, fixed by its creditor and account ids, so a portfolio enrolled
+   * at once does not fall due in the same minute. The same account keeps the same offset on every
+   * spread step (a debtor hears from the creditor at a steady time of day). The contact-policy gate
+   * still defers anything that lands outside the debtor's window.
+   */
+  spread?: string;
   template?: string;
   when?: StepConditions;
   /** Stage the account enters when this step runs, e.g. "escalated". */

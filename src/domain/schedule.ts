@@ -32,12 +32,33 @@ export function addCalendarDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The longest a step may spread its accounts: half a day, inside any contact window. */
+export const MAX_SPREAD_MS = 12 * 3_600_000;
+
+/**
+ * An account's offset inside a step's spread, in whole minutes: FNV-1a of the account's key,
+ * so the same account lands at the same offset on every run and every replay, and a portfolio's
+ * accounts land evenly over the spread whatever their ids look like.
+ */
+export function spreadOffsetMs(accountKey: string, spreadMs: number): number {
+  const minutes = Math.floor(spreadMs / 60_000);
+  if (minutes <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < accountKey.length; i++) {
+    hash ^= accountKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return (hash % minutes) * 60_000;
+}
+
 export interface ScheduleContext {
   /** When the account started its current cadence (enrollment, or an operator's move). */
   cadenceStartedAtMs: number;
   dueDate: string; // YYYY-MM-DD, the debt's due date
   previousStepAtMs: number | null;
   timezone: string;
+  /** The account's key (creditor/account): fixes its offset inside a step's `spread`. */
+  accountKey?: string;
 }
 
 /**
@@ -47,6 +68,11 @@ export interface ScheduleContext {
  * contact-policy gate defers a contact that falls outside it.
  */
 export function stepDueAtMs(step: CadenceStep, ctx: ScheduleContext): number {
+  const spread = step.spread && ctx.accountKey ? spreadOffsetMs(ctx.accountKey, durationToMs(step.spread)) : 0;
+  return unspreadDueAtMs(step, ctx) + spread;
+}
+
+function unspreadDueAtMs(step: CadenceStep, ctx: ScheduleContext): number {
   const from = step.from ?? 'enrollment';
   const anchorMs =
     from === 'due_date' ? zonedTimeToUtcMs(ctx.dueDate, '09:00', ctx.timezone) : from === 'previous_step' ? (ctx.previousStepAtMs ?? ctx.cadenceStartedAtMs) : ctx.cadenceStartedAtMs;

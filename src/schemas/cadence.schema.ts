@@ -6,6 +6,7 @@ import { ACTIVE_STAGES, LANGUAGES, PRODUCTS } from '../domain/account';
 import { COLLECTION_LANGUAGE, isDebtorContact, STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
 import { isCourtesyStep } from '../domain/schedule';
 import { DURATION_PATTERN, durationToMs } from '../domain/duration';
+import { MAX_SPREAD_MS } from '../domain/schedule';
 import { OPT_OUT_INSTRUCTION, PRODUCT_VARIABLES, placeholdersIn, TEMPLATE_VARIABLES, unknownPlaceholders } from '../domain/template';
 import { answerTemplatesSchema } from './answer-templates.schema';
 import { LONGEST_VALIDATION_PERIOD_DAYS, legalActionWord, remedyThreatsInValidationPeriod, remedyWord, SHORTEST_VALIDATION_PERIOD_DAYS, threatensRemedy } from '../domain/threats';
@@ -25,6 +26,11 @@ const stepSchema = z.object({
   from: z.enum(['enrollment', 'due_date', 'previous_step'], { error: 'must be enrollment, due_date or previous_step' }).optional(),
   businessDays: z.boolean().optional(),
   atLocalTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM such as "10:00"').optional(),
+  spread: z
+    .string()
+    .regex(/^\d{1,4}(m|h)$/, 'must be a duration in minutes or hours such as "90m" or "3h"')
+    .refine((v) => !/^\d{1,4}(m|h)$/.test(v) || (durationToMs(v) >= 60_000 && durationToMs(v) <= MAX_SPREAD_MS), 'must be between 1 minute and 12 hours')
+    .optional(),
   template: z.string().min(1).optional(),
   when: z
     .object({
@@ -77,6 +83,13 @@ export const cadenceSchema = z
       const validAfter = DURATION_PATTERN.test(step.after);
       if (step.businessDays && validAfter && !step.after.endsWith('d')) issue(at('businessDays'), `${name}: business days need an offset in days, e.g. "5d"`);
       if (step.atLocalTime && validAfter && !step.after.endsWith('d')) issue(at('atLocalTime'), `${name}: a local time of day needs an offset in days`);
+      if (step.spread && !step.atLocalTime) issue(at('spread'), `${name}: a spread needs a local time of day to spread from ("atLocalTime")`);
+      if (step.spread && step.atLocalTime && /^\d{1,4}(m|h)$/.test(step.spread)) {
+        const [h, m] = step.atLocalTime.split(':').map(Number) as [number, number];
+        const endMinutes = h * 60 + m + durationToMs(step.spread) / 60_000;
+        // 21:00 is where the federal contact window ends (§1006.6(b)(1)(i)); past it the gate would hold the rest to the next morning.
+        if (endMinutes > 21 * 60) issue(at('spread'), `${name}: ${step.atLocalTime} plus ${step.spread} ends after 21:00, outside the contact window`);
+      }
       if (step.from === 'previous_step' && i === 0) issue(at('from'), `${name}: the first step has no previous step`);
       if (validAfter && step.after.startsWith('-') && step.from !== 'due_date') issue(at('after'), `${name}: only a step counted from the due date can come before it ("from: due_date")`);
       // A courtesy reminder (before or on the due date) is not debt collection and must not read like it.

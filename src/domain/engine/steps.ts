@@ -4,7 +4,7 @@
  * the validation period for remedies), and what running it asks for: a contact, an order, a
  * write-off, or nothing but a record. Results of those effects come back here.
  */
-import { isEndStage, type EndStage } from '../account';
+import { accountKey, isEndStage, type EndStage } from '../account';
 import { isDebtorContact, renderStepMessage, stepLabel, TERMINAL_ACTIONS, templateValues, unmetCondition, type CadenceStep, type RenderedMessage } from '../cadence';
 import { localDateTime } from '../contact-policy';
 import { delinquentFromMs, isCourtesyStep, shiftByLocalDays, stepDueAtMs, zonedTimeToUtcMs } from '../schedule';
@@ -54,6 +54,7 @@ export function nextStep(ctx: Ctx): { step: CadenceStep; dueAtMs: number } | nul
     dueDate: s.profile.dueDate,
     previousStepAtMs: s.lastStepAt ? Date.parse(s.lastStepAt) : null,
     timezone: s.profile.timezone,
+    accountKey: accountKey(s.profile.creditorId, s.profile.accountId),
   });
   // The days held move the step by local calendar days, so it keeps its local time across DST.
   const shifted = s.stepDueAt ? Date.parse(s.stepDueAt) : shiftByLocalDays(scheduled, Math.round(s.clockShiftMs / DAY_MS), s.profile.timezone);
