@@ -10,6 +10,7 @@ const facts = (accountId: string, overrides: Partial<CreditAccountFacts> = {}): 
   currency: 'USD',
   balanceMinor: 0,
   creditMinor: 0,
+  refundsPendingMinor: 0,
   debtorId: 'D-1',
   purged: false,
   ...overrides,
@@ -69,6 +70,13 @@ describe('refusals, each naming the field', () => {
     refused(base({ source: facts('S') }), 'no_credit_held', 'source', /holds no credit/);
     refused(base({ target: facts('T', { balanceMinor: 400_00 }), requestedMinor: 150_01 }), 'credit_exceeded', 'amountMinor', /\$150\.01 is more than the \$150\.00 credit S holds/);
     refused(base({ requestedMinor: 100_01 }), 'balance_exceeded', 'amountMinor', /\$100\.01 is more than the \$100\.00 T owes/);
+  });
+  it('credit ordered refunded and not yet posted is not applied: limited to what is left, refused when nothing is', () => {
+    const pending = (refundsPendingMinor: number) => facts('S', { creditMinor: 150_00, refundsPendingMinor });
+    assert.equal(decideCreditApplication(base({ source: pending(120_00) })), 30_00, 'what the refund left');
+    assert.equal(decideCreditApplication(base({ source: pending(120_00), requestedMinor: 30_00 })), 30_00);
+    refused(base({ source: pending(120_00), requestedMinor: 30_01 }), 'credit_exceeded', 'amountMinor', /\$30\.01 is too much: \$120\.00 of the \$150\.00 credit S holds is ordered refunded \(a refund is pending\)/);
+    refused(base({ source: pending(150_00) }), 'credit_exceeded', 'amountMinor', /nothing to apply: .*a refund is pending/);
   });
   it('a target with nothing owed, closed, ended, disputed; a debtor deceased or in bankruptcy', () => {
     refused(base({ target: facts('T') }), 'nothing_owed', 'target', /no open balance/);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT, runCli } from '../src/starter';
+import { createCreditApplications } from '../src/adapters/credit-application';
 import { refundHeldCredit } from '../src/adapters/credit-refund';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { startWebhookSink, type WebhookSink } from '../src/local/webhook-sink';
@@ -89,5 +90,88 @@ describe('refunding a held credit', () => {
     } finally {
       for (const k of Object.keys(ENV)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
     }
+  });
+});
+
+describe('a refund reserves the credit it orders (no credit paid out twice)', () => {
+  const open = { stage: 'reminding' as const, disputePending: false, deceased: false, bankruptcy: false };
+  async function debtorPair(id: string, extraMinor: number, targetMinor = 80_00): Promise<{ source: string; target: string }> {
+    const source = await overpaid(`${id}-S`, extraMinor);
+    const target = `account/cred-refund/${id}-T`;
+    await createLedgerRepository(db.pool).openAccount({ accountKey: target, creditorId: 'cred-refund', accountId: `${id}-T`, currency: 'USD', openingBalanceMinor: targetMinor, dueDate: '2026-10-01' });
+    for (const key of [source, target]) await db.pool.query(`INSERT INTO debtor_links (account_key, creditor_id, debtor_id) VALUES ($1, 'cred-refund', $2)`, [key, `D-${id}`]);
+    return { source, target };
+  }
+  const application = (applicationId: string, pair: { source: string; target: string }, amountMinor: number | null = null) => ({
+    creditorId: 'cred-refund',
+    applicationId,
+    sourceAccountKey: pair.source,
+    targetAccountKey: pair.target,
+    amountMinor,
+    reason: 'test',
+    at: '2026-12-01T10:00:00Z',
+    workflows: { source: { ...open, stage: 'paid' as const }, target: open },
+  });
+  const refundsPosted = async (key: string) => (await db.pool.query<{ n: number }>(`SELECT COALESCE(SUM(amount_minor), 0)::int AS n FROM ledger_transactions WHERE account_key = $1 AND kind = 'refund'`, [key])).rows[0]!.n;
+
+  it('a refund ordered and not posted (the receiver down, or a crash after its answer): an application is refused or limited to what is left; the refund then completes once', async () => {
+    const pair = await debtorPair('RS-1', 40_00);
+    const deps = { pool: db.pool, creditors: creditors(), attempts: 1, pauseMs: 1 };
+    sink.failNext(1, 503);
+    await assert.rejects(refundHeldCredit(deps, { accountKey: pair.source, refundId: 'RF-R1', at: '2026-12-01T10:00:00Z', reason: 'x' }), /503/);
+    const apps = createCreditApplications(db.pool);
+    await assert.rejects(apps.apply(application('APP-R1', pair)), /amountMinor: nothing to apply: \$40\.00 of the \$40\.00 credit RS-1-S holds is ordered refunded \(a refund is pending\)/);
+    await assert.rejects(apps.apply(application('APP-R1b', pair, 1)), /amountMinor: \$0\.01 is too much: .*a refund is pending/);
+    const done = await refundHeldCredit(deps, { accountKey: pair.source, refundId: 'RF-R1', at: '2026-12-01T11:00:00Z', reason: 'x' });
+    assert.deepEqual([done.status, done.refundedMinor], ['refunded', 40_00]);
+    assert.equal((await createLedgerRepository(db.pool).snapshot(pair.source)).creditMinor, 0);
+
+    // Acknowledged by the creditor, the process died before the posting: $30.00 of $50.00 is reserved.
+    const other = await debtorPair('RS-2', 50_00);
+    await db.pool.query(`INSERT INTO escalation_orders (idempotency_key, account_key, kind, destination, payload, status) VALUES ($1, $2, 'credit_refund', 'http://x', $3, 'acknowledged')`, [
+      `${other.source}/refund/RF-R2`,
+      other.source,
+      JSON.stringify({ amountMinor: 30_00 }),
+    ]);
+    const applied = await apps.apply(application('APP-R2', other));
+    assert.equal(applied.amountMinor, 20_00, 'only what the refund left');
+    const again = await refundHeldCredit(deps, { accountKey: other.source, refundId: 'RF-R2', at: '2026-12-01T11:00:00Z', reason: 'x' });
+    assert.deepEqual([again.status, again.refundedMinor], ['refunded', 30_00]);
+    assert.equal((await createLedgerRepository(db.pool).snapshot(other.source)).creditMinor, 0);
+    // A second refund id finds nothing available while another is pending or after all is refunded.
+    await assert.rejects(refundHeldCredit(deps, { accountKey: other.source, refundId: 'RF-R2b', at: '2026-12-01T11:00:00Z', reason: 'x' }), /holds no credit to refund/);
+    await assertLedgerBalances(db.pool);
+  });
+
+  it('a refund and an application of the same credit at the same moment: never more paid out than held, and the refund completes after', async () => {
+    for (let round = 0; round < 6; round++) {
+      const pair = await debtorPair(`RC-${round}`, 40_00);
+      const deps = { pool: db.pool, creditors: creditors(), attempts: 1, pauseMs: 1 };
+      const apps = createCreditApplications(db.pool);
+      const [refund, applied] = await Promise.allSettled([
+        refundHeldCredit(deps, { accountKey: pair.source, refundId: `RF-C${round}`, at: '2026-12-01T10:00:00Z', reason: 'x' }),
+        apps.apply(application(`APP-C${round}`, pair)),
+      ]);
+      const appliedMinor = applied.status === 'fulfilled' ? applied.value.amountMinor : 0;
+      const ordered = await db.pool.query<{ amount: number; status: string }>(`SELECT (payload->>'amountMinor')::int AS amount, status FROM escalation_orders WHERE account_key = $1`, [pair.source]);
+      const orderedMinor = ordered.rows.reduce((sum, r) => sum + r.amount, 0);
+      assert.ok(appliedMinor + orderedMinor <= 40_00, `round ${round}: applied ${appliedMinor} and ordered refunded ${orderedMinor} of 40.00 (${refund.status}, ${applied.status})`);
+      assert.equal(appliedMinor + orderedMinor, 40_00, `round ${round}: one of them took the credit`);
+      if (orderedMinor > 0) {
+        const after = await refundHeldCredit(deps, { accountKey: pair.source, refundId: `RF-C${round}`, at: '2026-12-01T11:00:00Z', reason: 'x' });
+        assert.equal(after.refundedMinor, orderedMinor);
+      } else assert.equal(refund.status, 'rejected');
+      assert.equal(await refundsPosted(pair.source), orderedMinor);
+      assert.equal((await createLedgerRepository(db.pool).snapshot(pair.source)).creditMinor, 0);
+    }
+    await assertLedgerBalances(db.pool);
+  });
+
+  it('a refund the creditor refuses reserves nothing: the credit may be applied', async () => {
+    const pair = await debtorPair('RS-3', 25_00);
+    sink.failNext(1, 422);
+    await assert.rejects(refundHeldCredit({ pool: db.pool, creditors: creditors(), pauseMs: 1 }, { accountKey: pair.source, refundId: 'RF-R3', at: '2026-12-01T10:00:00Z', reason: 'x' }), /answered 422/);
+    assert.equal((await createCreditApplications(db.pool).apply(application('APP-R3', pair))).amountMinor, 25_00);
+    await assert.rejects(refundHeldCredit({ pool: db.pool, creditors: creditors(), pauseMs: 1 }, { accountKey: pair.source, refundId: 'RF-R3', at: '2026-12-01T10:00:00Z', reason: 'x' }), /holds no credit to refund/);
   });
 });

@@ -11,7 +11,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { allocatePayment, type Allocation, type AllocationRule } from '../domain/allocation';
 import { decideCreditApplication, repeatOf, type CreditAccountFacts, type CreditApplicationRecord, type CreditWorkflowFacts } from '../domain/credit-application';
-import { debtBalances, derivedBalances, insertTransaction } from './ledger.repository';
+import { debtBalances, derivedBalances, insertTransaction, refundsPendingMinor } from './ledger.repository';
 import { toSafeInteger, withTransaction } from './postgres';
 
 export interface CreditApplicationRequest {
@@ -114,7 +114,17 @@ export function createCreditApplications(pool: Pool) {
       if (!row) return null;
       const link = await client.query<{ debtor_id: string | null }>(`SELECT debtor_id FROM debtor_links WHERE account_key = $1 AND redacted_at IS NULL`, [accountKey]);
       const purge = await client.query(`SELECT 1 FROM personal_data_purges WHERE account_key = $1`, [accountKey]);
-      return { accountKey, accountId: row.account_id, creditorId: row.creditor_id, currency: row.currency, ...(await derivedBalances(client, accountKey)), debtorId: link.rows[0]?.debtor_id ?? null, purged: (purge.rowCount ?? 0) > 0 };
+      return {
+        accountKey,
+        accountId: row.account_id,
+        creditorId: row.creditor_id,
+        currency: row.currency,
+        ...(await derivedBalances(client, accountKey)),
+        // Read under the same row lock a refund takes to record its order: what is ordered refunded is not applied.
+        refundsPendingMinor: await refundsPendingMinor(client, accountKey),
+        debtorId: link.rows[0]?.debtor_id ?? null,
+        purged: (purge.rowCount ?? 0) > 0,
+      };
     };
     const source = await facts(request.sourceAccountKey);
     const target = await facts(request.targetAccountKey);

@@ -112,6 +112,22 @@ export async function derivedBalances(client: PoolClient | Pool, accountKey: str
   return { balanceMinor: toSafeInteger(rows[0]!.receivable, 'receivable'), creditMinor: toSafeInteger(rows[0]!.credit, 'customer_credit') };
 }
 
+/**
+ * Credit ordered refunded and not yet posted: the creditor's system was (or is being) told to pay it
+ * out (escalation_orders, kind credit_refund), so it is no longer the debtor's to apply elsewhere
+ * nor the ledger's to take back. A refund the creditor refused (status refused) reserves nothing.
+ */
+export async function refundsPendingMinor(client: PoolClient | Pool, accountKey: string, exceptKey?: string): Promise<number> {
+  const { rows } = await client.query<{ pending: string }>(
+    `SELECT COALESCE(SUM((o.payload->>'amountMinor')::bigint), 0) AS pending
+       FROM escalation_orders o
+      WHERE o.account_key = $1 AND o.kind = 'credit_refund' AND o.status <> 'refused' AND o.idempotency_key IS DISTINCT FROM $2
+        AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = o.idempotency_key)`,
+    [accountKey, exceptKey ?? null],
+  );
+  return toSafeInteger(rows[0]!.pending, 'pending refunds');
+}
+
 export async function debtBalances(client: PoolClient | Pool, accountKey: string): Promise<DebtBalance[]> {
   const { rows } = await client.query<{ debt_id: string; kind: string; description: string; due_date: string; outstanding: string }>(
     `SELECT d.debt_id, d.kind, d.description, to_char(d.due_date, 'YYYY-MM-DD') AS due_date,

@@ -17,6 +17,8 @@ export interface CreditAccountFacts {
   balanceMinor: number;
   /** What the creditor holds for the debtor (customer_credit). */
   creditMinor: number;
+  /** Of the credit held, what the creditor's system was ordered to refund and the ledger has not posted yet: not to be applied. */
+  refundsPendingMinor: number;
   /** The creditor's own id for the person (debtor_links); null when none was given or it was redacted. */
   debtorId: string | null;
   /** The account's personal data was purged (a deceased debtor, after the retention period). */
@@ -108,7 +110,12 @@ export function decideCreditApplication(facts: CreditApplicationFacts): number {
   if (requestedMinor !== null && (!Number.isSafeInteger(requestedMinor) || requestedMinor <= 0)) return refuse('invalid_amount', 'amountMinor', `must be a positive whole number of minor units, got ${requestedMinor}`);
   const money = (amountMinor: number) => formatMoney({ amountMinor, currency: source.currency });
   if (source.creditMinor <= 0) return refuse('no_credit_held', 'source', `${source.accountId} holds no credit`);
-  if (requestedMinor !== null && requestedMinor > source.creditMinor) return refuse('credit_exceeded', 'amountMinor', `${money(requestedMinor)} is more than the ${money(source.creditMinor)} credit ${source.accountId} holds`);
+  const pending = Math.max(0, source.refundsPendingMinor);
+  const available = source.creditMinor - pending;
+  const refundPending = `${money(pending)} of the ${money(source.creditMinor)} credit ${source.accountId} holds is ordered refunded (a refund is pending), so ${money(Math.max(0, available))} may be applied`;
+  if (available <= 0) return refuse('credit_exceeded', 'amountMinor', `${requestedMinor === null ? 'nothing to apply' : `${money(requestedMinor)} is too much`}: ${refundPending}`);
+  if (requestedMinor !== null && requestedMinor > available)
+    return refuse('credit_exceeded', 'amountMinor', pending > 0 ? `${money(requestedMinor)} is too much: ${refundPending}` : `${money(requestedMinor)} is more than the ${money(source.creditMinor)} credit ${source.accountId} holds`);
   if (target.balanceMinor <= 0) return refuse('nothing_owed', 'target', `${target.accountId} has no open balance`);
   if (requestedMinor !== null && requestedMinor > target.balanceMinor) return refuse('balance_exceeded', 'amountMinor', `${money(requestedMinor)} is more than the ${money(target.balanceMinor)} ${target.accountId} owes (leave the amount out to apply up to the balance)`);
   const tw = facts.targetWorkflow;
@@ -117,7 +124,7 @@ export function decideCreditApplication(facts: CreditApplicationFacts): number {
   if (tw.deceased || tw.bankruptcy) return refuse('account_closed', 'target', `${target.accountId}'s debtor is ${tw.deceased ? 'deceased' : 'in bankruptcy'}: collection has stopped`);
   const sw = facts.sourceWorkflow;
   if (sw && (sw.deceased || sw.bankruptcy)) return refuse('collection_held', 'source', `${source.accountId}'s debtor is ${sw.deceased ? 'deceased' : 'in bankruptcy (the automatic stay forbids a setoff)'}: the credit is not applied`);
-  return requestedMinor ?? Math.min(source.creditMinor, target.balanceMinor);
+  return requestedMinor ?? Math.min(available, target.balanceMinor);
 }
 
 /** An application already made under an id, as the creditor's ledger keeps it. */
