@@ -19,7 +19,7 @@ import { accountKey, type AccountProfile } from '../src/domain/account';
 import { CreditApplicationRefused } from '../src/domain/credit-application';
 import { EXIT, runCli } from '../src/starter';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
-import { accountStateQuery, paymentReceivedSignal, type AccountStateView } from '../src/workflows/definitions';
+import { accountStateQuery, paymentReceivedSignal, paymentReturnedSignal, type AccountStateView } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence, testDate } from './helpers/fixtures';
 import { startTimeSkippingStack, TEST_PAYLOAD_KEYS, WEBHOOK_SECRET, type TimeSkippingStack } from './helpers/stack';
@@ -233,6 +233,57 @@ describe('applying held credit to another debt of the same debtor', () => {
       await stack.env.sleep('1 minute');
       assert.equal((await state(source)).creditBalance!.amountMinor, 150_00);
       assert.ok(!(await state(target)).steps!.some((s) => s.action.startsWith('credit')), 'no workflow was told of anything');
+    });
+  });
+});
+
+describe('a returned payment whose overpayment was applied or refunded', () => {
+  /** The source's overpaying payment comes back: the credit it still holds is taken back, the rest is owed again there. */
+  async function returnPayment(account: AccountProfile): Promise<void> {
+    await stack.client.workflow.getHandle(key(account)).signal(paymentReturnedSignal, { paymentId: `${account.accountId}-P`, returnId: `RT-${account.accountId}`, reason: 'insufficient_funds' });
+    await stack.env.sleep('1 minute');
+  }
+  async function assertOwedAgain(source: AccountProfile, owedMinor: number): Promise<void> {
+    const snapshot = await ledger().snapshot(key(source));
+    assert.equal(snapshot.creditMinor, 0, 'the held credit is never negative');
+    assert.equal(snapshot.balanceMinor, owedMinor);
+    assert.deepEqual(
+      snapshot.debts.filter((d) => d.debtId.startsWith('returned-credit-')).map((d) => [d.debtId, d.outstandingMinor]),
+      [[`returned-credit-${source.accountId}-P`, 50_00]],
+    );
+    await assertWorkflowMatchesLedger(source);
+    const view = await state(source);
+    assert.notEqual(view.stage, 'paid', 'reopened: money is owed again');
+    assert.equal(view.payments.find((p) => p.paymentId === `${source.accountId}-P`)!.status, 'reversed');
+  }
+
+  it('applied to another account: the source owes the $100.00 again and the $50.00 applied, its credit is 0, the workflow follows the ledger', async () => {
+    await stack.run(async () => {
+      const { source, target } = await debtorWithCredit({ balanceMinor: 100_00, paidMinor: 150_00 }, { balanceMinor: 80_00 });
+      const applied = await apply({ source: ref(source), target: ref(target), applicationId: 'APP-RET' });
+      assert.equal(applied.amountMinor, 50_00);
+      await stack.env.sleep('1 minute');
+      await returnPayment(source);
+      await assertOwedAgain(source, 150_00);
+      assert.equal((await ledger().snapshot(key(target))).balanceMinor, 30_00, 'the target keeps the credit applied');
+      await assertWorkflowMatchesLedger(target);
+    });
+  });
+
+  it('refunded: the same, and a part still held is taken back from the credit', async () => {
+    await stack.run(async () => {
+      const account = await overpaid(undefined, 100_00, 150_00);
+      assert.equal((await cli('refund-credit', ref(account), 'RF-RET')).code, EXIT.ok);
+      await stack.env.sleep('1 minute');
+      await returnPayment(account);
+      await assertOwedAgain(account, 150_00);
+
+      // Half applied, half still held: the held half is taken back, the applied half owed again.
+      const { source, target } = await debtorWithCredit({ balanceMinor: 100_00, paidMinor: 200_00 }, { balanceMinor: 50_00 });
+      assert.equal((await apply({ source: ref(source), target: ref(target), applicationId: 'APP-RET-2' })).amountMinor, 50_00);
+      await stack.env.sleep('1 minute');
+      await returnPayment(source);
+      await assertOwedAgain(source, 150_00);
     });
   });
 });

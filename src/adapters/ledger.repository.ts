@@ -247,18 +247,40 @@ export function createLedgerRepository(pool: Pool) {
         const original = await findTransaction(client, `payment/${account.creditorId}/${input.paymentId}`);
         if (!original || original.accountKey !== input.accountKey)
           throw new LedgerError('unknown_payment', `no payment ${input.paymentId} was posted to ${input.accountKey}`);
+        const reversalKey = `reversal/${account.creditorId}/${input.paymentId}`;
+        const earlier = await findTransaction(client, reversalKey);
+        if (earlier) return { status: 'duplicate', reversedMinor: original.amountMinor, feeMinor: 0, ...(await derivedBalances(client, input.accountKey)) };
         const entries = await transactionEntries(client, original.id);
+        // The payment's overpayment is taken back only as far as it is still held (and not ordered
+        // refunded): what was applied to another debt or refunded was paid with money that bounced,
+        // so the debtor owes it again here, as a debt of its own. Held credit never goes negative.
+        const overpaidMinor = entries.filter((e) => e.ledgerAccount === 'customer_credit').reduce((sum, e) => sum + e.credit - e.debit, 0);
+        const held = (await derivedBalances(client, input.accountKey)).creditMinor - (await refundsPendingMinor(client, input.accountKey));
+        const takenBackMinor = Math.max(0, Math.min(overpaidMinor, held));
+        const owedAgainMinor = overpaidMinor - takenBackMinor;
+        const owedAgainDebt = `returned-credit-${input.paymentId}`.slice(0, 64);
+        if (owedAgainMinor > 0)
+          await client.query(`INSERT INTO debts (account_key, debt_id, kind, description, due_date) VALUES ($1, $2, 'invoice', $3, $4::date) ON CONFLICT DO NOTHING`, [
+            input.accountKey,
+            owedAgainDebt,
+            `Credit from returned payment ${input.paymentId} already applied or refunded`,
+            input.returnedAt.slice(0, 10),
+          ]);
         const reversal = await insertTransaction(client, {
           accountKey: input.accountKey,
           kind: 'reversal',
-          idempotencyKey: `reversal/${account.creditorId}/${input.paymentId}`,
+          idempotencyKey: reversalKey,
           externalId: input.returnId,
           amountMinor: original.amountMinor,
           currency: account.currency,
           effectiveAt: input.returnedAt,
           reversesId: original.id,
           reason: input.reason,
-          entries: entries.map((e) => ({ ledgerAccount: e.ledgerAccount, debtId: e.debtId ?? undefined, debit: e.credit, credit: e.debit })),
+          entries: [
+            ...entries.filter((e) => e.ledgerAccount !== 'customer_credit').map((e) => ({ ledgerAccount: e.ledgerAccount, debtId: e.debtId ?? undefined, debit: e.credit, credit: e.debit })),
+            ...(takenBackMinor > 0 ? [{ ledgerAccount: 'customer_credit' as const, debit: takenBackMinor, credit: 0 }] : []),
+            ...(owedAgainMinor > 0 ? [{ ledgerAccount: 'receivable' as const, debtId: owedAgainDebt, debit: owedAgainMinor, credit: 0 }] : []),
+          ],
         });
         let feeMinor = 0;
         if (reversal !== null && input.feeMinor > 0) {
