@@ -86,8 +86,10 @@ describe('refusals, each naming the field', () => {
     refused(base({ targetWorkflow: { ...open, bankruptcy: true } }), 'account_closed', 'target', /bankruptcy/);
     refused(base({ sourceWorkflow: { ...open, stage: 'closed', deceased: true } }), 'collection_held', 'source', /deceased/);
   });
-  it('the source\'s workflow may have ended: a credit is usually held on an account that was paid', () => {
-    assert.equal(decideCreditApplication(base({ sourceWorkflow: null })), 100_00);
+  it('the source\'s workflow may have ended: a credit is usually held on an account that was paid; its facts must still be known', () => {
+    assert.equal(decideCreditApplication(base({ sourceWorkflow: { ...open, stage: 'paid' } })), 100_00);
+    refused(base({ sourceWorkflow: { ...open, stage: 'paid', bankruptcy: true } }), 'collection_held', 'source', /bankruptcy/);
+    refused(base({ sourceWorkflow: null }), 'collection_held', 'source', /S's facts \(a death, a bankruptcy\) could not be read.*never applied on unknown facts/);
   });
 });
 

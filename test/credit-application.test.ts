@@ -175,7 +175,7 @@ describe('applying held credit to another debt of the same debtor', () => {
     await stack.run(async () => {
       const { source, target } = await debtorWithCredit({ balanceMinor: 100_00, paidMinor: 140_00 }, { balanceMinor: 90_00 });
       const open = { stage: 'reminding' as const, disputePending: false, deceased: false, bankruptcy: false };
-      const request = { creditorId: 'cred-test', applicationId: 'APP-RACE', sourceAccountKey: key(source), targetAccountKey: key(target), amountMinor: 25_00, reason: 'x', at: await at(), workflows: { source: null, target: open } };
+      const request = { creditorId: 'cred-test', applicationId: 'APP-RACE', sourceAccountKey: key(source), targetAccountKey: key(target), amountMinor: 25_00, reason: 'x', at: await at(), workflows: { source: { ...open, stage: 'paid' as const }, target: open } };
       const applications = createCreditApplications(stack.pool);
       const results = await Promise.all([applications.apply(request), applications.apply(request), applications.apply(request)]);
       assert.deepEqual(results.map((r) => r.status).sort(), ['already_applied', 'already_applied', 'applied']);
@@ -233,6 +233,35 @@ describe('applying held credit to another debt of the same debtor', () => {
       await stack.env.sleep('1 minute');
       assert.equal((await state(source)).creditBalance!.amountMinor, 150_00);
       assert.ok(!(await state(target)).steps!.some((s) => s.action.startsWith('credit')), 'no workflow was told of anything');
+    });
+  });
+});
+
+describe('the source\'s facts, once its workflow has ended', () => {
+  it('a paid source whose workflow completed is still asked: bankruptcy flagged refuses; a source with no workflow is read from its recorded facts, or refused', async () => {
+    await stack.run(async () => {
+      const { debtorId, source, target } = await debtorWithCredit({ balanceMinor: 100_00, paidMinor: 150_00 }, { balanceMinor: 80_00 });
+      await reportComplianceEvent(stack.client, source.creditorId, source.accountId, { kind: 'bankruptcy', caseNumber: '26-20001', chapter: 7 });
+      await stack.env.sleep('1 minute');
+      const clean = await overpaid(debtorId, 100_00, 120_00);
+      // Past the reopen window: both paid accounts' workflows complete.
+      await stack.env.sleep('130 days');
+      for (const account of [source, clean]) assert.notEqual((await stack.client.workflow.getHandle(key(account)).describe()).status.name, 'RUNNING');
+      await refusedWith(apply({ source: ref(source), target: ref(target), applicationId: 'APP-BK' }), 'collection_held', 'source', /in bankruptcy \(the automatic stay forbids a setoff\)/);
+      const applied = await apply({ source: ref(clean), target: ref(target), applicationId: 'APP-DONE' });
+      assert.deepEqual([applied.amountMinor, applied.told.source], [20_00, 'not_running']);
+
+      // An account Temporal does not know (past retention): what its engine recorded, else refused.
+      const gone = { ...source, accountId: `${source.accountId}-GONE` };
+      await ledger().openAccount({ accountKey: key(gone), creditorId: gone.creditorId, accountId: gone.accountId, currency: 'USD', openingBalanceMinor: 10_00, dueDate: testDate(-30) });
+      await ledger().postPayment({ accountKey: key(gone), paymentId: `${gone.accountId}-P`, amountMinor: 30_00, currency: 'USD', receivedAt: await at() });
+      await stack.pool.query(`INSERT INTO debtor_links (account_key, creditor_id, debtor_id) VALUES ($1, $2, $3)`, [key(gone), gone.creditorId, debtorId]);
+      await refusedWith(apply({ source: ref(gone), target: ref(target), applicationId: 'APP-GONE' }), 'collection_held', 'source', /could not be read.*never applied on unknown facts/);
+      const recorded = { stage: 'paid', dispute: null, deceasedAt: '2026-01-02T00:00:00Z', bankruptcy: null };
+      await stack.pool.query(`INSERT INTO account_reporting (account_key, creditor_id, account_id, facts) VALUES ($1, $2, $3, $4)`, [key(gone), gone.creditorId, gone.accountId, JSON.stringify(recorded)]);
+      await refusedWith(apply({ source: ref(gone), target: ref(target), applicationId: 'APP-GONE' }), 'collection_held', 'source', /deceased/);
+      await stack.pool.query(`UPDATE account_reporting SET facts = $2 WHERE account_key = $1`, [key(gone), JSON.stringify({ ...recorded, deceasedAt: null })]);
+      assert.equal((await apply({ source: ref(gone), target: ref(target), applicationId: 'APP-GONE' })).amountMinor, 20_00);
     });
   });
 });

@@ -23,7 +23,7 @@ export interface CreditApplicationRequest {
   amountMinor: number | null;
   reason: string;
   at: string;
-  /** What each account's workflow says (stage, holds); null for an account with no workflow running. */
+  /** What each account's workflow says (stage, holds): the target's null when no workflow runs; the source's null when its facts could not be read (refused). */
   workflows: { source: CreditWorkflowFacts | null; target: CreditWorkflowFacts | null };
 }
 

@@ -12,7 +12,8 @@ import { CreditApplicationRefused, type CreditWorkflowFacts } from '../domain/cr
 import { firstIssue } from '../schemas/arrangement.schema';
 import { creditApplicationRequestSchema } from '../schemas/credit-application.schema';
 import { unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
-import { accountStateQuery, creditAppliedSignal, creditRefundedSignal, type CreditApplied, type CreditRefunded } from '../workflows/definitions';
+import type { AccountReportingFacts } from '../domain/credit-reporting';
+import { accountStateQuery, creditAppliedSignal, creditRefundedSignal, type AccountStateView, type CreditApplied, type CreditRefunded } from '../workflows/definitions';
 import { AccountError } from './accounts.client';
 
 /** What each workflow was told: signalled, or not running (ended, or never enrolled: nothing to tell). */
@@ -57,7 +58,7 @@ export async function applyCredit(deps: { client: Client; pool: Pool; creditors:
   const applications = createCreditApplications(deps.pool);
   // A repeat needs no workflow facts: the first application stands (or the request is refused as a reuse of its id).
   const repeat = (await applications.find(request.creditorId, applicationId)) !== null;
-  const workflows = repeat ? { source: null, target: null } : { source: await workflowFacts(deps.client, request.sourceAccountKey), target: await workflowFacts(deps.client, request.targetAccountKey) };
+  const workflows = repeat ? { source: null, target: null } : { source: await sourceFacts(deps.client, deps.pool, request.sourceAccountKey), target: await targetFacts(deps.client, request.targetAccountKey) };
   const result = await applications.apply({ ...request, workflows });
   const signal: CreditApplied = { applicationId, sourceAccountKey: result.sourceAccountKey, targetAccountKey: result.targetAccountKey, amountMinor: result.amountMinor, currency: result.currency, appliedAt: result.appliedAt };
   const toldTarget = await tell(deps.client, result.targetAccountKey, (h) => h.signal(creditAppliedSignal, signal), `application ${applicationId}`);
@@ -84,16 +85,72 @@ async function tell(client: Client, key: string, send: (handle: Handle) => Promi
   }
 }
 
-/** What a running account's workflow says of it (stage, holds); null when it has none running. */
-async function workflowFacts(client: Client, key: string): Promise<CreditWorkflowFacts | null> {
+/** An account's facts (stage, holds) could not be read from its workflow now (worker down, Temporal failing): nothing was posted; try again. */
+export class WorkflowUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkflowUnavailableError';
+  }
+}
+
+const unavailable = (key: string, error: unknown) =>
+  new WorkflowUnavailableError(`${key}'s workflow could not be asked for its stage and holds (${(error as Error).message}); nothing was posted: try again when the worker is running`);
+
+const factsOf = (view: AccountStateView): CreditWorkflowFacts => {
+  const flags = view.compliance?.flags;
+  return { stage: view.stage, disputePending: view.compliance?.dispute === 'pending_verification', deceased: flags?.deceased ?? false, bankruptcy: flags?.bankruptcy ?? false };
+};
+
+/** The target's facts: it must be open, so null when its workflow is not running (ended, or never enrolled). */
+async function targetFacts(client: Client, key: string): Promise<CreditWorkflowFacts | null> {
   const handle = client.workflow.getHandle(key);
+  let running: boolean;
   try {
-    if ((await handle.describe()).status.name !== 'RUNNING') return null;
-    const view = await handle.query(accountStateQuery);
-    const flags = view.compliance?.flags;
-    return { stage: view.stage, disputePending: view.compliance?.dispute === 'pending_verification', deceased: flags?.deceased ?? false, bankruptcy: flags?.bankruptcy ?? false };
+    running = (await handle.describe()).status.name === 'RUNNING';
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return null;
-    throw error;
+    throw unavailable(key, error);
   }
+  if (!running) return null;
+  try {
+    return factsOf(await handle.query(accountStateQuery));
+  } catch (error) {
+    throw unavailable(key, error);
+  }
+}
+
+/**
+ * The source's facts (a death, a bankruptcy), whether or not its workflow still runs: a credit is
+ * usually held on an account that was paid. A closed workflow is queried too (the worker replays
+ * it); one Temporal no longer keeps (past retention), or that cannot be queried, is read from what
+ * its engine recorded for credit reporting (account_reporting: final once the workflow ended).
+ * null when neither exists: the rules refuse rather than apply on unknown facts.
+ */
+async function sourceFacts(client: Client, pool: Pool, key: string): Promise<CreditWorkflowFacts | null> {
+  const handle = client.workflow.getHandle(key);
+  let running: boolean;
+  try {
+    running = (await handle.describe()).status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return recordedFacts(pool, key);
+    throw unavailable(key, error);
+  }
+  try {
+    return factsOf(await handle.query(accountStateQuery));
+  } catch (error) {
+    // A running workflow's recorded facts may lag behind it: ask again later instead.
+    if (running) throw unavailable(key, error);
+    const recorded = await recordedFacts(pool, key);
+    if (recorded) return recorded;
+    throw unavailable(key, error);
+  }
+}
+
+/** What the account's engine last recorded for credit reporting (stage, dispute, death, bankruptcy), or null. */
+async function recordedFacts(pool: Pool, key: string): Promise<CreditWorkflowFacts | null> {
+  const { rows } = await pool.query<{ facts: Pick<AccountReportingFacts, 'stage' | 'dispute' | 'deceasedAt' | 'bankruptcy'> }>(`SELECT facts FROM account_reporting WHERE account_key = $1`, [key]);
+  const facts = rows[0]?.facts;
+  if (!facts) return null;
+  // 'open' (recorded while the workflow ran) has no stage of its own: the source's stage is not a rule, its holds are.
+  return { stage: facts.stage === 'open' ? 'reminding' : facts.stage, disputePending: !!facts.dispute && facts.dispute.resolvedAt === null, deceased: facts.deceasedAt !== null, bankruptcy: facts.bankruptcy !== null };
 }

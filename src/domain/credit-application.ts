@@ -25,7 +25,7 @@ export interface CreditAccountFacts {
   purged: boolean;
 }
 
-/** What an account's workflow says of it; null when it has no workflow running. */
+/** What an account's workflow says (or, once Temporal no longer keeps it, last recorded) of it. For the target, null: no workflow running; for the source, null: its facts could not be read (refused). */
 export interface CreditWorkflowFacts {
   stage: Stage;
   /** §1006.38: a dispute awaits verification, so collection on the account is held. */
@@ -123,7 +123,9 @@ export function decideCreditApplication(facts: CreditApplicationFacts): number {
   if (tw.disputePending) return refuse('collection_held', 'target', `a dispute of ${target.accountId} awaits verification: nothing is collected on it until then (§1006.38)`);
   if (tw.deceased || tw.bankruptcy) return refuse('account_closed', 'target', `${target.accountId}'s debtor is ${tw.deceased ? 'deceased' : 'in bankruptcy'}: collection has stopped`);
   const sw = facts.sourceWorkflow;
-  if (sw && (sw.deceased || sw.bankruptcy)) return refuse('collection_held', 'source', `${source.accountId}'s debtor is ${sw.deceased ? 'deceased' : 'in bankruptcy (the automatic stay forbids a setoff)'}: the credit is not applied`);
+  if (!sw)
+    return refuse('collection_held', 'source', `${source.accountId}'s facts (a death, a bankruptcy) could not be read: its workflow is gone and nothing was recorded for it, and a credit is never applied on unknown facts`);
+  if (sw.deceased || sw.bankruptcy) return refuse('collection_held', 'source', `${source.accountId}'s debtor is ${sw.deceased ? 'deceased' : 'in bankruptcy (the automatic stay forbids a setoff)'}: the credit is not applied`);
   return requestedMinor ?? Math.min(available, target.balanceMinor);
 }
 
