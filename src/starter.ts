@@ -31,13 +31,14 @@
  * Exit codes: 0 success; 1 bad usage, configuration or input value (including a promise, plan or
  * extension the creditor's rules refuse: the message names the field); 2 some input rows rejected
  * (the rest applied); 3 the account is unknown or closed; 4 Temporal could not be reached (for
- * refund-credit and apply-credit: the ledger posted, but a workflow was not told; run it again).
+ * refund-credit and apply-credit: the ledger posted, but a workflow was not told; for apply-credit
+ * also: an account's workflow could not be asked for its facts, nothing posted; run it again).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeCreditReport } from './adapters/credit-report';
 import { unclaimedCredits } from './adapters/unclaimed-credits';
 import { refundHeldCredit } from './adapters/credit-refund';
-import { applyCredit, NotToldError, tellOfRefund } from './client/credits';
+import { applyCredit, NotToldError, tellOfRefund, WorkflowUnavailableError } from './client/credits';
 import { CreditApplicationRefused } from './domain/credit-application';
 import { validateMetro2File } from './domain/metro2/validate';
 import { join } from 'node:path';
@@ -800,7 +801,7 @@ export async function runCli(argv: string[], write: (text: string) => void = (t)
         ? EXIT.usage
         : error instanceof AccountError || error instanceof CreditApplicationRefused
           ? ['unknown_account', 'account_closed'].includes(error.code) ? EXIT.account : EXIT.usage
-          : error instanceof NotToldError
+          : error instanceof NotToldError || error instanceof WorkflowUnavailableError
             ? EXIT.unavailable
             : ((error as { exitCode?: number }).exitCode ?? EXIT.usage);
     const message = (error as Error).message;

@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { EXIT, runCli } from '../src/starter';
 import { createCreditApplications } from '../src/adapters/credit-application';
 import { refundHeldCredit } from '../src/adapters/credit-refund';
+import { applyCredit, WorkflowUnavailableError } from '../src/client/credits';
+import type { Client } from '@temporalio/client';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { startWebhookSink, type WebhookSink } from '../src/local/webhook-sink';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
@@ -173,5 +175,20 @@ describe('a refund reserves the credit it orders (no credit paid out twice)', ()
     await assert.rejects(refundHeldCredit({ pool: db.pool, creditors: creditors(), pauseMs: 1 }, { accountKey: pair.source, refundId: 'RF-R3', at: '2026-12-01T10:00:00Z', reason: 'x' }), /answered 422/);
     assert.equal((await createCreditApplications(db.pool).apply(application('APP-R3', pair))).amountMinor, 25_00);
     await assert.rejects(refundHeldCredit({ pool: db.pool, creditors: creditors(), pauseMs: 1 }, { accountKey: pair.source, refundId: 'RF-R3', at: '2026-12-01T10:00:00Z', reason: 'x' }), /holds no credit to refund/);
+  });
+});
+
+describe('apply-credit with a worker that does not answer', () => {
+  it('a workflow that cannot be asked for its facts: nothing posted, WorkflowUnavailableError (the command line exits 4, try again)', async () => {
+    const source = await overpaid('WU-S', 30_00);
+    await createLedgerRepository(db.pool).openAccount({ accountKey: 'account/cred-refund/WU-T', creditorId: 'cred-refund', accountId: 'WU-T', currency: 'USD', openingBalanceMinor: 50_00, dueDate: '2026-10-01' });
+    // Running workflows whose queries time out, as with the worker down.
+    const client = { workflow: { getHandle: () => ({ describe: async () => ({ status: { name: 'RUNNING' } }), query: async () => Promise.reject(new Error('query timed out')) }) } } as unknown as Client;
+    await assert.rejects(applyCredit({ client, pool: db.pool, creditors: creditors() }, { source: 'cred-refund/WU-S', target: 'cred-refund/WU-T', applicationId: 'APP-WU' }, '2026-12-01T10:00:00Z'), (error: unknown) => {
+      assert.ok(error instanceof WorkflowUnavailableError, String(error));
+      assert.match(error.message, /could not be asked for its stage and holds \(query timed out\); nothing was posted: try again/);
+      return true;
+    });
+    assert.equal((await createLedgerRepository(db.pool).snapshot(source)).creditMinor, 30_00);
   });
 });
