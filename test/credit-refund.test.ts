@@ -8,7 +8,9 @@ import { EXIT, runCli } from '../src/starter';
 import { createCreditApplications } from '../src/adapters/credit-application';
 import { refundHeldCredit } from '../src/adapters/credit-refund';
 import { applyCredit, WorkflowUnavailableError } from '../src/client/credits';
-import type { Client } from '@temporalio/client';
+import { QueryNotRegisteredError, type Client } from '@temporalio/client';
+import { CreditApplicationRefused } from '../src/domain/credit-application';
+import { debtorPageQuery } from '../src/workflows/definitions';
 import { createLedgerRepository } from '../src/adapters/ledger.repository';
 import { startWebhookSink, type WebhookSink } from '../src/local/webhook-sink';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
@@ -190,5 +192,30 @@ describe('apply-credit with a worker that does not answer', () => {
       return true;
     });
     assert.equal((await createLedgerRepository(db.pool).snapshot(source)).creditMinor, 30_00);
+  });
+  it("an account still on the earlier release's workflow (no handler for the credit signals) is refused: nothing posted", async () => {
+    const source = await overpaid('LG-S', 30_00);
+    await createLedgerRepository(db.pool).openAccount({ accountKey: 'account/cred-refund/LG-T', creditorId: 'cred-refund', accountId: 'LG-T', currency: 'USD', openingBalanceMinor: 50_00, dueDate: '2026-10-01' });
+    // Both running; the target answers the state query (v2 has it) but not the debtor page's (only the current engine has it).
+    const view = { stage: 'reminding', compliance: { dispute: null, flags: { deceased: false, bankruptcy: false } } };
+    const client = {
+      workflow: {
+        getHandle: (key: string) => ({
+          describe: async () => ({ status: { name: 'RUNNING' } }),
+          query: async (definition: { name: string }) => {
+            if (key.endsWith('/LG-T') && definition.name === debtorPageQuery.name) throw new QueryNotRegisteredError(`query not registered: ${definition.name}`, 0 as never);
+            return definition.name === debtorPageQuery.name ? {} : view;
+          },
+        }),
+      },
+    } as unknown as Client;
+    await assert.rejects(applyCredit({ client, pool: db.pool, creditors: creditors() }, { source: 'cred-refund/LG-S', target: 'cred-refund/LG-T', applicationId: 'APP-LG' }, '2026-12-01T10:00:00Z'), (error: unknown) => {
+      assert.ok(error instanceof CreditApplicationRefused, String(error));
+      assert.equal(error.code, 'legacy_engine');
+      assert.equal(error.field, 'target');
+      return true;
+    });
+    assert.equal((await createLedgerRepository(db.pool).snapshot(source)).creditMinor, 30_00);
+    assert.equal((await createLedgerRepository(db.pool).snapshot('account/cred-refund/LG-T')).balanceMinor, 50_00);
   });
 });

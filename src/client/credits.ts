@@ -4,7 +4,7 @@
  * or refund id), so its balance and credit held follow the ledger and a debt the credit paid ends
  * as paid. Running the same command again after a failure tells the workflows again and posts nothing.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createCreditApplications, type CreditApplicationResult } from '../adapters/credit-application';
 import { accountKey } from '../domain/account';
@@ -13,7 +13,7 @@ import { firstIssue } from '../schemas/arrangement.schema';
 import { creditApplicationRequestSchema } from '../schemas/credit-application.schema';
 import { unknownCreditor, type CreditorDirectory } from '../schemas/creditors.schema';
 import type { AccountReportingFacts } from '../domain/credit-reporting';
-import { accountStateQuery, creditAppliedSignal, creditRefundedSignal, type AccountStateView, type CreditApplied, type CreditRefunded } from '../workflows/definitions';
+import { accountStateQuery, debtorPageQuery, creditAppliedSignal, creditRefundedSignal, type AccountStateView, type CreditApplied, type CreditRefunded } from '../workflows/definitions';
 import { AccountError } from './accounts.client';
 
 /** What each workflow was told: signalled, or not running (ended, or never enrolled: nothing to tell). */
@@ -101,6 +101,21 @@ const factsOf = (view: AccountStateView): CreditWorkflowFacts => {
   return { stage: view.stage, disputePending: view.compliance?.dispute === 'pending_verification', deceased: flags?.deceased ?? false, bankruptcy: flags?.bankruptcy ?? false };
 };
 
+/**
+ * A running workflow started before the current engine (the legacy v2 workflow, kept for replay)
+ * has no handler for the credit signals: its balance would stay stale and it would go on dunning
+ * a debt the ledger says is paid. Refused (nothing posted) until it has moved on to the current
+ * engine; the debtor page's query, which only the current engine answers, tells them apart.
+ */
+async function refuseLegacyEngine(handle: Handle, key: string, field: 'source' | 'target'): Promise<void> {
+  try {
+    await handle.query(debtorPageQuery);
+  } catch (error) {
+    if (error instanceof QueryNotRegisteredError) throw new CreditApplicationRefused('legacy_engine', field, `${key} runs the workflow of an earlier release, which cannot take a credit's signal; apply the credit once it has continued as new on the current engine`);
+    throw unavailable(key, error);
+  }
+}
+
 /** The target's facts: it must be open, so null when its workflow is not running (ended, or never enrolled). */
 async function targetFacts(client: Client, key: string): Promise<CreditWorkflowFacts | null> {
   const handle = client.workflow.getHandle(key);
@@ -112,11 +127,14 @@ async function targetFacts(client: Client, key: string): Promise<CreditWorkflowF
     throw unavailable(key, error);
   }
   if (!running) return null;
+  let facts: CreditWorkflowFacts;
   try {
-    return factsOf(await handle.query(accountStateQuery));
+    facts = factsOf(await handle.query(accountStateQuery));
   } catch (error) {
     throw unavailable(key, error);
   }
+  await refuseLegacyEngine(handle, key, 'target');
+  return facts;
 }
 
 /**
@@ -136,8 +154,11 @@ async function sourceFacts(client: Client, pool: Pool, key: string): Promise<Cre
     throw unavailable(key, error);
   }
   try {
-    return factsOf(await handle.query(accountStateQuery));
+    const facts = factsOf(await handle.query(accountStateQuery));
+    if (running) await refuseLegacyEngine(handle, key, 'source');
+    return facts;
   } catch (error) {
+    if (error instanceof CreditApplicationRefused) throw error;
     // A running workflow's recorded facts may lag behind it: ask again later instead.
     if (running) throw unavailable(key, error);
     const recorded = await recordedFacts(pool, key);

@@ -60,6 +60,7 @@ export const CREDIT_APPLICATION_REFUSALS = [
   'account_closed',
   'collection_held',
   'application_id_reused',
+  'legacy_engine',
 ] as const;
 export type CreditApplicationRefusalCode = (typeof CREDIT_APPLICATION_REFUSALS)[number];
 
