@@ -258,6 +258,61 @@ describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
   });
 });
 
+describe('locating: runs recorded before a change replay as they ran (Temporal patches)', () => {
+  const CANDIDATE = 'new@traced.example.test';
+  const twice = { ...FOUND, candidates: [...FOUND.candidates, { ...FOUND.candidates[0]!, value: 'NEW@traced.example.test', confidence: 40 }] };
+  /** A world whose `patched()` answers `applies` and remembers what it was asked. */
+  const world = (applies: boolean, trace = FOUND) => {
+    const asked: string[] = [];
+    const w = new World(account(), { start: START, cadence, trace: () => trace, config: { patched: (change) => (asked.push(change), applies) } });
+    return { w, asked };
+  };
+
+  it('an account that never locates never asks (no marker in its history)', () => {
+    const { w, asked } = world(true);
+    w.advance({ days: 30 });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'work@example.test', text: 'When is it due?' });
+    w.advance({ days: 1 });
+    assert.deepEqual(asked, []);
+  });
+
+  it('a trace that finds one third party twice: old runs keep both and ask both, as they did; new runs one', () => {
+    const old = world(false, twice);
+    allChannelsDead(old.w);
+    old.w.advance({ days: 5 });
+    assert.equal(old.w.state.locating!.candidates.filter((c) => c.kind === 'email').length, 2);
+    const oldEmails = old.w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.channel === 'email');
+    assert.equal(oldEmails.length, 2, 'as the run asked before the change');
+    assert.equal(oldEmails[1]!.effect.idempotencyKey, oldEmails[0]!.effect.idempotencyKey, 'the twin with the key it had');
+    assert.ok(old.asked.every((c) => c === 'locating-one-per-third-party'));
+    const now = world(true, twice);
+    allChannelsDead(now.w);
+    now.w.advance({ days: 5 });
+    assert.equal(now.w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.channel === 'email').length, 1);
+    assert.ok(now.asked.includes('locating-one-per-third-party'));
+  });
+
+  it('a trace without twins never asks about them', () => {
+    const { w, asked } = world(true);
+    allChannelsDead(w);
+    w.advance({ days: 5 });
+    assert.ok(!asked.includes('locating-one-per-third-party'));
+  });
+
+  it("a reply that is not the debtor's: an old run verifies the candidate, as it did; a reply affirming identity asks nothing", () => {
+    const old = world(false);
+    allChannelsDead(old.w);
+    old.w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda, but write to me again next week." });
+    assert.equal(old.w.state.stage, 'reminding', 'verified, as before the change');
+    assert.deepEqual(old.asked, ['locating-reply-identity']);
+    const affirmed = world(true);
+    allChannelsDead(affirmed.w);
+    affirmed.w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Yes, this is Wanda.' });
+    assert.equal(affirmed.w.state.stage, 'reminding');
+    assert.deepEqual(affirmed.asked, [], 'old and new agree: no marker');
+  });
+});
+
 describe('field visits', () => {
   const visiting = (outcome: string, extra: Record<string, unknown> = {}) => {
     const w = new World(account(), { start: START, cadence });

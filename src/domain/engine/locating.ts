@@ -13,7 +13,7 @@
 import { asksToBeContactedAgain, ownText } from '../reply-intent';
 import { renderTemplate } from '../template';
 import type { ComplianceEvent } from './records';
-import { changeStage, perform, updateHold, type Ctx } from './context';
+import { changeApplies, changeStage, perform, updateHold, type Ctx } from './context';
 import { consentedAt, isInvalid, requestContact } from './contacts';
 import { queueWork, workWake } from './work';
 import { addressLine, type FurtherContact, type FurtherContactReason, type PostalAddress, type TraceCandidate, type WorkState } from './work-records';
@@ -71,7 +71,10 @@ export function planLocating(ctx: Ctx): boolean {
   let wakeMs: number | null = null;
   if (loc.status === 'verifying') {
     // Numbers go to a person to call; every other candidate is asked as §1006.10 allows (once, or once more for a recorded reason).
-    const waiting = loc.candidates.filter((c) => c.kind !== 'phone' && (c.status === 'new' || c.status === 'inquired') && locationContactRule(s, c).allowed);
+    // (A run traced before one candidate per third party may hold the same one twice: there the second was asked too, and still is.)
+    const waiting = loc.candidates.filter(
+      (c) => c.kind !== 'phone' && (c.status === 'new' || c.status === 'inquired') && (locationContactRule(s, c).allowed || (c.status === 'new' && !changeApplies(ctx, 'locating-one-per-third-party'))),
+    );
     const next = waiting.find((c) => !c.notBefore || Date.parse(c.notBefore) <= ctx.nowMs);
     if (next) return inquire(ctx, next);
     const later = waiting.map((c) => Date.parse(c.notBefore!)).sort((x, y) => x - y)[0];
@@ -88,11 +91,11 @@ export function traceResult(ctx: Ctx, outcome: { value: EffectValues['trace_requ
   const found = 'value' in outcome ? outcome.value.candidates : [];
   loc.traceId = 'value' in outcome ? outcome.value.traceId : null;
   const known = new Set(ctx.s.locationContacts);
-  loc.candidates = found
-    .filter((c) => !known.has(candidateKey(c.kind, c.value)))
-    .sort((x, y) => y.confidence - x.confidence)
-    // The same person found twice (two matches at one address) is one third party, asked once.
-    .filter((c, i, all) => all.findIndex((o) => candidateKey(o.kind, o.value) === candidateKey(c.kind, c.value)) === i)
+  const fresh = found.filter((c) => !known.has(candidateKey(c.kind, c.value))).sort((x, y) => y.confidence - x.confidence);
+  // The same person found twice (two matches at one address) is one third party, asked once
+  // (a run traced before this change keeps both matches, as it did).
+  const once = fresh.filter((c, i, all) => all.findIndex((o) => candidateKey(o.kind, o.value) === candidateKey(c.kind, c.value)) === i);
+  loc.candidates = (once.length === fresh.length || changeApplies(ctx, 'locating-one-per-third-party') ? once : fresh)
     .slice(0, 5)
     .map((c, i) => ({ id: `c${i + 1}`, kind: c.kind, value: c.value, ...(c.address ? { address: c.address } : {}), confidence: c.confidence, status: 'new' }));
   const why = 'failure' in outcome ? `the provider could not be asked (${outcome.failure.message})` : loc.candidates.length === 0 ? 'the provider found nothing new' : null;
@@ -177,8 +180,9 @@ const describeFurther = (f: FurtherContact) =>
 function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
   const s = ctx.s;
   const key = candidateKey(candidate.kind, candidate.value);
-  // The first inquiry keeps the key it always had; a further one is the third party's contact number n.
-  const n = thirdPartyContacts(s, key) + 1;
+  // The first inquiry keeps the key it always had; a further one is the third party's contact number n
+  // (a twin a run from before asks as it did: with the first one's key).
+  const n = locationContactRule(s, candidate).allowed ? thirdPartyContacts(s, key) + 1 : 1;
   const business = ctx.config.settings.voicemailBusinessName ?? DEFAULT_BUSINESS;
   const callback = ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE;
   const m = locationInquiry(s.profile.language, { debtorName: s.profile.debtorName, businessName: business, callbackPhone: callback, optOutEmail: ctx.config.settings.optOutEmail });
@@ -228,7 +232,7 @@ export function inquiryResult(ctx: Ctx, effect: ContactEffect & { purpose: { typ
 export function replyFrom(ctx: Ctx, from: string, text = ''): 'verified' | 'third_party' | null {
   const candidate = ctx.s.locating?.candidates.find((c) => c.kind !== 'address' && c.value.trim().toLowerCase() === from.trim().toLowerCase() && c.status !== 'rejected');
   if (!candidate) return null;
-  if (candidate.status === 'inquired' && asksToBeContactedAgain(text)) {
+  if (candidate.status === 'inquired' && asksToBeContactedAgain(text) && changeApplies(ctx, 'locating-reply-identity')) {
     if (!furtherContactProblem(ctx.s, candidate, 'requested', undefined))
       allowFurtherContact(ctx, candidate, { reason: 'requested', source: 'reply', by: "the third party's reply", note: `"${ownWords(text)}"` });
     return 'third_party';
