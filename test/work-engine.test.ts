@@ -258,6 +258,81 @@ describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
   });
 });
 
+describe("locating: who replied (§1006.10: a third party never learns of the debt)", () => {
+  const CANDIDATE = 'new@traced.example.test';
+  const located = () => {
+    const w = new World(account(), { start: START, cadence, trace: () => FOUND });
+    w.advance({ days: 1 });
+    allChannelsDead(w);
+    return w;
+  };
+  const toCandidate = (w: World) => w.sent.filter((s) => s.effect.recipient === CANDIDATE);
+  const candidate = (w: World) => w.state.locating!.candidates.find((c) => c.kind === 'email')!;
+
+  it('a reply that denies being the debtor rejects the candidate: nothing verified, nothing about the account sent to it, no answer allowed', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda and I don't know anyone by that name." });
+    assert.equal(w.state.stage, 'locating');
+    assert.equal(candidate(w).status, 'rejected');
+    assert.notEqual(w.state.profile.email, CANDIDATE);
+    const reply = w.workItems.filter((i) => i.kind === 'debtor_reply').at(-1)!;
+    assert.match(reply.title, /third party/);
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'It is about your balance.', operator: 'ana' } }), /third party/);
+    w.advance({ days: 20 });
+    assert.deepEqual(toCandidate(w).map((s) => s.effect.purpose.type), ['location'], 'only the one location inquiry');
+  });
+
+  it('an unclear reply goes to a person on a trace item, and verifies nothing', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Who is this? What do you want?' });
+    assert.equal(w.state.stage, 'locating');
+    assert.equal(candidate(w).status, 'inquired');
+    const item = w.workItems.at(-1)!;
+    assert.equal(item.kind, 'trace_confirm');
+    assert.match(item.title, /candidate c\d replied, and it is not clear whether the debtor wrote/);
+    assert.deepEqual((item.detail.reply as { text: string }).text, 'Who is this? What do you want?');
+    assert.equal(w.workItems.filter((i) => i.kind === 'debtor_reply').length, 0, 'no reply item that could be answered');
+    w.advance({ days: 20 });
+    assert.deepEqual(toCandidate(w).map((s) => s.effect.purpose.type), ['location']);
+    // The operator who reads it confirms the candidate: then it is the debtor's.
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'confirmed', candidateId: candidate(w).id, operator: 'ana' } });
+    assert.equal(w.state.profile.email, CANDIDATE);
+  });
+
+  it('the debtor affirming who they are and asking to be called back is the debtor: verified, no second inquiry, the reply answerable', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Yes this is Wanda, my new email. Please call me back tomorrow.' });
+    assert.equal(w.state.stage, 'reminding');
+    assert.equal(w.state.profile.email, CANDIDATE);
+    assert.deepEqual(w.state.furtherContacts, []);
+    const reply = w.workItems.filter((i) => i.kind === 'debtor_reply').at(-1)!;
+    assert.match(reply.title, /^Debtor replied/);
+    w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'We will call you tomorrow.', operator: 'ana' } });
+    w.advance({ days: 1 });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.recipient === CANDIDATE).length, 1);
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer' && s.effect.recipient === CANDIDATE).length, 1);
+  });
+
+  it('a third party who replies after locating ended is still a third party: no answer about the account; a request to be contacted again is recorded', () => {
+    const w = located();
+    const item = w.workItems.find((i) => i.kind === 'trace_confirm')!;
+    const address = w.state.locating!.candidates.find((c) => c.kind === 'address')!;
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'confirmed', candidateId: address.id, operator: 'ana' } });
+    assert.equal(w.state.locating, null);
+    w.advance({ days: 1 });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda, but write to me again next week and I'll tell you where she is. What is this about?" });
+    const reply = w.workItems.at(-1)!;
+    assert.match(reply.title, /third party/);
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'It is about your balance.', operator: 'ana' } }), /third party asked for location information/);
+    assert.deepEqual(w.state.furtherContacts.map((f) => [f.key, f.reason, f.source]), [[`email:${CANDIDATE}`, 'requested', 'reply']]);
+    w.advance({ days: 5 });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer').length, 0);
+    // The debtor's own replies (from the confirmed address's email, or any other) are still the debtor's.
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'wanda@elsewhere.example.test', text: 'How much do I owe?' });
+    assert.match(w.workItems.at(-1)!.title, /^Debtor replied/);
+  });
+});
+
 describe('locating: runs recorded before a change replay as they ran (Temporal patches)', () => {
   const CANDIDATE = 'new@traced.example.test';
   const twice = { ...FOUND, candidates: [...FOUND.candidates, { ...FOUND.candidates[0]!, value: 'NEW@traced.example.test', confidence: 40 }] };
