@@ -233,6 +233,10 @@ describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
     w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });
     w.advance({ days: 3 * 365 + 1 });
     assert.deepEqual(w.state.furtherContacts.map((f) => [f.key, f.note, f.reason, f.source]), [['[redacted]', '[redacted]', 'requested', 'reply']]);
+    // Nor does any third party's email or address stay anywhere in the state (the location contacts, the trace's candidates).
+    const json = JSON.stringify(w.state);
+    assert.ok(!json.includes(CANDIDATE) && !json.includes('9 Elm St') && !json.includes('+15550200001'), 'a third party address survives the purge');
+    assert.equal(w.state.locationContacts.length, 2, 'how many were asked stays');
   });
 
   it('a further inquiry outside the contact window waits for it, and is still only one', () => {
