@@ -536,7 +536,7 @@ describe('work items', () => {
 
   const answerTemplates = (marker: string) => ({
     en: { subject: `${marker}: {{accountId}}`, text: `${marker} {{debtorName}}: {{answer}} You owe {{balance}}. From a debt collector; write to {{optOutEmail}} to stop emails.`, sms: `${marker} {{answer}} Debt collector. Reply STOP to opt out.` },
-    es: { subject: `${marker} es: {{accountId}}`, text: `${marker} es {{debtorName}}: {{answer}} Cobrador de deudas; escriba a {{optOutEmail}}.`, sms: `${marker} es {{answer}} Responda STOP.` },
+    es: { subject: `${marker} es: {{accountId}}`, text: `${marker} es {{debtorName}}: {{answer}} Cobrador de deudas; escriba a {{optOutEmail}}.`, sms: `${marker} es {{answer}} Cobrador de deudas. Responda STOP.` },
   });
   const answered = (w: World, channel: 'email' | 'sms', text: string) => {
     w.comply({ kind: 'debtor_reply', channel, from: channel === 'email' ? 'work@example.test' : '+12125550123', text: 'A question' });
@@ -559,7 +559,7 @@ describe('work items', () => {
     assert.equal(byCreditor!.effect.text, 'CREDITOR Wanda Worker: It includes last month. You owe $500.00. From a debt collector; write to optout@example.test to stop emails.');
     const both = new World(account({ language: 'es' }), { start: START, cadence: { ...cadence, answerTemplates: answerTemplates('CADENCE') }, config: { answerTemplates: answerTemplates('CREDITOR') } });
     const [byCadence] = answered(both, 'sms', 'Sí.');
-    assert.deepEqual([byCadence!.effect.channel, byCadence!.effect.subject, byCadence!.effect.text], ['sms', '', 'CADENCE es Sí. Responda STOP.']);
+    assert.deepEqual([byCadence!.effect.channel, byCadence!.effect.subject, byCadence!.effect.text], ['sms', '', 'CADENCE es Sí. Cobrador de deudas. Responda STOP.']);
   });
 
   it("an answer from the creditor's template still waits for the contact window, and an opt-out still stops it", () => {

@@ -262,7 +262,7 @@ describe('answers to debtors', () => {
   it("the creditor's answer template from the directory reaches the account: the answer is rendered from it", async () => {
     const account = makeAccount({ debtorName: 'Cora Template' });
     const answerTemplates = {
-      en: { subject: 'Metro answers: {{accountId}}', text: 'Hi {{debtorName}}, {{answer}} ({{balance}} open.) {{collectorName}} is a debt collector; write to {{optOutEmail}} to stop emails.', sms: '{{answer}} Reply STOP to opt out.' },
+      en: { subject: 'Metro answers: {{accountId}}', text: 'Hi {{debtorName}}, {{answer}} ({{balance}} open.) {{collectorName}} is a debt collector; write to {{optOutEmail}} to stop emails.', sms: '{{answer}} ({{collectorName}}, a debt collector.) Reply STOP to opt out.' },
     };
     const creditors = parseCreditorDirectory({ creditors: [{ id: account.creditorId, name: 'Test Creditor', mailingAddress: ['1 Test St'], creditDepartmentEmail: 'credit@example.test', answerTemplates }] });
     await stack.run(async () => {
