@@ -216,7 +216,7 @@ describe('cadences and the creditors that use them', () => {
 describe('answer templates (answers to debtors\' questions)', () => {
   const answers = (es: Record<string, string> = {}) => ({
     en: { subject: 'Re: {{accountId}}', text: 'Hello {{debtorName}}, {{answer}} Balance: {{balance}}. A debt collector. Write to {{optOutEmail}} to stop emails.', sms: '{{answer}} (debt collector) Reply STOP to opt out.' },
-    es: { subject: 'Re: {{accountId}}', text: 'Hola {{debtorName}}, {{answer}} Cobrador de deudas. Escriba a {{optOutEmail}}.', sms: '{{answer}} Responda STOP.', ...es },
+    es: { subject: 'Re: {{accountId}}', text: 'Hola {{debtorName}}, {{answer}} Cobrador de deudas. Escriba a {{optOutEmail}}.', sms: '{{answer}} (cobrador de deudas) Responda STOP.', ...es },
   });
 
   it('a cadence may carry its own; they are checked when it is loaded', () => {
@@ -231,13 +231,16 @@ describe('answer templates (answers to debtors\' questions)', () => {
     assert.match(errorOf({ ...standard(), answerTemplates: answers({ text: 'Hola {{debtorName}}. Escriba a {{optOutEmail}}.' }) }), /answerTemplates\.es\.text: must contain \{\{answer\}\}/);
     assert.match(errorOf({ ...standard(), answerTemplates: answers({ sms: '{{answer}} {{serviceId}} Responda STOP.' }) }), /answerTemplates\.es\.sms: unknown variable \{\{serviceId\}\}/);
     assert.match(errorOf({ ...standard(), answerTemplates: answers({ sms: '{{answer}}' }) }), /answerTemplates\.es\.sms: must tell how to opt out/);
+    // §1006.18(e)(2): an answer says it is from a debt collector, in the email and in the SMS.
+    assert.match(errorOf({ ...standard(), answerTemplates: answers({ sms: '{{answer}} Responda STOP.' }) }), /answerTemplates\.es\.sms: must say that it is from a debt collector/);
+    assert.match(errorOf({ ...standard(), answerTemplates: { en: { ...answers().en, text: 'Hello {{debtorName}}, {{answer}} Write to {{optOutEmail}} to stop emails.' } } }), /answerTemplates\.en\.text: must say that it is from a debt collector/);
     assert.match(errorOf({ ...standard(), answerTemplates: { es: answers().es } }), /answerTemplates\.en: /);
     assert.match(errorOf({ ...standard(), answerTemplates: { en: { ...answers().en, html: '<p>x</p>' } } }), /answerTemplates\.en: Unrecognized key/);
   });
 
   it('a creditor may carry its own, checked when the directory is loaded', () => {
     const directory = (answerTemplates: unknown) => parseCreditorDirectory({ creditors: [{ id: 'cred-a', name: 'A', mailingAddress: ['1 A St'], creditDepartmentEmail: 'a@example.test', answerTemplates }] }, 'creditors.json');
-    assert.equal(directory(answers()).creditors[0]!.answerTemplates!.es!.sms, '{{answer}} Responda STOP.');
+    assert.equal(directory(answers()).creditors[0]!.answerTemplates!.es!.sms, '{{answer}} (cobrador de deudas) Responda STOP.');
     assert.throws(() => directory({ en: { ...answers().en, subject: 'About {{acount}}' } }), /creditors\.json is not valid:\n {2}creditors\.0\.answerTemplates\.en\.subject: unknown variable \{\{acount\}\}/);
   });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asksToBeContactedAgain, ownText, replyIntent } from '../src/domain/reply-intent';
+import { asksToBeContactedAgain, identityInReply, ownText, replyIntent } from '../src/domain/reply-intent';
 
 describe('reply intent', () => {
   const cases: [string, string, string, ReturnType<typeof replyIntent>][] = [
@@ -40,6 +40,8 @@ describe('a request to be contacted again (a third party asked for location info
     'Please contact me again in a few days.',
     'No soy ella, pero vuelva a escribirme la próxima semana.',
     'Escríbame de nuevo el lunes, por favor.',
+    // A negation stays in its clause: "don't know him" does not negate "call me back".
+    "I don't know him but call me back next week.",
   ];
   const doesNot = [
     'Yes, this is Tess.',
@@ -54,4 +56,27 @@ describe('a request to be contacted again (a third party asked for location info
   ];
   for (const text of asks) it(`asks: ${text}`, () => assert.equal(asksToBeContactedAgain(text), true));
   for (const text of doesNot) it(`does not ask: ${text}`, () => assert.equal(asksToBeContactedAgain(text), false));
+});
+
+describe('reply intent: does a reply to a location inquiry say it is the debtor', () => {
+  const cases: [string, 'affirms' | 'denies' | 'unclear'][] = [
+    ['Yes, this is Rhea.', 'affirms'],
+    ['Yes this is Rhea, my new email. Please call me back tomorrow about this.', 'affirms'],
+    ['This is my new email.', 'affirms'],
+    ["It's me.", 'affirms'],
+    ['Sí, soy yo.', 'affirms'],
+    ['Este es mi nuevo correo.', 'affirms'],
+    ["I'm not Rhea and I don't know anyone by that name.", 'denies'],
+    ['Wrong number.', 'denies'],
+    ['Wrong person, but call me back, I may know where she lives.', 'denies'],
+    ['No one by that name here.', 'denies'],
+    ["Rhea doesn't live here anymore.", 'denies'],
+    ['No soy ella, pero vuelva a escribirme.', 'denies'],
+    ['Número equivocado.', 'denies'],
+    ['Yes', 'unclear'],
+    ['Who is this?', 'unclear'],
+    ["I am Rhea's sister.", 'unclear'],
+    ["This is Rhea. Actually no, I'm not Rhea.", 'unclear'],
+  ];
+  for (const [text, expected] of cases) it(`${expected}: ${text}`, () => assert.equal(identityInReply(text, 'Rhea Referral'), expected));
 });

@@ -233,6 +233,10 @@ describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
     w.comply({ kind: 'deceased', dateOfDeath: '2026-11-01' });
     w.advance({ days: 3 * 365 + 1 });
     assert.deepEqual(w.state.furtherContacts.map((f) => [f.key, f.note, f.reason, f.source]), [['[redacted]', '[redacted]', 'requested', 'reply']]);
+    // Nor does any third party's email or address stay anywhere in the state (the location contacts, the trace's candidates).
+    const json = JSON.stringify(w.state);
+    assert.ok(!json.includes(CANDIDATE) && !json.includes('9 Elm St') && !json.includes('+15550200001'), 'a third party address survives the purge');
+    assert.equal(w.state.locationContacts.length, 2, 'how many were asked stays');
   });
 
   it('a further inquiry outside the contact window waits for it, and is still only one', () => {
@@ -255,6 +259,136 @@ describe('locating: a third party contacted again (§1006.10(b)(3))', () => {
     w.advance({ days: 5 });
     assert.equal(w.state.locating!.candidates.filter((c) => c.kind === 'email').length, 1);
     assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.channel === 'email').length, 1);
+  });
+});
+
+describe("locating: who replied (§1006.10: a third party never learns of the debt)", () => {
+  const CANDIDATE = 'new@traced.example.test';
+  const located = () => {
+    const w = new World(account(), { start: START, cadence, trace: () => FOUND });
+    w.advance({ days: 1 });
+    allChannelsDead(w);
+    return w;
+  };
+  const toCandidate = (w: World) => w.sent.filter((s) => s.effect.recipient === CANDIDATE);
+  const candidate = (w: World) => w.state.locating!.candidates.find((c) => c.kind === 'email')!;
+
+  it('a reply that denies being the debtor rejects the candidate: nothing verified, nothing about the account sent to it, no answer allowed', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda and I don't know anyone by that name." });
+    assert.equal(w.state.stage, 'locating');
+    assert.equal(candidate(w).status, 'rejected');
+    assert.notEqual(w.state.profile.email, CANDIDATE);
+    const reply = w.workItems.filter((i) => i.kind === 'debtor_reply').at(-1)!;
+    assert.match(reply.title, /third party/);
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'It is about your balance.', operator: 'ana' } }), /third party/);
+    w.advance({ days: 20 });
+    assert.deepEqual(toCandidate(w).map((s) => s.effect.purpose.type), ['location'], 'only the one location inquiry');
+  });
+
+  it('an unclear reply goes to a person on a trace item, and verifies nothing', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Who is this? What do you want?' });
+    assert.equal(w.state.stage, 'locating');
+    assert.equal(candidate(w).status, 'inquired');
+    const item = w.workItems.at(-1)!;
+    assert.equal(item.kind, 'trace_confirm');
+    assert.match(item.title, /candidate c\d replied, and it is not clear whether the debtor wrote/);
+    assert.deepEqual((item.detail.reply as { text: string }).text, 'Who is this? What do you want?');
+    assert.equal(w.workItems.filter((i) => i.kind === 'debtor_reply').length, 0, 'no reply item that could be answered');
+    w.advance({ days: 20 });
+    assert.deepEqual(toCandidate(w).map((s) => s.effect.purpose.type), ['location']);
+    // The operator who reads it confirms the candidate: then it is the debtor's.
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'confirmed', candidateId: candidate(w).id, operator: 'ana' } });
+    assert.equal(w.state.profile.email, CANDIDATE);
+  });
+
+  it('the debtor affirming who they are and asking to be called back is the debtor: verified, no second inquiry, the reply answerable', () => {
+    const w = located();
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Yes this is Wanda, my new email. Please call me back tomorrow.' });
+    assert.equal(w.state.stage, 'reminding');
+    assert.equal(w.state.profile.email, CANDIDATE);
+    assert.deepEqual(w.state.furtherContacts, []);
+    const reply = w.workItems.filter((i) => i.kind === 'debtor_reply').at(-1)!;
+    assert.match(reply.title, /^Debtor replied/);
+    w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'We will call you tomorrow.', operator: 'ana' } });
+    w.advance({ days: 1 });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.recipient === CANDIDATE).length, 1);
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer' && s.effect.recipient === CANDIDATE).length, 1);
+  });
+
+  it('a third party who replies after locating ended is still a third party: no answer about the account; a request to be contacted again is recorded', () => {
+    const w = located();
+    const item = w.workItems.find((i) => i.kind === 'trace_confirm')!;
+    const address = w.state.locating!.candidates.find((c) => c.kind === 'address')!;
+    w.control({ kind: 'work_outcome', request: { itemId: item.id, outcome: 'confirmed', candidateId: address.id, operator: 'ana' } });
+    assert.equal(w.state.locating, null);
+    w.advance({ days: 1 });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda, but write to me again next week and I'll tell you where she is. What is this about?" });
+    const reply = w.workItems.at(-1)!;
+    assert.match(reply.title, /third party/);
+    assert.throws(() => w.control({ kind: 'work_outcome', request: { itemId: reply.id, outcome: 'answered', answer: 'It is about your balance.', operator: 'ana' } }), /third party asked for location information/);
+    assert.deepEqual(w.state.furtherContacts.map((f) => [f.key, f.reason, f.source]), [[`email:${CANDIDATE}`, 'requested', 'reply']]);
+    w.advance({ days: 5 });
+    assert.equal(w.sent.filter((s) => s.effect.purpose.type === 'answer').length, 0);
+    // The debtor's own replies (from the confirmed address's email, or any other) are still the debtor's.
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'wanda@elsewhere.example.test', text: 'How much do I owe?' });
+    assert.match(w.workItems.at(-1)!.title, /^Debtor replied/);
+  });
+});
+
+describe('locating: runs recorded before a change replay as they ran (Temporal patches)', () => {
+  const CANDIDATE = 'new@traced.example.test';
+  const twice = { ...FOUND, candidates: [...FOUND.candidates, { ...FOUND.candidates[0]!, value: 'NEW@traced.example.test', confidence: 40 }] };
+  /** A world whose `patched()` answers `applies` and remembers what it was asked. */
+  const world = (applies: boolean, trace = FOUND) => {
+    const asked: string[] = [];
+    const w = new World(account(), { start: START, cadence, trace: () => trace, config: { patched: (change) => (asked.push(change), applies) } });
+    return { w, asked };
+  };
+
+  it('an account that never locates never asks (no marker in its history)', () => {
+    const { w, asked } = world(true);
+    w.advance({ days: 30 });
+    w.comply({ kind: 'debtor_reply', channel: 'email', from: 'work@example.test', text: 'When is it due?' });
+    w.advance({ days: 1 });
+    assert.deepEqual(asked, []);
+  });
+
+  it('a trace that finds one third party twice: old runs keep both and ask both, as they did; new runs one', () => {
+    const old = world(false, twice);
+    allChannelsDead(old.w);
+    old.w.advance({ days: 5 });
+    assert.equal(old.w.state.locating!.candidates.filter((c) => c.kind === 'email').length, 2);
+    const oldEmails = old.w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.channel === 'email');
+    assert.equal(oldEmails.length, 2, 'as the run asked before the change');
+    assert.equal(oldEmails[1]!.effect.idempotencyKey, oldEmails[0]!.effect.idempotencyKey, 'the twin with the key it had');
+    assert.ok(old.asked.every((c) => c === 'locating-one-per-third-party'));
+    const now = world(true, twice);
+    allChannelsDead(now.w);
+    now.w.advance({ days: 5 });
+    assert.equal(now.w.sent.filter((s) => s.effect.purpose.type === 'location' && s.effect.channel === 'email').length, 1);
+    assert.ok(now.asked.includes('locating-one-per-third-party'));
+  });
+
+  it('a trace without twins never asks about them', () => {
+    const { w, asked } = world(true);
+    allChannelsDead(w);
+    w.advance({ days: 5 });
+    assert.ok(!asked.includes('locating-one-per-third-party'));
+  });
+
+  it("a reply that is not the debtor's: an old run verifies the candidate, as it did; a reply affirming identity asks nothing", () => {
+    const old = world(false);
+    allChannelsDead(old.w);
+    old.w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: "I'm not Wanda, but write to me again next week." });
+    assert.equal(old.w.state.stage, 'reminding', 'verified, as before the change');
+    assert.deepEqual(old.asked, ['locating-reply-identity']);
+    const affirmed = world(true);
+    allChannelsDead(affirmed.w);
+    affirmed.w.comply({ kind: 'debtor_reply', channel: 'email', from: CANDIDATE, text: 'Yes, this is Wanda.' });
+    assert.equal(affirmed.w.state.stage, 'reminding');
+    assert.deepEqual(affirmed.asked, [], 'old and new agree: no marker');
   });
 });
 
@@ -402,7 +536,7 @@ describe('work items', () => {
 
   const answerTemplates = (marker: string) => ({
     en: { subject: `${marker}: {{accountId}}`, text: `${marker} {{debtorName}}: {{answer}} You owe {{balance}}. From a debt collector; write to {{optOutEmail}} to stop emails.`, sms: `${marker} {{answer}} Debt collector. Reply STOP to opt out.` },
-    es: { subject: `${marker} es: {{accountId}}`, text: `${marker} es {{debtorName}}: {{answer}} Cobrador de deudas; escriba a {{optOutEmail}}.`, sms: `${marker} es {{answer}} Responda STOP.` },
+    es: { subject: `${marker} es: {{accountId}}`, text: `${marker} es {{debtorName}}: {{answer}} Cobrador de deudas; escriba a {{optOutEmail}}.`, sms: `${marker} es {{answer}} Cobrador de deudas. Responda STOP.` },
   });
   const answered = (w: World, channel: 'email' | 'sms', text: string) => {
     w.comply({ kind: 'debtor_reply', channel, from: channel === 'email' ? 'work@example.test' : '+12125550123', text: 'A question' });
@@ -425,7 +559,7 @@ describe('work items', () => {
     assert.equal(byCreditor!.effect.text, 'CREDITOR Wanda Worker: It includes last month. You owe $500.00. From a debt collector; write to optout@example.test to stop emails.');
     const both = new World(account({ language: 'es' }), { start: START, cadence: { ...cadence, answerTemplates: answerTemplates('CADENCE') }, config: { answerTemplates: answerTemplates('CREDITOR') } });
     const [byCadence] = answered(both, 'sms', 'Sí.');
-    assert.deepEqual([byCadence!.effect.channel, byCadence!.effect.subject, byCadence!.effect.text], ['sms', '', 'CADENCE es Sí. Responda STOP.']);
+    assert.deepEqual([byCadence!.effect.channel, byCadence!.effect.subject, byCadence!.effect.text], ['sms', '', 'CADENCE es Sí. Cobrador de deudas. Responda STOP.']);
   });
 
   it("an answer from the creditor's template still waits for the contact window, and an opt-out still stops it", () => {

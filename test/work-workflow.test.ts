@@ -141,6 +141,26 @@ describe('locating', () => {
     });
   });
 
+  it('§1006.10: a third party who replies "not Rhea, don\'t know her" is never verified and never hears of the debt', async () => {
+    const account = makeAccount({ debtorName: 'Rhea Stranger' });
+    const candidate = 'rhea.stranger@traced.example.test';
+    await stack.run(async () => {
+      const handle = await enroll(account, cadence);
+      await stack.env.sleep('1 hour');
+      await killChannels(handle, account);
+      await stack.env.sleep('1 day');
+      assert.equal((await state(handle)).stage, 'locating');
+      await signal(handle, { kind: 'debtor_reply', channel: 'email', from: candidate, text: "I'm not Rhea and I don't know anyone by that name." });
+      await stack.env.sleep('6 days');
+      const s = await state(handle);
+      assert.equal(s.stage, 'locating', 'nothing verified by a denial');
+      const toCandidate = stack.smtp.messages().filter((m) => m.to.includes(candidate));
+      assert.equal(toCandidate.length, 1, 'only the one location inquiry');
+      for (const m of toCandidate) assert.doesNotMatch(`${m.subject}\n${m.text}`, /debt|owe|balance|collect|\$/i);
+      await handle.terminate('test done');
+    });
+  });
+
   it('§1006.10(b)(3): inquiry sent → the third party asks to be contacted again → one more inquiry, not two; the operator\'s reason allows one more letter', async () => {
     const account = makeAccount({ debtorName: 'Rhea Referral' });
     const candidate = 'rhea.referral@traced.example.test';
@@ -242,7 +262,7 @@ describe('answers to debtors', () => {
   it("the creditor's answer template from the directory reaches the account: the answer is rendered from it", async () => {
     const account = makeAccount({ debtorName: 'Cora Template' });
     const answerTemplates = {
-      en: { subject: 'Metro answers: {{accountId}}', text: 'Hi {{debtorName}}, {{answer}} ({{balance}} open.) {{collectorName}} is a debt collector; write to {{optOutEmail}} to stop emails.', sms: '{{answer}} Reply STOP to opt out.' },
+      en: { subject: 'Metro answers: {{accountId}}', text: 'Hi {{debtorName}}, {{answer}} ({{balance}} open.) {{collectorName}} is a debt collector; write to {{optOutEmail}} to stop emails.', sms: '{{answer}} ({{collectorName}}, a debt collector.) Reply STOP to opt out.' },
     };
     const creditors = parseCreditorDirectory({ creditors: [{ id: account.creditorId, name: 'Test Creditor', mailingAddress: ['1 Test St'], creditDepartmentEmail: 'credit@example.test', answerTemplates }] });
     await stack.run(async () => {

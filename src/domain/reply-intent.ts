@@ -75,8 +75,19 @@ const AGAIN_PHRASES = [
   /\b(vuelva|vuelvan) a (escrib|llam|contact|intent|pregunt)\w*/i,
   /\b(esc[rí]\w*|ll[aá]m\w*|cont[aá]ct\w*)\b[^.!?\n]{0,15}\b(de nuevo|otra vez|m[aá]s tarde|la (pr[oó]xima|otra) semana)/i,
 ];
-// "do not write again", "never call me back", "no me vuelva a escribir", "nunca"
-const NOT_AGAIN = /\b(do not|don'?t|never|no need to|no longer)\b[^.!?\n]{0,25}\b(again|back|later)\b|\bno\s+(me\s+)?(vuelva|vuelvan)\b|\bnunca\b/i;
+// "do not write again", "never call me back", "no me vuelva a escribir", "nunca" (within one clause: see `clauses`)
+const NOT_AGAIN = /\b(do not|don'?t|never|no need to|no longer)\b[^.!?;\n]{0,25}\b(again|back|later)\b|\bno\s+(me\s+)?(vuelva|vuelvan)\b|\bnunca\b/i;
+
+/**
+ * A reply's own words cut into clauses: sentences, and the parts a "but" joins ("I don't know
+ * her, but write to me again"), so that a negation in one never reads as negating the other.
+ */
+export function clauses(text: string): string[] {
+  return ownText(text)
+    .split(/[.!?;:\n]+|\b(?:but|however|though|although|pero|aunque|sin embargo)\b/i)
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+}
 
 /**
  * Whether a reply asks to be contacted again ("write to me again next week", "call me back",
@@ -86,6 +97,58 @@ const NOT_AGAIN = /\b(do not|don'?t|never|no need to|no longer)\b[^.!?\n]{0,25}\
  */
 export function asksToBeContactedAgain(text: string, subject = ''): boolean {
   if (replyIntent(text, subject).intent !== 'free_text') return false;
-  const said = ownText(text);
-  return !NOT_AGAIN.test(said) && AGAIN_PHRASES.some((p) => p.test(said));
+  return clauses(text).some((clause) => !NOT_AGAIN.test(clause) && AGAIN_PHRASES.some((p) => p.test(clause)));
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** "not Rhea", "wrong person", "don't know her", "no one by that name", "no soy", "número equivocado"… (`NAME` stands for the debtor's names). */
+const DENIALS = [
+  /\b(i'?m|i am|this is|this isn'?t|it'?s|it is|that'?s|that is)\s+not\s+(me|him|her|them|NAME)\b/i,
+  /\b(this isn'?t|that isn'?t|it isn'?t)\s+(me|him|her|NAME)\b/i,
+  /\bnot\s+(me|NAME)\b/i,
+  /\bwrong\s+(person|people|number|address|e-?mail|email address|contact|guy|lady|man|woman|house)\b/i,
+  /\b(don'?t|do not|doesn'?t|does not|never)\s+(know|recogni[sz]e|heard? of)\s+(her|him|them|anyone|anybody|any(one)? (by|named|called)|who|this|that|a|an|no|NAME)\b/i,
+  /\b(no ?one|nobody|no such person)\b[^,;]{0,20}\b(name|named|called|here|lives?)\b|\bno such person\b/i,
+  /\b(doesn'?t|does not|no longer|never)\s+(live|lived|work|worked|stay|stayed)s?\s+(here|there|at)\b/i,
+  /\bnot my (e-?mail|email address|address|number|phone)\b/i,
+  // Spanish
+  /\bno soy\b/i,
+  /\b(n[uú]mero|persona|correo|direcci[oó]n)\s+equivocad[oa]\b/i,
+  /\bno\s+(la |lo |les? )?conozco\b/i,
+  /\bno\s+(vive|trabaja)\s+aqu[ií]\b/i,
+  /\bse\s+equivoc\w*/i,
+  /\bnadie\s+(con ese nombre|llamad[oa]|que se llame)\b/i,
+];
+/** "yes, this is Rhea", "it's me", "this is my new email", "sí, soy yo", "es mi correo nuevo"… */
+const AFFIRMATIONS = [
+  /\b(this is|it'?s|it is|i'?m|i am|here is|soy|habla|le habla)\s+(me|NAME)\b(?!['’]s)/i,
+  /\b(it'?s|this is|that'?s|that is)\s+(really\s+)?me\b/i,
+  /\b(this is|it'?s|it is|that'?s|that is|here is|is)\s+my\s+(new\s+|current\s+|personal\s+|own\s+)?(e-?mail|email address|address|number|phone)\b/i,
+  /\b(speaking|you found me|you'?ve found me|you reached me)\b/i,
+  // Spanish
+  /\bsoy\s+yo\b/i,
+  /\b(es|este es|esta es|[eé]ste es)\s+mi\s+(nuevo\s+|nueva\s+)?(correo|e-?mail|n[uú]mero|direcci[oó]n|tel[eé]fono)\b/i,
+  /\bmi\s+(nuevo\s+)?(correo|e-?mail)\s+(nuevo\s+)?es\s+este\b/i,
+];
+
+/**
+ * What a reply to a location inquiry says about who wrote it, the debtor being `debtorName`:
+ * `affirms` when it says it is the debtor ("yes, this is Rhea", "this is my new email", "sí, soy
+ * yo") and nowhere that it is not; `denies` when it says it is not ("not Rhea", "wrong person",
+ * "I don't know anyone by that name", "no soy") and nowhere that it is; `unclear` otherwise (a bare
+ * "yes", a question, both at once), for a person to judge. Each clause is read on its own, so a
+ * negation never spans into the next one.
+ */
+export function identityInReply(text: string, debtorName: string): 'affirms' | 'denies' | 'unclear' {
+  const names = [debtorName, ...debtorName.split(/\s+/)].map((n) => n.trim()).filter((n) => n.length > 1).map(escapeRegExp);
+  const named = (patterns: RegExp[]) => patterns.map((p) => new RegExp(p.source.replace(/NAME/g, names.length ? names.join('|') : '(?!)'), p.flags));
+  const denials = named(DENIALS);
+  const affirmations = named(AFFIRMATIONS);
+  const parts = clauses(text);
+  const denies = parts.some((c) => denials.some((p) => p.test(c)));
+  const affirms = parts.some((c) => !denials.some((p) => p.test(c)) && affirmations.some((p) => p.test(c)));
+  if (affirms && !denies) return 'affirms';
+  if (denies && !affirms) return 'denies';
+  return 'unclear';
 }

@@ -1,13 +1,17 @@
 /**
  * Answer templates as a cadence document or the creditor directory gives them, checked when they
  * are loaded: every language's subject, email text and SMS present; no placeholder an answer
- * cannot fill; the operator's {{answer}} and a way to opt out in both the email and the SMS. Errors
+ * cannot fill; the operator's {{answer}}, a way to opt out and the debt-collector disclosure in both
+ * the email and the SMS. Errors
  * name the language and the field (`answerTemplates.es.sms: unknown variable {{balanceDue}}; …`).
  */
 import { z } from 'zod';
 import { LANGUAGES } from '../domain/account';
 import { ANSWER_VARIABLES, unknownAnswerPlaceholders, type AnswerTemplates } from '../domain/answer-templates';
 import { OPT_OUT_INSTRUCTION, placeholdersIn } from '../domain/template';
+
+/** The disclosure an answer must carry, in the languages answers are written in. */
+const DEBT_COLLECTOR_DISCLOSURE = /\bdebt collector\b|\bcobrador(a)? de deudas\b|\bagencia de cobr(o|anza)s?\b/i;
 
 const answerTemplate = z
   .object({
@@ -31,6 +35,8 @@ export const answerTemplatesSchema = z
         if (!placeholdersIn(template[field]).includes('answer')) issue(field, "must contain {{answer}}, where the operator's answer goes");
         // §1006.6(e), CAN-SPAM: as every email and text.
         if (!OPT_OUT_INSTRUCTION.test(template[field])) issue(field, 'must tell how to opt out (reply STOP or {{optOutEmail}})');
+        // §1006.18(e)(2), 15 U.S.C. 1692e(11): every communication after the first says it is from a debt collector, as the shipped templates do.
+        if (!DEBT_COLLECTOR_DISCLOSURE.test(template[field])) issue(field, 'must say that it is from a debt collector ("This is a communication from a debt collector", "cobrador de deudas")');
       }
     }
   })

@@ -147,8 +147,10 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const historyLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
 
+  // Decisions (never queries or validators) may ask Temporal whether a change applies to this run: `patched()`, asked only on the paths that differ.
+  const deciding: EngineConfig = { ...config, patched: (change) => patched(change) };
   const apply = (event: EngineEvent) => {
-    const decision = decide(state, event, config);
+    const decision = decide(state, event, deciding);
     state = decision.state;
     return decision;
   };

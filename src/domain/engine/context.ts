@@ -10,7 +10,7 @@ import { localDateTime } from '../contact-policy';
 import { formatMoney } from '../money';
 import type { Command, Effect } from './commands';
 import type { StepRecord } from './records';
-import type { EngineConfig, EngineState } from './state';
+import type { EngineChange, EngineConfig, EngineState } from './state';
 
 const DAY_MS = 86_400_000;
 
@@ -36,6 +36,9 @@ export class EngineRefusal extends Error {
     this.name = 'EngineRefusal';
   }
 }
+
+/** Whether a change of behaviour applies to this run (Temporal's patched(), asked only where it differs); true outside a workflow. */
+export const changeApplies = (ctx: Ctx, change: EngineChange): boolean => (ctx.config.patched ? ctx.config.patched(change) : true);
 
 export function makeCtx(state: EngineState, config: EngineConfig, at: string): Ctx {
   return { s: structuredCopy(state), config, at, nowMs: Date.parse(at), out: [] };

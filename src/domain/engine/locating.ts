@@ -10,10 +10,10 @@
  * confirmed it. A verified contact ends the search and the cadence resumes where it stood (the
  * days held move later steps).
  */
-import { asksToBeContactedAgain, ownText } from '../reply-intent';
+import { asksToBeContactedAgain, identityInReply, ownText } from '../reply-intent';
 import { renderTemplate } from '../template';
 import type { ComplianceEvent } from './records';
-import { changeStage, perform, updateHold, type Ctx } from './context';
+import { changeApplies, changeStage, perform, updateHold, type Ctx } from './context';
 import { consentedAt, isInvalid, requestContact } from './contacts';
 import { queueWork, workWake } from './work';
 import { addressLine, type FurtherContact, type FurtherContactReason, type PostalAddress, type TraceCandidate, type WorkState } from './work-records';
@@ -71,7 +71,10 @@ export function planLocating(ctx: Ctx): boolean {
   let wakeMs: number | null = null;
   if (loc.status === 'verifying') {
     // Numbers go to a person to call; every other candidate is asked as §1006.10 allows (once, or once more for a recorded reason).
-    const waiting = loc.candidates.filter((c) => c.kind !== 'phone' && (c.status === 'new' || c.status === 'inquired') && locationContactRule(s, c).allowed);
+    // (A run traced before one candidate per third party may hold the same one twice: there the second was asked too, and still is.)
+    const waiting = loc.candidates.filter(
+      (c) => c.kind !== 'phone' && (c.status === 'new' || c.status === 'inquired') && (locationContactRule(s, c).allowed || (c.status === 'new' && !changeApplies(ctx, 'locating-one-per-third-party'))),
+    );
     const next = waiting.find((c) => !c.notBefore || Date.parse(c.notBefore) <= ctx.nowMs);
     if (next) return inquire(ctx, next);
     const later = waiting.map((c) => Date.parse(c.notBefore!)).sort((x, y) => x - y)[0];
@@ -88,11 +91,11 @@ export function traceResult(ctx: Ctx, outcome: { value: EffectValues['trace_requ
   const found = 'value' in outcome ? outcome.value.candidates : [];
   loc.traceId = 'value' in outcome ? outcome.value.traceId : null;
   const known = new Set(ctx.s.locationContacts);
-  loc.candidates = found
-    .filter((c) => !known.has(candidateKey(c.kind, c.value)))
-    .sort((x, y) => y.confidence - x.confidence)
-    // The same person found twice (two matches at one address) is one third party, asked once.
-    .filter((c, i, all) => all.findIndex((o) => candidateKey(o.kind, o.value) === candidateKey(c.kind, c.value)) === i)
+  const fresh = found.filter((c) => !known.has(candidateKey(c.kind, c.value))).sort((x, y) => y.confidence - x.confidence);
+  // The same person found twice (two matches at one address) is one third party, asked once
+  // (a run traced before this change keeps both matches, as it did).
+  const once = fresh.filter((c, i, all) => all.findIndex((o) => candidateKey(o.kind, o.value) === candidateKey(c.kind, c.value)) === i);
+  loc.candidates = (once.length === fresh.length || changeApplies(ctx, 'locating-one-per-third-party') ? once : fresh)
     .slice(0, 5)
     .map((c, i) => ({ id: `c${i + 1}`, kind: c.kind, value: c.value, ...(c.address ? { address: c.address } : {}), confidence: c.confidence, status: 'new' }));
   const why = 'failure' in outcome ? `the provider could not be asked (${outcome.failure.message})` : loc.candidates.length === 0 ? 'the provider found nothing new' : null;
@@ -113,13 +116,20 @@ export function traceResult(ctx: Ctx, outcome: { value: EffectValues['trace_requ
 }
 
 /** The item in which an operator confirms a candidate, or records why a third party may be asked once more; each candidate with its contacts so far. */
-export function queueTraceConfirm(ctx: Ctx): void {
+export function queueTraceConfirm(ctx: Ctx, reply?: { candidateId: string; from: string; text: string }): void {
   const loc = ctx.s.locating!;
   loc.itemId = queueWork(ctx, 'trace_confirm', {
-    title: `Confirm a trace result (${loc.candidates.length} candidate${loc.candidates.length === 1 ? '' : 's'})`,
+    title: reply
+      ? `Confirm a trace result: candidate ${reply.candidateId} replied, and it is not clear whether the debtor wrote (answer nothing about the account)`
+      : `Confirm a trace result (${loc.candidates.length} candidate${loc.candidates.length === 1 ? '' : 's'})`,
     priority: 3,
     dueAt: null,
-    detail: { traceId: loc.traceId, candidates: loc.candidates.map((c) => ({ ...c, contacts: thirdPartyContacts(ctx.s, candidateKey(c.kind, c.value)) })), rules: LOCATION_RULES },
+    detail: {
+      traceId: loc.traceId,
+      candidates: loc.candidates.map((c) => ({ ...c, contacts: thirdPartyContacts(ctx.s, candidateKey(c.kind, c.value)) })),
+      ...(reply ? { reply } : {}),
+      rules: LOCATION_RULES,
+    },
   });
 }
 
@@ -177,8 +187,9 @@ const describeFurther = (f: FurtherContact) =>
 function inquire(ctx: Ctx, candidate: TraceCandidate): boolean {
   const s = ctx.s;
   const key = candidateKey(candidate.kind, candidate.value);
-  // The first inquiry keeps the key it always had; a further one is the third party's contact number n.
-  const n = thirdPartyContacts(s, key) + 1;
+  // The first inquiry keeps the key it always had; a further one is the third party's contact number n
+  // (a twin a run from before asks as it did: with the first one's key).
+  const n = locationContactRule(s, candidate).allowed ? thirdPartyContacts(s, key) + 1 : 1;
   const business = ctx.config.settings.voicemailBusinessName ?? DEFAULT_BUSINESS;
   const callback = ctx.config.settings.callbackPhone ?? DEFAULT_CALLBACK_PHONE;
   const m = locationInquiry(s.profile.language, { debtorName: s.profile.debtorName, businessName: business, callbackPhone: callback, optOutEmail: ctx.config.settings.optOutEmail });
@@ -221,20 +232,60 @@ export function inquiryResult(ctx: Ctx, effect: ContactEffect & { purpose: { typ
 }
 
 /**
- * A reply from a candidate's address verifies it — the debtor answered there — unless the reply
- * asks to be contacted again: that is the third party's request (§1006.10(b)(3)), which allows one
- * more inquiry and verifies nothing (an operator may still confirm the candidate).
+ * How a reply from a candidate's address was read: `verified` (it says it is the debtor: the
+ * candidate is the debtor's contact), `third_party` (it asks to be contacted again and does not
+ * say it is the debtor: §1006.10(b)(3), one more inquiry), `not_debtor` (it says it is not the
+ * debtor: the candidate is rejected), `unclear` (a person confirms, on the trace item).
  */
-export function replyFrom(ctx: Ctx, from: string, text = ''): 'verified' | 'third_party' | null {
+export type CandidateReply = 'verified' | 'third_party' | 'not_debtor' | 'unclear';
+
+/**
+ * A reply from a candidate's address verifies it only when it affirms the debtor's identity ("yes,
+ * this is Rhea", "this is my new email"), even if it also asks to be called back; anything else is
+ * a third party's, never answered about the account (§1006.10): a request to be contacted again
+ * allows one more inquiry, a denial ("not Rhea", "wrong person") rejects the candidate, and an
+ * unclear reply goes to a person. A run recorded before this change verified on any reply, and
+ * still does (`locating-reply-identity`, asked only when the readings differ).
+ */
+export function replyFrom(ctx: Ctx, from: string, text = ''): CandidateReply | null {
   const candidate = ctx.s.locating?.candidates.find((c) => c.kind !== 'address' && c.value.trim().toLowerCase() === from.trim().toLowerCase() && c.status !== 'rejected');
   if (!candidate) return null;
+  const identity = identityInReply(text, ctx.s.profile.debtorName);
+  if (identity === 'affirms' || !changeApplies(ctx, 'locating-reply-identity')) {
+    verify(ctx, candidate, 'a reply came from it', 'debtor');
+    return 'verified';
+  }
   if (candidate.status === 'inquired' && asksToBeContactedAgain(text)) {
     if (!furtherContactProblem(ctx.s, candidate, 'requested', undefined))
       allowFurtherContact(ctx, candidate, { reason: 'requested', source: 'reply', by: "the third party's reply", note: `"${ownWords(text)}"` });
     return 'third_party';
   }
-  verify(ctx, candidate, 'a reply came from it', 'debtor');
-  return 'verified';
+  if (identity === 'denies') {
+    candidate.status = 'rejected';
+    ctx.s.compliance.events.push({ kind: 'trace', at: ctx.at, detail: `candidate ${candidate.id} (${candidate.kind}) is not the debtor: its reply says so` });
+    return 'not_debtor';
+  }
+  // Neither: a person reads it and confirms the candidate, or not, on a new trace item.
+  queueTraceConfirm(ctx, { candidateId: candidate.id, from, text: ownWords(text) });
+  return 'unclear';
+}
+
+/**
+ * A reply, after locating ended, from a third party asked for location information (a location
+ * contact never verified as the debtor's): theirs, never the debtor's, so never answered about the
+ * account (§1006.10); a request to be contacted again is recorded, as during locating. A run
+ * recorded before this change took it as the debtor's (`locating-late-third-party`).
+ */
+export function thirdPartyReplyAfterLocating(ctx: Ctx, from: string, text: string): boolean {
+  const s = ctx.s;
+  const key = (['email', 'phone'] as const).map((kind) => candidateKey(kind, from)).find((k) => s.locationContacts.includes(k) && !s.locatedContacts.includes(k));
+  if (!key || !changeApplies(ctx, 'locating-late-third-party')) return false;
+  if (asksToBeContactedAgain(text) && !s.furtherContacts.some((f) => f.key === key && f.contactedAt === null)) {
+    const further: FurtherContact = { key, reason: 'requested', source: 'reply', by: "the third party's reply", note: `"${ownWords(text)}"`, allowedAt: ctx.at, contactedAt: null };
+    s.furtherContacts.push(further);
+    s.compliance.events.push({ kind: 'location_contact_allowed', at: ctx.at, detail: `a third party (${key.split(':')[0]}) asked after locating had ended may be contacted once more: ${describeFurther(further)}` });
+  }
+  return true;
 }
 
 const ownWords = (text: string) => ownText(text).replace(/\s+/g, ' ').slice(0, 200);
@@ -246,6 +297,8 @@ const ownWords = (text: string) => ownText(text).replace(/\s+/g, ' ').slice(0, 2
 export function verify(ctx: Ctx, candidate: TraceCandidate, how: string, by: 'debtor' | 'operator' = 'operator'): void {
   const a = ctx.s.profile;
   candidate.status = 'verified';
+  const key = candidateKey(candidate.kind, candidate.value);
+  if (!ctx.s.locatedContacts.includes(key)) ctx.s.locatedContacts.push(key);
   if (candidate.kind === 'email') (a.email = candidate.value), locatedConsent(ctx, 'email', candidate.value, by, how);
   if (candidate.kind === 'phone') (a.phone = candidate.value), locatedConsent(ctx, 'sms', candidate.value, by, how);
   if (candidate.kind === 'address' && candidate.address) a.address = candidate.address;

@@ -24,6 +24,13 @@ export function redactPersonalData(ctx: Ctx): void {
   for (const call of s.callAttempts ?? []) Object.assign(call, { phone: REDACTED, reason: call.reason === null ? null : REDACTED, note: call.note === null ? null : REDACTED });
   // A third party's address and what they or an operator said (the record of why stays: reason, source, times).
   for (const further of s.furtherContacts) Object.assign(further, { key: REDACTED, note: further.note === '' ? '' : REDACTED });
+  // Third parties asked for location information, and the trace's candidates: their emails, numbers and addresses (how many, their kinds, statuses and ratings stay).
+  s.locationContacts = s.locationContacts.map(() => REDACTED);
+  s.locatedContacts = s.locatedContacts.map(() => REDACTED);
+  for (const candidate of s.locating?.candidates ?? []) {
+    candidate.value = REDACTED;
+    if (candidate.address) candidate.address = { line1: REDACTED, city: REDACTED, region: candidate.address.region, postalCode: REDACTED, country: candidate.address.country };
+  }
   c.optOuts = c.optOuts.map((o) => ({ ...o, address: REDACTED }));
   c.consents = c.consents.map((o) => ({ ...o, address: REDACTED }));
   for (const event of c.events) event.detail = REDACTED;

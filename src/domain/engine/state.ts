@@ -61,7 +61,25 @@ export interface EngineConfig {
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
   /** The creditor's answer templates; absent: the cadence's, else the shipped ones. */
   answerTemplates?: AnswerTemplates;
+  /**
+   * Temporal's `patched()`, given by the workflow shell (absent in tests and queries: every change
+   * applies). The engine asks it only where a change of behaviour makes a difference, so a run
+   * recorded before the change replays as it ran (false), and every other run takes the change
+   * (true, and a marker in its history the first time only).
+   */
+  patched?: (change: EngineChange) => boolean;
 }
+
+/**
+ * Changes of behaviour a running account may meet mid-run, each a Temporal patch:
+ * - `locating-one-per-third-party`: the same third party found twice by a trace is one candidate,
+ *   asked once (before: each match was asked, the second with the same key).
+ * - `locating-reply-identity`: a candidate's reply verifies it only when it affirms the debtor's
+ *   identity (before: any reply did).
+ * - `locating-late-third-party`: a reply from a third party asked for location information, after
+ *   locating ended, is theirs, not the debtor's (before: the debtor's, answerable).
+ */
+export type EngineChange = 'locating-one-per-third-party' | 'locating-reply-identity' | 'locating-late-third-party';
 
 /** Held credit an operator moved (credits.ts), before the ledger's figures are read back. */
 export type PendingCreditMove = Pick<CreditMoveRecord, 'id' | 'kind' | 'otherAccountKey' | 'amount' | 'at'>;

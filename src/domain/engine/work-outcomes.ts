@@ -14,7 +14,7 @@ import { claimOpen } from './claims';
 import type { ContactEffect, EffectFailure, EffectValues } from './commands';
 import { balance, changeStage, EngineRefusal, note, updateHold, type Ctx } from './context';
 import { contactRecord, requestContact } from './contacts';
-import { allowFurtherContact, found, furtherContactProblem, mailReturned, queueTraceConfirm, replyFrom, verify } from './locating';
+import { allowFurtherContact, found, furtherContactProblem, mailReturned, queueTraceConfirm, replyFrom, thirdPartyReplyAfterLocating, verify } from './locating';
 import type { ComplianceEvent } from './records';
 import type { EngineConfig, EngineState } from './state';
 import { closeItem, queueWork } from './work';
@@ -146,20 +146,31 @@ export function applyWorkOutcome(ctx: Ctx, request: WorkOutcomeRequest): unknown
 
 /**
  * A reply or a dispute that arrived: a person answers or verifies it. A reply from a trace
- * candidate verifies it, unless it asks to be contacted again: then it is a third party's, read by
- * a person but never answered about the account (§1006.10).
+ * candidate verifies it only when it says it is the debtor (`replyFrom`); any other reply from a
+ * candidate, or from a third party asked for location information after locating ended, is a
+ * third party's: read by a person but never answered about the account (§1006.10). An unclear one
+ * goes to a person on a trace item.
  */
 export function complianceWork(ctx: Ctx, event: ComplianceEvent): void {
   const s = ctx.s;
   if (event?.kind === 'debtor_reply') {
-    const thirdParty = replyFrom(ctx, event.from, String(event.text)) === 'third_party';
+    const text = String(event.text);
+    const reading = replyFrom(ctx, event.from, text);
+    if (reading === 'unclear') return;
+    const why = reading === 'third_party'
+      ? 'asked to be contacted again: one more location inquiry goes to them; answer nothing about the account (§1006.10)'
+      : reading === 'not_debtor'
+        ? 'says they are not the debtor: the candidate is rejected; answer nothing about the account (§1006.10)'
+        : reading === null && thirdPartyReplyAfterLocating(ctx, event.from, text)
+          ? 'a third party asked for location information, replying after locating ended: answer nothing about the account (§1006.10)'
+          : null;
     const itemId = queueWork(ctx, 'debtor_reply', {
-      title: thirdParty ? `A third party asked for location information replied by ${event.channel}` : `Debtor replied by ${event.channel}`,
+      title: why ? `A third party asked for location information replied by ${event.channel}` : `Debtor replied by ${event.channel}`,
       priority: 2,
       dueAt: null,
-      detail: { channel: event.channel, from: event.from, text: String(event.text).slice(0, 1600), ...(thirdParty ? { thirdParty: 'asked to be contacted again: one more location inquiry goes to them; answer nothing about the account (§1006.10)' } : {}) },
+      detail: { channel: event.channel, from: event.from, text: text.slice(0, 1600), ...(why ? { thirdParty: why } : {}) },
     });
-    if (!thirdParty) s.replies.push({ itemId, channel: event.channel, from: event.from });
+    if (!why) s.replies.push({ itemId, channel: event.channel, from: event.from });
   }
   if (event?.kind === 'dispute' && s.compliance.dispute === 'pending_verification' && !s.openWork.some((i) => i.kind === 'dispute'))
     queueWork(ctx, 'dispute', { title: `Dispute to verify (by ${event.via})`, priority: 1, dueAt: null, detail: { via: event.via, note: event.note ?? null, receivedAt: event.receivedAt ?? ctx.at } });

@@ -140,6 +140,8 @@ export interface WorkState {
   locationContacts: string[];
   /** §1006.10(b)(3): each contact of a third party beyond its first, with why it was allowed (the count of a third party's contacts is 1 + those made). */
   furtherContacts: FurtherContact[];
+  /** Located contacts (`kind:value`) verified as the debtor's: every other one in `locationContacts` stays a third party's, also after locating ends. */
+  locatedContacts: string[];
   visit: VisitState | null;
   claim: ClaimState | null;
   /** Items made but not yet kept by the activity (kept in order, one effect each). */
@@ -155,7 +157,7 @@ export interface WorkState {
 }
 
 export function workDefaults(): WorkState {
-  return { locating: null, returnedMail: [], locationContacts: [], furtherContacts: [], visit: null, claim: null, workOutbox: [], openWork: [], workSeq: 0, replies: [], answers: [], answerNotBefore: null };
+  return { locating: null, returnedMail: [], locationContacts: [], furtherContacts: [], locatedContacts: [], visit: null, claim: null, workOutbox: [], openWork: [], workSeq: 0, replies: [], answers: [], answerNotBefore: null };
 }
 
 export const addressLine = (a: PostalAddress): string => `${a.line1}, ${a.city}, ${a.region} ${a.postalCode}, ${a.country}`;
