@@ -107,7 +107,7 @@ describe('cadence documents', () => {
     const cadence = parseCadence({
       name: 'cars', version: 1, products: ['auto_loan'],
       steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
-      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}. Reply STOP to opt out.' } } },
+      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
     });
     assert.equal(cadence.products![0], 'auto_loan');
   });
@@ -253,7 +253,7 @@ describe('HTML parts', () => {
   const cadence = parseCadence({
     name: 'html', version: 1,
     steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
-    templates: { t: { en: { subject: 'Account of {{debtorName}}', text: 'Dear {{debtorName}}. Reply STOP to opt out.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay</a> or reply STOP.</p>' } } },
+    templates: { t: { en: { subject: 'Account of {{debtorName}}', text: 'Dear {{debtorName}}. Reply STOP to opt out. This is a communication from a debt collector.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay</a> or reply STOP.</p><p>This is a communication from a debt collector.</p>' } } },
   });
   const phishing = '<a href="https://evil.example">Pay here</a>';
 
@@ -264,7 +264,7 @@ describe('HTML parts', () => {
     assert.equal(message.html!.split('</p>')[0], '<p>Dear &#60;a href=&#34;https://evil.example&#34;&#62;Pay here&#60;/a&#62;,');
     assert.doesNotMatch(message.html!, /evil\.example">/);
     assert.match(message.html!, /<a href="https:\/\/pay\.example\.test\/\?a=1&#38;b=2\/[^"]+">Pay<\/a>/, 'the template\'s own markup stays, the link\'s & is escaped');
-    assert.equal(message.text, `Dear ${phishing}. Reply STOP to opt out.`);
+    assert.equal(message.text, `Dear ${phishing}. Reply STOP to opt out. This is a communication from a debt collector.`);
     assert.equal(message.subject, `Account of ${phishing}`);
   });
 });
