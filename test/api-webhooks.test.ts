@@ -51,7 +51,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
 const textsCadence = parseCadence({
   name: 'texts', version: 1,
   steps: [{ id: 'sms-1', action: 'sms', after: '0d', template: 's' }, { id: 'email-1', action: 'email', after: '2d', template: 't' }],
-  templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+  templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } }, t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
 });
 const statusRows = async (account: AccountProfile) =>
   (await stack.pool.query<{ status: string; error_code: string | null }>('SELECT status, error_code FROM message_status_events WHERE account_key = $1 ORDER BY received_at, status', [accountKey(account.creditorId, account.accountId)])).rows;

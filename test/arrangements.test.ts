@@ -46,8 +46,8 @@ const cadence = parseCadence({
     { id: 'credit-notice', after: '40d', action: 'notify_credit_department', template: 'credit' },
   ],
   templates: {
-    mail: { en: { subject: 'You owe {{balance}}', text: 'You owe {{balance}}. Pay at {{paymentLink}}. To opt out write to {{optOutEmail}}.' } },
-    text: { en: { text: 'You owe {{balance}}. Pay at {{paymentLink}}. Reply STOP to opt out.' } },
+    mail: { en: { subject: 'You owe {{balance}}', text: 'You owe {{balance}}. Pay at {{paymentLink}}. To opt out write to {{optOutEmail}}. This is a communication from a debt collector.' } },
+    text: { en: { text: 'You owe {{balance}}. Pay at {{paymentLink}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
     credit: { en: { subject: 'Account {{accountId}} past due', text: '{{balance}} past due.' } },
   },
 });

@@ -69,7 +69,7 @@ async function cli(...args: string[]): Promise<{ code: number; output: string }>
 const cadence = parseCadence({
   name: 'bad-input', version: 1,
   steps: [{ id: 'first', action: 'email', after: '0d', template: 't' }, { id: 'second', action: 'email', after: '5d', template: 't' }],
-  templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } } },
+  templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } } },
 });
 const enroll = async (account: AccountProfile) => {
   await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue, creditors: stack.creditors });

@@ -188,7 +188,7 @@ describe('contact window and operator controls', () => {
       name: 'tiny',
       version: 1,
       steps,
-      templates: { t: { en: { subject: 'Reminder {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+      templates: { t: { en: { subject: 'Reminder {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
     });
 
   it('a step due at 03:00 local waits until the window opens at 08:00', async () => {
@@ -262,7 +262,7 @@ describe('cadence versions, orders and terminal steps', () => {
     const repository = createCadenceRepository(stack.pool);
     const v1 = parseCadence({
       name: 'versioned', version: 1, steps: [{ id: 'hello', action: 'email', after: '0d', template: 't' }, { id: 'again', action: 'email', after: '5d', template: 't' }],
-      templates: { t: { en: { subject: 'v1 {{accountId}}', text: 'First version. Reply STOP to opt out.' } } },
+      templates: { t: { en: { subject: 'v1 {{accountId}}', text: 'First version. Reply STOP to opt out. This is a communication from a debt collector.' } } },
     });
     assert.equal((await repository.save(v1)).status, 'saved');
     assert.equal((await repository.save(v1)).status, 'unchanged');
@@ -272,7 +272,7 @@ describe('cadence versions, orders and terminal steps', () => {
     await stack.run(async () => {
       const first = await enroll(early, { cadence: (await repository.latest('versioned'))! });
       await stack.env.sleep('1 day');
-      await repository.save({ ...v1, version: 2, templates: { t: { en: { subject: 'v2 {{accountId}}', text: 'Second version. Reply STOP to opt out.' } } } });
+      await repository.save({ ...v1, version: 2, templates: { t: { en: { subject: 'v2 {{accountId}}', text: 'Second version. Reply STOP to opt out. This is a communication from a debt collector.' } } } });
       const second = await enroll(late, { cadence: (await repository.latest('versioned'))! });
       await stack.env.sleep('6 days');
       assert.deepEqual((await first.query(accountStateQuery)).cadence, { name: 'versioned', version: 1 });
@@ -306,7 +306,7 @@ describe('cadence versions, orders and terminal steps', () => {
     const cadence = parseCadence({
       name: 'card-charge-off', version: 1,
       steps: [{ id: 'notice', action: 'email', after: '0d', template: 't' }, { id: 'charge-off', label: 'charge-off at 180 days', action: 'charge_off', after: '180d' }],
-      templates: { t: { en: { subject: 'Card {{accountId}}', text: 'Past due. Reply STOP to opt out.' } } },
+      templates: { t: { en: { subject: 'Card {{accountId}}', text: 'Past due. Reply STOP to opt out. This is a communication from a debt collector.' } } },
     });
     await stack.run(async () => {
       const handle = await enroll(account, { cadence });

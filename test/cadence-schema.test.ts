@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,11 +103,52 @@ describe('cadence documents', () => {
     assert.match(errorOf(doc), /templates\.reminder\.es\.text: step "reminder-sms": an sms text must tell how to opt out/);
   });
 
+  describe('the debt-collector disclosure (15 U.S.C. 1692e(11), §1006.18(e)(2))', () => {
+    it('refuses a collection email whose text or html does not say it is from a debt collector, naming the field and the step', () => {
+      const doc = standard();
+      doc.templates.final.en.text = 'Dear {{debtorName}}, {{balance}} remains unpaid: {{paymentLink}}. Reply STOP to opt out.';
+      doc.templates.notice.en.html = '<p>Dear {{debtorName}}, pay at <a href="{{paymentLink}}">this link</a>. Reply STOP to opt out.</p>';
+      const message = errorOf(doc);
+      assert.match(message, /templates\.final\.en\.text: step "final-email": an email text must say that it is from a debt collector \("This is a communication from a debt collector", "cobrador de deudas"\)/);
+      assert.match(message, /templates\.notice\.en\.html: step "notice-email": an email html must say that it is from a debt collector/);
+      assert.doesNotMatch(message, /templates\.(final|notice)\.es/, 'the Spanish parts carry it');
+    });
+
+    it('refuses a Spanish SMS without it, naming its language', () => {
+      const doc = standard();
+      doc.templates.reminder.es.text = '{{creditorId}}: {{balance}} vencido. Pague: {{paymentLink}} Responda STOP para no recibir mensajes.';
+      const message = errorOf(doc);
+      assert.match(message, /templates\.reminder\.es\.text: step "reminder-sms": an sms text must say that it is from a debt collector/);
+      assert.doesNotMatch(message, /templates\.reminder\.en/);
+    });
+
+    it('accepts a courtesy reminder before or on the due date without it (it is not collection); its collection steps still need it', () => {
+      const cadence = parseCadence({
+        name: 'courtesy', version: 1,
+        steps: [
+          { id: 'soon', action: 'email', from: 'due_date', after: '-3d', template: 'c' },
+          { id: 'today', action: 'sms', from: 'due_date', after: '0d', template: 'cs' },
+          { id: 'notice', action: 'email', after: '0d', template: 't' },
+        ],
+        templates: {
+          c: { en: { subject: 'Your payment is due soon', text: '{{balance}} is due on {{dueDate}}. Reply STOP to opt out.' } },
+          cs: { en: { text: '{{balance}} is due today. Reply STOP to opt out.' }, es: { text: '{{balance}} vence hoy. Responda STOP para no recibir mensajes.' } },
+          t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} is unpaid. This is a communication from a debt collector. Reply STOP to opt out.' } },
+        },
+      });
+      assert.equal(cadence.steps.length, 3);
+    });
+
+    it('the shipped cadences all carry it in their collection emails and texts', () => {
+      for (const file of readdirSync(join(ROOT, 'cadences'))) assert.ok(loadCadenceFile(join(ROOT, 'cadences', file)).steps.length > 0, file);
+    });
+  });
+
   it('allows a product variable where only that product can reach the template', () => {
     const cadence = parseCadence({
       name: 'cars', version: 1, products: ['auto_loan'],
       steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
-      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}. Reply STOP to opt out.' } } },
+      templates: { t: { en: { subject: 'VIN {{collateralVin}}', text: 'Vehicle {{collateralVin}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
     });
     assert.equal(cadence.products![0], 'auto_loan');
   });
@@ -253,7 +294,7 @@ describe('HTML parts', () => {
   const cadence = parseCadence({
     name: 'html', version: 1,
     steps: [{ id: 'a', action: 'email', after: '0d', template: 't' }],
-    templates: { t: { en: { subject: 'Account of {{debtorName}}', text: 'Dear {{debtorName}}. Reply STOP to opt out.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay</a> or reply STOP.</p>' } } },
+    templates: { t: { en: { subject: 'Account of {{debtorName}}', text: 'Dear {{debtorName}}. Reply STOP to opt out. This is a communication from a debt collector.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay</a> or reply STOP.</p><p>This is a communication from a debt collector.</p>' } } },
   });
   const phishing = '<a href="https://evil.example">Pay here</a>';
 
@@ -264,7 +305,7 @@ describe('HTML parts', () => {
     assert.equal(message.html!.split('</p>')[0], '<p>Dear &#60;a href=&#34;https://evil.example&#34;&#62;Pay here&#60;/a&#62;,');
     assert.doesNotMatch(message.html!, /evil\.example">/);
     assert.match(message.html!, /<a href="https:\/\/pay\.example\.test\/\?a=1&#38;b=2\/[^"]+">Pay<\/a>/, 'the template\'s own markup stays, the link\'s & is escaped');
-    assert.equal(message.text, `Dear ${phishing}. Reply STOP to opt out.`);
+    assert.equal(message.text, `Dear ${phishing}. Reply STOP to opt out. This is a communication from a debt collector.`);
     assert.equal(message.subject, `Account of ${phishing}`);
   });
 });

@@ -125,7 +125,7 @@ describe('validation notice and disputes', () => {
     const cadence = parseCadence({
       name: 'late-dispute', version: 1,
       steps: [{ id: 'first', action: 'email', after: '0d', template: 't' }, { id: 'later', action: 'email', after: '60d', template: 't' }],
-      templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+      templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
     });
     await stack.run(async () => {
       const handle = await enroll(account, cadence);
@@ -158,7 +158,7 @@ describe('opt-outs, cease, attorney', () => {
       { id: 'email-2', action: 'email', after: '2d', template: 't' },
       { id: 'sms-2', action: 'sms', after: '3d', template: 's' },
     ],
-    templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } } },
+    templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } } },
   });
 
   it('STOP by SMS suppresses every later SMS to that number but not email', async () => {
@@ -296,7 +296,7 @@ describe('creditor contact rules', () => {
   it('a creditor window narrower than the law (10:00-18:00) holds the first email until 10:00 local', async () => {
     const account = makeAccount();
     const creditors = { ...stack.creditors, creditors: stack.creditors.creditors.map((c) => (c.id === 'cred-test' ? { ...c, contactRules: { windowStartHour: 10, windowEndHour: 18 } } : c)) };
-    const cadence = parseCadence({ name: 'late-morning', version: 1, steps: [{ id: 'hello', action: 'email', after: '1d', atLocalTime: '07:00', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } } });
+    const cadence = parseCadence({ name: 'late-morning', version: 1, steps: [{ id: 'hello', action: 'email', after: '1d', atLocalTime: '07:00', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } } } });
     await stack.run(async () => {
       const result = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue, creditors });
       const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(result.workflowId);
@@ -320,7 +320,7 @@ describe('time-barred debts and active military duty', () => {
         { id: 'suit-letter', action: 'letter', after: '2d', template: 'l', threatensSuit: true },
       ],
       templates: {
-        t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } },
+        t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
         l: { en: { subject: 'Notice of intent to sue', text: 'We may file suit.' } },
       },
     });

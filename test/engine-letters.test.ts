@@ -22,8 +22,8 @@ const cadence: Cadence = parseCadence({
     { id: 'place', action: 'place_account', after: '60d', template: 'p' },
   ],
   templates: {
-    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } },
-    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
     p: { en: { subject: 'Placement {{accountId}}', text: 'Account {{accountId}}: {{balance}}.' } },
   },
 });
@@ -34,7 +34,7 @@ const emailsOnly: Cadence = parseCadence({
     { id: 'notice', action: 'email', after: '0d', template: 't' },
     { id: 'again', action: 'email', after: '5d', template: 't' },
   ],
-  templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } } },
+  templates: { t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.' } } },
 });
 
 const world = (c: Cadence = cadence, overrides: Partial<AccountProfile> = {}) => new World(account(overrides), { start: START, cadence: c });

@@ -52,7 +52,7 @@ const quick = parseCadence({
     { id: 'e2', action: 'email', after: '20d', template: 't' },
     { id: 'end', action: 'close', after: '90d' },
   ],
-  templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } } },
+  templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } } },
 });
 
 /** When each fact arrived, as the number of contacts sent before it. */

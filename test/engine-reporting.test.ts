@@ -20,8 +20,8 @@ const cadence: Cadence = parseCadence({
     { id: 'write-off', action: 'charge_off', after: '90d' },
   ],
   templates: {
-    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } },
-    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
   },
 });
 const world = () => new World(account(), { start: START, cadence });

@@ -32,8 +32,8 @@ const cadence: Cadence = parseCadence({
     { id: 'close', action: 'close', after: '90d' },
   ],
   templates: {
-    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Pay at {{paymentLink}}. Reply STOP to opt out.' } },
-    s: { en: { text: '{{balance}} due on {{accountId}}: {{paymentLink}}. Reply STOP to opt out.' } },
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Pay at {{paymentLink}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}: {{paymentLink}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
   },
 });
 

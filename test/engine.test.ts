@@ -30,8 +30,8 @@ const cadence: Cadence = parseCadence({
     { id: 'close', action: 'close', after: '60d' },
   ],
   templates: {
-    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } },
-    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
     l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
   },
 });
@@ -307,7 +307,7 @@ describe('before the due date', () => {
       c: { en: { subject: 'Your payment is due soon', text: '{{balance}} is due on {{dueDate}}. Reply STOP to opt out.' } },
       cs: { en: { text: '{{balance}} is due today. Reply STOP to opt out.' } },
       t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is past due. This is a debt collector. Reply STOP to opt out.' } },
-      s: { en: { text: '{{balance}} past due. Reply STOP to opt out.' } },
+      s: { en: { text: '{{balance}} past due. Reply STOP to opt out. This is a communication from a debt collector.' } },
     },
   });
   const dueDate = '2026-11-12'; // ten days after START
@@ -389,7 +389,7 @@ describe('threats of suit and of remedies (§1006.26(b), §1006.38(b))', () => {
       { id: 'place', action: 'place_account', after: '60d', template: 'p', threatensSuit: true },
     ],
     templates: {
-      t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} is due. Reply STOP to opt out.' } },
+      t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.' } },
       w: { en: { subject: 'Notice', text: 'Unless {{balance}} is paid, service may be disconnected.' } },
       s: { en: { subject: 'Notice', text: 'We may refer the account to an attorney and file suit.' } },
       p: { en: { subject: 'Placement {{accountId}}', text: 'Packet attached.' } },
@@ -484,7 +484,7 @@ describe('consent belongs to the number or address (TCPA)', () => {
       { id: 's2', action: 'sms', after: '4d', template: 's' },
       { id: 'e2', action: 'email', after: '6d', template: 't' },
     ],
-    templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } } },
+    templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } }, s: { en: { text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } } },
   });
   const contact = (w: World, id: string) => w.state.contacts.find((c) => c.stepId === id)!;
 
@@ -535,7 +535,7 @@ describe('consent belongs to the number or address (TCPA)', () => {
 });
 
 describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2))', () => {
-  const noCalls = parseCadence({ name: 'mail', version: 1, steps: [{ id: 'e1', action: 'email', after: '0d', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out.' } } } });
+  const noCalls = parseCadence({ name: 'mail', version: 1, steps: [{ id: 'e1', action: 'email', after: '0d', template: 't' }], templates: { t: { en: { subject: 'Account {{accountId}}', text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } } } });
   const dial = (w: World, request: Partial<DialRequest> = {}) => w.control({ kind: 'dial', request: { operator: 'ana', ...request } }) as DialAnswer;
   const outcome = (w: World, attemptId: string, what: CallOutcome) => w.control({ kind: 'call_outcome', request: { attemptId, outcome: what, operator: 'ana' } });
   const at = (date: string, time: string) => new Date(zonedTimeToUtcMs(date, time, NY)).toISOString();
@@ -601,7 +601,7 @@ describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2)
     const later = parseCadence({
       name: 'later', version: 1,
       steps: [{ id: 'sms', action: 'sms', after: '2d', template: 's' }, { id: 'call', action: 'call', after: '3d', template: 'c' }],
-      templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, c: { en: { subject: 'Please call us', text: 'Please call us about account {{accountId}}.' } } },
+      templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } }, c: { en: { subject: 'Please call us', text: 'Please call us about account {{accountId}}.' } } },
     });
     const w = world({ email: null }, { cadence: later });
     outcome(w, dial(w).attemptId, 'wrong_number');

@@ -98,7 +98,7 @@ describe('Twilio inbound SMS webhook', () => {
   const cadence = parseCadence({
     name: 'texts', version: 1,
     steps: [{ id: 'sms-1', action: 'sms', after: '0d', template: 's' }, { id: 'email-1', action: 'email', after: '2d', template: 't' }, { id: 'sms-2', action: 'sms', after: '3d', template: 's' }],
-    templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out.' } }, t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out.' } } },
+    templates: { s: { en: { text: '{{balance}} due. Reply STOP to opt out. This is a communication from a debt collector.' } }, t: { en: { subject: 'Account {{accountId}}', text: 'Balance {{balance}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
   });
   const inbound = async (params: Record<string, string>, authToken = stack.twilio.authToken) => {
     const url = `${api.url}/webhooks/twilio/sms`;
@@ -268,7 +268,7 @@ describe('HTML email', () => {
     const cadence = parseCadence({
       name: 'html-email', version: 1,
       steps: [{ id: 'first-email', action: 'email', after: '0d', template: 't' }],
-      templates: { t: { en: { subject: 'Your account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay now</a>. Reply STOP to opt out.</p>' } } },
+      templates: { t: { en: { subject: 'Your account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.', html: '<p>Dear {{debtorName}},</p><p><a href="{{paymentLink}}">Pay now</a>. Reply STOP to opt out.</p><p>This is a communication from a debt collector.</p>' } } },
     });
     await stack.run(async () => {
       const { workflowId } = await enrollAccount(stack.client, { account, cadence, settings, taskQueue: stack.taskQueue });

@@ -40,7 +40,7 @@ const textingCadence = parseCadence({
     { id: 'text-2', after: '12s', action: 'sms', template: 'text' },
     { id: 'text-3', after: '24s', action: 'sms', template: 'text' },
   ],
-  templates: { text: { en: { text: 'You owe {{balance}}. Pay at {{paymentLink}}. Reply STOP to opt out.' } } },
+  templates: { text: { en: { text: 'You owe {{balance}}. Pay at {{paymentLink}}. Reply STOP to opt out. This is a communication from a debt collector.' } } },
 });
 
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000): Promise<T> {

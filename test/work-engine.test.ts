@@ -28,8 +28,8 @@ const cadence: Cadence = parseCadence({
     { id: 'disconnect', action: 'order_disconnection', after: '45d' },
   ],
   templates: {
-    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out.' } },
-    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. Reply STOP to opt out. This is a communication from a debt collector.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
     l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
   },
 });
@@ -43,7 +43,7 @@ const claims: Cadence = parseCadence({
     { id: 'bill', action: 'email', after: '2d', template: 't' },
     { id: 'bill-again', action: 'email', after: '40d', template: 't' },
   ],
-  templates: { t: { en: { subject: 'Your bill', text: 'Dear {{debtorName}}, {{balance}} is yours to pay. Reply STOP to opt out.' } } },
+  templates: { t: { en: { subject: 'Your bill', text: 'Dear {{debtorName}}, {{balance}} is yours to pay. Reply STOP to opt out. This is a communication from a debt collector.' } } },
 });
 
 /** The engine tests' account, as the work queue's debtor. */

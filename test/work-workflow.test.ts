@@ -50,7 +50,7 @@ const cadence: Cadence = parseCadence({
   ],
   templates: {
     t: { en: { subject: 'Account {{accountId}}', text: 'Dear {{debtorName}}, {{balance}} is due. This is a debt collector. Reply STOP to opt out.' } },
-    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out.' } },
+    s: { en: { text: '{{balance}} due on {{accountId}}. Reply STOP to opt out. This is a communication from a debt collector.' } },
     l: { en: { subject: 'Your account', text: 'Dear {{debtorName}}, {{balance}} is due.' } },
   },
 });

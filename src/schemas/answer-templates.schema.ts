@@ -8,10 +8,8 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../domain/account';
 import { ANSWER_VARIABLES, unknownAnswerPlaceholders, type AnswerTemplates } from '../domain/answer-templates';
+import { DEBT_COLLECTOR_DISCLOSURE, DISCLOSURE_EXAMPLES } from '../domain/disclosures';
 import { OPT_OUT_INSTRUCTION, placeholdersIn } from '../domain/template';
-
-/** The disclosure an answer must carry, in the languages answers are written in. */
-const DEBT_COLLECTOR_DISCLOSURE = /\bdebt collector\b|\bcobrador(a)? de deudas\b|\bagencia de cobr(o|anza)s?\b/i;
 
 const answerTemplate = z
   .object({
@@ -36,7 +34,7 @@ export const answerTemplatesSchema = z
         // §1006.6(e), CAN-SPAM: as every email and text.
         if (!OPT_OUT_INSTRUCTION.test(template[field])) issue(field, 'must tell how to opt out (reply STOP or {{optOutEmail}})');
         // §1006.18(e)(2), 15 U.S.C. 1692e(11): every communication after the first says it is from a debt collector, as the shipped templates do.
-        if (!DEBT_COLLECTOR_DISCLOSURE.test(template[field])) issue(field, 'must say that it is from a debt collector ("This is a communication from a debt collector", "cobrador de deudas")');
+        if (!DEBT_COLLECTOR_DISCLOSURE.test(template[field])) issue(field, `must say that it is from a debt collector (${DISCLOSURE_EXAMPLES})`);
       }
     }
   })

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ACTIVE_STAGES, LANGUAGES, PRODUCTS } from '../domain/account';
 import { COLLECTION_LANGUAGE, isDebtorContact, STEP_ACTIONS, TEMPLATED_ACTIONS, TERMINAL_ACTIONS, type Cadence } from '../domain/cadence';
+import { DEBT_COLLECTOR_DISCLOSURE, DISCLOSURE_EXAMPLES } from '../domain/disclosures';
 import { isCourtesyStep } from '../domain/schedule';
 import { DURATION_PATTERN, durationToMs } from '../domain/duration';
 import { MAX_SPREAD_MS } from '../domain/schedule';
@@ -124,6 +125,16 @@ export const cadenceSchema = z
           if (template && !OPT_OUT_INSTRUCTION.test(template.text))
             issue(['templates', step.template, language, 'text'], `${name}: ${article(step.action)} ${step.action} text must tell how to opt out (reply STOP or {{optOutEmail}})`);
         }
+      // §1006.18(e)(2), 15 U.S.C. 1692e(11): every collection email and text says it is from a debt
+      // collector, in every language and part the debtor may read. Not courtesy reminders (not
+      // collection, they must not read like it), calls (spoken), letters (the renderer prints it).
+      if ((step.action === 'email' || step.action === 'sms') && validAfter && !isCourtesyStep(step))
+        for (const [language, template] of Object.entries(templates))
+          for (const part of step.action === 'email' ? (['text', 'html'] as const) : (['text'] as const)) {
+            const text = template?.[part];
+            if (text !== undefined && !DEBT_COLLECTOR_DISCLOSURE.test(text))
+              issue(['templates', step.template, language, part], `${name}: ${article(step.action)} ${step.action} ${part} must say that it is from a debt collector (${DISCLOSURE_EXAMPLES})`);
+          }
       // §1006.26(b): a message that speaks of legal action marks its step, so it never runs on a
       // time-barred debt; §1006.38(b): a message to the debtor that threatens a remedy marks its
       // step, so it does not go out inside the validation period unless it states the debtor's rights.
