@@ -19,6 +19,8 @@ import { createWorkQueue } from '../src/client/work-queue';
 import { type AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
 import { loadCadenceFile, parseCadence } from '../src/schemas/cadence.schema';
+import { localDateTime } from '../src/domain/contact-policy';
+import { addCalendarDays, zonedTimeToUtcMs } from '../src/domain/schedule';
 import { parseCreditorDirectory } from '../src/schemas/creditors.schema';
 import type { accountWorkflow } from '../src/workflows/account.workflow';
 import { accountStateQuery, complianceEventSignal, type ComplianceEvent } from '../src/workflows/definitions';
@@ -290,6 +292,7 @@ describe('field visits', () => {
     await stack.run(async () => {
       const handles = await Promise.all(accounts.map((a) => enroll(a, visits)));
       await stack.env.sleep('2 days');
+      const talkedAt = await stack.env.currentTimeMs();
       for (const [n, outcome] of outcomes.entries()) {
         const [item] = await openItems(accounts[n]!.accountId, 'field_visit');
         assert.ok(item, `a visit task for ${outcome}`);
@@ -301,8 +304,18 @@ describe('field visits', () => {
       const [spoke, promised, notHome, moved, refused] = await Promise.all(handles.map(state));
       // No call within 7 days of the conversation at the door: the gate holds the call step back.
       assert.equal(spoke!.contacts.find((c) => c.stepId === 'call'), undefined);
-      const { rows: held } = await stack.pool.query(`SELECT decision, rule FROM contact_decisions WHERE account_key = $1 AND step_id = 'call'`, [`account/cred-test/${accounts[0]!.accountId}`]);
-      assert.ok(held.length > 0 && held.every((d) => d.decision !== 'allow' && d.rule === 'reg_f_1006_14_b_2_after_conversation'), JSON.stringify(held));
+      const { rows: held } = await stack.pool.query<{ decision: string; rule: string; deferred_until: Date | null }>(
+        `SELECT decision, rule, deferred_until FROM contact_decisions WHERE account_key = $1 AND step_id = 'call'`,
+        [`account/cred-test/${accounts[0]!.accountId}`],
+      );
+      // Never allowed, and held at least until 7 days after the conversation. The rule named is the
+      // first one that holds it: after the conversation, or, when the step falls due at night in the
+      // debtor's zone (it depends on the test clock's hour), the time of day, deferred past both.
+      assert.ok(held.length > 0 && held.every((d) => d.decision !== 'allow' && ['reg_f_1006_14_b_2_after_conversation', 'reg_f_1006_6_b_1_i_time_of_day'].includes(d.rule)), JSON.stringify(held));
+      // The product counts the 7 days in the debtor's local calendar days, the conversation's day being day 1.
+      const zone = accounts[0]!.timezone;
+      const firstFreeDay = zonedTimeToUtcMs(addCalendarDays(localDateTime(new Date(talkedAt).toISOString(), zone).date, 7), '00:00', zone);
+      assert.ok(Math.max(...held.map((d) => d.deferred_until?.getTime() ?? 0)) >= firstFreeDay, JSON.stringify({ talkedAt: new Date(talkedAt), firstFreeDay: new Date(firstFreeDay), held }));
       assert.equal(notHome!.contacts.find((c) => c.stepId === 'call')!.status, 'sent');
       assert.equal(promised!.stage, 'promised');
       assert.equal(promised!.arrangements!.promises[0]!.channel, 'in_person');
