@@ -3,7 +3,7 @@
  * that survives restarts, with the product's search attributes registered.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,27 @@ export async function waitForPort(host: string, port: number, timeoutMs: number,
   }
 }
 
+function spawnServer(cliPath: string, args: string[], logFile: string): { child: ChildProcess; exited: () => boolean } {
+  const child: ChildProcess = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let exited = false;
+  const killOnExit = () => child.kill('SIGTERM'); // never leave an orphaned server holding the ports
+  process.once('exit', killOnExit);
+  child.once('exit', () => { exited = true; process.off('exit', killOnExit); });
+  return { child, exited: () => exited };
+}
+
+/** The last lines of a log file, for an error message (empty when it cannot be read). */
+function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 export async function startTemporalDevServer(options: {
   cliPath: string;
   dbFile: string;
@@ -74,20 +95,28 @@ export async function startTemporalDevServer(options: {
     ...options.searchAttributes.flatMap((sa) => ['--search-attribute', sa]),
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
-  const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // A server that exits before its port opens is started again, twice at most: a restart on the
+  // same ports can lose a race with the previous process's sockets or with another process taking a
+  // free port the server picks for itself (its HTTP and metrics ports). The error carries the log's tail.
+  let child!: ChildProcess;
   let exited = false;
-  const killOnExit = () => child.kill('SIGTERM'); // never leave an orphaned server holding the ports
-  process.once('exit', killOnExit);
-  child.once('exit', () => { exited = true; process.off('exit', killOnExit); });
-  try {
-    await waitForPort('127.0.0.1', options.port, 60_000, () => !exited);
-    await waitForPort('127.0.0.1', options.uiPort, 30_000, () => !exited);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`Temporal dev server did not start (${(error as Error).message}); see ${options.logFile}`);
+  for (let attempt = 1; ; attempt++) {
+    const started = spawnServer(options.cliPath, args, options.logFile);
+    child = started.child;
+    try {
+      await waitForPort('127.0.0.1', options.port, 60_000, () => !started.exited());
+      await waitForPort('127.0.0.1', options.uiPort, 30_000, () => !started.exited());
+      child.once('exit', () => (exited = true));
+      if (started.exited()) exited = true;
+      break;
+    } catch (error) {
+      child.kill('SIGKILL');
+      if (started.exited() && attempt < 3) {
+        await new Promise((r) => setTimeout(r, 2_000 * attempt));
+        continue;
+      }
+      throw new Error(`Temporal dev server did not start (${(error as Error).message}); see ${options.logFile}:\n${logTail(options.logFile)}`);
+    }
   }
   return {
     address: `127.0.0.1:${options.port}`,
