@@ -98,19 +98,15 @@ export async function startTemporalDevServer(options: {
   // A server that exits before its port opens is started again, twice at most: a restart on the
   // same ports can lose a race with the previous process's sockets or with another process taking a
   // free port the server picks for itself (its HTTP and metrics ports). The error carries the log's tail.
-  let child!: ChildProcess;
-  let exited = false;
+  let server!: ReturnType<typeof spawnServer>;
   for (let attempt = 1; ; attempt++) {
-    const started = spawnServer(options.cliPath, args, options.logFile);
-    child = started.child;
+    const started = (server = spawnServer(options.cliPath, args, options.logFile));
     try {
       await waitForPort('127.0.0.1', options.port, 60_000, () => !started.exited());
       await waitForPort('127.0.0.1', options.uiPort, 30_000, () => !started.exited());
-      child.once('exit', () => (exited = true));
-      if (started.exited()) exited = true;
       break;
     } catch (error) {
-      child.kill('SIGKILL');
+      started.child.kill('SIGKILL');
       if (started.exited() && attempt < 3) {
         await new Promise((r) => setTimeout(r, 2_000 * attempt));
         continue;
@@ -123,7 +119,8 @@ export async function startTemporalDevServer(options: {
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     stop: () =>
       new Promise((done) => {
-        if (exited) return done();
+        const { child } = server;
+        if (server.exited()) return done();
         child.once('exit', () => done());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
