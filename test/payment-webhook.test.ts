@@ -9,6 +9,7 @@ import { startApiServer } from '../src/api/server';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
 import { UNSUBSCRIBE_LINK_DAYS, unsubscribeToken } from '../src/adapters/unsubscribe-link';
 import { enrollAccount } from '../src/client/accounts.client';
+import { ledgerCurrency } from '../src/adapters/ledger.repository';
 import { accountKey } from '../src/domain/account';
 import { accountStateQuery } from '../src/workflows/definitions';
 import twilio from 'twilio';
@@ -30,10 +31,10 @@ after(async () => {
   await stack?.close();
 });
 
-async function post(body: unknown, options: { secret?: string; timestamp?: number; raw?: string } = {}) {
+async function post(body: unknown, options: { secret?: string; timestamp?: number; raw?: string; url?: string } = {}) {
   const raw = options.raw ?? JSON.stringify(body);
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const response = await fetch(`${api.url}/webhooks/payments`, {
+  const response = await fetch(`${options.url ?? api.url}/webhooks/payments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'payment-signature': `t=${timestamp},v1=${signPaymentWebhook(options.secret ?? SECRET, timestamp, raw)}` },
     body: raw,
@@ -91,6 +92,47 @@ describe('payment webhook', () => {
       const seen = await stack.pool.query('SELECT count(*)::int AS n FROM webhook_events');
       assert.equal(seen.rows[0].n, 1, 'only the first test\'s event was recorded');
     });
+  });
+});
+
+describe('payment webhook, account known to the ledger', () => {
+  it('signals without describing the run; another currency is refused; an ended account\'s money is kept for an operator', async () => {
+    // The API's client counts its describe calls: a payment to an account the ledger has opened is one signal.
+    let describes = 0;
+    const counted = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      dataConverter: stack.client.options.dataConverter,
+      interceptors: { workflow: [{ describe: (input, next) => { describes += 1; return next(input); } }] },
+    });
+    const countedApi = await startApiServer({ client: counted, pool: stack.pool, paymentWebhookSecret: SECRET, twilio: { authToken: stack.twilio.authToken }, unsubscribeSecret: UNSUBSCRIBE_SECRET });
+    const account = makeAccount({ balanceMinor: 80_00 });
+    const postTo = (event: unknown) => post(event, { url: countedApi.url });
+    const event = (id: string, amountMinor: number, currency = 'USD') => ({ eventId: id, type: 'payment.succeeded', creditorId: account.creditorId, accountId: account.accountId, payment: { paymentId: `pay-${id}`, amountMinor, currency } });
+    try {
+      await stack.run(async () => {
+        const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+        await stack.env.sleep('1 hour');
+        assert.equal(await ledgerCurrency(stack.pool, accountKey(account.creditorId, account.accountId)), 'USD', 'the workflow opened the account in the ledger');
+        const paid = await postTo(event('k1', 10_00));
+        assert.deepEqual([paid.status, describes], [202, 0]);
+        const euros = await postTo(event('k2', 10_00, 'EUR'));
+        assert.deepEqual([euros.status, euros.body.error?.code, euros.body.error?.field], [422, 'currency_mismatch', 'payment.currency']);
+        await stack.env.sleep('1 hour');
+        assert.equal(await payments(account.creditorId, account.accountId), 1);
+        await stack.client.workflow.getHandle(workflowId).terminate('ended for the test');
+        const late = await postTo(event('k3', 5_00));
+        assert.deepEqual([late.status, late.body.error?.code], [409, 'account_closed']);
+        const kept = await stack.pool.query('SELECT source, amount_minor::int AS amount FROM unapplied_payments WHERE payment_id = $1', ['pay-k3']);
+        assert.deepEqual(kept.rows, [{ source: 'webhook', amount: 5_00 }]);
+        // Another currency on an ended account is still money received: kept, not refused.
+        const lateEuros = await postTo(event('k4', 5_00, 'EUR'));
+        assert.deepEqual([lateEuros.status, lateEuros.body.error?.code], [409, 'account_closed']);
+        assert.equal((await stack.pool.query('SELECT count(*)::int AS n FROM unapplied_payments WHERE payment_id = $1', ['pay-k4'])).rows[0].n, 1);
+      });
+    } finally {
+      await countedApi.close();
+    }
   });
 });
 

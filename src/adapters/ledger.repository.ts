@@ -147,6 +147,12 @@ export async function debtBalances(client: PoolClient | Pool, accountKey: string
  * lock serialises postings on it, so concurrent payments never lose an update. Balances are
  * always sums of entries, never stored.
  */
+/** The currency an account is kept in, or null before its workflow opened it in the ledger. */
+export async function ledgerCurrency(pool: Pool, accountKey: string): Promise<string | null> {
+  const { rows } = await pool.query<{ currency: string }>('SELECT currency FROM debtor_accounts WHERE account_key = $1', [accountKey]);
+  return rows[0]?.currency ?? null;
+}
+
 export function createLedgerRepository(pool: Pool) {
   return {
     /** Creates the account, its debts and their charges once; later calls return the current balances. */

@@ -9,6 +9,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { ledgerCurrency } from '../adapters/ledger.repository';
 import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { AccountError, reportPayment, reportPaymentFailure, reportPaymentReturn } from '../client/accounts.client';
 import { accountKey } from '../domain/account';
@@ -45,9 +46,10 @@ export async function handlePaymentWebhook(
   const key = { source: 'payments', creditorId: event.creditorId, eventId: event.eventId } as const;
   return onceForEvent(createWebhookEventRepository(deps.pool), key, accountKey(event.creditorId, event.accountId), async () => {
     try {
-      if (event.type === 'payment.succeeded') await reportPayment(deps.client, event.creditorId, event.accountId, event.payment, keepUnapplied(deps.pool, 'webhook'));
-      else if (event.type === 'payment.failed') await reportPaymentFailure(deps.client, event.creditorId, event.accountId, event.failure);
-      else await reportPaymentReturn(deps.client, event.creditorId, event.accountId, event.return);
+      const currencyOf = (key: string) => ledgerCurrency(deps.pool, key);
+      if (event.type === 'payment.succeeded') await reportPayment(deps.client, event.creditorId, event.accountId, event.payment, keepUnapplied(deps.pool, 'webhook'), currencyOf);
+      else if (event.type === 'payment.failed') await reportPaymentFailure(deps.client, event.creditorId, event.accountId, event.failure, currencyOf);
+      else await reportPaymentReturn(deps.client, event.creditorId, event.accountId, event.return, currencyOf);
     } catch (error) {
       if (error instanceof AccountError) {
         if (error.code === 'unknown_account') return apiError(404, 'unknown_account', error.message);

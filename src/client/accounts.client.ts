@@ -241,13 +241,38 @@ export async function changeContactDetails(client: Client, creditorId: string, a
  * silently dropped) or, for amounts, when the currency is not the account's (never converted; the
  * workflow and the ledger refuse it too).
  */
+/**
+ * The currency the ledger keeps an account in, or null while its workflow has not opened it there
+ * yet (src/adapters/ledger.repository.ts, ledgerCurrency). An account's currency never changes.
+ */
+export type LedgerCurrency = (accountKey: string) => Promise<string | null>;
+
+/**
+ * Signals a money event to the account's workflow, refusing at the edge an account that is unknown,
+ * ended, or kept in another currency. When the ledger already knows the account (`ledgerCurrency`),
+ * the currency is checked there and the signal goes straight out: one Temporal call instead of a
+ * describe and a signal. Temporal refuses a signal to an ended run, and only then is the run
+ * described, to tell an ended account from one never enrolled.
+ */
 async function signalMoneyEvent<T>(
   client: Client,
   creditorId: string,
   accountId: string,
   event: { signal: SignalDefinition<[T]>; value: T; what: string; whenClosed: string; currency?: string },
+  ledgerCurrency?: LedgerCurrency,
 ): Promise<void> {
   const handle = client.workflow.getHandle(accountKey(creditorId, accountId));
+  const kept = ledgerCurrency ? await ledgerCurrency(accountKey(creditorId, accountId)) : null;
+  // Another currency goes the long way too: an ended account keeps the money for an operator first.
+  if (kept && (!event.currency || kept === event.currency)) {
+    try {
+      await handle.signal(event.signal, event.value);
+      return;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // The run has ended: the describe below says so (or, in a race with continue-as-new, signals the new run).
+    }
+  }
   try {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING')
@@ -263,15 +288,15 @@ async function signalMoneyEvent<T>(
 }
 
 /** A fee, interest or a credit for the account's ledger; posted by its workflow once per adjustment id. */
-export async function reportAdjustment(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+export async function reportAdjustment(client: Client, creditorId: string, accountId: string, input: unknown, ledgerCurrency?: LedgerCurrency): Promise<void> {
   const parsed = parseOrThrow(ledgerAdjustmentSchema, input);
-  await signalMoneyEvent(client, creditorId, accountId, { signal: ledgerAdjustmentSignal, value: parsed, what: `adjustment ${parsed.adjustmentId}`, whenClosed: 'was not recorded', currency: parsed.currency });
+  await signalMoneyEvent(client, creditorId, accountId, { signal: ledgerAdjustmentSignal, value: parsed, what: `adjustment ${parsed.adjustmentId}`, whenClosed: 'was not recorded', currency: parsed.currency }, ledgerCurrency);
 }
 
 /** A returned payment: signalled to the account (open, or paid and still inside its reopen window). */
-export async function reportPaymentReturn(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+export async function reportPaymentReturn(client: Client, creditorId: string, accountId: string, input: unknown, ledgerCurrency?: LedgerCurrency): Promise<void> {
   const parsed = parseOrThrow(paymentReturnSchema, input);
-  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReturnedSignal, value: parsed, what: `return ${parsed.returnId}`, whenClosed: 'must be handled by an operator' });
+  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReturnedSignal, value: parsed, what: `return ${parsed.returnId}`, whenClosed: 'must be handled by an operator' }, ledgerCurrency);
 }
 
 /** Where money that cannot reach an account is kept (src/adapters/unapplied-payments.repository.ts). */
@@ -282,7 +307,7 @@ export type UnappliedSink = (payment: Omit<UnappliedPayment, 'source'>) => Promi
  * account that has ended or was never enrolled is still money received: with `keep` it is kept as
  * unapplied for an operator before the refusal is answered.
  */
-export async function reportPayment(client: Client, creditorId: string, accountId: string, payment: unknown, keep?: UnappliedSink): Promise<void> {
+export async function reportPayment(client: Client, creditorId: string, accountId: string, payment: unknown, keep?: UnappliedSink, ledgerCurrency?: LedgerCurrency): Promise<void> {
   const parsed = paymentSchema.safeParse(payment);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -290,7 +315,7 @@ export async function reportPayment(client: Client, creditorId: string, accountI
   }
   const value = parsed.data;
   try {
-    await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReceivedSignal, value, what: `payment ${value.paymentId}`, whenClosed: keep ? 'is kept as unapplied money for an operator' : 'was not recorded', currency: value.currency });
+    await signalMoneyEvent(client, creditorId, accountId, { signal: paymentReceivedSignal, value, what: `payment ${value.paymentId}`, whenClosed: keep ? 'is kept as unapplied money for an operator' : 'was not recorded', currency: value.currency }, ledgerCurrency);
   } catch (error) {
     if (keep && error instanceof AccountError && (error.code === 'account_closed' || error.code === 'unknown_account'))
       await keep({ creditorId, accountId, paymentId: value.paymentId, amountMinor: value.amountMinor, currency: value.currency, receivedAt: value.receivedAt ?? null, reason: `${error.code}: ${error.message}` });
@@ -349,9 +374,9 @@ export async function accountState(client: Client, creditorId: string, accountId
  * A payment the processor declined: the account records it, and retries an automatic payment from
  * a method on file (`retry`) by its decline code. Refused when the account has ended.
  */
-export async function reportPaymentFailure(client: Client, creditorId: string, accountId: string, input: unknown): Promise<void> {
+export async function reportPaymentFailure(client: Client, creditorId: string, accountId: string, input: unknown, ledgerCurrency?: LedgerCurrency): Promise<void> {
   const parsed = parseOrThrow(paymentFailureSchema, input);
-  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentFailedSignal, value: parsed, what: `declined payment ${parsed.paymentId}`, whenClosed: 'was not recorded', currency: parsed.currency });
+  await signalMoneyEvent(client, creditorId, accountId, { signal: paymentFailedSignal, value: parsed, what: `declined payment ${parsed.paymentId}`, whenClosed: 'was not recorded', currency: parsed.currency }, ledgerCurrency);
 }
 
 /** What the debtor's own page shows (only after the visitor answered the verification question). */
