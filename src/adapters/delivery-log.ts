@@ -1,14 +1,13 @@
 import type { Pool } from 'pg';
-import { inTransaction } from './postgres';
 
 export interface DeliveryRecord {
   /** The idempotency key (the attempts of this delivery are kept under it). */
   key: string;
   /** INSERT … ON CONFLICT DO NOTHING of the row in its pending state. */
   insert: { text: string; values: unknown[] };
-  /** SELECT of (done: boolean, reference: string|null), by the idempotency key. */
+  /** SELECT of (done: boolean, reference: string|null), by the idempotency key (run as a subquery: no trailing semicolon). */
   find: { text: string; values: unknown[] };
-  /** UPDATE that marks the row done with the reference the receiver gave ($1 is the reference). */
+  /** UPDATE that marks the row done with the reference the receiver gave ($1 is the reference; run inside a WITH, without RETURNING). */
   markDone: { text: string; values: unknown[] };
 }
 
@@ -42,23 +41,30 @@ export async function deliverOnce(
     await client.query(`SELECT pg_advisory_lock(hashtextextended($1, 727))`, [record.key]);
     try {
       await client.query(record.insert.text, record.insert.values);
-      const { rows } = await client.query<{ done: boolean; reference: string | null }>(record.find.text, record.find.values);
+      // The row and its attempts of unknown outcome, in one round trip.
+      const keyParam = `$${record.find.values.length + 1}`;
+      const { rows } = await client.query<{ done: boolean; reference: string | null; open_attempts: number; open_since: Date | null }>(
+        `SELECT f.done, f.reference, a.open_attempts, a.open_since
+           FROM (${record.find.text}) f
+           CROSS JOIN (SELECT count(*)::int AS open_attempts, min(started_at) AS open_since FROM delivery_attempts WHERE idempotency_key = ${keyParam} AND outcome IS NULL) a`,
+        [...record.find.values, record.key],
+      );
       const row = rows[0];
       if (!row) throw new Error('delivery row vanished after insert');
       if (row.done) return { status: 'already_delivered', reference: row.reference ?? '', uncertainAttempts: 0 };
-      const open = await client.query<{ n: number; since: Date | null }>(
-        `SELECT count(*)::int AS n, min(started_at) AS since FROM delivery_attempts WHERE idempotency_key = $1 AND outcome IS NULL`,
-        [record.key],
-      );
-      const uncertainAttempts = open.rows[0]!.n;
-      const finish = (reference: string, outcome: 'accepted' | 'recovered') =>
-        inTransaction(client, async () => {
-          await client.query(record.markDone.text, [reference, ...record.markDone.values]);
-          await client.query(`UPDATE delivery_attempts SET outcome = $2, finished_at = now() WHERE idempotency_key = $1 AND outcome IS NULL`, [record.key, outcome]);
-        });
+      const uncertainAttempts = row.open_attempts;
+      // The row marked done and its open attempts closed in one statement (atomic without BEGIN/COMMIT).
+      const finish = async (reference: string, outcome: 'accepted' | 'recovered') => {
+        const n = record.markDone.values.length + 1;
+        await client.query(
+          `WITH done AS (${record.markDone.text})
+           UPDATE delivery_attempts SET outcome = $${n + 2}, finished_at = now() WHERE idempotency_key = $${n + 1} AND outcome IS NULL`,
+          [reference, ...record.markDone.values, record.key, outcome],
+        );
+      };
       if (uncertainAttempts > 0 && lookUp) {
         // A minute of slack for clocks that disagree between this database and the receiver.
-        const found = await lookUp(new Date(open.rows[0]!.since!.getTime() - 60_000));
+        const found = await lookUp(new Date(row.open_since!.getTime() - 60_000));
         if (found) {
           await finish(found, 'recovered');
           return { status: 'recovered', reference: found, uncertainAttempts };
