@@ -77,6 +77,20 @@ describe('payload codec', () => {
     assert.equal(owner.rows[0].account_key, 'namespace/default');
   });
 
+  it('gives one new account one data key when several processes seal its first payloads at the same moment', async () => {
+    // Separate repositories are separate caches, as in separate processes: only the database lock keeps them to one key.
+    const processes = [keysWith([NEW, OLD]), keysWith([NEW, OLD]), keysWith([NEW, OLD]), keysWith([NEW, OLD])];
+    const owner = `account/cred-crypto/it's-${Date.now()}`; // a quote in the owner: the one-round-trip query quotes its values
+    const keys = await Promise.all(processes.map((p) => p.currentKey(owner)));
+    assert.equal(new Set(keys.map((k) => k.keyId)).size, 1, keys.map((k) => k.keyId).join(', '));
+    assert.ok(keys.every((k) => Buffer.compare(k.key, keys[0]!.key) === 0));
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM data_keys WHERE account_key = $1', [owner]);
+    assert.equal(rows[0].n, 1);
+    // Another process later finds the same key (unwrapped from the database, not made again).
+    const later = await keysWith([NEW, OLD]).currentKey(owner);
+    assert.deepEqual([later.keyId, Buffer.compare(later.key, keys[0]!.key)], [keys[0]!.keyId, 0]);
+  });
+
   it('passes unencrypted payloads through (recorded histories, accounts started before encryption)', async () => {
     const codec = codecOf(keysWith([NEW]));
     const plain = json({ debtorName: 'Old Record' });

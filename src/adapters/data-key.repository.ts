@@ -21,12 +21,11 @@
  * retired keys (destroyDataKeys with retiredOnly) once the run that used them has closed.
  */
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { newKey, open, seal } from '../crypto/envelope';
 import { LruCache } from '../crypto/lru';
 import type { DataKey, DataKeyStore, DestroyedKey } from '../crypto/payload-codec';
 import type { MasterKey } from '../schemas/config.schema';
-import { withTransaction } from './postgres';
 
 /** NOTIFY channel: an account's keys were retired or destroyed (payload: the account key). */
 export const DATA_KEYS_CHANNEL = 'dunning_data_keys_changed';
@@ -92,20 +91,31 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
     return { keyId: row.key_id, owner: row.account_key, masterKeyId: row.master_key_id, key: open(master, row.wrapped_key, wrapContext(row.key_id, row.account_key)) };
   }
 
-  /** The owner's newest live key under the newest master key, or a new one; one creator at a time per owner (advisory lock). */
-  const loadOrCreate = (owner: string): Promise<DataKey> =>
-    withTransaction(pool, async (client) => {
-      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('data_key/' || $1, 0))`, [owner]);
-      const { rows } = await client.query<Row>(
-        `SELECT ${COLUMNS} FROM data_keys WHERE account_key = $1 AND master_key_id = $2 AND retired_at IS NULL AND destroyed_at IS NULL ORDER BY created_at DESC, key_id LIMIT 1`,
-        [owner, newest.id],
-      );
-      if (rows[0]) return unwrap(rows[0]) as DataKey;
-      const keyId = `dk_${randomUUID()}`;
-      const key = newKey();
-      await client.query('INSERT INTO data_keys (key_id, account_key, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4)', [keyId, owner, newest.id, seal(newest.key, key, wrapContext(keyId, owner))]);
-      return { keyId, owner, masterKeyId: newest.id, key };
-    });
+  /**
+   * The owner's newest live key under the newest master key, or a new one; one creator at a time per
+   * owner (advisory lock). One round trip: the three statements go as one simple query, which
+   * Postgres runs as one implicit transaction (the lock is held to its end, a failure rolls all of it
+   * back) and, at read committed, each statement with its own snapshot, so the insert sees a key
+   * another creator committed while this one waited for the lock. The simple query protocol takes no
+   * parameters: the values are quoted by pg's escapeLiteral (the key material is hex).
+   */
+  const loadOrCreate = async (owner: string): Promise<DataKey> => {
+    const keyId = `dk_${randomUUID()}`;
+    const key = newKey();
+    const wrapped = seal(newest.key, key, wrapContext(keyId, owner));
+    const [o, m] = [escapeLiteral(owner), escapeLiteral(newest.id)];
+    const live = `account_key = ${o} AND master_key_id = ${m} AND retired_at IS NULL AND destroyed_at IS NULL`;
+    const results = (await pool.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('data_key/' || ${o}, 0));
+       INSERT INTO data_keys (key_id, account_key, master_key_id, wrapped_key)
+         SELECT ${escapeLiteral(keyId)}, ${o}, ${m}, '\\x${wrapped.toString('hex')}'::bytea
+          WHERE NOT EXISTS (SELECT 1 FROM data_keys WHERE ${live});
+       SELECT ${COLUMNS} FROM data_keys WHERE ${live} ORDER BY created_at DESC, key_id LIMIT 1`,
+    )) as unknown as { rows: Row[] }[];
+    const row = results[results.length - 1]?.rows[0];
+    if (!row) throw new Error(`data key of ${owner} neither found nor created`);
+    return row.key_id === keyId ? { keyId, owner, masterKeyId: newest.id, key } : (unwrap(row) as DataKey);
+  };
 
   /** Forgets the cached keys of one owner (null: of everyone). */
   function forget(owner: string | null): void {
