@@ -97,7 +97,7 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
    * Postgres runs as one implicit transaction (the lock is held to its end, a failure rolls all of it
    * back) and, at read committed, each statement with its own snapshot, so the insert sees a key
    * another creator committed while this one waited for the lock. The simple query protocol takes no
-   * parameters: the values are quoted by pg's escapeLiteral (the key material is hex).
+   * parameters: the values are quoted by pg's escapeLiteral, the key material is decoded from hex (the same whatever standard_conforming_strings says).
    */
   const loadOrCreate = async (owner: string): Promise<DataKey> => {
     const keyId = `dk_${randomUUID()}`;
@@ -108,7 +108,7 @@ export function createDataKeyRepository(options: DataKeyRepositoryOptions) {
     const results = (await pool.query(
       `SELECT pg_advisory_xact_lock(hashtextextended('data_key/' || ${o}, 0));
        INSERT INTO data_keys (key_id, account_key, master_key_id, wrapped_key)
-         SELECT ${escapeLiteral(keyId)}, ${o}, ${m}, '\\x${wrapped.toString('hex')}'::bytea
+         SELECT ${escapeLiteral(keyId)}, ${o}, ${m}, decode('${wrapped.toString('hex')}', 'hex')
           WHERE NOT EXISTS (SELECT 1 FROM data_keys WHERE ${live});
        SELECT ${COLUMNS} FROM data_keys WHERE ${live} ORDER BY created_at DESC, key_id LIMIT 1`,
     )) as unknown as { rows: Row[] }[];
