@@ -48,7 +48,7 @@ export function benchAccounts(prefix: string, n: number, options: { from?: numbe
 export async function enrollWithProgress(
   client: Client,
   accounts: AccountProfile[],
-  options: { cadence: Cadence; settings: RenderSettings; taskQueue: string; creditors: CreditorDirectory; concurrency?: number; progress?: (line: string) => void },
+  options: { cadence?: Cadence; settings: RenderSettings; taskQueue: string; creditors: CreditorDirectory; concurrency?: number; progress?: (line: string) => void },
 ): Promise<{ started: number; failed: number; seconds: number; perSecond: number; firstError: string | null }> {
   const t0 = Date.now();
   let started = 0;
