@@ -237,19 +237,15 @@ export async function changeContactDetails(client: Client, creditorId: string, a
 }
 
 /**
- * Signals a money event to a running account: refused when the account has ended (nothing is
- * silently dropped) or, for amounts, when the currency is not the account's (never converted; the
- * workflow and the ledger refuse it too).
- */
-/**
  * The currency the ledger keeps an account in, or null while its workflow has not opened it there
  * yet (src/adapters/ledger.repository.ts, ledgerCurrency). An account's currency never changes.
  */
 export type LedgerCurrency = (accountKey: string) => Promise<string | null>;
 
 /**
- * Signals a money event to the account's workflow, refusing at the edge an account that is unknown,
- * ended, or kept in another currency. When the ledger already knows the account (`ledgerCurrency`),
+ * Signals a money event to a running account: refused when the account is unknown or has ended
+ * (nothing is silently dropped) or, for amounts, when the currency is not the account's (never
+ * converted; the workflow and the ledger refuse it too). When the ledger already knows the account (`ledgerCurrency`),
  * the currency is checked there and the signal goes straight out: one Temporal call instead of a
  * describe and a signal. Temporal refuses a signal to an ended run, and only then is the run
  * described, to tell an ended account from one never enrolled.
