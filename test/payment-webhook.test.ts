@@ -9,7 +9,7 @@ import { startApiServer } from '../src/api/server';
 import { signPaymentWebhook } from '../src/api/payment-webhook';
 import { UNSUBSCRIBE_LINK_DAYS, unsubscribeToken } from '../src/adapters/unsubscribe-link';
 import { enrollAccount } from '../src/client/accounts.client';
-import { ledgerCurrency } from '../src/adapters/ledger.repository';
+import { ledgerCurrencyOf } from '../src/adapters/ledger.repository';
 import { accountKey } from '../src/domain/account';
 import { accountStateQuery } from '../src/workflows/definitions';
 import twilio from 'twilio';
@@ -113,7 +113,7 @@ describe('payment webhook, account known to the ledger', () => {
       await stack.run(async () => {
         const { workflowId } = await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
         await stack.env.sleep('1 hour');
-        assert.equal(await ledgerCurrency(stack.pool, accountKey(account.creditorId, account.accountId)), 'USD', 'the workflow opened the account in the ledger');
+        assert.equal(await ledgerCurrencyOf(stack.pool)(accountKey(account.creditorId, account.accountId)), 'USD', 'the workflow opened the account in the ledger');
         const paid = await postTo(event('k1', 10_00));
         assert.deepEqual([paid.status, describes], [202, 0]);
         const euros = await postTo(event('k2', 10_00, 'EUR'));

@@ -147,11 +147,13 @@ export async function debtBalances(client: PoolClient | Pool, accountKey: string
  * lock serialises postings on it, so concurrent payments never lose an update. Balances are
  * always sums of entries, never stored.
  */
-/** The currency an account is kept in, or null before its workflow opened it in the ledger. */
-export async function ledgerCurrency(pool: Pool, accountKey: string): Promise<string | null> {
-  const { rows } = await pool.query<{ currency: string }>('SELECT currency FROM debtor_accounts WHERE account_key = $1', [accountKey]);
-  return rows[0]?.currency ?? null;
-}
+/** Reads the currency an account is kept in, or null before its workflow opened it in the ledger (the money signals' check). */
+export const ledgerCurrencyOf =
+  (pool: Pool) =>
+  async (accountKey: string): Promise<string | null> => {
+    const { rows } = await pool.query<{ currency: string }>('SELECT currency FROM debtor_accounts WHERE account_key = $1', [accountKey]);
+    return rows[0]?.currency ?? null;
+  };
 
 export function createLedgerRepository(pool: Pool) {
   return {

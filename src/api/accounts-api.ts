@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { VerifiedKey } from '../adapters/api-key.repository';
-import { createLedgerRepository, ledgerCurrency } from '../adapters/ledger.repository';
+import { createLedgerRepository, ledgerCurrencyOf } from '../adapters/ledger.repository';
 import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { accountHistory } from '../client/account-history';
 import { callsElsewhere, reportToDebtor } from '../client/debtors';
@@ -337,18 +337,18 @@ export const postCallOutcome = (deps: ApiDeps, ctx: RouteContext) =>
 // ---- money -------------------------------------------------------------------------------------------
 export const postPayment = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
-    await reportPayment(deps.client, creditorId, accountId, ctx.body, keepUnapplied(deps.pool, 'api'), (key) => ledgerCurrency(deps.pool, key));
+    await reportPayment(deps.client, creditorId, accountId, ctx.body, keepUnapplied(deps.pool, 'api'), ledgerCurrencyOf(deps.pool));
     return { status: 202, body: { accepted: true, paymentId: (ctx.body as { paymentId: string }).paymentId } };
   });
 
 export const postAdjustment = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
-    await reportAdjustment(deps.client, creditorId, accountId, ctx.body, (key) => ledgerCurrency(deps.pool, key));
+    await reportAdjustment(deps.client, creditorId, accountId, ctx.body, ledgerCurrencyOf(deps.pool));
     return { status: 202, body: { accepted: true, adjustmentId: (ctx.body as { adjustmentId: string }).adjustmentId } };
   });
 
 export const postReturn = (deps: ApiDeps, ctx: RouteContext) =>
   onAccount(deps, ctx, async (creditorId, accountId) => {
-    await reportPaymentReturn(deps.client, creditorId, accountId, ctx.body, (key) => ledgerCurrency(deps.pool, key));
+    await reportPaymentReturn(deps.client, creditorId, accountId, ctx.body, ledgerCurrencyOf(deps.pool));
     return { status: 202, body: { accepted: true, returnId: (ctx.body as { returnId: string }).returnId } };
   });

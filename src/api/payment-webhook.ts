@@ -9,7 +9,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { ledgerCurrency } from '../adapters/ledger.repository';
+import { ledgerCurrencyOf } from '../adapters/ledger.repository';
 import { keepUnapplied } from '../adapters/unapplied-payments.repository';
 import { AccountError, reportPayment, reportPaymentFailure, reportPaymentReturn } from '../client/accounts.client';
 import { accountKey } from '../domain/account';
@@ -46,7 +46,7 @@ export async function handlePaymentWebhook(
   const key = { source: 'payments', creditorId: event.creditorId, eventId: event.eventId } as const;
   return onceForEvent(createWebhookEventRepository(deps.pool), key, accountKey(event.creditorId, event.accountId), async () => {
     try {
-      const currencyOf = (key: string) => ledgerCurrency(deps.pool, key);
+      const currencyOf = ledgerCurrencyOf(deps.pool);
       if (event.type === 'payment.succeeded') await reportPayment(deps.client, event.creditorId, event.accountId, event.payment, keepUnapplied(deps.pool, 'webhook'), currencyOf);
       else if (event.type === 'payment.failed') await reportPaymentFailure(deps.client, event.creditorId, event.accountId, event.failure, currencyOf);
       else await reportPaymentReturn(deps.client, event.creditorId, event.accountId, event.return, currencyOf);
