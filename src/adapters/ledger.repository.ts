@@ -207,10 +207,10 @@ export function createLedgerRepository(pool: Pool) {
       postableAmount(input.amountMinor);
       postableInstant(input.receivedAt, 'receivedAt');
       return withTransaction(pool, async (client) => {
-        const account = await lockAccount(client, input.accountKey);
+        const { account, earlier } = await lockAccountFindingPayment(client, input.accountKey, input.paymentId);
         if (account.currency !== input.currency)
           throw new LedgerError('currency_mismatch', `payment ${input.paymentId} is in ${input.currency} but account ${input.accountKey} is kept in ${account.currency}`);
-        const idempotencyKey = `payment/${account.creditorId}/${input.paymentId}`;
+        const idempotencyKey = paymentKey(account.creditorId, input.paymentId);
         const duplicate = async (earlier: NonNullable<Awaited<ReturnType<typeof findTransaction>>>): Promise<PaymentPostingResult> => {
           if (earlier.accountKey !== input.accountKey || earlier.amountMinor !== input.amountMinor)
             throw new LedgerError('payment_id_reused', `payment id ${input.paymentId} was already posted with different details (${earlier.accountKey}, ${earlier.amountMinor})`);
@@ -219,7 +219,6 @@ export function createLedgerRepository(pool: Pool) {
           const overpaymentMinor = entries.filter((e) => e.ledgerAccount === 'customer_credit').reduce((s, e) => s + e.credit, 0);
           return { status: 'duplicate', allocations, overpaymentMinor, ...(await derivedBalances(client, input.accountKey)) };
         };
-        const earlier = await findTransaction(client, idempotencyKey);
         if (earlier) return duplicate(earlier);
         const debts = await debtBalances(client, input.accountKey);
         const { allocations, overpaymentMinor } = allocatePayment(debts, input.amountMinor, account.allocationRule);
@@ -252,7 +251,7 @@ export function createLedgerRepository(pool: Pool) {
       postableInstant(input.returnedAt, 'returnedAt');
       return withTransaction(pool, async (client) => {
         const account = await lockAccount(client, input.accountKey);
-        const original = await findTransaction(client, `payment/${account.creditorId}/${input.paymentId}`);
+        const original = await findTransaction(client, paymentKey(account.creditorId, input.paymentId));
         if (!original || original.accountKey !== input.accountKey)
           throw new LedgerError('unknown_payment', `no payment ${input.paymentId} was posted to ${input.accountKey}`);
         const reversalKey = `reversal/${account.creditorId}/${input.paymentId}`;
@@ -498,6 +497,29 @@ async function lockAccount(client: PoolClient, accountKey: string) {
   return { currency: row.currency, creditorId: row.creditor_id, allocationRule: row.allocation_rule };
 }
 
+const paymentKey = (creditorId: string, paymentId: string) => `payment/${creditorId}/${paymentId}`;
+
+/**
+ * The account locked and, in the same round trip, the payment's earlier posting if there is one.
+ * A posting of the same id committed while this waited for the lock may be missed by the join (it
+ * read before the wait): the insert's unique key then decides, and the caller reads it again.
+ */
+async function lockAccountFindingPayment(client: PoolClient, accountKey: string, paymentId: string) {
+  const { rows } = await client.query<{ currency: string; creditor_id: string; allocation_rule: AllocationRule; id: string | null; t_account_key: string | null; kind: TransactionKind | null; amount_minor: string | null }>(
+    `SELECT a.currency, a.creditor_id, a.allocation_rule, t.id, t.account_key AS t_account_key, t.kind, t.amount_minor
+       FROM debtor_accounts a LEFT JOIN ledger_transactions t ON t.idempotency_key = 'payment/' || a.creditor_id || '/' || $2
+      WHERE a.account_key = $1
+        FOR UPDATE OF a`,
+    [accountKey, paymentId],
+  );
+  const row = rows[0];
+  if (!row) throw new LedgerError('unknown_account', `no account ${accountKey} in the ledger`);
+  return {
+    account: { currency: row.currency, creditorId: row.creditor_id, allocationRule: row.allocation_rule },
+    earlier: row.id === null ? null : { id: row.id, accountKey: row.t_account_key!, kind: row.kind!, amountMinor: toSafeInteger(row.amount_minor!, 'amount_minor') },
+  };
+}
+
 async function findTransaction(client: PoolClient, idempotencyKey: string) {
   const { rows } = await client.query<{ id: string; account_key: string; kind: TransactionKind; amount_minor: string }>('SELECT id, account_key, kind, amount_minor FROM ledger_transactions WHERE idempotency_key = $1', [idempotencyKey]);
   const row = rows[0];
@@ -532,20 +554,39 @@ export interface TransactionDraft {
   entries: EntryDraft[];
 }
 
-/** Inserts a transaction and its entries; null when the idempotency key was posted before. Inside the caller's transaction (several postings commit together). */
+/**
+ * Inserts a transaction and its entries; null when the idempotency key was posted before. Inside
+ * the caller's transaction (several postings commit together). One statement, one round trip: the
+ * entries are inserted from the transaction the same statement inserted, in the order given, and
+ * none when the key was already there (the CTE returns no row).
+ */
 export async function insertTransaction(client: PoolClient, draft: TransactionDraft): Promise<string | null> {
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO ledger_transactions (account_key, kind, idempotency_key, external_id, amount_minor, currency, effective_at, reverses_id, reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
-    [draft.accountKey, draft.kind, draft.idempotencyKey, draft.externalId, draft.amountMinor, draft.currency, draft.effectiveAt, draft.reversesId ?? null, draft.reason ?? null],
+    `WITH t AS (
+       INSERT INTO ledger_transactions (account_key, kind, idempotency_key, external_id, amount_minor, currency, effective_at, reverses_id, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id
+     ), entries AS (
+       INSERT INTO ledger_entries (transaction_id, account_key, ledger_account, debt_id, debit_minor, credit_minor, currency)
+       SELECT t.id, $1, e.ledger_account, e.debt_id, e.debit_minor, e.credit_minor, $6
+         FROM t, unnest($10::text[], $11::text[], $12::bigint[], $13::bigint[]) WITH ORDINALITY AS e(ledger_account, debt_id, debit_minor, credit_minor, n)
+        ORDER BY e.n
+     )
+     SELECT id FROM t`,
+    [
+      draft.accountKey,
+      draft.kind,
+      draft.idempotencyKey,
+      draft.externalId,
+      draft.amountMinor,
+      draft.currency,
+      draft.effectiveAt,
+      draft.reversesId ?? null,
+      draft.reason ?? null,
+      draft.entries.map((e) => e.ledgerAccount),
+      draft.entries.map((e) => e.debtId ?? null),
+      draft.entries.map((e) => e.debit),
+      draft.entries.map((e) => e.credit),
+    ],
   );
-  const id = rows[0]?.id;
-  if (id === undefined) return null;
-  for (const entry of draft.entries)
-    await client.query(
-      `INSERT INTO ledger_entries (transaction_id, account_key, ledger_account, debt_id, debit_minor, credit_minor, currency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [id, draft.accountKey, entry.ledgerAccount, entry.debtId ?? null, entry.debit, entry.credit, draft.currency],
-    );
-  return id;
+  return rows[0]?.id ?? null;
 }
