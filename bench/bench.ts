@@ -193,7 +193,8 @@ async function benchTopology(kind: 'dev-server' | 'cluster', args: Args) {
     env,
     sqlitePragmas: args.sqliteDefaults ? [] : undefined,
     // A full collection before each memory sample (src/worker.ts): the heap figures are retained memory.
-    workerEnv: { NODE_OPTIONS: '--expose-gc', WORKER_STATS_INTERVAL_MS: '3000' },
+    // BENCH_WORKER_NODE_OPTIONS adds Node options to the workers only (e.g. `--cpu-prof --cpu-prof-dir=DIR` for a profile).
+    workerEnv: { NODE_OPTIONS: ['--expose-gc', process.env.BENCH_WORKER_NODE_OPTIONS].filter(Boolean).join(' '), WORKER_STATS_INTERVAL_MS: '3000' },
     log: (line) => progress(`${kind}: ${line}`),
     onWorkerStats: (name, stats) => {
       latest = { t: Date.now(), workers: { ...latest.workers, [name]: stats } };
@@ -364,6 +365,7 @@ async function webhookLoad(
   let seq = 0;
   const tag = Date.now().toString(36);
   const sentAt = new Map<string, number>();
+  /** One signed payment; resolves with its id once the webhook answered 202 (anything else rejects). */
   const pay = async () => {
     const i = seq++;
     const accountId = `BENCH-${String((i % openAccounts) + 1).padStart(6, '0')}`;
@@ -371,49 +373,64 @@ async function webhookLoad(
     const raw = JSON.stringify({ eventId: `evt-${tag}-${i}`, type: 'payment.succeeded', creditorId: BENCH_CREDITOR, accountId, payment: { paymentId, amountMinor: 1, currency: 'USD' } });
     const t = Math.floor(Date.now() / 1000);
     sentAt.set(paymentId, Date.now());
-    const started = performance.now();
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': `t=${t},v1=${signPaymentWebhook(secret, t, raw)}` }, body: raw });
     await response.arrayBuffer();
     if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
-    return performance.now() - started;
+    return paymentId;
   };
-  /** The postings of these payments as they commit (waits up to two minutes for the last). */
-  const postings = async (ids: string[], expected: number) => {
+  /**
+   * The postings of these accepted payments (the webhook answered 202), waiting up to two minutes
+   * for the last. `recorded_at` is the posting transaction's start (Postgres's now(), on this host):
+   * early by one ledger transaction, a few milliseconds. The posting is a local activity inside the
+   * account's workflow task; what follows its commit is that task's completion.
+   */
+  const postings = async (accepted: string[], what: string) => {
     const deadline = Date.now() + 120_000;
     let posted: { idempotency_key: string; recorded_at: Date }[] = [];
-    while (Date.now() < deadline) {
-      ({ rows: posted } = await pool.query(`SELECT idempotency_key, recorded_at FROM ledger_transactions WHERE idempotency_key = ANY($1)`, [ids.map((id) => `payment/${BENCH_CREDITOR}/${id}`)]));
-      if (posted.length >= expected) break;
+    for (;;) {
+      ({ rows: posted } = await pool.query(`SELECT idempotency_key, recorded_at FROM ledger_transactions WHERE idempotency_key = ANY($1)`, [accepted.map((id) => `payment/${BENCH_CREDITOR}/${id}`)]));
+      if (posted.length >= accepted.length) return { posted, complete: true };
+      if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    return posted;
+    progress(`${kind}: webhook: only ${posted.length} of ${accepted.length} accepted payments (${what}) were posted within two minutes`);
+    return { posted, complete: false };
   };
-  const idsFrom = (first: number, end: number) => Array.from({ length: end - first }, (_, k) => `BENCHPAY-${tag}-${first + k}`);
+  const ceiling = 2 * (signal.p99 + insert.p99);
 
   // The maximum: 16 at a time as fast as the webhook answers, then until the last of those payments
   // is posted. Two rates come of it: the webhook's own (202s per second) and the pipeline's
   // (payments posted per second, from the first request to the last posting), the rate the product
   // can sustain. The open-loop loads are fractions of the pipeline's: a fraction of the 202 rate
   // can be more than the postings keep up with, and then every figure grows with the run's length.
+  // The open loop starts once the closed loop's postings are in, so their backlog is not its cost.
   progress(`${kind}: webhook: closed loop, 16 at a time, ${Math.min(seconds, 15)} s, for the maximum rate`);
-  const firstOfLoop = seq;
+  const acceptedInLoop: string[] = [];
   const loopStarted = Date.now();
-  const max = await closedLoop(Number.MAX_SAFE_INTEGER, 16, () => pay(), Math.min(seconds, 15) * 1000);
+  const max = await closedLoop(Number.MAX_SAFE_INTEGER, 16, async () => void acceptedInLoop.push(await pay()), Math.min(seconds, 15) * 1000);
   if (max.errors > 0) progress(`${kind}: webhook: ${max.errors} errors in the closed loop, first: ${max.firstError}`);
   const acceptRate = rate(max.latencies.length, max.ms);
   progress(`${kind}: webhook: ${acceptRate}/s answered 202; waiting for their postings`);
-  const loopPosted = await postings(idsFrom(firstOfLoop, seq), max.latencies.length);
-  if (loopPosted.length === 0) throw new Error('webhook: none of the closed loop\'s payments was posted within two minutes');
-  const lastPosting = Math.max(...loopPosted.map((p) => p.recorded_at.getTime()));
-  const pipelineRate = rate(loopPosted.length, Math.max(1, lastPosting - loopStarted));
-  progress(`${kind}: webhook: ${loopPosted.length} posted, ${pipelineRate}/s from the first request to the last posting`);
-  const out: Record<string, unknown> = { acceptPerSecond: acceptRate, maxPerSecond: pipelineRate, closedLoopP99: percentile(max.latencies, 99), closedLoopPosted: loopPosted.length };
+  const loop = await postings(acceptedInLoop, 'closed loop');
+  const lastPosting = Math.max(loopStarted + 1, ...loop.posted.map((p) => p.recorded_at.getTime()));
+  const pipelineRate = rate(loop.posted.length, lastPosting - loopStarted);
+  const out: Record<string, unknown> = { acceptPerSecond: acceptRate, pipelinePerSecond: pipelineRate, closedLoopP99: percentile(max.latencies, 99), closedLoopPosted: loop.posted.length, closedLoopAccepted: acceptedInLoop.length };
+  rows.push({
+    figure: 'payment webhook maximum (closed loop, 16 at a time)',
+    value: `${acceptRate}/s answered 202; ${pipelineRate}/s posted (first request to last posting)`,
+    ceiling: '—',
+    ratio: '—',
+    note: `${loop.posted.length}/${acceptedInLoop.length} posted${loop.complete ? '' : ' within two minutes: the maximum is not measured'}${max.errors ? `, ${max.errors} errors` : ''}`,
+  });
+  if (!loop.complete || pipelineRate <= 0) return out;
+  progress(`${kind}: webhook: ${loop.posted.length} posted, ${pipelineRate}/s from the first request to the last posting`);
+
   for (const load of [0.5, 0.9]) {
     const perSecond = pipelineRate * load;
     const total = Math.max(1, Math.round(perSecond * seconds));
     progress(`${kind}: webhook: open loop at ${perSecond.toFixed(1)}/s (${load * 100}% of the pipeline's maximum) for ${seconds} s`);
     const latencies: number[] = [];
-    const first = seq;
+    const accepted: string[] = [];
     let errors = 0;
     const t0 = Date.now();
     const inFlight: Promise<void>[] = [];
@@ -421,24 +438,34 @@ async function webhookLoad(
       const at = t0 + (k / perSecond) * 1000;
       const delay = at - Date.now();
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      inFlight.push(pay().then((ms) => void latencies.push(ms), () => void (errors += 1)));
+      const started = performance.now();
+      inFlight.push(
+        pay().then(
+          (id) => void (latencies.push(performance.now() - started), accepted.push(id)),
+          () => void (errors += 1),
+        ),
+      );
     }
     await Promise.all(inFlight);
-    // Ledger latency: from the request's send to the posting's commit (same clock).
-    const posted = await postings(idsFrom(first, seq), total - errors);
-    const ledger = posted.map((p) => p.recorded_at.getTime() - sentAt.get(p.idempotency_key.split('/').pop()!)!);
-    const result = { perSecond, sent: total, accepted: latencies.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), posted: posted.length, ledgerP50: percentile(ledger, 50), ledgerP99: percentile(ledger, 99) };
+    // Ledger latency: from the request's send to the posting.
+    const { posted, complete } = await postings(accepted, `${load * 100}% load`);
+    const timed = posted.map((p) => {
+      const sent = sentAt.get(p.idempotency_key.split('/').pop()!)!;
+      return { sent, ms: p.recorded_at.getTime() - sent };
+    });
+    const ledger = timed.map((p) => p.ms);
+    // A sustainable rate keeps the ledger latency level: the last third of the sends fares no worse than the first.
+    const third = (from: number, to: number) => percentile(timed.filter((p) => p.sent >= t0 + from * seconds * 1000 && p.sent < t0 + to * seconds * 1000).map((p) => p.ms), 50);
+    const result = { perSecond, sent: total, accepted: accepted.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), posted: posted.length, ledgerP50: percentile(ledger, 50), ledgerP99: percentile(ledger, 99), ledgerP50FirstThird: third(0, 1 / 3), ledgerP50LastThird: third(2 / 3, 2) };
     out[`load${load * 100}`] = result;
-    const ceiling = 2 * (signal.p99 + insert.p99);
     rows.push({
       figure: `payment webhook at ${load * 100}% of the pipeline's maximum (${perSecond.toFixed(1)}/s, open loop)`,
       value: `202 p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms; ledger p50 ${result.ledgerP50.toFixed(0)} ms, p99 ${result.ledgerP99.toFixed(0)} ms`,
       ceiling: `2×(bare signal p99 + bare insert p99) = ${ceiling.toFixed(0)} ms`,
       ratio: (result.p99 / ceiling).toFixed(2),
-      note: `${result.posted}/${total} posted${errors ? `, ${errors} errors` : ''}`,
+      note: `${result.posted}/${accepted.length} posted${complete ? '' : ' within two minutes'}${errors ? `, ${errors} errors` : ''}; ledger p50 ${result.ledgerP50FirstThird.toFixed(0)} ms in the first third of the sends, ${result.ledgerP50LastThird.toFixed(0)} ms in the last`,
     });
   }
-  rows.push({ figure: 'payment webhook maximum (closed loop, 16 at a time)', value: `${acceptRate}/s answered 202; ${pipelineRate}/s posted (first request to last posting)`, ceiling: '—', ratio: '—', note: `${loopPosted.length}/${max.latencies.length} posted` });
   return out;
 }
 
