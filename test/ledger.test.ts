@@ -31,10 +31,10 @@ after(async () => {
   await sinks?.close();
 });
 
-async function openAccount(balance = 100_00, currency = 'USD') {
+async function openAccount(balance = 100_00, currency = 'USD', debts?: { debtId: string; description: string; amountMinor: number; dueDate: string }[]) {
   n += 1;
   const key = accountKey('cred-ledger', `L-${n}`);
-  const opened = await ledger.openAccount({ accountKey: key, creditorId: 'cred-ledger', accountId: `L-${n}`, currency, openingBalanceMinor: balance, dueDate: '2026-09-01' });
+  const opened = await ledger.openAccount({ accountKey: key, creditorId: 'cred-ledger', accountId: `L-${n}`, currency, openingBalanceMinor: balance, dueDate: '2026-09-01', debts });
   assert.equal(opened.balanceMinor, balance);
   return key;
 }
@@ -71,6 +71,54 @@ describe('ledger', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => pay(key, 'PAY-RACE', 10_00)));
     assert.equal(results.filter((r) => r.status === 'posted').length, 1);
     assert.equal(await ledger.balance(key), 90_00);
+  });
+
+  it('deliveries of one payment id that waited for the account while another posted it: one posts, the waiters answer duplicate (same allocation) or refuse other details', async () => {
+    const key = await openAccount(100_00, 'USD', [
+      { debtId: 'older', description: 'August', amountMinor: 40_00, dueDate: '2026-08-01' },
+      { debtId: 'newer', description: 'September', amountMinor: 60_00, dueDate: '2026-09-01' },
+    ]);
+    // Another transaction holds the account, so every delivery reads (the account and any earlier posting) before the first of them can post.
+    const holder = await sinks.pool.connect();
+    let deliveries: PromiseSettledResult<Awaited<ReturnType<typeof pay>>>[];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM debtor_accounts WHERE account_key = $1 FOR UPDATE', [key]);
+      const settled = Promise.allSettled([pay(key, 'PAY-WAITED', 50_00), pay(key, 'PAY-WAITED', 50_00), pay(key, 'PAY-WAITED', 51_00)]);
+      const deadline = Date.now() + 30_000;
+      for (let waiting = 0; waiting < 3; ) {
+        assert.ok(Date.now() < deadline, `the three deliveries did not all wait for the account (${waiting} waiting)`);
+        await new Promise((r) => setTimeout(r, 50));
+        const { rows } = await sinks.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF a%' AND query LIKE '%debtor_accounts%'`);
+        waiting = rows[0]!.n;
+      }
+      await holder.query('COMMIT');
+      deliveries = await settled;
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+    const posted = deliveries.filter((d) => d.status === 'fulfilled' && d.value.status === 'posted');
+    assert.equal(posted.length, 1, 'exactly one delivery posts');
+    const winner = (posted[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof pay>>>).value;
+    const winnerAmount = winner.allocations.reduce((sum, a) => sum + a.amountMinor, 0) + winner.overpaymentMinor;
+    deliveries.forEach((delivery, i) => {
+      if (delivery === posted[0]) return;
+      const amount = i < 2 ? 50_00 : 51_00;
+      if (amount === winnerAmount) {
+        assert.equal(delivery.status, 'fulfilled');
+        assert.deepEqual((delivery as PromiseFulfilledResult<Awaited<ReturnType<typeof pay>>>).value, { ...winner, status: 'duplicate' });
+      } else {
+        assert.equal(delivery.status, 'rejected', 'the same id with another amount is refused');
+        assert.match(String((delivery as PromiseRejectedResult).reason), /payment id PAY-WAITED was already posted with different details/);
+      }
+    });
+    assert.deepEqual(winner.allocations, [
+      { debtId: 'older', amountMinor: 40_00 },
+      { debtId: 'newer', amountMinor: winnerAmount - 40_00 },
+    ]);
+    assert.equal(await ledger.balance(key), 100_00 - winnerAmount);
+    await assertLedgerBalances(sinks.pool);
   });
 
   it('one payment id posted on two accounts at the same moment: one posts, the other is refused as reused', async () => {
