@@ -14,6 +14,16 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const json = process.argv.includes('--json');
+/** A marker's subject in a trace: a local activity's type, a patch's id (Core writes both as JSON). */
+const markerWhat = (attributes) => {
+  try {
+    const data = attributes.details?.data?.payloads?.[0]?.data ?? attributes.details?.['patch-data']?.payloads?.[0]?.data;
+    const parsed = data ? JSON.parse(Buffer.from(data).toString('utf8')) : null;
+    return parsed ? ` ${parsed.activity_type ?? parsed.activityType ?? parsed.id ?? ''}` : '';
+  } catch {
+    return '';
+  }
+};
 /** --trace NAME prints that cadence's history, one event a line (type, and what it was). */
 const traceIndex = process.argv.indexOf('--trace');
 const trace = traceIndex > 0 ? process.argv[traceIndex + 1] : null;
@@ -76,7 +86,7 @@ try {
       for (const e of events) {
         const type = String(e.eventType).replace('EVENT_TYPE_', '');
         const t = e.eventTime ? new Date(Number(e.eventTime.seconds) * 1000).toISOString() : '';
-        const what = e.markerRecordedEventAttributes ? ` ${e.markerRecordedEventAttributes.markerName}` : e.timerStartedEventAttributes ? ` ${Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0) / 3600} h` : e.activityTaskScheduledEventAttributes ? ` ${e.activityTaskScheduledEventAttributes.activityType?.name}` : e.upsertWorkflowSearchAttributesEventAttributes ? ` ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).join(',')}` : '';
+        const what = e.markerRecordedEventAttributes ? ` ${e.markerRecordedEventAttributes.markerName}${markerWhat(e.markerRecordedEventAttributes)}` : e.timerStartedEventAttributes ? ` ${Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0) / 3600} h` : e.activityTaskScheduledEventAttributes ? ` ${e.activityTaskScheduledEventAttributes.activityType?.name}` : e.upsertWorkflowSearchAttributesEventAttributes ? ` ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).join(',')}` : '';
         process.stderr.write(`  ${e.eventId} ${t} ${type}${what}\n`);
       }
     const cost = history.counted;

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { enrollAccount } from '../src/client/accounts.client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { accountStartOptions, enrollAccount } from '../src/client/accounts.client';
 import { accountKey, type AccountProfile } from '../src/domain/account';
 import type { Cadence } from '../src/domain/cadence';
 import { CadenceConflictError, createCadenceRepository } from '../src/adapters/cadence.repository';
@@ -357,7 +357,38 @@ describe('continue-as-new', () => {
   });
 });
 
+/** The patches a run's history asked, and whether any task upserted TemporalChangeVersion. */
+async function patchesOf(handle: WorkflowHandle) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    patches: events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details!['patch-data']!.payloads![0]!.data!).toString()).id as string] : [])),
+    changeVersionUpserts: events.filter((e) => 'TemporalChangeVersion' in (e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})).length,
+  };
+}
+
 describe('engine versions', () => {
+  it('a new account says its engine in its input: its first task asks no patch and upserts no TemporalChangeVersion, and it works as before', async () => {
+    const account = makeAccount({ balanceMinor: 300_00 });
+    await stack.run(async () => {
+      const handle = await enroll(account, { cadence: standardCadence() });
+      await stack.env.sleep('1 hour');
+      const state = await handle.query(accountStateQuery);
+      assert.deepEqual(state.contacts.map((c) => c.stepId).slice(0, 1), ['validation-notice']);
+      assert.deepEqual(await patchesOf(handle), { patches: [], changeVersionUpserts: 0 });
+      // A run started without the field (by a client of the release before) still asks, and gets this engine.
+      const older = makeAccount({ balanceMinor: 300_00 });
+      const { args, ...rest } = accountStartOptions({ account: older, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      const { engine, ...withoutEngine } = args[0];
+      assert.equal(engine, 3);
+      const before = await stack.client.workflow.start('accountWorkflow', { ...rest, args: [withoutEngine] });
+      await stack.env.sleep('1 hour');
+      assert.deepEqual((await before.query(accountStateQuery)).contacts.map((c) => c.stepId).slice(0, 1), ['validation-notice']);
+      assert.deepEqual(await patchesOf(before), { patches: ['engine-v3'], changeVersionUpserts: 1 });
+      await handle.terminate('test done');
+      await before.terminate('test done');
+    });
+  });
+
   it('an account carried across continue-as-new from the second engine goes on, on this one, where it stood', async () => {
     // The input of a run recorded on the second engine, carrying its state (test/histories/v2-continued-as-new-run.json).
     const recorded = JSON.parse(readFileSync(join(HISTORIES_DIR, 'v2-continued-as-new-run.json'), 'utf8'));
@@ -372,9 +403,7 @@ describe('engine versions', () => {
       assert.deepEqual(state.payments.map((p) => p.paymentId), input.carried.payments.map((p: { paymentId: string }) => p.paymentId));
       assert.deepEqual(state.contacts.map((c) => c.stepId), input.carried.contacts.map((c: { stepId: string }) => c.stepId), 'nothing sent again');
       // It runs on this engine now (its history has the engine-v3 marker), and takes controls as before.
-      const history = await handle.fetchHistory();
-      const patches = history.events!.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [Buffer.from(e.markerRecordedEventAttributes.details!['patch-data']!.payloads![0]!.data!).toString()] : []));
-      assert.deepEqual(patches.map((p) => JSON.parse(p).id), ['engine-v3']);
+      assert.deepEqual((await patchesOf(handle)).patches, ['engine-v3']);
       const paused = await handle.executeUpdate(pauseAccountUpdate, { args: [{ reason: 'checking the move' }] });
       assert.equal(paused.stage, 'paused');
       await handle.terminate('test done');

@@ -68,7 +68,7 @@ export function accountStartOptions(options: EnrollOptions) {
   return {
     workflowId: accountKey(account.creditorId, account.accountId),
     taskQueue: options.taskQueue,
-    args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId) }] as Parameters<typeof accountWorkflow>,
+    args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId), engine: 3 }] as Parameters<typeof accountWorkflow>,
     typedSearchAttributes: [
       { key: searchAttributes.creditorId, value: account.creditorId },
       { key: searchAttributes.accountId, value: account.accountId },

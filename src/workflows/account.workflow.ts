@@ -8,7 +8,8 @@
  * workflow clock.
  *
  * Accounts whose history began before the 'engine-v3' marker finish on the frozen earlier engines
- * (legacy/), and move to this one when they continue as new.
+ * (legacy/), and move to this one when they continue as new. New runs say `engine: 3` in their
+ * input and ask no patch; runs started before that asked `patched('engine-v3')` and still do.
  */
 import {
   ActivityFailure,
@@ -117,7 +118,8 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const DEFAULT_RETENTION_DAYS = 3 * 365;
 
 export async function accountWorkflow(input: AccountWorkflowArgs): Promise<AccountOutcome> {
-  if (!patched('engine-v3')) return accountWorkflowV2(input as Parameters<typeof accountWorkflowV2>[0], (args) => continueAsNew<typeof accountWorkflow>(args));
+  // A run that says it is on this engine is (enrollment and continue-as-new say so); one started before they did asks its history.
+  if (input.engine !== 3 && !patched('engine-v3')) return accountWorkflowV2(input as Parameters<typeof accountWorkflowV2>[0], (args) => continueAsNew<typeof accountWorkflow>({ ...args, engine: 3 }));
   return runAccount(input);
 }
 
@@ -301,7 +303,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
         await handlersFinished();
         // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
-        return continueAsNew<typeof accountWorkflow>({ ...input, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
+        return continueAsNew<typeof accountWorkflow>({ ...input, engine: 3, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();

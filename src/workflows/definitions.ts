@@ -96,6 +96,13 @@ export interface AccountWorkflowInput {
   charges?: { rules: ChargeRules; capOverrides?: Record<string, Partial<ChargeCap>> };
   /** The creditor's templates for answers to debtors' questions (the shipped ones when absent; a cadence's own come first). */
   answerTemplates?: AnswerTemplates;
+  /**
+   * The engine this run is on: 3, set by every enrollment and continue-as-new since the release that
+   * brought it. Absent on runs started before it, which ask Temporal instead (the `engine-v3` patch:
+   * a marker and a TemporalChangeVersion upsert in every new account's first task, which the field
+   * spares).
+   */
+  engine?: 3;
 }
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');

@@ -8,10 +8,11 @@ import { ROOT } from './fixtures';
 
 export const HISTORIES_DIR = join(ROOT, 'test', 'histories');
 /**
- * The engine new accounts start on (the workflow's newest patch marker): recordings are named
- * after it, so those of earlier engines stay beside them and keep replaying.
+ * The engine new accounts start on, and how they say so: recordings are named after it, so those
+ * of earlier engines stay beside them and keep replaying. `v3-*` began with the `engine-v3` patch
+ * marker; `v3-input-*` on the same engine, said by the input (`engine: 3`) with no marker.
  */
-export const CURRENT_ENGINE = 'v3';
+export const CURRENT_ENGINE = 'v3-input';
 
 let historyCodec: PayloadCodec | undefined;
 /** The codec of the test's Temporal connections (startSinks sets it): histories are recorded decoded, so they replay without this run's keys. */
