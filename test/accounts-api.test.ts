@@ -82,7 +82,9 @@ async function call(method: string, path: string, options: { key?: string | null
 
 /** An account as the API takes it (JSON), for cred-test unless told. */
 const accountJson = (overrides: Partial<AccountProfile> = {}) => makeAccount(overrides);
-const dayOffset = async (days: number) => new Date((await stack.env.currentTimeMs()) + days * 86_400_000).toISOString().slice(0, 10);
+/** `days` after today in the account's zone (America/New_York): arrangements count from the debtor's local today. */
+const dayOffset = async (days: number) =>
+  addCalendarDays(localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), 'America/New_York').date, days);
 const expectError = (answer: Answer, status: number, code: string, field?: string) => {
   assert.equal(answer.status, status, JSON.stringify(answer.body));
   assert.equal(answer.body.error?.code, code, JSON.stringify(answer.body));

@@ -50,7 +50,10 @@ const enrolled = async (overrides = {}) => {
   await enrollAccount(stack.client, { account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
   return [account.creditorId, account.accountId] as const;
 };
-const dayOffset = async (days: number) => new Date((await stack.env.currentTimeMs()) + days * 86_400_000).toISOString().slice(0, 10);
+/** A date `days` after today in the account's zone (the fixtures' America/New_York): the product counts an
+ * arrangement's days from the debtor's local today, so a UTC date would be a day off each evening there. */
+const dayOffset = async (days: number) =>
+  addCalendarDays(localDateTime(new Date(await stack.env.currentTimeMs()).toISOString(), 'America/New_York').date, days);
 
 describe('command line: arrangements', () => {
   it('extend: a refused extension names the field and exits 1; a granted one prints the new due date', async () => {
