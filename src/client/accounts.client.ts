@@ -25,6 +25,7 @@ import {
   type PlanRecord,
   type PromiseRecord,
   closeAccountUpdate,
+  ENGINE_SAID_BY_INPUT,
   complianceEventSignal,
   debtorPageQuery,
   paymentFailedSignal,
@@ -68,7 +69,7 @@ export function accountStartOptions(options: EnrollOptions) {
   return {
     workflowId: accountKey(account.creditorId, account.accountId),
     taskQueue: options.taskQueue,
-    args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId), engine: 3 }] as Parameters<typeof accountWorkflow>,
+    args: [{ account, cadence, settings: options.settings, ...creditorPolicy(options.creditors, account.creditorId), ...(ENGINE_SAID_BY_INPUT ? { engine: 3 as const } : {}) }] as Parameters<typeof accountWorkflow>,
     typedSearchAttributes: [
       { key: searchAttributes.creditorId, value: account.creditorId },
       { key: searchAttributes.accountId, value: account.accountId },

@@ -58,6 +58,7 @@ import {
   accountStateQuery,
   changeContactDetailsUpdate,
   closeAccountUpdate,
+  ENGINE_SAID_BY_INPUT,
   complianceEventSignal,
   creditAppliedSignal,
   creditRefundedSignal,
@@ -117,9 +118,12 @@ export interface AccountWorkflowArgs extends AccountWorkflowInput {
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const DEFAULT_RETENTION_DAYS = 3 * 365;
 
+/** The engine field of a run's next input: said once this release writes it (ENGINE_SAID_BY_INPUT), else kept as the run had it. */
+const engineField = (had: 3 | undefined): { engine?: 3 } => (ENGINE_SAID_BY_INPUT || had === 3 ? { engine: 3 } : {});
+
 export async function accountWorkflow(input: AccountWorkflowArgs): Promise<AccountOutcome> {
-  // A run that says it is on this engine is (enrollment and continue-as-new say so); one started before they did asks its history.
-  if (input.engine !== 3 && !patched('engine-v3')) return accountWorkflowV2(input as Parameters<typeof accountWorkflowV2>[0], (args) => continueAsNew<typeof accountWorkflow>({ ...args, engine: 3 }));
+  // A run that says it is on this engine is; any other asks its history (ENGINE_SAID_BY_INPUT: why both).
+  if (input.engine !== 3 && !patched('engine-v3')) return accountWorkflowV2(input as Parameters<typeof accountWorkflowV2>[0], (args) => continueAsNew<typeof accountWorkflow>({ ...args, ...engineField(undefined) }));
   return runAccount(input);
 }
 
@@ -303,7 +307,7 @@ async function runAccount(input: AccountWorkflowArgs): Promise<AccountOutcome> {
         // Handlers run to completion first; pending payments and everything else travel in `carried`.
         await handlersFinished();
         // The account's details as they are now (changed by operators, or redacted after a purge) travel, not enrollment's.
-        return continueAsNew<typeof accountWorkflow>({ ...input, engine: 3, account: state.profile, cadence: state.cadence ?? undefined, carried: state });
+        return continueAsNew<typeof accountWorkflow>({ ...input, ...engineField(input.engine), account: state.profile, cadence: state.cadence ?? undefined, carried: state });
       case 'wait': {
         const seen = changes;
         const longAlready = historyLong();

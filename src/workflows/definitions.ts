@@ -97,13 +97,24 @@ export interface AccountWorkflowInput {
   /** The creditor's templates for answers to debtors' questions (the shipped ones when absent; a cadence's own come first). */
   answerTemplates?: AnswerTemplates;
   /**
-   * The engine this run is on: 3, set by every enrollment and continue-as-new since the release that
-   * brought it. Absent on runs started before it, which ask Temporal instead (the `engine-v3` patch:
-   * a marker and a TemporalChangeVersion upsert in every new account's first task, which the field
-   * spares).
+   * The engine this run is on, said by its input: a run with `engine: 3` asks no `engine-v3` patch
+   * (no marker and no TemporalChangeVersion upsert in its first task); one without asks Temporal.
+   * This release reads the field; enrollment and continue-as-new set it only when
+   * ENGINE_SAID_BY_INPUT is true (see there).
    */
   engine?: 3;
 }
+
+/**
+ * Whether enrollment and continue-as-new say the engine in the input. Two releases, because a
+ * worker of a release that does not read the field would run `patched('engine-v3')` on a run that
+ * says it, record the marker, and every worker that reads the field would then replay that run
+ * without asking the patch: a nondeterminism that no later release undoes. So this release (A)
+ * reads `engine: 3` and never writes it; release B sets this to true, once no worker of a release
+ * before A runs anywhere (the README's versioning policy). Rolling back from B goes to A, never
+ * further.
+ */
+export const ENGINE_SAID_BY_INPUT: boolean = false;
 
 export const pauseAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('pauseAccount');
 export const resumeAccountUpdate = defineUpdate<AccountStateView, [OperatorRequest]>('resumeAccount');

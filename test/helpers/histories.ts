@@ -10,9 +10,10 @@ export const HISTORIES_DIR = join(ROOT, 'test', 'histories');
 /**
  * The engine new accounts start on, and how they say so: recordings are named after it, so those
  * of earlier engines stay beside them and keep replaying. `v3-*` began with the `engine-v3` patch
- * marker; `v3-input-*` on the same engine, said by the input (`engine: 3`) with no marker.
+ * marker (enrollment today); `v3-input-*` on the same engine, said by the input (`engine: 3`) with
+ * no marker, as runs will start once ENGINE_SAID_BY_INPUT is true: `v3-input` is the name then.
  */
-export const CURRENT_ENGINE = 'v3-input';
+export const CURRENT_ENGINE = 'v3';
 
 let historyCodec: PayloadCodec | undefined;
 /** The codec of the test's Temporal connections (startSinks sets it): histories are recorded decoded, so they replay without this run's keys. */
