@@ -26,7 +26,7 @@ import {
 } from '../src/workflows/definitions';
 import { assertLedgerBalances } from './helpers/database';
 import { makeAccount, settings, standardCadence } from './helpers/fixtures';
-import { HISTORIES_DIR, recordHistory } from './helpers/histories';
+import { HISTORIES_DIR, decodedHistoryJson, recordHistory } from './helpers/histories';
 import { readPdf } from './helpers/pdf-text';
 import { startTimeSkippingStack, type TimeSkippingStack } from './helpers/stack';
 
@@ -346,6 +346,8 @@ describe('continue-as-new', () => {
       const state = await handle.query(accountStateQuery);
       const description = await handle.describe();
       assert.notEqual(description.runId, firstRunId, 'the workflow continued as new');
+      // A run that did not say its engine hands no engine to the next (ENGINE_SAID_BY_INPUT is false).
+      assert.equal('engine' in (await continuedInput(stack.client.workflow.getHandle(key(account), firstRunId))), false);
       assert.equal(state.balance.amountMinor, 500_00 - 12 * 10_00);
       assert.deepEqual(state.payments.map((p) => p.paymentId), Array.from({ length: 12 }, (_, i) => `P-can-${i + 1}`));
       assert.deepEqual(state.contacts.map((c) => c.stepId), ['validation-notice', 'notice-email', 'reminder-sms', 'final-email']);
@@ -367,6 +369,14 @@ async function patchesOf(handle: WorkflowHandle) {
   };
 }
 
+/** The input a run handed to its next run when it continued as new (decoded). */
+async function continuedInput(handle: WorkflowHandle): Promise<Record<string, unknown>> {
+  const history = (await decodedHistoryJson(handle, stack.encryption.codec)) as { events: { workflowExecutionContinuedAsNewEventAttributes?: { input: { payloads: { data: string }[] } } }[] };
+  const continued = history.events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes;
+  assert.ok(continued, 'the run continued as new');
+  return JSON.parse(Buffer.from(continued.input.payloads[0]!.data, 'base64').toString());
+}
+
 describe('engine versions', () => {
   it('enrollment does not say the engine yet (it asks engine-v3); a run that says engine: 3, as the next release will start it, asks no patch and works the same', async () => {
     await stack.run(async () => {
@@ -385,6 +395,26 @@ describe('engine versions', () => {
       assert.deepEqual(await patchesOf(saying), { patches: [], changeVersionUpserts: 0 });
       await enrolled.terminate('test done');
       await saying.terminate('test done');
+    });
+  });
+
+  it('a run that says engine: 3 hands it to the run it continues as, and neither asks the patch', async () => {
+    const account = makeAccount({ balanceMinor: 500_00 });
+    await stack.run(async () => {
+      const { args, ...rest } = accountStartOptions({ account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+      const started = await stack.client.workflow.start('accountWorkflow', { ...rest, args: [{ ...args[0], engine: 3 as const, maxHistoryEvents: 40 }] });
+      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(key(account));
+      for (let i = 1; i <= 8; i++) {
+        await handle.signal(paymentReceivedSignal, { paymentId: `P-said-${i}`, amountMinor: 10_00, currency: 'USD' });
+        await stack.env.sleep('6 hours');
+      }
+      const first = stack.client.workflow.getHandle(key(account), started.firstExecutionRunId);
+      assert.notEqual((await handle.describe()).runId, started.firstExecutionRunId, 'the workflow continued as new');
+      assert.equal((await continuedInput(first)).engine, 3);
+      assert.deepEqual((await patchesOf(first)).patches, []);
+      assert.deepEqual((await patchesOf(handle)).patches, []);
+      assert.equal((await handle.query(accountStateQuery)).balance.amountMinor, 500_00 - 8 * 10_00);
+      await handle.terminate('test done');
     });
   });
 

@@ -8,8 +8,8 @@
  * workflow clock.
  *
  * Accounts whose history began before the 'engine-v3' marker finish on the frozen earlier engines
- * (legacy/), and move to this one when they continue as new. New runs say `engine: 3` in their
- * input and ask no patch; runs started before that asked `patched('engine-v3')` and still do.
+ * (legacy/), and move to this one when they continue as new. A run whose input says `engine: 3`
+ * asks no patch when it runs live; enrollment does not write the field yet (ENGINE_SAID_BY_INPUT).
  */
 import {
   ActivityFailure,
@@ -122,8 +122,17 @@ const DEFAULT_RETENTION_DAYS = 3 * 365;
 const engineField = (had: 3 | undefined): { engine?: 3 } => (ENGINE_SAID_BY_INPUT || had === 3 ? { engine: 3 } : {});
 
 export async function accountWorkflow(input: AccountWorkflowArgs): Promise<AccountOutcome> {
-  // A run that says it is on this engine is; any other asks its history (ENGINE_SAID_BY_INPUT: why both).
-  if (input.engine !== 3 && !patched('engine-v3')) return accountWorkflowV2(input as Parameters<typeof accountWorkflowV2>[0], (args) => continueAsNew<typeof accountWorkflow>({ ...args, ...engineField(undefined) }));
+  if (input.engine === 3) {
+    // A run that says it is on this engine is, and records no marker. Replaying, it asks anyway and
+    // ignores the answer: a worker of a release that did not read the field may have run it first and
+    // recorded the marker (the rollout of the release that began writing it: ENGINE_SAID_BY_INPUT),
+    // and asking matches that marker; with no marker in the history a replaying patched() sends no
+    // command (the SDK keeps no decision for it), so the runs without one replay as they ran.
+    if (workflowInfo().unsafe.isReplaying) patched('engine-v3');
+    return runAccount(input);
+  }
+  // Any other run asks its history (ENGINE_SAID_BY_INPUT: why the field is not written yet).
+  if (!patched('engine-v3')) return accountWorkflowV2(input as Parameters<typeof accountWorkflowV2>[0], (args) => continueAsNew<typeof accountWorkflow>({ ...args, ...engineField(undefined) }));
   return runAccount(input);
 }
 

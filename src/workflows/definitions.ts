@@ -107,12 +107,13 @@ export interface AccountWorkflowInput {
 
 /**
  * Whether enrollment and continue-as-new say the engine in the input. Two releases, because a
- * worker of a release that does not read the field would run `patched('engine-v3')` on a run that
- * says it, record the marker, and every worker that reads the field would then replay that run
- * without asking the patch: a nondeterminism that no later release undoes. So this release (A)
- * reads `engine: 3` and never writes it; release B sets this to true, once no worker of a release
- * before A runs anywhere (the README's versioning policy). Rolling back from B goes to A, never
- * further.
+ * worker of a release that does not read the field runs `patched('engine-v3')` on a run that says
+ * it: live, it records the marker (which the reading workers now match when they replay); replaying
+ * a run that has none, it takes the earlier engine's branch and fails the run's tasks. So this
+ * release (A) reads `engine: 3` and writes it only where a run already had it (continue-as-new);
+ * release B sets this to true once no worker of a release before A polls anywhere (the README's
+ * versioning policy). Rolling back from B goes to A; runs started with the field (B, and the
+ * release of 2026-12-03 that wrote it early) cannot go to a worker that does not read it.
  */
 export const ENGINE_SAID_BY_INPUT: boolean = false;
 

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -34,5 +34,8 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   if (process.env.RECORD_HISTORIES !== '1') return;
   if (!historyCodec) throw new Error('recordHistory: no codec (start the sinks with startSinks)');
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  writeFileSync(join(HISTORIES_DIR, `${CURRENT_ENGINE}-${name}.json`), JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n');
+  const file = join(HISTORIES_DIR, `${CURRENT_ENGINE}-${name}.json`);
+  // A recording is what some running account did: a new one never replaces it.
+  if (existsSync(file)) throw new Error(`recordHistory: ${file} exists and is kept; name new recordings by changing CURRENT_ENGINE`);
+  writeFileSync(file, JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n');
 }
