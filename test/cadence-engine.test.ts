@@ -398,24 +398,34 @@ describe('engine versions', () => {
     });
   });
 
-  it('a run that says engine: 3 hands it to the run it continues as, and neither asks the patch', async () => {
+  it('a run that says engine: 3 hands it to every run it continues as, and none asks the patch, though each task replays', async () => {
     const account = makeAccount({ balanceMinor: 500_00 });
-    await stack.run(async () => {
-      const { args, ...rest } = accountStartOptions({ account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
-      const started = await stack.client.workflow.start('accountWorkflow', { ...rest, args: [{ ...args[0], engine: 3 as const, maxHistoryEvents: 40 }] });
-      const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(key(account));
-      for (let i = 1; i <= 8; i++) {
-        await handle.signal(paymentReceivedSignal, { paymentId: `P-said-${i}`, amountMinor: 10_00, currency: 'USD' });
-        await stack.env.sleep('6 hours');
-      }
-      const first = stack.client.workflow.getHandle(key(account), started.firstExecutionRunId);
-      assert.notEqual((await handle.describe()).runId, started.firstExecutionRunId, 'the workflow continued as new');
-      assert.equal((await continuedInput(first)).engine, 3);
-      assert.deepEqual((await patchesOf(first)).patches, []);
-      assert.deepEqual((await patchesOf(handle)).patches, []);
-      assert.equal((await handle.query(accountStateQuery)).balance.amountMinor, 500_00 - 8 * 10_00);
-      await handle.terminate('test done');
-    });
+    await stack.run(
+      async () => {
+        const { args, ...rest } = accountStartOptions({ account, cadence: standardCadence(), settings, taskQueue: stack.taskQueue });
+        const started = await stack.client.workflow.start('accountWorkflow', { ...rest, args: [{ ...args[0], engine: 3 as const, maxHistoryEvents: 40 }] });
+        const handle = stack.client.workflow.getHandle<typeof accountWorkflow>(key(account));
+        for (let i = 1; i <= 8; i++) {
+          await handle.signal(paymentReceivedSignal, { paymentId: `P-said-${i}`, amountMinor: 10_00, currency: 'USD' });
+          await stack.env.sleep('6 hours');
+        }
+        assert.equal((await handle.query(accountStateQuery)).balance.amountMinor, 500_00 - 8 * 10_00);
+        // Every run of the chain, from the first to the one running now.
+        const latest = (await handle.describe()).runId;
+        let runId = started.firstExecutionRunId;
+        const runs = [runId];
+        while (runId !== latest) {
+          const run = stack.client.workflow.getHandle(key(account), runId);
+          assert.equal((await continuedInput(run)).engine, 3, `run ${runs.length} hands engine: 3 on`);
+          runId = (await run.fetchHistory()).events!.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)!.workflowExecutionContinuedAsNewEventAttributes!.newExecutionRunId!;
+          runs.push(runId);
+        }
+        assert.ok(runs.length >= 2, 'the workflow continued as new');
+        for (const id of runs) assert.deepEqual((await patchesOf(stack.client.workflow.getHandle(key(account), id))).patches, [], `run ${runs.indexOf(id) + 1} asked no patch`);
+        await handle.terminate('test done');
+      },
+      { maxCachedWorkflows: 0 },
+    );
   });
 
   it('an account carried across continue-as-new from the second engine goes on, on this one, where it stood', async () => {

@@ -39,7 +39,10 @@ describe('replay of recorded histories', () => {
     quietRuntime();
     const json = JSON.parse(readFileSync(join(HISTORIES_DIR, 'v3-standard-paid-on-day-2.json'), 'utf8'));
     const input = json.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
-    assert.ok(json.events.some((e: { markerRecordedEventAttributes?: { markerName?: string } }) => e.markerRecordedEventAttributes?.markerName === 'core_patch'));
+    const patches = json.events.flatMap((e: { markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads: { data: string }[] }> } }) =>
+      e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details!['patch-data']!.payloads[0]!.data, 'base64').toString()).id] : [],
+    );
+    assert.ok(patches.includes('engine-v3'), `the recording has the engine-v3 marker (${patches.join(', ')})`);
     input.data = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(input.data, 'base64').toString()), engine: 3 })).toString('base64');
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: encryption.dataConverter }, historyFromJSON(json), 'engine-said-over-marker');
   });

@@ -99,8 +99,8 @@ export interface AccountWorkflowInput {
   /**
    * The engine this run is on, said by its input: a run with `engine: 3` asks no `engine-v3` patch
    * (no marker and no TemporalChangeVersion upsert in its first task); one without asks Temporal.
-   * This release reads the field; enrollment and continue-as-new set it only when
-   * ENGINE_SAID_BY_INPUT is true (see there).
+   * This release reads the field; enrollment sets it only when ENGINE_SAID_BY_INPUT is true (see
+   * there), continue-as-new also when the run it ends had it.
    */
   engine?: 3;
 }

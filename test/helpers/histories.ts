@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -11,7 +11,8 @@ export const HISTORIES_DIR = join(ROOT, 'test', 'histories');
  * The engine new accounts start on, and how they say so: recordings are named after it, so those
  * of earlier engines stay beside them and keep replaying. `v3-*` began with the `engine-v3` patch
  * marker (enrollment today); `v3-input-*` on the same engine, said by the input (`engine: 3`) with
- * no marker, as runs will start once ENGINE_SAID_BY_INPUT is true: `v3-input` is the name then.
+ * no marker. Files are never overwritten: a change of behaviour records under a new name here
+ * (the engine and the change, e.g. `v3-said` once ENGINE_SAID_BY_INPUT is true).
  */
 export const CURRENT_ENGINE = 'v3';
 
@@ -35,7 +36,12 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   if (!historyCodec) throw new Error('recordHistory: no codec (start the sinks with startSinks)');
   mkdirSync(HISTORIES_DIR, { recursive: true });
   const file = join(HISTORIES_DIR, `${CURRENT_ENGINE}-${name}.json`);
-  // A recording is what some running account did: a new one never replaces it.
-  if (existsSync(file)) throw new Error(`recordHistory: ${file} exists and is kept; name new recordings by changing CURRENT_ENGINE`);
-  writeFileSync(file, JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n');
+  // A recording is what some running account did: a new one never replaces it ('wx').
+  const json = JSON.stringify(await decodedHistoryJson(handle, historyCodec), null, 2) + '\n';
+  try {
+    writeFileSync(file, json, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new Error(`recordHistory: ${file} exists and is kept; record under a new CURRENT_ENGINE (the change's name, e.g. 'v3-dunning-fees')`);
+  }
 }

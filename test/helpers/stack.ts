@@ -109,6 +109,8 @@ export async function startSinks(): Promise<Sinks> {
 /** smsStatusCallbackBaseUrl: the HTTP service Twilio (the sink) reports SMS delivery to. */
 export interface TestWorkerOptions {
   smsStatusCallbackBaseUrl?: string;
+  /** 0: no workflow is kept between tasks, so every task replays its history first. */
+  maxCachedWorkflows?: number;
 }
 
 export function testActivities(sinks: Sinks, mailer: Mailer, options: TestWorkerOptions = {}) {
@@ -143,6 +145,7 @@ export async function createTestWorker(connection: NativeConnection, namespace: 
     workflowBundle: await workflowBundle(),
     activities: testActivities(sinks, mailer, options),
     dataConverter: sinks.encryption.dataConverter,
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
   });
   return { worker, close: () => mailer.close() };
 }
@@ -152,8 +155,8 @@ export interface TimeSkippingStack extends Sinks {
   client: Client;
   /** The task queue of the current run: each run has its own, so a workflow a failed test left open cannot stall the next. */
   taskQueue: string;
-  /** Runs fn while a fresh worker polls. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs fn while a fresh worker polls (with the stack's worker options, and these over them). */
+  run<T>(fn: () => Promise<T>, workerOptions?: TestWorkerOptions): Promise<T>;
 }
 
 /**
@@ -195,9 +198,9 @@ export async function startTimeSkippingStack(options: TestWorkerOptions = {}): P
     env,
     client: env.client,
     taskQueue: TASK_QUEUE,
-    async run(fn) {
+    async run(fn, workerOptions = {}) {
       stack.taskQueue = `${TASK_QUEUE}-${++runs}`;
-      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks, stack.taskQueue, options);
+      const { worker, close } = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', sinks, stack.taskQueue, { ...options, ...workerOptions });
       try {
         return await worker.runUntil(async () => {
           const result = await fn();
