@@ -91,7 +91,7 @@ try {
       }
     const cost = history.counted;
     rows.push({ cadence: `${cadence.name} v${cadence.version}`, product, events: cost.events, actions: cost.billableActions, actionsByKind: cost.actionsByKind, byType: cost.eventsByType });
-    say(`${cadence.name}: ${cost.events} events, ${cost.actions ?? '?'} billable actions`);
+    say(`${cadence.name}: ${cost.events} events, ${cost.billableActions} billable actions`);
   }
 } finally {
   await stack.close();
