@@ -4,7 +4,7 @@
 // time-skipping test server with Postgres and the sinks: enrolled, then a partial payment on day 10
 // and another on day 50, then left to run to day 90.
 //
-//   npm run build && node scripts/cost-per-account.mjs [--json]
+//   npm run build && node scripts/cost-per-account.mjs [--json] [--trace <cadence name>]
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+const { temporal } = require('@temporalio/proto');
 const json = process.argv.includes('--json');
 /** A marker's subject in a trace: a local activity's type, a patch's id (Core writes both as JSON). */
 const markerWhat = (attributes) => {
@@ -84,7 +85,7 @@ try {
     const events = history.fetched.events ?? [];
     if (trace === cadence.name)
       for (const e of events) {
-        const type = String(e.eventType).replace('EVENT_TYPE_', '');
+        const type = String(temporal.api.enums.v1.EventType[e.eventType] ?? e.eventType).replace('EVENT_TYPE_', '');
         const t = e.eventTime ? new Date(Number(e.eventTime.seconds) * 1000).toISOString() : '';
         const what = e.markerRecordedEventAttributes ? ` ${e.markerRecordedEventAttributes.markerName}${markerWhat(e.markerRecordedEventAttributes)}` : e.timerStartedEventAttributes ? ` ${Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0) / 3600} h` : e.activityTaskScheduledEventAttributes ? ` ${e.activityTaskScheduledEventAttributes.activityType?.name}` : e.upsertWorkflowSearchAttributesEventAttributes ? ` ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).join(',')}` : '';
         process.stderr.write(`  ${e.eventId} ${t} ${type}${what}\n`);
