@@ -217,6 +217,26 @@ describe('arrangements', () => {
 });
 
 describe('holds and operators', () => {
+  it("a dispute's timeliness is read on the debtor's calendar: the evening of the last day is within, the next morning is not", () => {
+    const LA = 'America/Los_Angeles';
+    const west = () => world({ timezone: LA, address: { line1: '1 Ocean Ave', city: 'Santa Monica', region: 'CA', postalCode: '90401', country: 'US' } });
+    const w = west();
+    const periodEnds = w.state.compliance.validationNotice!.periodEnds;
+    // 17:30 in Los Angeles on the last day is already the next day in UTC.
+    const lastEvening = new Date(zonedTimeToUtcMs(periodEnds, '17:30', LA)).toISOString();
+    assert.notEqual(lastEvening.slice(0, 10), periodEnds);
+    w.comply({ kind: 'dispute', via: 'letter', receivedAt: lastEvening });
+    assert.equal(w.state.compliance.dispute, 'pending_verification');
+    // A run recorded before the change keeps reading the UTC date when it replays (patched() false).
+    const recorded = new World(account({ timezone: LA, address: { line1: '1 Ocean Ave', city: 'Santa Monica', region: 'CA', postalCode: '90401', country: 'US' } }), { start: START, cadence, config: { patched: () => false } });
+    recorded.comply({ kind: 'dispute', via: 'letter', receivedAt: lastEvening });
+    assert.equal(recorded.state.compliance.disputedOutsideValidationPeriod, true);
+    const late = west();
+    late.comply({ kind: 'dispute', via: 'letter', receivedAt: new Date(zonedTimeToUtcMs(addDays(periodEnds, 1), '08:00', LA)).toISOString() });
+    assert.notEqual(late.state.compliance.dispute, 'pending_verification');
+    assert.equal(late.state.compliance.disputedOutsideValidationPeriod, true);
+  });
+
   it('a dispute within the period holds the cadence until verification; the held days move the rest', () => {
     const w = world();
     w.comply({ kind: 'dispute', via: 'letter' });
@@ -328,6 +348,23 @@ describe('before the due date', () => {
     w.advance({ days: 4 });
     assert.equal(Date.parse(stepAt(w, 'text')!), zonedTimeToUtcMs(addDays(dueDate, 4), '09:00', NY), 'the collection clock starts at the first day past due');
     assert.deepEqual(w.state.stageHistory.map((c) => c.stage), ['current', 'notice', 'reminding']);
+  });
+
+  it('a confirmation the debtor asked for while the account was current does not stop the validation notice', () => {
+    const preferences = (w: World) => w.comply({ kind: 'contact_preferences', channel: 'email', timeOfDay: null, via: 'debtor_page' });
+    const w = new World(account({ dueDate }), { start: START, cadence: early });
+    preferences(w);
+    assert.deepEqual(sentIds(w), ['confirmation-preferences_changed'], 'the confirmation goes while current');
+    w.advance({ to: new Date(delinquent).toISOString() });
+    assert.deepEqual(sentIds(w), ['confirmation-preferences_changed', 'courtesy-3', 'courtesy-0', 'validation-notice', 'notice']);
+    assert.equal(w.state.compliance.validationNotice!.periodEnds, validationPeriodEnd(addDays(dueDate, 1)));
+    // A run recorded before the change (patched() false when it replays) keeps what it did: no notice after a confirmation.
+    const asked: string[] = [];
+    const recorded = new World(account({ dueDate }), { start: START, cadence: early, config: { patched: (change) => (asked.push(change), false) } });
+    preferences(recorded);
+    recorded.advance({ to: new Date(delinquent).toISOString() });
+    assert.deepEqual(sentIds(recorded), ['confirmation-preferences_changed', 'courtesy-3', 'courtesy-0', 'notice']);
+    assert.deepEqual([...new Set(asked)], ['validation-notice-after-confirmations']);
   });
 
   it('a payment before the due date stops the courtesy reminders at once', () => {

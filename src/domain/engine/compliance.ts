@@ -3,7 +3,7 @@
  * opt-outs and opt-ins, conversations, replies, undeliverable addresses, military duty), applied
  * the moment they arrive so they hold before the next contact. A malformed one is recorded, never thrown.
  */
-import { updateHold, type Ctx } from './context';
+import { updateHold, withinValidationPeriod, type Ctx } from './context';
 import { reportingState } from './reporting';
 import { oweCeaseConfirmation, oweVerification } from './letters';
 import type { ComplianceEvent } from './records';
@@ -15,9 +15,7 @@ export function applyComplianceEvent(ctx: Ctx, event: ComplianceEvent): void {
   const record = (detail: string) => c.events.push({ kind: String(event?.kind), at, detail });
   switch (event?.kind) {
     case 'dispute': {
-      const received = (event.receivedAt ?? at).slice(0, 10);
-      // Without a validation notice yet, the period has not even started: treat the dispute as within it.
-      const within = !c.validationNotice || received <= c.validationNotice.periodEnds;
+      const within = withinValidationPeriod(ctx, event.receivedAt);
       if (within && c.dispute !== 'pending_verification') {
         c.dispute = 'pending_verification';
         c.disputeHeldAt = at;

@@ -40,6 +40,21 @@ export class EngineRefusal extends Error {
 /** Whether a change of behaviour applies to this run (Temporal's patched(), asked only where it differs); true outside a workflow. */
 export const changeApplies = (ctx: Ctx, change: EngineChange): boolean => (ctx.config.patched ? ctx.config.patched(change) : true);
 
+/**
+ * Whether a request received at `receivedAt` (an instant; the event's own when absent) came within
+ * the validation period: its date in the debtor's zone, the zone the period's end date is in, up to
+ * that end. With no validation notice yet the period has not started, so it counts as within.
+ */
+export function withinValidationPeriod(ctx: Ctx, receivedAt: string | undefined): boolean {
+  const notice = ctx.s.compliance.validationNotice;
+  if (!notice) return true;
+  const instant = receivedAt ?? ctx.at;
+  const within = localDateTime(instant, ctx.s.profile.timezone).date <= notice.periodEnds;
+  // Before 'validation-period-local-date' the instant's own date was read (UTC for a 'Z' time): a day late each evening west of it.
+  const before = instant.slice(0, 10) <= notice.periodEnds;
+  return within === before || changeApplies(ctx, 'validation-period-local-date') ? within : before;
+}
+
 export function makeCtx(state: EngineState, config: EngineConfig, at: string): Ctx {
   return { s: structuredCopy(state), config, at, nowMs: Date.parse(at), out: [] };
 }

@@ -19,7 +19,7 @@ import type { Command, ContactEffect, Effect, EffectFailure, EffectValues, Engin
 import { chargesPosted, nextChargeWakeMs, planCharges } from './charges';
 import { applyComplianceEvent } from './compliance';
 import { disconnected, planReconnection, reconnectionResult } from './service';
-import { changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
+import { changeApplies, changeStage, collectionStopped, makeCtx, money, perform, updateHold, type Ctx } from './context';
 import { dropNotice, noticeResult, overtakeNotice, paymentLink, planNotice, planRepresentativeNotice, representativeResult } from './contacts';
 import { applyControl, debtorLink } from './controls';
 import { creditApplied, creditFiguresRead, creditRefunded } from './credits';
@@ -203,8 +203,11 @@ function planOnce(ctx: Ctx, historyLong: boolean): void {
 function planValidationNotice(ctx: Ctx): boolean {
   const s = ctx.s;
   if (s.compliance.validationNotice || s.stage === 'current' || s.stage === 'paused') return false;
-  // Any collection contact already sent means the account began before the notice existed: none is sent late.
-  if (s.contacts.some((c) => c.status === 'sent' && c.stepId !== 'validation-notice' && !isCourtesy(ctx, c.stepId))) return false;
+  // A collection step already sent means the account began before the notice existed: none is sent late.
+  // A confirmation, a receipt or an answer the debtor asked for (sent while current, say) is not one.
+  const sentBefore = s.contacts.filter((c) => c.status === 'sent' && c.stepId !== 'validation-notice' && !isCourtesy(ctx, c.stepId));
+  if (sentBefore.some((c) => isCollectionStep(ctx, c.stepId))) return false;
+  if (sentBefore.length > 0 && !changeApplies(ctx, 'validation-notice-after-confirmations')) return false;
   const today = localDateTime(ctx.at, s.profile.timezone).date;
   const periodEnds = validationPeriodEnd(today);
   perform(ctx, {
@@ -252,6 +255,8 @@ function planEnded(ctx: Ctx, historyLong: boolean): void {
 
 /** Whether a step id of the cadence names a courtesy reminder (sent before the account was past due). */
 const isCourtesy = (ctx: Ctx, stepId: string) => ctx.s.cadence?.steps.some((step) => step.id === stepId && isCourtesyStep(step)) ?? false;
+/** One of the cadence's own steps, past the due date: what collecting is (the engine's replies, confirmations and letters are not). */
+const isCollectionStep = (ctx: Ctx, stepId: string) => ctx.s.cadence?.steps.some((step) => step.id === stepId && !isCourtesyStep(step)) ?? false;
 
 function complete(ctx: Ctx): void {
   const s = ctx.s;

@@ -14,7 +14,7 @@ import { formatMoney } from '../money';
 import { renderConfirmation, type ConfirmationKind } from '../self-service-messages';
 import type { Control, EffectFailure, EffectValues, ContactEffect } from './commands';
 import { contactRecord, paymentLink, requestContact } from './contacts';
-import { money, note, perform, updateHold, type Ctx } from './context';
+import { money, note, perform, updateHold, withinValidationPeriod, type Ctx } from './context';
 import { channelUsable } from './preferences';
 import type { ComplianceEvent, DebtorPageView, PaymentFailed, PaymentReceived, SelfServiceView } from './records';
 import { readSelfService, selfServiceOf, type PendingConfirmation } from './self-service-state';
@@ -34,8 +34,7 @@ export function applySelfServiceEvent(ctx: Ctx, event: ComplianceEvent): boolean
   const record = (detail: string) => c.events.push({ kind: event.kind, at: ctx.at, detail });
   switch (event?.kind) {
     case 'original_creditor_request': {
-      const received = (event.receivedAt ?? ctx.at).slice(0, 10);
-      const within = !c.validationNotice || received <= c.validationNotice.periodEnds;
+      const within = withinValidationPeriod(ctx, event.receivedAt);
       page.originalCreditorRequested = true;
       // §1006.38(c)/(d)(2): within the period, collection stops until the name and address are sent (verification_sent).
       if (within && c.dispute !== 'pending_verification') {

@@ -78,8 +78,19 @@ export interface EngineConfig {
  *   identity (before: any reply did).
  * - `locating-late-third-party`: a reply from a third party asked for location information, after
  *   locating ended, is theirs, not the debtor's (before: the debtor's, answerable).
+ * - `validation-period-local-date`: a dispute or a request for the original creditor is within the
+ *   validation period by its date in the debtor's zone (before: the date of the instant as written,
+ *   UTC for a 'Z' time, so one received in the evening west of UTC on the last day was late).
+ * - `validation-notice-after-confirmations`: only a cadence step sent before the notice means the
+ *   account began before notices existed (before: any contact did, so a confirmation or receipt
+ *   sent while the account was current stopped the notice for good).
  */
-export type EngineChange = 'locating-one-per-third-party' | 'locating-reply-identity' | 'locating-late-third-party';
+export type EngineChange =
+  | 'locating-one-per-third-party'
+  | 'locating-reply-identity'
+  | 'locating-late-third-party'
+  | 'validation-period-local-date'
+  | 'validation-notice-after-confirmations';
 
 /** Held credit an operator moved (credits.ts), before the ledger's figures are read back. */
 export type PendingCreditMove = Pick<CreditMoveRecord, 'id' | 'kind' | 'otherAccountKey' | 'amount' | 'at'>;
