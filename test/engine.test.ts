@@ -589,6 +589,22 @@ describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2)
     assert.throws(() => outcome(w, 'call-1', 'no_answer'), /call-1 was not allowed \(defer/);
   });
 
+  it("a call keeps to the debtor's preferred time of day: at 19:00 a morning debtor's call is deferred to 08:00", () => {
+    const morning = (w: World) => w.comply({ kind: 'contact_preferences', channel: null, timeOfDay: 'morning', via: 'debtor_page' });
+    const w = world({}, { cadence: noCalls });
+    morning(w);
+    w.advance({ to: at('2026-11-03', '19:00') });
+    const answer = dial(w);
+    assert.deepEqual([answer.decision, answer.until], ['defer', at('2026-11-04', '08:00')]);
+    w.advance({ to: at('2026-11-04', '09:00') });
+    assert.equal(dial(w).decision, 'allow', 'inside the morning');
+    // A run recorded before the change keeps the legal window alone when it replays (patched() false).
+    const recorded = world({}, { cadence: noCalls, config: { patched: () => false } });
+    morning(recorded);
+    recorded.advance({ to: at('2026-11-03', '19:00') });
+    assert.equal(dial(recorded).decision, 'allow');
+  });
+
   it('allows 7 attempts in 7 days and defers the 8th until the first leaves the window', () => {
     const w = world({}, { cadence: noCalls });
     const first = w.now();

@@ -6,8 +6,9 @@
  * rules for every later call, and a task a person worked counts by its attempts, not its creation.
  */
 import { evaluateContact, rulesFor } from '../contact-policy';
-import { EngineRefusal, type Ctx } from './context';
+import { changeApplies, EngineRefusal, type Ctx } from './context';
 import { contactRequest, isInvalid } from './contacts';
+import { withPreferredHours } from './preferences';
 import { CALL_OUTCOMES, type CallAttempt, type CallOutcomeRequest, type DialRequest } from './records';
 import type { EngineState } from './state';
 
@@ -47,7 +48,11 @@ export function dial(ctx: Ctx, request: DialRequest): DialAnswer {
   const gate = contactRequest(ctx, 'call', phone);
   // The person's calls about the creditor's other accounts count too (the caller's system found them).
   gate.history.push(...(request.elsewhere ?? []).map((e) => ({ channel: 'call' as const, at: e.at, kind: e.kind })));
-  const decision = evaluateContact(gate, rulesFor(gate.state, gate.city, ctx.config.contactRules));
+  // A call placed to collect is a collection contact: the debtor's preferred hours narrow its window too.
+  const rules = rulesFor(gate.state, gate.city, ctx.config.contactRules);
+  const preferred = evaluateContact(gate, withPreferredHours(ctx, rules));
+  const before = evaluateContact(gate, rules);
+  const decision = JSON.stringify(preferred) === JSON.stringify(before) || changeApplies(ctx, 'call-preferred-hours') ? preferred : before;
   s.callAttempts ??= [];
   const attempt: CallAttempt = {
     id: `call-${s.callAttempts.length + 1}`,

@@ -84,13 +84,16 @@ export interface EngineConfig {
  * - `validation-notice-after-confirmations`: only a cadence step sent before the notice means the
  *   account began before notices existed (before: any contact did, so a confirmation or receipt
  *   sent while the account was current stopped the notice for good).
+ * - `call-preferred-hours`: a call an operator places keeps to the debtor's preferred time of day
+ *   (before: only the legal window applied to calls).
  */
 export type EngineChange =
   | 'locating-one-per-third-party'
   | 'locating-reply-identity'
   | 'locating-late-third-party'
   | 'validation-period-local-date'
-  | 'validation-notice-after-confirmations';
+  | 'validation-notice-after-confirmations'
+  | 'call-preferred-hours';
 
 /** Held credit an operator moved (credits.ts), before the ledger's figures are read back. */
 export type PendingCreditMove = Pick<CreditMoveRecord, 'id' | 'kind' | 'otherAccountKey' | 'amount' | 'at'>;
