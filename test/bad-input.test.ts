@@ -77,6 +77,11 @@ const enroll = async (account: AccountProfile) => {
 };
 const unapplied = async (paymentId: string) => (await stack.pool.query('SELECT source, reason, amount_minor::text AS amount FROM unapplied_payments WHERE payment_id = $1', [paymentId])).rows;
 
+/** Accounts as rows of the standard CSV. */
+const row = (account: AccountProfile) =>
+  [account.accountId, account.creditorId, account.product, account.debtorName, account.email ?? '', account.phone ?? '', account.language, account.address.line1, account.address.city, account.address.region, account.address.postalCode, account.address.country, account.timezone, account.currency, String(account.balanceMinor), account.dueDate, 'true', 'true', '', '', ''].join(',');
+const csv = (accounts: AccountProfile[]) => [ACCOUNT_CSV_COLUMNS.join(','), ...accounts.map(row)].join('\n') + '\n';
+
 describe('values that cannot be right are refused at the edge, naming the field', () => {
   it('a payment dated year 0 or a fee past any real amount: 400 from the API and the webhook; nothing signalled', async () => {
     const account = makeAccount();
@@ -106,6 +111,25 @@ describe('values that cannot be right are refused at the edge, naming the field'
   });
 });
 
+describe('a US address names its state by its USPS code (state rules, zones and limitation periods are read from it)', () => {
+  it('"New York" is refused naming address.region (one account, an address change) and region (a CSV row); a code and a foreign region pass', async () => {
+    const spelled = makeAccount({ address: { line1: '1 Main St', city: 'Albany', region: 'New York', postalCode: '12207', country: 'US' } });
+    const one = await call('POST', '/v1/accounts', spelled);
+    assert.equal(one.status, 400, JSON.stringify(one.body));
+    assert.equal(one.body.error.field, 'address.region');
+    assert.match(one.body.error.message, /USPS state or territory code such as NY/);
+    const abroad = makeAccount({ address: { line1: '1 George St', city: 'Sydney', region: 'NSW', postalCode: '2000', country: 'AU' }, timezone: 'Australia/Sydney', currency: 'USD' });
+    const batch = await call('POST', '/v1/accounts/batch?dryRun=true', csv([spelled, makeAccount({ address: { line1: '5 Elm St', city: 'Boston', region: 'MA', postalCode: '02108', country: 'US' } }), abroad]));
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    assert.deepEqual(batch.body.results.map((r: any) => [r.line, r.status, r.errors?.[0]?.field ?? null]), [[2, 'invalid', 'region'], [3, batch.body.results[1].status, null], [4, batch.body.results[2].status, null]]);
+    assert.notEqual(batch.body.results[1].status, 'invalid');
+    assert.notEqual(batch.body.results[2].status, 'invalid');
+    const moved = await call('POST', `/v1/accounts/ANY/address-changes`, { address: { line1: '2 Oak St', city: 'Austin', region: 'Texas', postalCode: '73301', country: 'US' }, reason: 'moved' });
+    assert.equal(moved.status, 400, JSON.stringify(moved.body));
+    assert.equal(moved.body.error.field, 'address.region');
+  });
+});
+
 describe('a posting the ledger can never take does not freeze the account', () => {
   it('is recorded as refused and kept as unapplied money; later payments post and the cadence goes on', async () => {
     const account = makeAccount({ balanceMinor: 300_00 });
@@ -131,9 +155,6 @@ describe('a posting the ledger can never take does not freeze the account', () =
 });
 
 describe('accounts of a creditor missing from the directory are refused at enrollment', () => {
-  const row = (account: AccountProfile) =>
-    [account.accountId, account.creditorId, account.product, account.debtorName, account.email ?? '', account.phone ?? '', account.language, account.address.line1, account.address.city, account.address.region, account.address.postalCode, account.address.country, account.timezone, account.currency, String(account.balanceMinor), account.dueDate, 'true', 'true', '', '', ''].join(',');
-  const csv = (accounts: AccountProfile[]) => [ACCOUNT_CSV_COLUMNS.join(','), ...accounts.map(row)].join('\n') + '\n';
 
   it('by the API, one account (422 naming creditorId) and in a batch (every row, naming creditor_id)', async () => {
     const stranger = makeAccount({ creditorId: 'cred-nowhere' });

@@ -23,6 +23,10 @@ export const STATE_ZONES: Readonly<Record<string, readonly string[]>> = {
   PR: ['America/Puerto_Rico'], VI: ['America/St_Thomas'], GU: ['Pacific/Guam'], MP: ['Pacific/Saipan'], AS: ['Pacific/Pago_Pago'],
 };
 
+/** Every USPS code of a US state, district or territory, and the armed forces' AA, AE and AP. */
+const US_REGION_CODES: ReadonlySet<string> = new Set([...Object.keys(STATE_ZONES), 'AA', 'AE', 'AP']);
+export const isUsRegionCode = (region: string): boolean => US_REGION_CODES.has(region);
+
 /**
  * The zones to respect: the recorded one, plus every zone of the address's state and of the
  * phone number's state where they disagree with it, so that only times convenient in all of

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LANGUAGES, PRODUCTS, type AccountProfile } from '../domain/account';
 import { isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
+import { postalAddressSchema, regionProblem } from './address';
 import { optionalPlainText, plainText } from './text';
 
 /** The columns of the standard import format, in order. */
@@ -90,6 +91,10 @@ export const accountCsvRowSchema = z
     // Optional column: the creditor's id for the person, the same on each of their accounts.
     debtor_id: optionalText.refine((v) => v === null || identifier.safeParse(v).success, 'may contain only letters, digits, ".", "_" and "-" (at most 64)').optional(),
   })
+  .superRefine((row, ctx) => {
+    const problem = regionProblem(row.country, row.region);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
+  })
   .transform(
     (row): AccountProfile => ({
       accountId: row.account_id,
@@ -130,13 +135,7 @@ export const accountJsonSchema = z
     email: z.email({ error: 'is not a valid email address' }).max(MAX_EMAIL, `must be at most ${MAX_EMAIL} characters`).nullable().default(null),
     phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().default(null),
     language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('en'),
-    address: z.object({
-      line1: plainText(200),
-      city: plainText(100),
-      region: plainText(100),
-      postalCode: plainText(20),
-      country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
-    }),
+    address: postalAddressSchema(),
     timezone: z.string().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),
     currency: z.string().refine(isIsoCurrency, 'is not an ISO 4217 currency code'),
     balanceMinor: z.number({ error: 'must be a number of minor units' }).int('must be whole minor units (cents)').positive('must be greater than zero').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),

@@ -5,6 +5,7 @@ import { RETURN_REASONS } from '../domain/engine/records';
 import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier, isCalendarDate } from './account.schema';
 import { recentInstant } from './payment.schema';
+import { postalAddressSchema } from './address';
 import { plainText } from './text';
 
 const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`).min(-MAX_AMOUNT_MINOR, 'is too small');
@@ -59,13 +60,7 @@ export const ledgerAdjustmentSchema = z.object({
 export const contactDetailsChangeSchema = z.object({
   email: z.email({ error: 'is not a valid email address' }).max(254).nullable().optional(),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().optional(),
-  address: z.object({
-    line1: plainText(200),
-    city: plainText(100),
-    region: plainText(100),
-    postalCode: plainText(20),
-    country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code'),
-  }).optional(),
+  address: postalAddressSchema().optional(),
   timezone: z.string().max(64).optional(),
   /** Consent given with the new details, for those addresses only, and where it came from (e.g. "debtor gave the number by phone"). */
   consent: z.object({

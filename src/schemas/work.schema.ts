@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { WORK_OUTCOMES, type WorkKind } from '../domain/engine/work-records';
+import { postalAddressSchema } from './address';
 import { plainText } from './text';
 
-const address = z.object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code') });
+const address = postalAddressSchema('must be a two-letter country code');
 const confidence = z.number().min(0).max(100);
 
 /** A skip-trace provider's answer: the persons it matched, each with addresses, phones and emails rated 0–100. */

@@ -1,0 +1,24 @@
+/**
+ * A postal address at the edge. A US address names its state by its USPS code: the state's rules
+ * (contact caps, opt-in packs), its time zones and its limitation periods are looked up by that
+ * code, so "New York" or "Calif." would switch them off without a word. It is refused instead.
+ */
+import { z } from 'zod';
+import { isUsRegionCode } from '../domain/us-zones';
+import { plainText } from './text';
+
+export const US_REGION_PROBLEM = 'must be a USPS state or territory code such as NY for a US address';
+
+/** The issue a region has for its country, or null. */
+export function regionProblem(country: string, region: string): string | null {
+  return country === 'US' && !isUsRegionCode(region) ? US_REGION_PROBLEM : null;
+}
+
+/** line1, city, region, postalCode, country; a US region must be a USPS code. */
+export const postalAddressSchema = (countryMessage = 'must be a two-letter ISO country code') =>
+  z
+    .object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/, countryMessage) })
+    .superRefine((address, ctx) => {
+      const problem = regionProblem(address.country, address.region);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
+    });
