@@ -130,6 +130,18 @@ describe('a US address names its state by its USPS code (state rules, zones and 
   });
 });
 
+describe('an opt-out names the address as the account keeps it', () => {
+  it('a number without its country code or an email that is not one is refused naming address; nothing is recorded', async () => {
+    for (const [channel, address] of [['sms', '(212) 555-0100'], ['call', '212-555-0100'], ['email', 'jane at example.test']] as const) {
+      const answer = await call('POST', '/v1/accounts/ANY/opt-outs', { channel, address, source: 'operator' });
+      assert.equal(answer.status, 400, `${channel} ${address}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.error.field, 'address');
+    }
+    const { rows } = await stack.pool.query(`SELECT 1 FROM address_opt_outs WHERE address LIKE '%2125550100%' OR address LIKE 'jane%'`);
+    assert.equal(rows.length, 0);
+  });
+});
+
 describe('a posting the ledger can never take does not freeze the account', () => {
   it('is recorded as refused and kept as unapplied money; later payments post and the cadence goes on', async () => {
     const account = makeAccount({ balanceMinor: 300_00 });

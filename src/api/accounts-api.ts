@@ -37,7 +37,7 @@ import { accountJsonSchema } from '../schemas/account.schema';
 import { callOutcomeSchema, dialRequestSchema } from '../schemas/call.schema';
 import { contactDetailsChangeSchema } from '../schemas/arrangement.schema';
 import { controlCharacterProblem } from '../schemas/text';
-import { complianceEventSchema } from '../schemas/compliance-event.schema';
+import { addressFitsChannel, complianceEventSchema } from '../schemas/compliance-event.schema';
 import type { ComplianceEvent } from '../workflows/definitions';
 import { accountErrorResponse, apiError, fieldErrors, invalidField, isUnavailable, temporalUnavailable, type ApiResponse, type RouteContext } from './http';
 import type { ApiDeps } from './route';
@@ -291,7 +291,7 @@ const postEvent = (kind: 'dispute' | 'deceased' | 'bankruptcy') => (deps: ApiDep
   });
 export const ceaseBodySchema = eventBody('cease_communication');
 export const attorneyBodySchema = eventBody('attorney_representation');
-export const optOutBodySchema = eventBody('opt_out');
+export const optOutBodySchema = eventBody('opt_out').superRefine((body, ctx) => addressFitsChannel(body as unknown as Parameters<typeof addressFitsChannel>[0], ctx));
 
 /**
  * A fact of the person's (an opt-out, a cease request, attorney representation): applied to the
