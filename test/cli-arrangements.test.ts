@@ -117,7 +117,7 @@ describe('command line: arrangements', () => {
       assert.match(reported.output, /^call-1 to \+1\d+: wrong_number recorded/);
       const again = await cli('dial', creditorId, accountId, '--operator', 'ana');
       assert.equal(again.code, EXIT.usage);
-      assert.match(again.output, /^error: dialling refused: phone: \+1\d+ was reported as a wrong number/);
+      assert.match(again.output, /^error: dialling refused: phone: the number dialled was reported as a wrong number/);
       const missing = await cli('dial', creditorId, accountId);
       assert.equal(missing.code, EXIT.usage);
       assert.match(missing.output, /dial needs --operator/);

@@ -42,6 +42,13 @@ describe('account CSV import', () => {
     assert.ok(result.accounts.every((a) => Number.isSafeInteger(a.account.balanceMinor) && a.account.balanceMinor > 0));
   });
 
+  it('a file that is not CSV is refused with its line, field and fault, never the value (a name or an address)', () => {
+    const result = parseAccountsCsv([header, goodRow.replace('Ana Rivera', 'Ana "AR" Rivera')].join('\n'));
+    assert.equal(result.accounts.length, 0);
+    assert.deepEqual(result.errors, [{ line: 2, field: '(file)', message: 'not valid CSV: invalid opening quote in field 4', accountId: null }]);
+    assert.ok(!JSON.stringify(result.errors).includes('Ana'));
+  });
+
   it('reports a duplicate within one file with the line of the first', () => {
     const result = parseAccountsCsv([header, goodRow, goodRow.replace('Ana Rivera', 'Ana Again')].join('\n'));
     assert.equal(result.accounts.length, 1);

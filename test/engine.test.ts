@@ -658,7 +658,7 @@ describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2)
     });
     const w = world({ email: null }, { cadence: later });
     outcome(w, dial(w).attemptId, 'wrong_number');
-    assert.throws(() => dial(w), /\+12125550123 was reported as a wrong number \(call-1/);
+    assert.throws(() => dial(w), (error: Error) => /the number dialled was reported as a wrong number \(call-1/.test(error.message) && !error.message.includes('2125550123'));
     w.advance({ days: 4 });
     assert.deepEqual(w.state.contacts.filter((c) => c.stepId !== 'validation-notice').map((c) => [c.stepId, c.channel]), [['sms', 'letter'], ['call', 'letter']]);
     assert.deepEqual(w.state.invalidContacts.map((i) => i.channel), ['call', 'sms']);

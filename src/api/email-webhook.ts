@@ -71,7 +71,7 @@ export async function handleEmailWebhook(
   if (!read.ok) return apiError(read.status, read.code, read.message, read.field);
   const event = read.event;
   const accounts = await accountsOf(createOutboundLookup(deps.pool), event);
-  if (accounts.length === 0) return apiError(404, 'unknown_recipient', `no email of ours went to ${event.email}${event.messageId ? ` (message ${event.messageId})` : ''}`);
+  if (accounts.length === 0) return apiError(404, 'unknown_recipient', `no email of ours went to that address${event.messageId ? ` (message ${event.messageId})` : ''}`);
   // One mail provider serves every creditor: its event ids are unique across it (creditor '').
   return onceForEvent(createWebhookEventRepository(deps.pool), { source: 'email', creditorId: '', eventId: event.eventId }, accounts[0]!, async () => {
     if (event.type === 'reply') {

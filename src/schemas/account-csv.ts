@@ -38,8 +38,10 @@ export function parseAccountsCsv(text: string): CsvImport {
       return { record, line };
     });
   } catch (error) {
-    const line = (error as { lines?: number }).lines ?? 0;
-    return { accounts: [], errors: [{ line, field: '(file)', message: `not valid CSV: ${(error as Error).message}`, accountId: null }] };
+    // csv-parse quotes the field's value in its message ('value is "Jane "'): a name or an address. Only where, and what kind of fault.
+    const { lines, column, code } = error as { lines?: number; column?: number; code?: string };
+    const what = typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code.toLowerCase().replace(/^csv_/, '').replace(/_/g, ' ') : 'malformed';
+    return { accounts: [], errors: [{ line: lines ?? 0, field: '(file)', message: `not valid CSV: ${what}${column !== undefined ? ` in field ${column + 1}` : ''}`, accountId: null }] };
   }
   const [header, ...rows] = records;
   if (!header) return { accounts: [], errors: [{ line: 1, field: '(header)', message: 'the file is empty', accountId: null }] };

@@ -38,7 +38,8 @@ export function checkDial(state: EngineState, request: DialRequest): void {
   if (typeof request?.operator !== 'string' || request.operator.trim() === '') refuse('operator: the person dialling is required', 'operator');
   const phone = dialledPhone(state, request);
   const wrong = attemptsOf(state).find((a) => a.outcome === 'wrong_number' && a.phone === phone);
-  if (wrong) refuse(`phone: ${phone} was reported as a wrong number (${wrong.id}, ${wrong.outcomeAt}); it is not the debtor's`, 'phone');
+  // The number is not quoted: a refusal's message travels through Temporal in clear (the caller knows what they dialled).
+  if (wrong) refuse(`phone: the number dialled was reported as a wrong number (${wrong.id}, ${wrong.outcomeAt}); it is not the debtor's`, 'phone');
 }
 
 /** Asks the gate about a call being placed now, and records the attempt (the proof and the work queue's row go out with it). */
