@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  inNewYorkCity,
   addBusinessDays,
   evaluateContact,
   FEDERAL_FLOOR,
@@ -396,4 +397,14 @@ describe('federal holidays, business days, validation period', () => {
     { name: 'a dispute before the notice went out is timely', dispute: '2025-06-30', expected: true },
   ];
   for (const c of disputes) it(`notice sent 2025-07-02: ${c.name}`, () => assert.equal(isWithinValidationPeriod('2025-07-02', c.dispute), c.expected));
+});
+
+describe('New York City by ZIP code', () => {
+  it('the five boroughs by their ZIP codes (Queens neighbourhoods too), not Nassau County, nor another state', () => {
+    const at = (postalCode: string, region = 'NY', country = 'US') => inNewYorkCity({ region, postalCode, country });
+    for (const zip of ['10004', '10282', '10301', '10451', '11201', '11101', '11354', '11432', '11691', '11004', '11005', '11354-1234']) assert.equal(at(zip), true, zip);
+    for (const zip of ['11001', '11010', '11550', '10501', '12207', '1135', 'ABCDE']) assert.equal(at(zip), false, zip);
+    assert.equal(at('10004', 'NJ'), false);
+    assert.equal(at('10004', 'NY', 'CA'), false);
+  });
 });

@@ -561,6 +561,23 @@ describe('consent belongs to the number or address (TCPA)', () => {
     assert.equal(contact(w, 'e2').rule, 'email_opt_in_consent');
   });
 
+  it('New York City is found by the ZIP code too: Flushing, NY 11354 gets the city\'s email opt-in rule', () => {
+    const flushing = { address: { line1: '1 Main St', city: 'Flushing', region: 'NY', postalCode: '11354', country: 'US' } };
+    const changed = (w: World) => {
+      w.control({ kind: 'contact_details', request: { email: 'new@example.test', reason: 'new address' } });
+      w.advance({ days: 7 });
+      return contact(w, 'e2');
+    };
+    const w = world(flushing, { cadence: texts });
+    assert.equal(contact(w, 'e1').status, 'sent', 'the enrolled address has its opt-in');
+    assert.deepEqual([changed(w).status, changed(w).rule], ['suppressed', 'email_opt_in_consent']);
+    // Outside the city (Nassau County, 11550) and in a run recorded before the change (patched() false): the state's rules only.
+    const hempstead = world({ address: { line1: '1 Main St', city: 'Hempstead', region: 'NY', postalCode: '11550', country: 'US' } }, { cadence: texts });
+    assert.equal(changed(hempstead).status, 'sent');
+    const recorded = world(flushing, { cadence: texts, config: { patched: () => false } });
+    assert.equal(changed(recorded).status, 'sent');
+  });
+
   it('an earlier state without consent records gets the enrolled addresses\' consents, not the current ones', () => {
     const w = world({}, { cadence: texts });
     w.control({ kind: 'contact_details', request: { phone: '+12125550999', reason: 'debtor moved' } });

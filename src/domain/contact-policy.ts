@@ -156,6 +156,22 @@ export const CITY_PACKS: Record<string, RulePack> = Object.fromEntries(
   ['NEW YORK', 'NEW YORK CITY', 'NYC', 'MANHATTAN', 'BROOKLYN', 'BRONX', 'THE BRONX', 'QUEENS', 'STATEN ISLAND'].map((city) => [`NY/${city}`, NEW_YORK_CITY]),
 );
 
+/**
+ * Whether a US address's ZIP code is in New York City: Manhattan (100–102), Staten Island (103),
+ * the Bronx (104), Brooklyn (112) and Queens (111, 113, 114, 116, and 11004–11005; the rest of 110
+ * is Nassau County). Addresses in Queens name their neighbourhood ("Flushing", "Astoria") more
+ * often than the borough, so the city's name alone misses them.
+ */
+export function inNewYorkCity(address: { region: string; postalCode: string; country: string }): boolean {
+  if (address.country !== 'US' || address.region.trim().toUpperCase() !== 'NY') return false;
+  const zip = /^(\d{5})(?:-\d{4})?$/.exec(address.postalCode.trim())?.[1];
+  if (!zip) return false;
+  return ['100', '101', '102', '103', '104', '111', '112', '113', '114', '116'].includes(zip.slice(0, 3)) || zip === '11004' || zip === '11005';
+}
+
+/** Whether the city's name alone already selects the New York City pack. */
+export const namesNewYorkCity = (region: string, city: string): boolean => Object.hasOwn(CITY_PACKS, `${region.trim().toUpperCase()}/${city.trim().toUpperCase().replace(/\s+/g, ' ')}`);
+
 const WHOLE_NUMBER_FIELDS = [['windowStartHour', 0, 23], ['windowEndHour', 1, 24], ['maxCallAttemptsPer7Days', 0, 1000], ['silenceDaysAfterConversation', 0, 365]] as const;
 
 function checkPack(pack: RulePack, source: string): void {

@@ -6,17 +6,24 @@
 import { isEndStage, type ContactRecord } from '../account';
 import { renderArrangementMessage } from '../arrangement-messages';
 import { templateValues } from '../cadence';
-import { hasConsent, rulesFor, type ContactChannel, type ContactHistoryEntry, type ContactRequest } from '../contact-policy';
+import { hasConsent, inNewYorkCity, namesNewYorkCity, rulesFor, type ContactChannel, type ContactHistoryEntry, type ContactRequest } from '../contact-policy';
 import { formatMoney } from '../money';
 import { candidateZones } from '../us-zones';
 import type { ContactEffect, EffectFailure, EffectValues, LetterDetails } from './commands';
-import { balance, changeStage, perform, type Ctx } from './context';
+import { balance, changeApplies, changeStage, perform, type Ctx } from './context';
 import { preferredChannel, withPreferredHours } from './preferences';
 import type { EngineState, PendingNotice } from './state';
 
 const CHANNELS = ['email', 'sms', 'letter'] as const;
 /** How often the contact window may push an arrangement message back before it is given up. */
 const MAX_NOTICE_DEFERRALS = 3;
+
+/** The city the gate's packs read: New York City by the ZIP code too (engine change 'nyc-by-zip', asked only where it differs). */
+function gateCity(ctx: Ctx): string {
+  const address = ctx.s.profile.address;
+  if (!inNewYorkCity(address) || namesNewYorkCity(address.region, address.city)) return address.city;
+  return changeApplies(ctx, 'nyc-by-zip') ? 'New York City' : address.city;
+}
 
 /** Everything the gate looks at for one contact, as of the event's instant. */
 export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: string | null, purpose: ContactRequest['purpose'] = 'collection'): ContactRequest {
@@ -28,7 +35,7 @@ export function contactRequest(ctx: Ctx, channel: ContactChannel, recipient: str
     purpose,
     timezones: candidateZones(account.timezone, account.address.country, account.address.region, account.phone),
     state: account.address.country === 'US' ? account.address.region : null,
-    city: account.address.city,
+    city: gateCity(ctx),
     // Consent per address (the enrollment's for the enrolled addresses, then what was given since): a changed number has none of its own.
     consents: compliance.consents,
     optOuts: compliance.optOuts,

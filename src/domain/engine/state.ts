@@ -86,6 +86,8 @@ export interface EngineConfig {
  *   sent while the account was current stopped the notice for good).
  * - `call-preferred-hours`: a call an operator places keeps to the debtor's preferred time of day
  *   (before: only the legal window applied to calls).
+ * - `nyc-by-zip`: a New York address whose ZIP code is in New York City gets the city's rules
+ *   whatever its city line says ("Flushing", "Astoria"); before, only nine names did.
  */
 export type EngineChange =
   | 'locating-one-per-third-party'
@@ -93,7 +95,8 @@ export type EngineChange =
   | 'locating-late-third-party'
   | 'validation-period-local-date'
   | 'validation-notice-after-confirmations'
-  | 'call-preferred-hours';
+  | 'call-preferred-hours'
+  | 'nyc-by-zip';
 
 /** Held credit an operator moved (credits.ts), before the ledger's figures are read back. */
 export type PendingCreditMove = Pick<CreditMoveRecord, 'id' | 'kind' | 'otherAccountKey' | 'amount' | 'at'>;
