@@ -524,7 +524,7 @@ async function actionsPerAccount(): Promise<{ perCadence: Record<string, ActionC
         const handles: Record<string, { workflowId: string; runId: string }> = {};
         for (const [name, overrides] of Object.entries(CADENCE_ACCOUNTS)) {
           const cadence = loadCadenceFile(join(ROOT, 'cadences', name.endsWith('.json') ? name : `${name}${['standard', 'demo'].includes(name) ? '.json' : '.yaml'}`));
-          const account = { ...benchAccounts(`ACT${name.toUpperCase().replace(/\W/g, '')}`, 1, {})[0]!, timezone: 'America/New_York', address: { line1: '1 Main St', city: 'Springfield', region: 'NY', postalCode: '10001', country: 'US' }, phone: '+12125551234', ...overrides };
+          const account = { ...benchAccounts(`ACT${name.toUpperCase().replace(/\W/g, '')}`, 1, {})[0]!, timezone: 'America/New_York', address: { line1: '1 Main St', city: 'Springfield', region: 'NY', postalCode: '12207', country: 'US' }, phone: '+12125551234', ...overrides };
           const r = await enrollAccount(env.client, { account, cadence, settings: renderSettings(settings), taskQueue: 'bench-actions', creditors });
           const description = await env.client.workflow.getHandle(r.workflowId).describe();
           handles[name] = { workflowId: r.workflowId, runId: description.runId };

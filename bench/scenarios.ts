@@ -31,7 +31,7 @@ export function benchAccounts(prefix: string, n: number, options: { from?: numbe
       email: `${id.toLowerCase()}@example.test`,
       phone: place.phonePrefix + String(1000 + (i % 9000)).padStart(4, '0'),
       language: 'en',
-      address: { line1: `${i} Bench St`, city: 'Springfield', region: place.region, postalCode: '10001', country: place.country },
+      address: { line1: `${i} Bench St`, city: 'Springfield', region: place.region, postalCode: '12207', country: place.country },
       timezone: place.zone,
       currency: 'USD',
       balanceMinor: 120_00,

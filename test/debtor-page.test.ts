@@ -346,12 +346,14 @@ describe('the debtor\'s page in a browser', () => {
     await look(page, 'contact', t);
     await page.getByLabel('Email address').fill(`new.${account.email}`);
     await page.getByLabel('Street address').fill('22 Elm St');
+    await page.getByLabel('State', { exact: true }).fill('ny');
     await page.getByLabel(/text messages about this account/).check();
     await page.getByRole('button', { name: 'Save my details' }).click();
     await page.getByText('Your contact details were saved.').waitFor();
     const changed = await view(account);
     assert.equal(changed.email, `new.${account.email}`);
     assert.equal(changed.address.line1, '22 Elm St');
+    assert.equal(changed.address.region, 'NY', 'a US state is kept by its code, in capitals');
     assert.equal(changed.smsConsent, true);
     await eventually(async () => product.sinks.smtp!.messages().find((m) => m.to.includes(`new.${account.email}`) && /contact details were changed/.test(m.subject)), 'the confirmation at the new address');
 
@@ -558,6 +560,9 @@ describe('attacks on the debtor\'s page: each refused, nothing changed', () => {
       ['/promise', { csrf, amount: '<i>5</i>', date: '2030-01-01' }, 'Amount in dollars'],
       ['/plans', { csrf, frequency: 'monthly', income: '<u>1</u>', expenses: '0' }, 'Monthly income'],
     ];
+    const spelled = await form(link, '/contact', cookie, { ...contact, region: 'New York' });
+    assert.equal(spelled.status, 400);
+    assert.match(await spelled.text(), /State: must be the two-letter state code, such as NY/);
     for (const [path, body, label] of cases) {
       const response = await form(link, path, cookie, body);
       const html = await response.text();

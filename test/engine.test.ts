@@ -39,6 +39,11 @@ const cadence: Cadence = parseCadence({
 const world = (overrides: Partial<AccountProfile> = {}, options: Partial<ConstructorParameters<typeof World>[1]> = {}) => new World(account(overrides), { start: START, cadence, ...options });
 const sentIds = (w: World) => w.state.contacts.filter((c) => c.status === 'sent').map((c) => c.stepId);
 const stepAt = (w: World, id: string) => w.state.contacts.find((c) => c.stepId === id)?.at;
+/** A run recorded before the engine's changes: patched() answers false, and says what it was asked. */
+const recordedRun = () => {
+  const asked: string[] = [];
+  return { asked, config: { patched: (change: string) => (asked.push(change), false) } };
+};
 
 describe('a new account', () => {
   it('opens the ledger, mails the validation notice first, then the first step, and waits for the next one', () => {
@@ -228,9 +233,14 @@ describe('holds and operators', () => {
     w.comply({ kind: 'dispute', via: 'letter', receivedAt: lastEvening });
     assert.equal(w.state.compliance.dispute, 'pending_verification');
     // A run recorded before the change keeps reading the UTC date when it replays (patched() false).
-    const recorded = new World(account({ timezone: LA, address: { line1: '1 Ocean Ave', city: 'Santa Monica', region: 'CA', postalCode: '90401', country: 'US' } }), { start: START, cadence, config: { patched: () => false } });
+    const before = recordedRun();
+    const recorded = new World(account({ timezone: LA, address: { line1: '1 Ocean Ave', city: 'Santa Monica', region: 'CA', postalCode: '90401', country: 'US' } }), { start: START, cadence, config: before.config });
+    recorded.comply({ kind: 'dispute', via: 'letter', receivedAt: new Date(zonedTimeToUtcMs(periodEnds, '10:00', LA)).toISOString() });
+    assert.deepEqual(before.asked, [], 'a morning dispute reads the same either way: Temporal is not asked');
     recorded.comply({ kind: 'dispute', via: 'letter', receivedAt: lastEvening });
-    assert.equal(recorded.state.compliance.disputedOutsideValidationPeriod, true);
+    assert.deepEqual(before.asked, ['validation-period-local-date']);
+    assert.equal(recorded.state.compliance.dispute, 'pending_verification', 'the morning dispute was within');
+    assert.equal(recorded.state.compliance.disputedOutsideValidationPeriod, true, 'the evening one read as late, as it did');
     const late = west();
     late.comply({ kind: 'dispute', via: 'letter', receivedAt: new Date(zonedTimeToUtcMs(addDays(periodEnds, 1), '08:00', LA)).toISOString() });
     assert.notEqual(late.state.compliance.dispute, 'pending_verification');
@@ -570,12 +580,18 @@ describe('consent belongs to the number or address (TCPA)', () => {
     };
     const w = world(flushing, { cadence: texts });
     assert.equal(contact(w, 'e1').status, 'sent', 'the enrolled address has its opt-in');
-    assert.deepEqual([changed(w).status, changed(w).rule], ['suppressed', 'email_opt_in_consent']);
+    const e2 = changed(w);
+    assert.deepEqual([e2.status, e2.rule], ['suppressed', 'email_opt_in_consent']);
     // Outside the city (Nassau County, 11550) and in a run recorded before the change (patched() false): the state's rules only.
-    const hempstead = world({ address: { line1: '1 Main St', city: 'Hempstead', region: 'NY', postalCode: '11550', country: 'US' } }, { cadence: texts });
+    // Temporal is asked only where the ZIP code changes the answer.
+    const nassau = recordedRun();
+    const hempstead = world({ address: { line1: '1 Main St', city: 'Hempstead', region: 'NY', postalCode: '11550', country: 'US' } }, { cadence: texts, config: nassau.config });
     assert.equal(changed(hempstead).status, 'sent');
-    const recorded = world(flushing, { cadence: texts, config: { patched: () => false } });
+    assert.deepEqual(nassau.asked, []);
+    const before = recordedRun();
+    const recorded = world(flushing, { cadence: texts, config: before.config });
     assert.equal(changed(recorded).status, 'sent');
+    assert.deepEqual([...new Set(before.asked)], ['nyc-by-zip']);
   });
 
   it('an earlier state without consent records gets the enrolled addresses\' consents, not the current ones', () => {
@@ -616,10 +632,15 @@ describe('calls a person places: "dialling now" (§1006.6(b)(1), §1006.14(b)(2)
     w.advance({ to: at('2026-11-04', '09:00') });
     assert.equal(dial(w).decision, 'allow', 'inside the morning');
     // A run recorded before the change keeps the legal window alone when it replays (patched() false).
-    const recorded = world({}, { cadence: noCalls, config: { patched: () => false } });
+    const before = recordedRun();
+    const recorded = world({}, { cadence: noCalls, config: before.config });
     morning(recorded);
+    recorded.advance({ to: at('2026-11-03', '10:00') });
+    assert.equal(dial(recorded).decision, 'allow');
+    assert.deepEqual(before.asked, [], 'inside the morning nothing differs, so Temporal is not asked');
     recorded.advance({ to: at('2026-11-03', '19:00') });
     assert.equal(dial(recorded).decision, 'allow');
+    assert.deepEqual(before.asked, ['call-preferred-hours']);
   });
 
   it('allows 7 attempts in 7 days and defers the 8th until the first leaves the window', () => {

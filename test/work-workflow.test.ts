@@ -321,7 +321,7 @@ describe('field visits', () => {
       assert.equal(notHome!.contacts.find((c) => c.stepId === 'call')!.status, 'sent');
       assert.equal(promised!.stage, 'promised');
       assert.equal(promised!.arrangements!.promises[0]!.channel, 'in_person');
-      assert.deepEqual(moved!.work!.returnedMail, ['1 Main St, Springfield, NY 10001, US']);
+      assert.deepEqual(moved!.work!.returnedMail, ['1 Main St, Springfield, NY 12207, US']);
       assert.equal(refused!.stage, 'escalated');
       for (const handle of handles) await handle.terminate('test done');
     });

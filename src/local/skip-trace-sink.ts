@@ -43,7 +43,7 @@ export async function startSkipTraceSink(options: { port?: number; apiKey?: stri
       status: 'hit',
       persons: [
         {
-          addresses: [{ street: `${100 + (seed[0]! % 800)} Traced Avenue`, city: last.city ?? 'Springfield', state: last.state ?? 'NY', zip: last.zip ?? '10001', country: last.country ?? 'US', confidence: 82 }],
+          addresses: [{ street: `${100 + (seed[0]! % 800)} Traced Avenue`, city: last.city ?? 'Springfield', state: last.state ?? 'NY', zip: last.zip ?? '12207', country: last.country ?? 'US', confidence: 82 }],
           phones: [{ number: `+1555020${String(seed.readUInt16BE(1) % 10000).padStart(4, '0')}`, type: 'mobile', confidence: 64 }],
           emails: [{ address: `${slug || 'someone'}@traced.example.test`, confidence: 71 }],
         },

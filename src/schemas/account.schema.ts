@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LANGUAGES, PRODUCTS, type AccountProfile } from '../domain/account';
 import { isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
-import { postalAddressSchema, regionProblem } from './address';
+import { keptRegion, postalAddressSchema, regionProblem } from './address';
 import { optionalPlainText, plainText } from './text';
 
 /** The columns of the standard import format, in order. */
@@ -104,7 +104,7 @@ export const accountCsvRowSchema = z
       email: row.email,
       phone: row.phone,
       language: row.language,
-      address: { line1: row.address_line1, city: row.city, region: row.region, postalCode: row.postal_code, country: row.country },
+      address: { line1: row.address_line1, city: row.city, region: keptRegion(row.country, row.region), postalCode: row.postal_code, country: row.country },
       timezone: row.timezone,
       currency: row.currency,
       balanceMinor: row.balance_cents,

@@ -11,14 +11,18 @@ export const US_REGION_PROBLEM = 'must be a USPS state or territory code such as
 
 /** The issue a region has for its country, or null. */
 export function regionProblem(country: string, region: string): string | null {
-  return country === 'US' && !isUsRegionCode(region) ? US_REGION_PROBLEM : null;
+  return country === 'US' && !isUsRegionCode(region.toUpperCase()) ? US_REGION_PROBLEM : null;
 }
 
-/** line1, city, region, postalCode, country; a US region must be a USPS code. */
+/** The region as kept: a US state's code in capitals ("ny" is NY), any other country's as written. */
+export const keptRegion = (country: string, region: string): string => (country === 'US' ? region.toUpperCase() : region);
+
+/** line1, city, region, postalCode, country; a US region must be a USPS code (kept in capitals). */
 export const postalAddressSchema = (countryMessage = 'must be a two-letter ISO country code') =>
   z
     .object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/, countryMessage) })
     .superRefine((address, ctx) => {
       const problem = regionProblem(address.country, address.region);
       if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
-    });
+    })
+    .transform((address) => ({ ...address, region: keptRegion(address.country, address.region) }));

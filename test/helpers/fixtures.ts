@@ -40,7 +40,7 @@ export function makeAccount(overrides: Partial<AccountProfile> = {}): AccountPro
     email: `debtor.${counter}@example.test`,
     phone: `+1212555${String(1000 + counter).slice(-4)}`,
     language: 'en',
-    address: { line1: '1 Main St', city: 'Springfield', region: 'NY', postalCode: '10001', country: 'US' },
+    address: { line1: '1 Main St', city: 'Springfield', region: 'NY', postalCode: '12207', country: 'US' },
     timezone: 'America/New_York',
     currency: 'USD',
     balanceMinor: 120_00,

@@ -31,6 +31,7 @@ import { AccountError, acceptPlan, changeContactDetails, debtorPage, proposePlan
 import { formatMoney, minorUnitDigits } from '../../domain/money';
 import type { DebtorPageView } from '../../domain/engine/records';
 import { controlCharacterProblem } from '../../schemas/text';
+import { regionProblem } from '../../schemas/address';
 import { arrangementRulesFor, debtorPageSettingsFor } from '../../schemas/creditors.schema';
 import { isUnavailable, type ApiResponse, type RouteContext } from '../http';
 import type { ApiDeps } from '../route';
@@ -726,7 +727,10 @@ export async function contact(deps: ApiDeps, ctx: RouteContext): Promise<ApiResp
   if (phone && !/^\+[1-9]\d{6,14}$/.test(phone)) errors.phone = `${t.phone}: ${t.notPhone}`;
   const line1 = text('line1', t.address, 200, true);
   const city = text('city', t.city, 100, true);
-  const region = text('region', t.region, 100, true);
+  // A US state by its USPS code (its rules, zones and limitation periods are read from it), in either case.
+  const regionText = text('region', t.region, 100, true);
+  const region = regionText && view.address.country === 'US' ? regionText.toUpperCase() : regionText;
+  if (region && !errors.region && regionProblem(view.address.country, region)) errors.region = `${t.region}: ${t.notState}`;
   const postalCode = text('postalCode', t.postalCode, 20, true);
   if (Object.keys(errors).length > 0) return contactForm(s, 400, errors, raw);
   const change: Record<string, unknown> = { reason: 'changed by the debtor on their page', operator: WHO, via: 'debtor_page' };
@@ -744,7 +748,8 @@ export async function contact(deps: ApiDeps, ctx: RouteContext): Promise<ApiResp
     }
   } catch (error) {
     if (error instanceof AccountError) {
-      const name = error.field && error.field in raw ? error.field : 'email';
+      const field = error.field?.replace(/^address\./, '');
+      const name = field && field in raw ? field : 'email';
       return contactForm(s, 422, { [name]: `${t.refused}: ${error.message}` }, raw);
     }
     return unavailableOr(deps, ctx, error);

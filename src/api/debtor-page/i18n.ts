@@ -170,6 +170,7 @@ const en = {
   tooLong: (n: number) => `must be at most ${n} characters`,
   notEmail: 'is not an email address',
   notPhone: 'must be a phone number with its country code, such as +12125550100',
+  notState: 'must be the two-letter state code, such as NY',
   chooseOne: 'choose one',
 };
 
@@ -333,6 +334,7 @@ const es: Strings = {
   tooLong: (n: number) => `debe tener como máximo ${n} caracteres`,
   notEmail: 'no es una dirección de correo electrónico',
   notPhone: 'debe ser un número de teléfono con el código de país, como +12125550100',
+  notState: 'debe ser el código de dos letras del estado, como NY',
   chooseOne: 'elija una opción',
 };
 
