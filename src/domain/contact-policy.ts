@@ -170,7 +170,10 @@ export function inNewYorkCity(address: { region: string; postalCode: string; cou
 }
 
 /** Whether the city's name alone already selects the New York City pack. */
-export const namesNewYorkCity = (region: string, city: string): boolean => Object.hasOwn(CITY_PACKS, `${region.trim().toUpperCase()}/${city.trim().toUpperCase().replace(/\s+/g, ' ')}`);
+export const namesNewYorkCity = (region: string, city: string): boolean => Object.hasOwn(CITY_PACKS, cityPackKey(region, city));
+
+/** A city pack's key: "STATE/CITY", upper case, spaces collapsed. */
+const cityPackKey = (state: string | null, city: string | null): string => `${state?.trim().toUpperCase() ?? ''}/${city?.trim().toUpperCase().replace(/\s+/g, ' ') ?? ''}`;
 
 const WHOLE_NUMBER_FIELDS = [['windowStartHour', 0, 23], ['windowEndHour', 1, 24], ['maxCallAttemptsPer7Days', 0, 1000], ['silenceDaysAfterConversation', 0, 365]] as const;
 
@@ -204,7 +207,7 @@ function stricter(base: ContactRules, pack: RulePack, source: string): ContactRu
 /** Federal floor, then the state's pack, the city's pack and the creditor's own, each only tightening. */
 export function rulesFor(state: string | null, city: string | null, creditorOverrides?: RulePack): ContactRules {
   const stateKey = state?.trim().toUpperCase() ?? '';
-  const cityKey = `${stateKey}/${city?.trim().toUpperCase().replace(/\s+/g, ' ') ?? ''}`;
+  const cityKey = cityPackKey(state, city);
   let rules = stricter(FEDERAL_FLOOR, {}, 'federal floor');
   if (Object.hasOwn(STATE_PACKS, stateKey)) rules = stricter(rules, STATE_PACKS[stateKey]!, `state pack ${stateKey}`);
   if (Object.hasOwn(CITY_PACKS, cityKey)) rules = stricter(rules, CITY_PACKS[cityKey]!, `city pack ${cityKey}`);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LANGUAGES, PRODUCTS, type AccountProfile } from '../domain/account';
 import { isIsoCurrency, MAX_AMOUNT_MINOR } from '../domain/money';
-import { keptRegion, postalAddressSchema, regionProblem } from './address';
-import { optionalPlainText, plainText } from './text';
+import { checkRegion, keptRegion, postalAddressSchema } from './address';
+import { E164, optionalPlainText, plainText } from './text';
 
 /** The columns of the standard import format, in order. */
 export const ACCOUNT_CSV_COLUMNS = [
@@ -66,7 +66,7 @@ export const accountCsvRowSchema = z
     product: z.enum(PRODUCTS, { error: `must be one of ${PRODUCTS.join(', ')}` }),
     debtor_name: plainText(200),
     email: optionalText.refine((v) => v === null || (v.length <= MAX_EMAIL && z.email().safeParse(v).success), 'is not a valid email address'),
-    phone: optionalText.refine((v) => v === null || /^\+[1-9]\d{6,14}$/.test(v), 'must be an E.164 phone number such as +12125550100'),
+    phone: optionalText.refine((v) => v === null || E164.test(v), 'must be an E.164 phone number such as +12125550100'),
     language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }),
     address_line1: plainText(200),
     city: plainText(100),
@@ -91,10 +91,7 @@ export const accountCsvRowSchema = z
     // Optional column: the creditor's id for the person, the same on each of their accounts.
     debtor_id: optionalText.refine((v) => v === null || identifier.safeParse(v).success, 'may contain only letters, digits, ".", "_" and "-" (at most 64)').optional(),
   })
-  .superRefine((row, ctx) => {
-    const problem = regionProblem(row.country, row.region);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
-  })
+  .superRefine((row, ctx) => checkRegion(row.country, row.region, ctx))
   .transform(
     (row): AccountProfile => ({
       accountId: row.account_id,
@@ -133,7 +130,7 @@ export const accountJsonSchema = z
     product: z.enum(PRODUCTS, { error: `must be one of ${PRODUCTS.join(', ')}` }),
     debtorName: plainText(200),
     email: z.email({ error: 'is not a valid email address' }).max(MAX_EMAIL, `must be at most ${MAX_EMAIL} characters`).nullable().default(null),
-    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().default(null),
+    phone: z.string().regex(E164, 'must be an E.164 phone number such as +12125550100').nullable().default(null),
     language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('en'),
     address: postalAddressSchema(),
     timezone: z.string().refine(isValidTimeZone, 'is not an IANA time zone such as America/New_York'),

@@ -14,6 +14,12 @@ export function regionProblem(country: string, region: string): string | null {
   return country === 'US' && !isUsRegionCode(region.toUpperCase()) ? US_REGION_PROBLEM : null;
 }
 
+/** Adds the region's issue, if it has one, at `region` (the address's field, or a CSV row's column). */
+export function checkRegion(country: string, region: string, ctx: z.RefinementCtx): void {
+  const problem = regionProblem(country, region);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
+}
+
 /** The region as kept: a US state's code in capitals ("ny" is NY), any other country's as written. */
 export const keptRegion = (country: string, region: string): string => (country === 'US' ? region.toUpperCase() : region);
 
@@ -21,8 +27,5 @@ export const keptRegion = (country: string, region: string): string => (country 
 export const postalAddressSchema = (countryMessage = 'must be a two-letter ISO country code') =>
   z
     .object({ line1: plainText(200), city: plainText(100), region: plainText(100), postalCode: plainText(20), country: z.string().regex(/^[A-Z]{2}$/, countryMessage) })
-    .superRefine((address, ctx) => {
-      const problem = regionProblem(address.country, address.region);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
-    })
+    .superRefine((address, ctx) => checkRegion(address.country, address.region, ctx))
     .transform((address) => ({ ...address, region: keptRegion(address.country, address.region) }));

@@ -6,7 +6,7 @@ import { MAX_AMOUNT_MINOR } from '../domain/money';
 import { identifier, isCalendarDate } from './account.schema';
 import { recentInstant } from './payment.schema';
 import { postalAddressSchema } from './address';
-import { plainText } from './text';
+import { E164, plainText } from './text';
 
 const minor = (what: string) => z.number({ error: `must be a number of minor units (${what})` }).int('must be whole minor units (cents)').max(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`).min(-MAX_AMOUNT_MINOR, 'is too small');
 const date = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
@@ -59,7 +59,7 @@ export const ledgerAdjustmentSchema = z.object({
 
 export const contactDetailsChangeSchema = z.object({
   email: z.email({ error: 'is not a valid email address' }).max(254).nullable().optional(),
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').nullable().optional(),
+  phone: z.string().regex(E164, 'must be an E.164 phone number such as +12125550100').nullable().optional(),
   address: postalAddressSchema().optional(),
   timezone: z.string().max(64).optional(),
   /** Consent given with the new details, for those addresses only, and where it came from (e.g. "debtor gave the number by phone"). */

@@ -2,10 +2,11 @@
 import { z } from 'zod';
 import { CALL_OUTCOMES } from '../domain/engine/records';
 import { identifier } from './account.schema';
+import { E164 } from './text';
 
 export const dialRequestSchema = z
   .object({
-    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +12125550100').optional(),
+    phone: z.string().regex(E164, 'must be an E.164 phone number such as +12125550100').optional(),
     taskId: z.string().trim().min(1).max(300).optional(),
     operator: z.string().trim().min(1).max(200).optional(),
   })

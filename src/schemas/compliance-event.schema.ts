@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ComplianceEvent } from '../domain/engine/records';
 import { MAX_AMOUNT_MINOR } from '../domain/money';
-import { plainText } from './text';
+import { E164, plainText } from './text';
 
 const when = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional();
 const note = z.string().max(500).optional();
@@ -14,7 +14,7 @@ const representative = z.object({ name: plainText(200), address: representativeA
  * match the account's "+12125550100" and the texts would go on: it is refused, naming the field.
  */
 export function addressFitsChannel(event: { channel: 'email' | 'sms' | 'call'; address: string }, ctx: z.RefinementCtx): void {
-  const fits = event.channel === 'email' ? z.email().safeParse(event.address.trim()).success : /^\+[1-9]\d{6,14}$/.test(event.address);
+  const fits = event.channel === 'email' ? z.email().safeParse(event.address.trim()).success : E164.test(event.address);
   if (!fits) ctx.addIssue({ code: 'custom', path: ['address'], message: event.channel === 'email' ? 'is not a valid email address' : 'must be an E.164 phone number such as +12125550100' });
 }
 

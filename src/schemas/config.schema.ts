@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { E164 } from './text';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -134,7 +135,7 @@ export const envSchema = z
 
     TWILIO_ACCOUNT_SID: z.preprocess(emptyToUndefined, z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
     TWILIO_AUTH_TOKEN: optionalString,
-    TWILIO_FROM: z.preprocess(emptyToUndefined, z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15005550006').optional()),
+    TWILIO_FROM: z.preprocess(emptyToUndefined, z.string().regex(E164, 'must be an E.164 number such as +15005550006').optional()),
     TWILIO_API_BASE_URL: url(['http:', 'https:']),
     SMS_SINK_PORT: port(8026),
 

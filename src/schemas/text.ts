@@ -34,3 +34,6 @@ export const plainText = (max: number) => checked(z.string().trim().min(1, 'is r
 /** The same, where an empty cell or string means "none" (null). */
 export const optionalPlainText = (max: number) =>
   checked(z.string().trim().max(max, `must be at most ${max} characters`)).transform((v) => (v === '' ? null : v));
+
+/** A phone number in E.164: "+", the country code, the number, no spaces (how every number is kept). */
+export const E164 = /^\+[1-9]\d{6,14}$/;

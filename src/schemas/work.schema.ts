@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { WORK_OUTCOMES, type WorkKind } from '../domain/engine/work-records';
 import { postalAddressSchema } from './address';
-import { plainText } from './text';
+import { E164, plainText } from './text';
 
 const address = postalAddressSchema('must be a two-letter country code');
 const confidence = z.number().min(0).max(100);
@@ -18,7 +18,7 @@ export const traceResponseSchema = z.object({
     .array(
       z.object({
         addresses: z.array(z.object({ street: plainText(200), city: plainText(100), state: plainText(100), zip: plainText(20), country: z.string().regex(/^[A-Z]{2}$/).default('US'), confidence })).default([]),
-        phones: z.array(z.object({ number: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164'), type: z.string().max(20).optional(), confidence })).default([]),
+        phones: z.array(z.object({ number: z.string().regex(E164, 'must be E.164'), type: z.string().max(20).optional(), confidence })).default([]),
         emails: z.array(z.object({ address: z.email().max(254), confidence })).default([]),
       }),
     )
@@ -67,7 +67,7 @@ export function workOutcomeFormSchema(kind: WorkKind | 'call_task' | 'unapplied_
     promiseAmountMinor: z.coerce.number().int().positive().optional(),
     promiseDate: z.iso.date().optional(),
     foundEmail: z.email().max(254).optional(),
-    foundPhone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +12125550123').optional(),
+    foundPhone: z.string().regex(E164, 'must be E.164, e.g. +12125550123').optional(),
     foundAddress: address.optional(),
   });
 }

@@ -30,7 +30,7 @@ import { renderStatement } from '../../adapters/statement';
 import { AccountError, acceptPlan, changeContactDetails, debtorPage, proposePlans, recordPromise, reportComplianceEvent } from '../../client/accounts.client';
 import { formatMoney, minorUnitDigits } from '../../domain/money';
 import type { DebtorPageView } from '../../domain/engine/records';
-import { controlCharacterProblem } from '../../schemas/text';
+import { controlCharacterProblem, E164 } from '../../schemas/text';
 import { regionProblem } from '../../schemas/address';
 import { arrangementRulesFor, debtorPageSettingsFor } from '../../schemas/creditors.schema';
 import { isUnavailable, type ApiResponse, type RouteContext } from '../http';
@@ -724,7 +724,7 @@ export async function contact(deps: ApiDeps, ctx: RouteContext): Promise<ApiResp
   if (email && !/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(email)) errors.email = `${t.email}: ${t.notEmail}`;
   const phoneText = text('phone', t.phone, 20, false);
   const phone = phoneText ? phoneText.replace(/[\s().-]/g, '') : null;
-  if (phone && !/^\+[1-9]\d{6,14}$/.test(phone)) errors.phone = `${t.phone}: ${t.notPhone}`;
+  if (phone && !E164.test(phone)) errors.phone = `${t.phone}: ${t.notPhone}`;
   const line1 = text('line1', t.address, 200, true);
   const city = text('city', t.city, 100, true);
   // A US state by its USPS code (its rules, zones and limitation periods are read from it), in either case.
